@@ -1,0 +1,279 @@
+"""Read every answer shape panels send (PANELS.md, "Quirks") into the shared models.
+
+The parsers are deliberately tolerant: numbers as strings or numbers, booleans in any spelling,
+lists wrapped in objects, per-item errors as objects or bare strings, odd field names. What they
+cannot read becomes a `ProviderError` for that item, never an exception that escapes a batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from providers.errors import ProviderError, Unavailable, classify_error_text, error_from_text
+from providers.models import (
+    Balance,
+    CancelResult,
+    Money,
+    OrderState,
+    OrderStatus,
+    PlacedOrder,
+    Refill,
+    RefillState,
+    RefillStatus,
+    Service,
+    ServiceType,
+    to_bool,
+    to_id,
+)
+
+log = logging.getLogger(__name__)
+
+# Canonical service fields and the spellings panels use for them.
+SERVICE_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "id": ("service", "id", "service_id", "serviceid"),
+    "name": ("name", "title", "service_name"),
+    "type": ("type", "service_type"),
+    "category": ("category", "category_name"),
+    "rate": ("rate", "price", "rate_per_1000"),
+    "min": ("min", "minimum", "min_order"),
+    "max": ("max", "maximum", "max_order"),
+    "refill": ("refill", "refillable"),
+    "cancel": ("cancel", "cancelable", "cancellable"),
+    "dripfeed": ("dripfeed", "drip_feed"),
+    "description": ("desc", "description"),
+}
+_ALIASES = {alias: field for field, aliases in SERVICE_FIELDS.items() for alias in aliases}
+_LIST_WRAPPERS = ("services", "data", "result", "items")
+
+
+def _key(name: str) -> str:
+    """``"rate [Other currency Separate Ticket request]"`` -> ``"rate"``; ``"Drip-Feed"`` ->
+    ``"drip_feed"``."""
+    head = re.split(r"[\[(]", name, maxsplit=1)[0]
+    return re.sub(r"[^a-z0-9]+", "_", head.strip().lower()).strip("_")
+
+
+def _text(value: object) -> str:
+    """A display text; ``name_lang``-style ``{"en": ..., "ru": ...}`` objects give English."""
+    if isinstance(value, Mapping):
+        for lang in ("en", "en_US", "default"):
+            if value.get(lang):
+                return str(value[lang])
+        return next((str(v) for v in value.values() if v), "")
+    return "" if value is None else str(value)
+
+
+def error_text(value: object) -> str | None:
+    """The error text of a per-item answer (``{"error": ...}`` or a bare error string)."""
+    if isinstance(value, Mapping) and "error" in value:
+        return _text(value["error"]) or "unknown error"
+    if isinstance(value, str) and " " in value.strip():
+        return value.strip()
+    return None
+
+
+def is_failure(answer: object, success_keys: tuple[str, ...]) -> str | None:
+    """The text of a top-level failure: an object with ``error`` and none of the success keys."""
+    if not isinstance(answer, Mapping) or "error" not in answer:
+        return None
+    if any(key in answer for key in success_keys):
+        return None
+    return _text(answer["error"]) or "unknown error"
+
+
+def unwrap_list(answer: object) -> list[Any]:
+    if isinstance(answer, list):
+        return answer
+    if isinstance(answer, Mapping):
+        for key in _LIST_WRAPPERS:
+            if isinstance(answer.get(key), list):
+                return list(answer[key])
+    raise Unavailable(f"expected a list, got {type(answer).__name__}")
+
+
+def parse_service(item: Mapping[str, Any], currency: str) -> Service:
+    fields: dict[str, Any] = {}
+    extras: dict[str, Any] = {}
+    for raw_key, value in item.items():
+        field = _ALIASES.get(_key(raw_key))
+        if field is None and raw_key.endswith("_lang"):
+            field = _ALIASES.get(_key(raw_key[: -len("_lang")]))
+        if field is None or field in fields:
+            extras[raw_key] = value
+        else:
+            fields[field] = value
+    raw_type = _text(fields.get("type")) or "Default"
+    flags = {
+        name: to_bool(fields[name])
+        for name in ("refill", "cancel", "dripfeed")
+        if fields.get(name) is not None
+    }
+    return Service(
+        id=fields.get("id"),  # validated by the model
+        name=_text(fields.get("name")),
+        type=ServiceType.parse(raw_type),
+        raw_type=raw_type,
+        category=_text(fields.get("category")),
+        rate=Money(amount=fields.get("rate"), currency=currency),
+        min=fields.get("min", 1),
+        max=fields.get("max", fields.get("min", 1)),
+        refill=flags.get("refill", False),
+        cancel=flags.get("cancel", False),
+        dripfeed=flags.get("dripfeed"),
+        description=_text(fields.get("description")) or None,
+        extras=extras,
+    )
+
+
+def parse_services(answer: object, currency: str) -> list[Service]:
+    """A service list; entries that cannot be read are logged and left out."""
+    services = []
+    for item in unwrap_list(answer):
+        try:
+            if not isinstance(item, Mapping):
+                raise TypeError(f"not an object: {item!r}")
+            services.append(parse_service(item, currency))
+        except (ValidationError, ValueError, TypeError) as exc:
+            log.warning("skipping unreadable service entry: %s", exc)
+    return services
+
+
+def parse_placed(answer: object) -> PlacedOrder:
+    if isinstance(answer, Mapping) and answer.get("order") not in (None, ""):
+        extras = {k: v for k, v in answer.items() if k != "order"}
+        return PlacedOrder(order=answer["order"], extras=extras)
+    raise ProviderError(f"unexpected answer to add: {str(answer)[:200]}")
+
+
+_STATUS_KNOWN = {"status", "charge", "start_count", "remains", "currency"}
+
+
+def parse_status(order_id: str, item: object, currency: str) -> OrderStatus | ProviderError:
+    """One order's status, or the error the panel gave for it."""
+    text = error_text(item)
+    if text is not None or not isinstance(item, Mapping):
+        return error_from_text(text or f"unexpected status answer: {item!r}")
+    try:
+        charge = item.get("charge")
+        money = None
+        if charge not in (None, ""):
+            money = Money(amount=charge, currency=_text(item.get("currency")) or currency)
+        raw = _text(item.get("status"))
+        return OrderStatus(
+            order=order_id,
+            state=OrderState.parse(raw),
+            raw_status=raw,
+            charge=money,
+            start_count=item.get("start_count"),
+            remains=item.get("remains"),
+            extras={k: v for k, v in item.items() if k not in _STATUS_KNOWN},
+        )
+    except (ValidationError, ValueError) as exc:
+        return ProviderError(f"unreadable status for order {order_id}: {exc}")
+
+
+def parse_status_batch(
+    ids: list[str], answer: object, currency: str
+) -> dict[str, OrderStatus | ProviderError]:
+    """A multi-status answer: an object keyed by id, or (some panels) a list with ``order``."""
+    by_id: dict[str, object] = {}
+    if isinstance(answer, Mapping):
+        by_id = {to_id(k): v for k, v in answer.items()}
+    elif isinstance(answer, list):
+        by_id = {to_id(i["order"]): i for i in answer if isinstance(i, Mapping) and "order" in i}
+    return {i: parse_status(i, by_id[i], currency) for i in ids if i in by_id}
+
+
+def _refill_id(order_id: str, value: object) -> Refill | ProviderError:
+    text = error_text(value)
+    if text is not None:
+        return error_from_text(text)
+    try:
+        return Refill(order=order_id, refill=value)
+    except ValidationError:
+        return ProviderError(f"unexpected refill answer: {value!r}")
+
+
+def parse_refill(order_id: str, answer: object) -> Refill | ProviderError:
+    """``{"refill": "1"}``, ``{"refill": 1, "success": ...}`` or an error."""
+    if isinstance(answer, Mapping) and "refill" in answer:
+        return _refill_id(order_id, answer["refill"])
+    return error_from_text(error_text(answer) or f"unexpected refill answer: {answer!r}")
+
+
+def _items(answer: object, id_key: str) -> dict[str, Mapping[str, Any]]:
+    if isinstance(answer, Mapping) and id_key not in answer:
+        answer = next((v for v in answer.values() if isinstance(v, list)), [])
+    if not isinstance(answer, list):
+        return {}
+    return {to_id(i[id_key]): i for i in answer if isinstance(i, Mapping) and id_key in i}
+
+
+def parse_refill_batch(ids: list[str], answer: object) -> dict[str, Refill | ProviderError]:
+    items = _items(answer, "order")
+    return {i: _refill_id(i, items[i].get("refill")) for i in ids if i in items}
+
+
+def parse_refill_status(refill_id: str, item: object) -> RefillStatus | ProviderError:
+    """``{"status": "Completed"}``, a bare status text, or an error (object or bare text)."""
+    if isinstance(item, Mapping) and "status" not in item:
+        return error_from_text(error_text(item) or f"unexpected refill status answer: {item!r}")
+    value = item["status"] if isinstance(item, Mapping) else item
+    if isinstance(value, Mapping):
+        return error_from_text(error_text(value) or f"unexpected refill status: {value!r}")
+    raw = _text(value).strip()
+    if not raw:
+        return ProviderError(f"unexpected refill status answer: {item!r}")
+    state = RefillState.parse(raw)
+    if state is RefillState.UNKNOWN and classify_error_text(raw) is not ProviderError:
+        return error_from_text(raw)
+    return RefillStatus(refill=refill_id, state=state, raw_status=raw)
+
+
+def parse_refill_status_batch(
+    ids: list[str], answer: object
+) -> dict[str, RefillStatus | ProviderError]:
+    items = _items(answer, "refill")
+    return {i: parse_refill_status(i, items[i]) for i in ids if i in items}
+
+
+def _cancel_item(order_id: str, value: object) -> CancelResult | ProviderError:
+    text = error_text(value)
+    if text is not None:
+        return error_from_text(text)
+    try:
+        if to_bool(value):
+            return CancelResult(order=order_id)
+    except ValueError:
+        pass
+    return ProviderError(f"the panel did not accept the cancel: {value!r}")
+
+
+def parse_cancel_batch(ids: list[str], answer: object) -> dict[str, CancelResult | ProviderError]:
+    """``[{order, cancel}]``, ``{"canceled": [ids]}``, ``{"success": ...}`` or ``{"cancel": 1}``
+    (the last for a single id)."""
+    if isinstance(answer, Mapping):
+        for key in ("canceled", "cancelled"):
+            if isinstance(answer.get(key), list):
+                accepted = {to_id(i) for i in answer[key]}
+                return {
+                    i: CancelResult(order=i)
+                    if i in accepted
+                    else ProviderError(f"the panel did not cancel order {i}")
+                    for i in ids
+                }
+        if len(ids) == 1 and ("cancel" in answer or "success" in answer):
+            return {ids[0]: _cancel_item(ids[0], answer.get("cancel", answer.get("success")))}
+    items = _items(answer, "order")
+    return {i: _cancel_item(i, items[i].get("cancel")) for i in ids if i in items}
+
+
+def parse_balance(answer: object, currency: str) -> Balance:
+    if isinstance(answer, Mapping) and answer.get("balance") not in (None, ""):
+        return Balance(amount=answer["balance"], currency=_text(answer.get("currency")) or currency)
+    raise ProviderError(f"unexpected balance answer: {str(answer)[:200]}")
