@@ -1,0 +1,1 @@
+"""The gateway service: configuration, ledger, cache, catalog, routing, orders, APIs."""
