@@ -1,0 +1,137 @@
+"""Which provider takes an order: the eligible members of a group, cheapest first.
+
+A member is eligible when the quantity is within its limits, it offers what the order needs
+(refill, cancel, drip-feed), its provider is enabled, healthy and funded (where the balance is
+known), and its rate is under the group's cap. Ties in cost go to the lower provider priority.
+A quote explains itself: the ranked candidates and the reason each other member was left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from gateway.catalog import Group, Offer
+from providers.models import Money, OrderRequest
+
+
+class Need(StrEnum):
+    """A capability an order asks of the provider beyond placing it."""
+
+    REFILL = "refill"
+    CANCEL = "cancel"
+
+
+class Exclusion(StrEnum):
+    """Why a member of a group cannot take an order."""
+
+    QUANTITY_BELOW_MIN = "quantity below the service's minimum"
+    QUANTITY_ABOVE_MAX = "quantity above the service's maximum"
+    NO_REFILL = "service offers no refill"
+    NO_CANCEL = "service offers no cancel"
+    NO_DRIPFEED = "service offers no drip-feed"
+    TYPE_MISMATCH = "service type differs from the order's"
+    PROVIDER_DISABLED = "provider disabled"
+    PROVIDER_COOLDOWN = "provider in cooldown after failures"
+    INSUFFICIENT_BALANCE = "provider balance too low"
+    ABOVE_RATE_CAP = "rate above the group's cap"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A member able to take the order, with what it would cost."""
+
+    offer: Offer
+    cost: Money
+    """In the base currency."""
+    provider_cost: Money
+    """In the provider's currency: what the provider will charge."""
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Excluded:
+    offer: Offer
+    reason: Exclusion
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """The routing decision for one order: `candidates` ranked, `chosen` the first."""
+
+    group: Group
+    request: OrderRequest
+    candidates: tuple[Candidate, ...]
+    excluded: tuple[Excluded, ...] = field(default=())
+
+    @property
+    def chosen(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderState:
+    """What routing needs to know of a provider right now."""
+
+    enabled: bool = True
+    available: bool = True
+    """False while its circuit breaker is open."""
+    balance: Money | None = None
+    """In the provider's currency; None when unknown (then assumed sufficient)."""
+    priority: int = 0
+
+
+def _exclusion(
+    offer: Offer, request: OrderRequest, needs: frozenset[Need], cap: Decimal | None
+) -> tuple[Exclusion, str] | None:
+    service = offer.service
+    units = request.units
+    if service.type is not request.service_type:
+        return Exclusion.TYPE_MISMATCH, f"{service.type.value} vs {request.service_type.value}"
+    if units < service.min:
+        return Exclusion.QUANTITY_BELOW_MIN, f"{units} < {service.min}"
+    if units > service.max:
+        return Exclusion.QUANTITY_ABOVE_MAX, f"{units} > {service.max}"
+    if Need.REFILL in needs and not service.refill:
+        return Exclusion.NO_REFILL, ""
+    if Need.CANCEL in needs and not service.cancel:
+        return Exclusion.NO_CANCEL, ""
+    # An unknown drip-feed flag (most panels don't send one) is not a refusal.
+    if request.dripfeed and service.dripfeed is False:
+        return Exclusion.NO_DRIPFEED, ""
+    if cap is not None and offer.rate > cap:
+        return Exclusion.ABOVE_RATE_CAP, f"{offer.rate} > {cap}"
+    return None
+
+
+def quote(
+    group: Group,
+    request: OrderRequest,
+    providers: Mapping[str, ProviderState],
+    *,
+    needs: frozenset[Need] = frozenset(),
+) -> Quote:
+    """Rank the members of `group` for `request`; see the module docstring for the rules."""
+    candidates: list[Candidate] = []
+    excluded: list[Excluded] = []
+    for offer in group.members:
+        state = providers.get(offer.provider, ProviderState(enabled=False))
+        reason = _exclusion(offer, request, needs, group.max_rate)
+        if reason is None and not state.enabled:
+            reason = Exclusion.PROVIDER_DISABLED, ""
+        if reason is None and not state.available:
+            reason = Exclusion.PROVIDER_COOLDOWN, ""
+        provider_cost = offer.service.cost(request)
+        balance = state.balance
+        if reason is None and balance is not None and balance.amount < provider_cost.amount:
+            reason = Exclusion.INSUFFICIENT_BALANCE, f"{balance} < {provider_cost}"
+        if reason is not None:
+            excluded.append(Excluded(offer, *reason))
+            continue
+        cost = Money(amount=provider_cost.amount * offer.to_base, currency=offer.base_currency)
+        candidates.append(Candidate(offer, cost, provider_cost, state.priority))
+    candidates.sort(key=lambda c: (c.cost.amount, c.priority, c.offer.provider, c.offer.id))
+    return Quote(group, request, tuple(candidates), tuple(excluded))
