@@ -1,0 +1,107 @@
+"""Helpers for the cache tests: a fake clock, a recording compute, a private redis-server."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import redis.asyncio as redis
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+class FakeClock:
+    """Wall-clock time that moves only when a test says so."""
+
+    def __init__(self, now: float = 1_700_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class Recorder:
+    """A compute function that counts its calls, optionally slow, gated or failing."""
+
+    def __init__(
+        self,
+        value: bytes,
+        *,
+        delay: float = 0.0,
+        gate: asyncio.Event | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        self.value = value
+        self.delay = delay
+        self.gate = gate
+        self.error = error
+        self.calls = 0
+
+    async def __call__(self) -> bytes:
+        self.calls += 1
+        if self.gate is not None:
+            await self.gate.wait()
+        await asyncio.sleep(self.delay)
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+def unique_namespace() -> str:
+    return f"smmgw-test-{uuid.uuid4().hex}"
+
+
+async def purge(namespace: str) -> None:
+    """Delete every key a test left under `namespace` on the shared Redis."""
+    async with redis.Redis.from_url(REDIS_URL) as client:
+        keys = [key async for key in client.scan_iter(match=f"{namespace}:*")]
+        if keys:
+            await client.delete(*keys)
+
+
+class RedisServer:
+    """A private redis-server on a free loopback port that a test may kill and restart."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = self.free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @staticmethod
+    def free_port() -> int:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port: int = probe.getsockname()[1]
+            return port
+
+    def start(self) -> None:
+        self._process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--daemonize", "no",
+             "--dir", str(self.directory)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 5.0
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.1).close()
+                return
+            except OSError:
+                time.sleep(0.02)
+        self.stop()
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
