@@ -1,0 +1,36 @@
+"""The order ledger: orders and their history, idempotency keys, catalog ids, price history,
+API keys, webhooks and the outbox. SQLAlchemy Core, async; SQLite (WAL) or PostgreSQL.
+
+    store = await Store.connect("sqlite+aiosqlite:///smm-gateway.db")
+    await store.migrate()
+"""
+
+from gateway.store.errors import OrderNotFound, StaleOrder, StoreError
+from gateway.store.rows import (
+    ApiKeyRow,
+    IdempotencyClaim,
+    OrderEvent,
+    OrderRow,
+    OutboxRow,
+    PriceChange,
+    PriceChangeKind,
+)
+from gateway.store.states import FINAL_STATES, GatewayState, is_final
+from gateway.store.store import Store
+
+__all__ = [
+    "FINAL_STATES",
+    "ApiKeyRow",
+    "GatewayState",
+    "IdempotencyClaim",
+    "OrderEvent",
+    "OrderNotFound",
+    "OrderRow",
+    "OutboxRow",
+    "PriceChange",
+    "PriceChangeKind",
+    "StaleOrder",
+    "Store",
+    "StoreError",
+    "is_final",
+]

@@ -1,0 +1,108 @@
+"""The gateway's own API keys: the secret is shown once and only its sha256 is stored.
+
+A lookup by hash needs no constant-time comparison: the database finds the row by an index on
+a value the caller cannot steer bit by bit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.store.base import Queries
+from gateway.store.rows import ApiKeyRow
+from gateway.store.tables import api_keys
+
+SECRET_PREFIX = "smmgw_"
+"""Every secret starts with this, so leaked keys are easy to recognise and scan for."""
+DISPLAY_CHARS = 12
+"""How much of the secret is kept in clear (``prefix``) to tell keys apart in listings."""
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+"""``last_used_at`` is rewritten at most this often, so verification is usually read-only."""
+
+
+def hash_secret(secret: str) -> str:
+    """The stored form of a secret: its sha256, hex."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+_PUBLIC = [c for c in api_keys.c if c.name != "key_hash"]
+
+
+class ApiKeyQueries(Queries):
+    """Creating, verifying, listing and revoking API keys."""
+
+    async def create_api_key(
+        self,
+        name: str,
+        client_id: str,
+        scopes: Iterable[str],
+        *,
+        tx: AsyncConnection | None = None,
+    ) -> tuple[ApiKeyRow, str]:
+        """A new key and its secret; the secret cannot be recovered later.
+
+        row, secret = await store.create_api_key("ci", "acme", ["orders:write"])
+        """
+        secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+        values: dict[str, Any] = {
+            "name": name,
+            "prefix": secret[:DISPLAY_CHARS],
+            "key_hash": hash_secret(secret),
+            "client_id": client_id,
+            "scopes": sorted(set(scopes)),
+            "created_at": self._clock(),
+        }
+        async with self._write(tx) as conn:
+            result = await conn.execute(api_keys.insert().values(values).returning(*_PUBLIC))
+            return ApiKeyRow.from_row(result.mappings().one()), secret
+
+    async def verify_api_key(
+        self, secret: str, *, tx: AsyncConnection | None = None
+    ) -> ApiKeyRow | None:
+        """The active key whose secret this is, or ``None`` (unknown or revoked)."""
+        if not secret.startswith(SECRET_PREFIX):
+            return None
+        query = select(*_PUBLIC).where(
+            api_keys.c.key_hash == hash_secret(secret), api_keys.c.revoked_at.is_(None)
+        )
+        async with self._read(tx) as conn:
+            found = (await conn.execute(query)).mappings().one_or_none()
+        if found is None:
+            return None
+        row = ApiKeyRow.from_row(found)
+        now = self._clock()
+        if row.last_used_at is None or now - row.last_used_at >= LAST_USED_GRANULARITY:
+            async with self._write(tx) as conn:
+                await conn.execute(
+                    api_keys.update().where(api_keys.c.id == row.id).values(last_used_at=now)
+                )
+            row = ApiKeyRow.from_row({**found, "last_used_at": now})
+        return row
+
+    async def list_api_keys(
+        self, client_id: str | None = None, *, tx: AsyncConnection | None = None
+    ) -> list[ApiKeyRow]:
+        """Every key (revoked ones too), oldest first, optionally one client's."""
+        query: Select[Any] = select(*_PUBLIC).order_by(api_keys.c.id)
+        if client_id is not None:
+            query = query.where(api_keys.c.client_id == client_id)
+        async with self._read(tx) as conn:
+            result = await conn.execute(query)
+            return [ApiKeyRow.from_row(found) for found in result.mappings()]
+
+    async def revoke_api_key(self, key_id: int, *, tx: AsyncConnection | None = None) -> bool:
+        """Revoke a key; returns whether it was active."""
+        async with self._write(tx) as conn:
+            result = await conn.execute(
+                api_keys.update()
+                .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+                .values(revoked_at=self._clock())
+            )
+        return bool(result.rowcount)

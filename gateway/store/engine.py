@@ -1,0 +1,78 @@
+"""Engines for the two supported backends, chosen by URL scheme.
+
+SQLite is tuned for a small embedded ledger shared by several processes: WAL (readers never
+wait for the writer), foreign keys on, a busy timeout instead of "database is locked", and
+``BEGIN IMMEDIATE`` for writes so two writers queue on the lock up front instead of failing
+when a read transaction tries to become a write.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "smmgw_read_only"
+"""Execution option that marks a connection as a reader (a deferred ``BEGIN`` on SQLite)."""
+
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+def database_url(url: str | URL) -> URL:
+    """Normalise `url` to its async driver, or fail naming the supported schemes.
+
+    >>> database_url("sqlite:///ledger.db").drivername
+    'sqlite+aiosqlite'
+    """
+    parsed = make_url(url)
+    driver = _DRIVERS.get(parsed.drivername)
+    if driver is None:
+        known = ", ".join(sorted(_DRIVERS))
+        raise ValueError(f"unsupported database scheme {parsed.drivername!r}; known: {known}")
+    if driver.startswith("sqlite") and parsed.database in (None, "", ":memory:"):
+        # Every pooled connection would get its own empty in-memory database.
+        raise ValueError("the SQLite store needs a file path, e.g. sqlite+aiosqlite:///ledger.db")
+    return parsed.set(drivername=driver)
+
+
+def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
+    """An async engine for `url`, with the SQLite tuning above when it is SQLite."""
+    parsed = database_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        options.setdefault("poolclass", AsyncAdaptedQueuePool)
+        engine = create_async_engine(parsed, **options)
+        _tune_sqlite(engine)
+        return engine
+    options.setdefault("pool_pre_ping", True)
+    return create_async_engine(parsed, **options)
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # Take BEGIN away from the sqlite3 module (which skips it before SELECT) and emit it
+        # ourselves below, so every transaction really is one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = NORMAL")  # durable enough with WAL, much faster
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

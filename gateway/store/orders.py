@@ -1,0 +1,234 @@
+"""Orders and their history: every change of a row writes an event in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.store.base import Queries, chunks
+from gateway.store.errors import OrderNotFound, StaleOrder
+from gateway.store.rows import OrderEvent, OrderRow
+from gateway.store.states import ALL_STATES, FINAL_STATES, GatewayState
+from gateway.store.tables import order_events, orders
+from gateway.store.types import to_json
+from providers.models import OrderRequest
+
+UPDATABLE = frozenset(orders.c.keys()) - {"id", "client_id", "created_at", "updated_at", "version"}
+"""Columns ``update_order`` may change; the rest are fixed at creation or kept by the store."""
+
+
+def _request_json(request: OrderRequest | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(request, OrderRequest):
+        return dict(request.model_dump(mode="json", exclude_none=True))
+    return dict(to_json(request))
+
+
+def _check_state(state: str) -> str:
+    if state not in ALL_STATES:
+        raise ValueError(f"unknown order state {state!r}")
+    return str(state)
+
+
+class OrderQueries(Queries):
+    """The order ledger."""
+
+    async def create_order(
+        self,
+        *,
+        client_id: str,
+        request: OrderRequest | Mapping[str, Any],
+        state: str = GatewayState.RECEIVED,
+        group_id: int | None = None,
+        provider: str | None = None,
+        provider_service_id: str | None = None,
+        quoted_cost: Decimal | None = None,
+        currency: str | None = None,
+        provider_cost: Decimal | None = None,
+        provider_currency: str | None = None,
+        next_poll_at: datetime | None = None,
+        event_data: Mapping[str, Any] | None = None,
+        tx: AsyncConnection | None = None,
+    ) -> OrderRow:
+        """Record a new order (``RECEIVED`` unless told otherwise) and its ``created`` event."""
+        now = self._clock()
+        values: dict[str, Any] = {
+            "client_id": client_id,
+            "request": _request_json(request),
+            "state": _check_state(state),
+            "group_id": group_id,
+            "provider": provider,
+            "provider_service_id": provider_service_id,
+            "quoted_cost": quoted_cost,
+            "currency": currency,
+            "provider_cost": provider_cost,
+            "provider_currency": provider_currency,
+            "next_poll_at": next_poll_at,
+            "attempts": [],
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+        async with self._write(tx) as conn:
+            result = await conn.execute(orders.insert().values(values).returning(*orders.c))
+            row = OrderRow.from_row(result.mappings().one())
+            await _add_event(conn, row.id, now, "created", None, row.state, event_data)
+        return row
+
+    async def update_order(
+        self,
+        order_id: int,
+        *,
+        event_kind: str,
+        event_data: Mapping[str, Any] | None = None,
+        expected_version: int | None = None,
+        tx: AsyncConnection | None = None,
+        **changes: Any,
+    ) -> OrderRow:
+        """Apply `changes` to an order, bump its version and record an `event_kind` event.
+
+        With `expected_version`, raise ``StaleOrder`` unless the row is still at that version
+        (another writer got there first). Raise ``OrderNotFound`` for an unknown id.
+
+            row = await store.update_order(row.id, expected_version=row.version,
+                                           event_kind="placed", state="PENDING",
+                                           provider="rizvi", provider_order_id="123")
+        """
+        unknown = set(changes) - UPDATABLE
+        if unknown:
+            raise TypeError(f"cannot update order column(s): {', '.join(sorted(unknown))}")
+        if "state" in changes:
+            changes["state"] = _check_state(changes["state"])
+        if "request" in changes:
+            changes["request"] = _request_json(changes["request"])
+        now = self._clock()
+        async with self._write(tx) as conn:
+            # FOR UPDATE holds the row on PostgreSQL until commit; SQLite already holds the
+            # database write lock (BEGIN IMMEDIATE), so the clause is simply dropped there.
+            current = await conn.execute(
+                select(orders.c.state, orders.c.version)
+                .where(orders.c.id == order_id)
+                .with_for_update()
+            )
+            found = current.one_or_none()
+            if found is None:
+                raise OrderNotFound(order_id)
+            from_state, version = found
+            if expected_version is not None and version != expected_version:
+                raise StaleOrder(order_id, expected_version, version)
+            result = await conn.execute(
+                orders.update()
+                .where(orders.c.id == order_id)
+                .values(**changes, updated_at=now, version=version + 1)
+                .returning(*orders.c)
+            )
+            row = OrderRow.from_row(result.mappings().one())
+            await _add_event(conn, order_id, now, event_kind, from_state, row.state, event_data)
+        return row
+
+    async def get_order(self, order_id: int, *, tx: AsyncConnection | None = None) -> OrderRow:
+        """The order with `order_id`; ``OrderNotFound`` if there is none."""
+        async with self._read(tx) as conn:
+            result = await conn.execute(select(orders).where(orders.c.id == order_id))
+            found = result.mappings().one_or_none()
+        if found is None:
+            raise OrderNotFound(order_id)
+        return OrderRow.from_row(found)
+
+    async def get_orders(
+        self, order_ids: Iterable[int], *, tx: AsyncConnection | None = None
+    ) -> list[OrderRow]:
+        """The orders among `order_ids` that exist, in the order asked (for batch loaders)."""
+        wanted = list(dict.fromkeys(order_ids))
+        found: dict[int, OrderRow] = {}
+        async with self._read(tx) as conn:
+            for batch in chunks(wanted):
+                result = await conn.execute(select(orders).where(orders.c.id.in_(batch)))
+                for row in result.mappings():
+                    found[row["id"]] = OrderRow.from_row(row)
+        return [found[i] for i in wanted if i in found]
+
+    async def list_orders(
+        self,
+        client_id: str | None = None,
+        states: Collection[str] | None = None,
+        after_id: int | None = None,
+        limit: int = 50,
+        *,
+        tx: AsyncConnection | None = None,
+    ) -> list[OrderRow]:
+        """Orders newest first, optionally one client's and in some states.
+
+        Keyset pagination: pass the last id of a page as `after_id` to get the next (older)
+        page; unlike an offset it neither skips nor repeats rows while orders arrive.
+        """
+        query: Select[Any] = select(orders).order_by(orders.c.id.desc()).limit(limit)
+        if client_id is not None:
+            query = query.where(orders.c.client_id == client_id)
+        if states is not None:
+            query = query.where(orders.c.state.in_(list(states)))
+        if after_id is not None:
+            query = query.where(orders.c.id < after_id)
+        async with self._read(tx) as conn:
+            result = await conn.execute(query)
+            return [OrderRow.from_row(found) for found in result.mappings()]
+
+    async def order_events(
+        self, order_id: int, *, tx: AsyncConnection | None = None
+    ) -> list[OrderEvent]:
+        """An order's history, oldest first."""
+        query = select(order_events).where(order_events.c.order_id == order_id).order_by("id")
+        async with self._read(tx) as conn:
+            result = await conn.execute(query)
+            return [OrderEvent.from_row(found) for found in result.mappings()]
+
+    async def open_orders_due(
+        self, now: datetime, limit: int = 100, *, tx: AsyncConnection | None = None
+    ) -> list[OrderRow]:
+        """Orders not in a final state whose ``next_poll_at`` has come, the most overdue first."""
+        query = (
+            select(orders)
+            .where(orders.c.state.not_in(sorted(FINAL_STATES)))
+            .where(orders.c.next_poll_at <= now)
+            .order_by(orders.c.next_poll_at, orders.c.id)
+            .limit(limit)
+        )
+        async with self._read(tx) as conn:
+            result = await conn.execute(query)
+            return [OrderRow.from_row(found) for found in result.mappings()]
+
+    async def find_by_provider_order(
+        self, provider: str, provider_order_id: str, *, tx: AsyncConnection | None = None
+    ) -> OrderRow | None:
+        """The order a provider knows as `provider_order_id`, if any."""
+        query = select(orders).where(
+            orders.c.provider == provider, orders.c.provider_order_id == provider_order_id
+        )
+        async with self._read(tx) as conn:
+            found = (await conn.execute(query)).mappings().one_or_none()
+        return None if found is None else OrderRow.from_row(found)
+
+
+async def _add_event(
+    conn: AsyncConnection,
+    order_id: int,
+    at: datetime,
+    kind: str,
+    from_state: str | None,
+    to_state: str | None,
+    data: Mapping[str, Any] | None,
+) -> None:
+    await conn.execute(
+        order_events.insert().values(
+            order_id=order_id,
+            at=at,
+            kind=kind,
+            from_state=from_state,
+            to_state=to_state,
+            data=None if data is None else dict(data),
+        )
+    )

@@ -1,0 +1,61 @@
+"""The transactional outbox: events written in the same transaction as the change they
+describe, published afterwards by a worker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.store.base import Queries, chunks
+from gateway.store.rows import OutboxRow
+from gateway.store.tables import outbox
+
+
+class OutboxQueries(Queries):
+    """Writing and draining the outbox."""
+
+    async def add_outbox(
+        self, tx: AsyncConnection, event_id: str, type: str, payload: Mapping[str, Any]
+    ) -> bool:
+        """Queue an event inside the caller's transaction; a repeated `event_id` is ignored.
+
+            async with store.transaction() as tx:
+                row = await store.update_order(order_id, event_kind="status", tx=tx, ...)
+                await store.add_outbox(tx, f"order.{row.id}.{row.version}", "order.updated",
+                                       {"id": row.id, "state": row.state})
+
+        Returns whether the event was new.
+        """
+        result = await tx.execute(
+            self._insert(outbox)
+            .values(event_id=event_id, type=type, payload=dict(payload), created_at=self._clock())
+            .on_conflict_do_nothing(index_elements=[outbox.c.event_id])
+        )
+        return bool(result.rowcount)
+
+    async def pending_outbox(
+        self, limit: int = 100, *, tx: AsyncConnection | None = None
+    ) -> list[OutboxRow]:
+        """Unpublished events, oldest first."""
+        query = (
+            select(outbox).where(outbox.c.published_at.is_(None)).order_by(outbox.c.id).limit(limit)
+        )
+        async with self._read(tx) as conn:
+            result = await conn.execute(query)
+            return [OutboxRow.from_row(found) for found in result.mappings()]
+
+    async def mark_published(
+        self, ids: Iterable[int], *, tx: AsyncConnection | None = None
+    ) -> None:
+        """Mark events as published so ``pending_outbox`` no longer returns them."""
+        now = self._clock()
+        async with self._write(tx) as conn:
+            for batch in chunks(set(ids)):
+                await conn.execute(
+                    outbox.update()
+                    .where(outbox.c.id.in_(batch), outbox.c.published_at.is_(None))
+                    .values(published_at=now)
+                )

@@ -1,0 +1,140 @@
+"""What the store's queries return: frozen snapshots of rows, detached from any connection."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Self
+
+from sqlalchemy import RowMapping
+
+from providers.models import OrderRequest
+
+
+class _FromRow:
+    @classmethod
+    def from_row(cls, row: RowMapping | Mapping[str, Any]) -> Self:
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in row.items() if k in names})
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRow(_FromRow):
+    """One gateway order as the ledger holds it; `state` is a ``GatewayState`` or an
+    ``OrderState`` value."""
+
+    id: int
+    client_id: str
+    request: dict[str, Any]
+    state: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    group_id: int | None = None
+    provider: str | None = None
+    provider_service_id: str | None = None
+    provider_order_id: str | None = None
+    quoted_cost: Decimal | None = None
+    currency: str | None = None
+    provider_cost: Decimal | None = None
+    provider_currency: str | None = None
+    charge: Decimal | None = None
+    status_raw: str | None = None
+    start_count: int | None = None
+    remains: int | None = None
+    error: str | None = None
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    next_poll_at: datetime | None = None
+
+    def order_request(self) -> OrderRequest:
+        """The stored request, validated again as an ``OrderRequest``."""
+        return OrderRequest.model_validate(self.request)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEvent(_FromRow):
+    """One entry of an order's history."""
+
+    id: int
+    order_id: int
+    at: datetime
+    kind: str
+    from_state: str | None
+    to_state: str | None
+    data: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyClaim:
+    """The answer to claiming an idempotency key.
+
+    `owner` is true for exactly one caller per key: that caller places the order and attaches
+    it. Everyone else gets the row as it stands: the first caller's `fingerprint`, and its
+    `order_id`, which is ``None`` while the first caller is still working.
+    """
+
+    owner: bool
+    client_id: str
+    key: str
+    fingerprint: str
+    order_id: int | None
+    created_at: datetime
+
+    def matches(self, fingerprint: str) -> bool:
+        """Whether a retry carries the same request as the first use of the key."""
+        return self.fingerprint == fingerprint
+
+
+class PriceChangeKind(StrEnum):
+    """What happened to a provider service's rate."""
+
+    ADDED = "added"
+    CHANGED = "changed"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True, slots=True)
+class PriceChange(_FromRow):
+    """A provider service appeared, changed rate or disappeared; `id` is set once recorded."""
+
+    provider: str
+    provider_service_id: str
+    kind: PriceChangeKind | str
+    old_rate: Decimal | None
+    new_rate: Decimal | None
+    currency: str
+    at: datetime
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRow(_FromRow):
+    """A gateway API key, without its secret or the secret's hash."""
+
+    id: int
+    name: str
+    prefix: str
+    client_id: str
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow(_FromRow):
+    """An event waiting to be (or already) published."""
+
+    id: int
+    event_id: str
+    type: str
+    payload: dict[str, Any]
+    created_at: datetime
+    published_at: datetime | None = None

@@ -1,0 +1,199 @@
+"""The ledger's tables (SQLAlchemy Core). Migrations under ``migrations/`` create exactly these;
+a test compares the two."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from gateway.store.types import Json, Money, UTCDateTime
+
+# Named constraints so later migrations can drop or alter them by name on every backend.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# BigInteger primary keys become plain INTEGER on SQLite so they stay rowid aliases.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("client_id", String(200), nullable=False, index=True),
+    Column("group_id", BigInteger),
+    Column("provider", String(100)),
+    Column("provider_service_id", String(200)),
+    Column("provider_order_id", String(200)),
+    Column("request", Json, nullable=False),
+    Column("quoted_cost", Money),
+    Column("currency", String(10)),
+    Column("provider_cost", Money),
+    Column("provider_currency", String(10)),
+    Column("charge", Money),
+    Column("state", String(20), nullable=False),
+    Column("status_raw", Text),
+    Column("start_count", BigInteger),
+    Column("remains", BigInteger),
+    Column("error", Text),
+    Column("attempts", Json, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("next_poll_at", UTCDateTime),
+    Column("version", Integer, nullable=False),
+    # NULLs are distinct in a unique constraint, so unrouted orders do not collide.
+    UniqueConstraint("provider", "provider_order_id"),
+    Index(None, "state", "next_poll_at"),
+)
+
+order_events = Table(
+    "order_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_id", Id, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("from_state", String(20)),
+    Column("to_state", String(20)),
+    Column("data", Json),
+    Index(None, "order_id", "id"),
+)
+
+refills = Table(
+    "refills",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_id", Id, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("provider", String(100), nullable=False),
+    Column("provider_refill_id", String(200)),
+    Column("state", String(20), nullable=False),
+    Column("status_raw", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "order_id"),
+    UniqueConstraint("provider", "provider_refill_id"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("client_id", String(200), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(128), nullable=False),
+    Column("order_id", Id, ForeignKey("orders.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+catalog_services = Table(
+    "catalog_services",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("provider", String(100), nullable=False),
+    Column("provider_service_id", String(200), nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+    Column("removed_at", UTCDateTime),
+    UniqueConstraint("provider", "provider_service_id"),
+)
+
+catalog_groups = Table(
+    "catalog_groups",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("key", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+price_changes = Table(
+    "price_changes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("provider", String(100), nullable=False),
+    Column("provider_service_id", String(200), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("old_rate", Money),
+    Column("new_rate", Money),
+    Column("currency", String(10), nullable=False),
+    Column("at", UTCDateTime, nullable=False, index=True),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("prefix", String(20), nullable=False),
+    # Only the sha256 of the secret is kept; the secret itself is shown once, at creation.
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("client_id", String(200), nullable=False, index=True),
+    Column("scopes", Json, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+)
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("url", Text, nullable=False),
+    Column("description", Text),
+    Column("event_types", Json, nullable=False),
+    # Kept in clear, unlike API keys: the gateway needs it to sign every delivery.
+    Column("secret", Text, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("disabled_reason", Text),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("event_id", String(100), nullable=False, unique=True),
+    Column("type", String(100), nullable=False),
+    Column("payload", Json, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("published_at", UTCDateTime),
+    Index(None, "published_at", "id"),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column(
+        "endpoint_id",
+        Id,
+        ForeignKey("webhook_endpoints.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("event_id", String(100), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("status_code", Integer),
+    Column("error", Text),
+    Column("next_attempt_at", UTCDateTime),
+    Column("delivered_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "endpoint_id", "event_id"),
+    Index(None, "next_attempt_at"),
+)
