@@ -131,7 +131,7 @@ ERROR_TEXTS: Sequence[tuple[str, type[ProviderError]]] = (
     (r"api key|api is disable|user not found|unauthori[sz]ed|invalid key", AuthenticationError),
     (r"not enough funds|insufficient (balance|funds)|low balance", InsufficientFunds),
     (r"rate limit|too many requests|throttl", RateLimited),
-    (r"^quantity|quantity (must|less|more|should)|minimal|maximum|minimum amount", InvalidQuantity),
+    (r"quantity|minimal|maximum|minimum amount", InvalidQuantity),
     (r"dripfeed|drip feed|not eligible|not support|cannot be (canceled|cancelled|refilled)"
      r"|cancel (is )?not (available|allowed)|refill (is )?not (available|allowed)",
      NotSupported),
@@ -140,11 +140,11 @@ ERROR_TEXTS: Sequence[tuple[str, type[ProviderError]]] = (
     (r"link|url", InvalidLink),
     (r"incorrect order id|order not found|refill not found|refill request not found"
      r"|incorrect refill|not found", NotFound),
-    (r"is required|required field|missing", MissingField),
+    (r"required|missing", MissingField),
     (r"internal server error|server error|try again later|maintenance|temporarily unavailable",
      Unavailable),
     (r"incorrect request|invalid parameters|action is invalid|provide order"
-     r"|bad request|invalid request", InvalidRequest),
+     r"|bad request|invalid request|^bad ", InvalidRequest),
 )  # fmt: skip
 
 _COMPILED = tuple((re.compile(pattern), kind) for pattern, kind in ERROR_TEXTS)

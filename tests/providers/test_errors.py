@@ -8,6 +8,7 @@ from providers.errors import (
     InvalidQuantity,
     InvalidRequest,
     InvalidService,
+    MissingField,
     NotFound,
     NotSupported,
     ProviderError,
@@ -50,6 +51,13 @@ TEXTS: list[tuple[str, type[ProviderError]]] = [
     ("Provide 'order' or 'orders' parameter", InvalidRequest),
     ("Rate limit exceeded. Max 60 requests per minute.", RateLimited),
     ("Internal server error", Unavailable),
+    ("auth.error.invalid_key", AuthenticationError),
+    ("neworder.error.service_not_found", InvalidService),
+    ("neworder.error.min_quantity", InvalidQuantity),
+    ("neworder.error.quantity_required", InvalidQuantity),
+    ("neworder.error.comments_required", MissingField),
+    ("neworder.error.dripfeed_not_supported", NotSupported),
+    ("Bad Comments", InvalidRequest),
 ]  # fmt: skip
 
 
