@@ -47,6 +47,8 @@ class GatewaySection(BaseModel):
     base_currency: str = Field(default="USD", pattern=r"^[A-Za-z]{3}$")
     database_url: str = "sqlite+aiosqlite:///smm-gateway.db"
     redis_url: str | None = None
+    cache_namespace: str = Field(default="smmgw", pattern=r"^[A-Za-z0-9_.:-]+$")
+    """Prefix of every Redis key: gateways sharing a Redis with another deployment differ here."""
     secrets_dir: Path | None = None
     """Where ``<provider name>`` files hold provider keys (e.g. ``/run/secrets``)."""
 

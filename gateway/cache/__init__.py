@@ -18,10 +18,11 @@ from gateway.cache.redis import RedisCache
 __all__ = ["Cache", "Clock", "MemoryCache", "RedisCache", "cache_from_url"]
 
 
-def cache_from_url(url: str | None) -> Cache:
+def cache_from_url(url: str | None, namespace: str = "smmgw") -> Cache:
     """A `RedisCache` for a ``redis://``, ``rediss://`` or ``unix://`` URL, else a `MemoryCache`.
 
-    None, an empty string and ``memory://`` give the in-process cache.
+    None, an empty string and ``memory://`` give the in-process cache. `namespace` prefixes
+    every Redis key, so several gateways (or test runs) can share one Redis.
     """
     if not url:
         return MemoryCache()
@@ -29,6 +30,6 @@ def cache_from_url(url: str | None) -> Cache:
     if scheme == "memory":
         return MemoryCache()
     if scheme in ("redis", "rediss", "unix"):
-        return RedisCache(url)
+        return RedisCache(url, namespace=namespace)
     # The URL itself is left out: it may carry a password.
     raise ValueError(f"unknown cache URL scheme {scheme!r}; known: memory, redis, rediss, unix")

@@ -1,0 +1,205 @@
+"""The live catalog: fetches every provider's services and serves merged snapshots.
+
+Each provider's list is kept in the shared cache, so every instance builds the same snapshot
+without asking the panels; a sync bumps the catalog's version, and instances rebuild when they
+see a new one. A provider that fails or times out keeps its previous list: one bad panel never
+blocks or empties the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import lru_cache
+
+from gateway.cache import Cache
+from gateway.catalog import OfferKey, Snapshot, assemble, plan_groups
+from gateway.classify import Classification, classify
+from gateway.config import GroupSection
+from gateway.store import PriceChange, PriceChangeKind, Store
+from providers.base import Provider
+from providers.errors import ProviderError
+from providers.models import Service
+
+log = logging.getLogger(__name__)
+
+SERVICES_TTL = 7 * 24 * 3600.0
+"""How long a provider's list stays cached without a sync: a week, as stale beats empty."""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """How one provider's sync went."""
+
+    provider: str
+    ok: bool
+    services: int
+    seconds: float
+    error: str | None = None
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+
+
+@lru_cache(maxsize=65_536)
+def _classify(name: str, category: str, raw_type: str, refill: bool) -> Classification:
+    return classify(name, category, raw_type, refill_flag=refill)
+
+
+def price_changes(
+    provider: str, before: Sequence[Service], after: Sequence[Service], at: datetime
+) -> list[PriceChange]:
+    """What changed between two lists of one provider: services added, re-priced, removed."""
+    old = {s.id: s for s in before}
+    new = {s.id: s for s in after}
+    changes = []
+    for sid, service in new.items():
+        previous = old.get(sid)
+        if previous is None:
+            kind, old_rate = PriceChangeKind.ADDED, None
+        elif previous.rate.amount != service.rate.amount:
+            kind, old_rate = PriceChangeKind.CHANGED, previous.rate.amount
+        else:
+            continue
+        rate = service.rate
+        changes.append(PriceChange(provider, sid, kind, old_rate, rate.amount, rate.currency, at))
+    for sid, service in old.items():
+        if sid not in new:
+            changes.append(
+                PriceChange(
+                    provider, sid, PriceChangeKind.REMOVED, service.rate.amount, None,
+                    service.rate.currency, at,
+                )
+            )  # fmt: skip
+    return changes
+
+
+class Catalog:
+    """Syncs providers and serves the merged catalog.
+
+    ::
+
+        catalog = Catalog(providers, store, cache, base_currency="USD", to_base=rates.get)
+        await catalog.sync()
+        snapshot = await catalog.snapshot()
+    """
+
+    def __init__(
+        self,
+        providers: Mapping[str, Provider],
+        store: Store,
+        cache: Cache,
+        *,
+        base_currency: str,
+        to_base: Callable[[str], Decimal],
+        groups: Sequence[GroupSection] = (),
+        sync_timeout: float = 60.0,
+        version_check: float = 1.0,
+    ) -> None:
+        self.providers = providers
+        self.store = store
+        self.cache = cache
+        self.base_currency = base_currency.upper()
+        self._to_base = to_base
+        self._groups = groups
+        self._sync_timeout = sync_timeout
+        self._version_check = version_check
+        self._lists: dict[str, list[Service]] = {}
+        self._snapshot: Snapshot | None = None
+        self._version: str | None = None
+        self._checked_at = 0.0
+        self._building = asyncio.Lock()
+        self.last_sync: dict[str, SyncResult] = {}
+
+    # -- sync ----------------------------------------------------------------------------------
+
+    async def sync(self, names: Iterable[str] | None = None) -> list[SyncResult]:
+        """Fetch the services of `names` (default: every provider) concurrently."""
+        chosen = list(self.providers if names is None else names)
+        results = await asyncio.gather(*(self._sync_one(name) for name in chosen))
+        if any(r.ok for r in results):
+            await self.cache.bump("catalog")
+            self._checked_at = 0.0
+        self.last_sync.update({r.provider: r for r in results})
+        return list(results)
+
+    async def _sync_one(self, name: str) -> SyncResult:
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self._sync_timeout):
+                services = await self.providers[name].services()
+        except (ProviderError, TimeoutError) as exc:
+            error = str(exc) or f"no answer within {self._sync_timeout:g}s"
+            log.warning("catalog sync of %s failed: %s", name, error)
+            return SyncResult(name, False, 0, time.perf_counter() - started, error=error)
+        previous = await self._cached_list(name)
+        now = datetime.now(UTC)
+        changes = price_changes(name, previous, services, now) if previous is not None else []
+        if changes:
+            await self.store.record_price_changes(changes)
+        removed = [c.provider_service_id for c in changes if c.kind is PriceChangeKind.REMOVED]
+        if removed:
+            await self.store.mark_services_removed(name, removed, now)
+        self._lists[name] = services
+        await self.cache.set_model(f"catalog:services:{name}", services, SERVICES_TTL)
+
+        def count(kind: PriceChangeKind) -> int:
+            return sum(1 for c in changes if c.kind is kind)
+
+        return SyncResult(
+            name, True, len(services), time.perf_counter() - started,
+            added=count(PriceChangeKind.ADDED), changed=count(PriceChangeKind.CHANGED),
+            removed=len(removed),
+        )  # fmt: skip
+
+    async def _cached_list(self, name: str) -> list[Service] | None:
+        cached = await self.cache.get_model(f"catalog:services:{name}", list[Service])
+        return cached if cached is not None else self._lists.get(name)
+
+    # -- snapshots -----------------------------------------------------------------------------
+
+    async def snapshot(self) -> Snapshot:
+        """The current merged catalog; rebuilt only when a sync (anywhere) changed it."""
+        now = time.monotonic()
+        if self._snapshot is not None and now - self._checked_at < self._version_check:
+            return self._snapshot
+        version = await self.cache.versioned("catalog", "snapshot")
+        if self._snapshot is not None and version == self._version:
+            self._checked_at = now
+            return self._snapshot
+        async with self._building:
+            if self._snapshot is None or version != self._version:
+                self._snapshot = await self._build()
+                self._version = version
+            self._checked_at = time.monotonic()
+            return self._snapshot
+
+    async def _build(self) -> Snapshot:
+        lists: dict[str, list[Service]] = {}
+        missing = []
+        for name in self.providers:
+            cached = await self._cached_list(name)
+            if cached is None:
+                missing.append(name)
+            else:
+                lists[name] = cached
+        if missing:
+            await self.sync(missing)
+            lists.update({n: self._lists[n] for n in missing if n in self._lists})
+        services: dict[OfferKey, Service] = {
+            (name, s.id): s for name, items in lists.items() for s in items
+        }
+        classes = {
+            key: _classify(s.name, s.category, s.raw_type, s.refill) for key, s in services.items()
+        }
+        plans = plan_groups({k: (s, classes[k]) for k, s in services.items()}, self._groups)
+        offer_ids = await self.store.service_ids(list(services))
+        group_ids = await self.store.group_ids({p.key: p.name for p in plans})
+        currencies = {s.rate.currency for s in services.values()}
+        to_base = {c: self._to_base(c) for c in currencies}
+        return assemble(services, classes, plans, offer_ids, group_ids, to_base, self.base_currency)

@@ -1,0 +1,138 @@
+"""The gateway core assembled from configuration: the one object the APIs, workers and CLI use.
+
+::
+
+    async with await Gateway.open(load_config("gateway.toml")) as gw:
+        quote = await gw.quote(service_id=12, fields={"link": url, "quantity": 1000})
+        order = await gw.place("client-1", 12, {"link": url, "quantity": 1000},
+                               idempotency_key="abc")
+        [outcome] = await gw.orders.status([order.id], "client-1")
+        balances = await gw.balances.fetch()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Self
+
+from gateway.balances import BalanceBook
+from gateway.cache import Cache, cache_from_url
+from gateway.catalog_sync import Catalog
+from gateway.config import Settings, provider_configs
+from gateway.health import HealthBoard
+from gateway.orders import Orders
+from gateway.routing import Need, ProviderState, Quote
+from gateway.store import OrderRow, Store
+from providers.base import Provider
+from providers.registry import build
+
+
+class Gateway:
+    """Configuration, ledger, cache, catalog, routing, orders and balances, wired together."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        cache: Cache,
+        providers: Mapping[str, Provider],
+        *,
+        health: HealthBoard | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.cache = cache
+        self.providers = dict(providers)
+        self.health = health or HealthBoard()
+        base = settings.gateway.base_currency.upper()
+        self.base_currency = base
+        sections = {p.name: p for p in settings.providers}
+        self._priority = {name: s.priority for name, s in sections.items()}
+        self.catalog = Catalog(
+            self.providers,
+            store,
+            cache,
+            base_currency=base,
+            to_base=settings.rate_to_base,
+            groups=settings.catalog.groups,
+        )
+        self.balances = BalanceBook(
+            self.providers,
+            cache,
+            base_currency=base,
+            to_base=settings.rate_to_base,
+            low_thresholds={name: s.balance_low for name, s in sections.items()},
+        )
+        self.orders = Orders(
+            store,
+            self.providers,
+            self.health,
+            provider_states=self.provider_states,
+            base_currency=base,
+        )
+
+    @classmethod
+    async def open(
+        cls, settings: Settings, *, providers: Mapping[str, Provider] | None = None
+    ) -> Gateway:
+        """Connect the store (migrating it), the cache, and build every enabled provider."""
+        if providers is None:
+            providers = {c.name: build(c) for c in provider_configs(settings)}
+        store = await Store.connect(settings.gateway.database_url)
+        try:
+            await store.migrate()
+        except BaseException:
+            await store.aclose()
+            raise
+        cache = cache_from_url(settings.gateway.redis_url, settings.gateway.cache_namespace)
+        return cls(settings, store, cache, providers)
+
+    async def aclose(self) -> None:
+        for provider in self.providers.values():
+            await provider.aclose()
+        await self.cache.aclose()
+        await self.store.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def provider_states(self) -> dict[str, ProviderState]:
+        """What routing knows of each provider now: health, known balance, priority."""
+        known = await self.balances.known()
+        return {
+            name: ProviderState(
+                enabled=True,
+                available=self.health.available(name),
+                balance=known.get(name),
+                priority=self._priority.get(name, 0),
+            )
+            for name in self.providers
+        }
+
+    async def quote(
+        self, service_id: int, fields: Mapping[str, Any], needs: frozenset[Need] = frozenset()
+    ) -> Quote:
+        return await self.orders.quote(await self.catalog.snapshot(), service_id, fields, needs)
+
+    async def place(
+        self,
+        client_id: str,
+        service_id: int,
+        fields: Mapping[str, Any],
+        *,
+        idempotency_key: str | None = None,
+        needs: frozenset[Need] = frozenset(),
+    ) -> OrderRow:
+        snapshot = await self.catalog.snapshot()
+        return await self.orders.place(
+            snapshot, client_id, service_id, fields, idempotency_key=idempotency_key, needs=needs
+        )

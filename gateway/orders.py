@@ -1,0 +1,408 @@
+"""Orders: idempotent placement with safe failover, then status, refill and cancel by gateway id.
+
+Placement records the order in the ledger before any provider is called. It fails over to the
+next-cheapest member only when the failure proves the order was not placed upstream (no funds,
+service unknown or disabled, throttled, never sent); a client error (bad link, bad quantity)
+goes back to the client; an ambiguous outcome is recorded as ``UNCONFIRMED`` and never retried
+elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from gateway.catalog import Group, Snapshot
+from gateway.health import HealthBoard
+from gateway.routing import Need, ProviderState, Quote, quote
+from gateway.store import GatewayState, OrderNotFound, OrderRow, Store
+from gateway.store.states import is_final
+from providers.base import Provider
+from providers.errors import (
+    Ambiguous,
+    AuthenticationError,
+    InvalidLink,
+    InvalidQuantity,
+    MissingField,
+    ProviderError,
+    RateLimited,
+    Unavailable,
+)
+from providers.models import OrderRequest, OrderState
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Failures that say something about the provider, not the order: they count against its health.
+_PROVIDER_FAULTS = (Unavailable, RateLimited, AuthenticationError, Ambiguous)
+# Failures caused by the order itself: every other provider would refuse it too.
+_CLIENT_ERRORS = (InvalidLink, InvalidQuantity, MissingField)
+
+
+class OrderError(Exception):
+    """A request the gateway refuses; `message` is safe to show to the client."""
+
+    code = "ORDER_ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ServiceNotFound(OrderError):
+    code = "SERVICE_NOT_FOUND"
+
+
+class InvalidOrder(OrderError):
+    code = "INVALID_ORDER"
+
+
+class NoEligibleProvider(OrderError):
+    """No member of the group can take the order; `quote` says why for each."""
+
+    code = "NO_ELIGIBLE_PROVIDER"
+
+    def __init__(self, message: str, quote: Quote) -> None:
+        super().__init__(message)
+        self.quote = quote
+
+
+class IdempotencyConflict(OrderError):
+    code = "IDEMPOTENCY_CONFLICT"
+
+
+class OrderUnknown(OrderError):
+    """No such order for this client (another client's orders are unknown to it too)."""
+
+    code = "ORDER_NOT_FOUND"
+
+
+class IdempotencyPending(OrderError):
+    """Another request with the same key is still being placed."""
+
+    code = "IDEMPOTENCY_PENDING"
+
+
+def fingerprint(group_id: int, request: OrderRequest, needs: frozenset[Need]) -> str:
+    """A hash of what makes two requests the same order."""
+    canonical = json.dumps(
+        {"service": group_id, "fields": request.fields(), "needs": sorted(needs)},
+        sort_keys=True,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def build_request(group: Group, fields: Mapping[str, Any]) -> OrderRequest:
+    """The order's fields validated for the group's service type."""
+    data = {k: v for k, v in fields.items() if v is not None and k not in ("service", "type")}
+    try:
+        return OrderRequest(service=str(group.id), service_type=group.type, **data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            str(e["msg"]).removeprefix("Value error, ")
+            + (f" ({'.'.join(map(str, e['loc']))})" if e["loc"] else "")
+            for e in exc.errors()
+        )
+        raise InvalidOrder(problems) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A per-id answer of a batch operation: the order row, and the error if it failed."""
+
+    order_id: int
+    order: OrderRow | None
+    error: str | None = None
+    refill_id: str | None = None
+
+
+class Orders:
+    """The order side of the gateway core."""
+
+    def __init__(
+        self,
+        store: Store,
+        providers: Mapping[str, Provider],
+        health: HealthBoard,
+        *,
+        provider_states: Callable[[], Awaitable[Mapping[str, ProviderState]]],
+        base_currency: str,
+        poll_after: timedelta = timedelta(seconds=30),
+        idempotency_wait: float = 30.0,
+    ) -> None:
+        self.store = store
+        self.providers = providers
+        self.health = health
+        self._provider_states = provider_states
+        self.base_currency = base_currency
+        self._poll_after = poll_after
+        self._idempotency_wait = idempotency_wait
+
+    # -- quoting and placing -----------------------------------------------------------------
+
+    async def quote(
+        self,
+        snapshot: Snapshot,
+        service_id: int,
+        fields: Mapping[str, Any],
+        needs: frozenset[Need] = frozenset(),
+    ) -> Quote:
+        group = snapshot.groups.get(service_id)
+        if group is None:
+            raise ServiceNotFound(f"unknown service {service_id}")
+        request = build_request(group, fields)
+        return quote(group, request, await self._provider_states(), needs=needs)
+
+    async def place(
+        self,
+        snapshot: Snapshot,
+        client_id: str,
+        service_id: int,
+        fields: Mapping[str, Any],
+        *,
+        idempotency_key: str | None = None,
+        needs: frozenset[Need] = frozenset(),
+    ) -> OrderRow:
+        """Place an order with the cheapest eligible provider; see the module docstring.
+
+        Returns the ledger row: ``PENDING`` (or later) when a provider took it, ``UNCONFIRMED``
+        when the outcome is unknown, ``FAILED`` when every attempt provably failed (its
+        `attempts` say why). Raises `OrderError` for requests that never became an order.
+        """
+        decision = await self.quote(snapshot, service_id, fields, needs)
+        if idempotency_key is not None:
+            print_ = fingerprint(service_id, decision.request, needs)
+            claim = await self.store.claim_idempotency_key(client_id, idempotency_key, print_)
+            if not claim.owner:
+                if not claim.matches(print_):
+                    raise IdempotencyConflict(
+                        "this idempotency key was used with a different request"
+                    )
+                return await self._existing(client_id, idempotency_key, claim.order_id)
+        if decision.chosen is None:
+            if idempotency_key is not None:
+                await self.store.release_idempotency_key(client_id, idempotency_key)
+            raise NoEligibleProvider(_no_candidate_message(decision), decision)
+        chosen = decision.chosen
+        async with self.store.transaction() as tx:
+            order = await self.store.create_order(
+                client_id=client_id,
+                request=decision.request,
+                group_id=decision.group.id,
+                quoted_cost=chosen.cost.amount,
+                currency=chosen.cost.currency,
+                event_data={"candidates": [c.offer.provider for c in decision.candidates]},
+                tx=tx,
+            )
+            if idempotency_key is not None:
+                await self.store.attach_idempotency_order(
+                    client_id, idempotency_key, order.id, tx=tx
+                )
+        return await self._send(order, decision)
+
+    async def _existing(self, client_id: str, key: str, order_id: int | None) -> OrderRow:
+        """The order of an idempotency key whose first request may still be in flight."""
+        deadline = asyncio.get_running_loop().time() + self._idempotency_wait
+        delay = 0.01
+        while order_id is None:
+            if asyncio.get_running_loop().time() > deadline:
+                raise IdempotencyPending("a request with this idempotency key is in progress")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.5)
+            claim = await self.store.claim_idempotency_key(client_id, key, "")
+            if claim.owner:
+                # The first request released its claim (it produced no order): start over is
+                # the client's call, so release ours too and report it.
+                await self.store.release_idempotency_key(client_id, key)
+                raise IdempotencyPending("the first request with this key did not place an order")
+            order_id = claim.order_id
+        return await self.store.get_order(order_id)
+
+    async def _send(self, order: OrderRow, decision: Quote) -> OrderRow:
+        attempts: list[dict[str, Any]] = []
+        for candidate in decision.candidates:
+            offer = candidate.offer
+            name = offer.provider
+            if not self.health.acquire(name):
+                attempts.append({"provider": name, "error": "Cooldown", "message": "in cooldown"})
+                continue
+            order = await self.store.update_order(
+                order.id,
+                event_kind="routed",
+                event_data={"provider": name, "service": offer.service.id},
+                provider=name,
+                provider_service_id=offer.service.id,
+                provider_cost=candidate.provider_cost.amount,
+                provider_currency=candidate.provider_cost.currency,
+                quoted_cost=candidate.cost.amount,
+            )
+            request = decision.request.model_copy(update={"service": offer.service.id})
+            try:
+                placed = await self.providers[name].add(request)
+            except ProviderError as exc:
+                attempt = {"provider": name, "error": type(exc).__name__, "message": exc.message}
+                attempts.append(attempt)
+                if isinstance(exc, _PROVIDER_FAULTS):
+                    self.health.failure(name, exc.message)
+                else:
+                    self.health.success(name)
+                if isinstance(exc, Ambiguous):
+                    log.warning("order %s: outcome at %s unknown: %s", order.id, name, exc)
+                    return await self.store.update_order(
+                        order.id, event_kind="unconfirmed", event_data=attempt,
+                        state=GatewayState.UNCONFIRMED, error=exc.message, attempts=attempts,
+                    )  # fmt: skip
+                if isinstance(exc, _CLIENT_ERRORS) or not exc.not_placed:
+                    break
+                continue
+            self.health.success(name)
+            return await self.store.update_order(
+                order.id,
+                event_kind="placed",
+                event_data={"provider": name, "provider_order_id": placed.order},
+                state=OrderState.PENDING,
+                provider_order_id=placed.order,
+                attempts=attempts,
+                next_poll_at=datetime.now(UTC) + self._poll_after,
+            )
+        last = attempts[-1] if attempts else {"message": "no provider could be tried"}
+        return await self.store.update_order(
+            order.id,
+            event_kind="failed",
+            event_data={"attempts": len(attempts)},
+            state=GatewayState.FAILED,
+            error=str(last["message"]),
+            attempts=attempts,
+        )
+
+    # -- reading and refreshing ----------------------------------------------------------------
+
+    async def get(self, order_id: int, client_id: str | None) -> OrderRow:
+        """One order; `client_id` None means any client's (admin)."""
+        try:
+            row = await self.store.get_order(order_id)
+        except OrderNotFound:
+            raise OrderUnknown(f"unknown order {order_id}") from None
+        if client_id is not None and row.client_id != client_id:
+            raise OrderUnknown(f"unknown order {order_id}")
+        return row
+
+    async def _owned(self, ids: Iterable[int], client_id: str | None) -> dict[int, OrderRow]:
+        wanted = list(dict.fromkeys(ids))
+        rows = {r.id: r for r in await self.store.get_orders(wanted)}
+        if client_id is not None:
+            rows = {i: r for i, r in rows.items() if r.client_id == client_id}
+        return rows
+
+    async def _per_provider(
+        self,
+        rows: Iterable[OrderRow],
+        call: Callable[[Provider, list[str]], Awaitable[Mapping[str, T | ProviderError]]],
+    ) -> dict[int, T | ProviderError]:
+        """Run `call` once per provider with its orders' provider ids; answers by gateway id."""
+        by_provider: dict[str, dict[str, int]] = defaultdict(dict)
+        for row in rows:
+            if row.provider and row.provider_order_id:
+                by_provider[row.provider][row.provider_order_id] = row.id
+
+        async def one(name: str, ids: dict[str, int]) -> dict[int, T | ProviderError]:
+            provider = self.providers.get(name)
+            if provider is None:
+                error = ProviderError("provider no longer configured", provider=name)
+                return dict.fromkeys(ids.values(), error)
+            answers = await call(provider, list(ids))
+            return {ids[pid]: outcome for pid, outcome in answers.items() if pid in ids}
+
+        merged: dict[int, T | ProviderError] = {}
+        for part in await asyncio.gather(*(one(n, ids) for n, ids in by_provider.items())):
+            merged.update(part)
+        return merged
+
+    async def status(self, ids: Iterable[int], client_id: str | None) -> list[Outcome]:
+        """Refresh open orders from their providers and return each order's current row."""
+        wanted = list(dict.fromkeys(ids))
+        rows = await self._owned(wanted, client_id)
+        open_rows = [r for r in rows.values() if not is_final(r.state)]
+        answers = await self._per_provider(open_rows, lambda p, pids: p.status(pids))
+        for order_id, answer in answers.items():
+            row = rows[order_id]
+            if isinstance(answer, ProviderError):
+                log.info("status of order %s at %s: %s", order_id, row.provider, answer)
+                continue
+            changes: dict[str, Any] = {
+                "state": answer.state.value,
+                "status_raw": answer.raw_status,
+                "start_count": answer.start_count,
+                "remains": answer.remains,
+                "charge": answer.charge.amount if answer.charge else row.charge,
+            }
+            if any(getattr(row, k) != v for k, v in changes.items()):
+                rows[order_id] = await self.store.update_order(
+                    order_id, event_kind="status", event_data={"raw": answer.raw_status},
+                    **changes,
+                )  # fmt: skip
+        return [
+            Outcome(i, rows[i]) if i in rows else Outcome(i, None, "Incorrect order ID")
+            for i in wanted
+        ]
+
+    async def refill(self, ids: Iterable[int], client_id: str | None) -> list[Outcome]:
+        """Ask each order's provider for a refill."""
+        wanted = list(dict.fromkeys(ids))
+        rows = await self._owned(wanted, client_id)
+        answers = await self._per_provider(rows.values(), lambda p, pids: p.refill(pids))
+        outcomes = []
+        for order_id in wanted:
+            row = rows.get(order_id)
+            answer = answers.get(order_id)
+            if row is None:
+                outcomes.append(Outcome(order_id, None, "Incorrect order ID"))
+            elif answer is None:
+                outcomes.append(Outcome(order_id, row, "Order not eligible for refill."))
+            elif isinstance(answer, ProviderError):
+                outcomes.append(Outcome(order_id, row, answer.message))
+            else:
+                row = await self.store.update_order(
+                    order_id, event_kind="refill", event_data={"refill": answer.refill}
+                )
+                outcomes.append(Outcome(order_id, row, refill_id=answer.refill))
+        return outcomes
+
+    async def cancel(self, ids: Iterable[int], client_id: str | None) -> list[Outcome]:
+        """Ask each order's provider to cancel it ("requested", not yet refunded)."""
+        wanted = list(dict.fromkeys(ids))
+        rows = await self._owned(wanted, client_id)
+        answers = await self._per_provider(rows.values(), lambda p, pids: p.cancel(pids))
+        outcomes = []
+        for order_id in wanted:
+            row = rows.get(order_id)
+            answer = answers.get(order_id)
+            if row is None:
+                outcomes.append(Outcome(order_id, None, "Incorrect order ID"))
+            elif answer is None:
+                outcomes.append(Outcome(order_id, row, "Order cannot be canceled."))
+            elif isinstance(answer, ProviderError):
+                outcomes.append(Outcome(order_id, row, answer.message))
+            else:
+                row = await self.store.update_order(order_id, event_kind="cancel_requested")
+                outcomes.append(Outcome(order_id, row))
+        return outcomes
+
+
+def _no_candidate_message(decision: Quote) -> str:
+    reasons = sorted({e.reason.value for e in decision.excluded})
+    group = decision.group
+    quantity = decision.request.units
+    if quantity < group.min or quantity > group.max:
+        return f"Quantity must be between {group.min} and {group.max}"
+    return "no provider can take this order: " + "; ".join(reasons)
