@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from gateway import events
 from gateway.catalog import Group, Snapshot
 from gateway.health import HealthBoard
 from gateway.routing import Need, ProviderState, Quote, quote
@@ -204,6 +205,7 @@ class Orders:
                 event_data={"candidates": [c.offer.provider for c in decision.candidates]},
                 tx=tx,
             )
+            await events.record(self.store, tx, [events.order_event(None, order)])
             if idempotency_key is not None:
                 await self.store.attach_idempotency_order(
                     client_id, idempotency_key, order.id, tx=tx
@@ -228,6 +230,15 @@ class Orders:
             order_id = claim.order_id
         return await self.store.get_order(order_id)
 
+    async def _change(self, before: OrderRow, *, event_kind: str, **changes: Any) -> OrderRow:
+        """Update an order and queue the event its visible change gives, in one transaction."""
+        async with self.store.transaction() as tx:
+            after = await self.store.update_order(
+                before.id, event_kind=event_kind, tx=tx, **changes
+            )
+            await events.record(self.store, tx, [events.order_event(before, after)])
+        return after
+
     async def _send(self, order: OrderRow, decision: Quote) -> OrderRow:
         attempts: list[dict[str, Any]] = []
         for candidate in decision.candidates:
@@ -236,8 +247,8 @@ class Orders:
             if not self.health.acquire(name):
                 attempts.append({"provider": name, "error": "Cooldown", "message": "in cooldown"})
                 continue
-            order = await self.store.update_order(
-                order.id,
+            order = await self._change(
+                order,
                 event_kind="routed",
                 event_data={"provider": name, "service": offer.service.id},
                 provider=name,
@@ -258,16 +269,16 @@ class Orders:
                     self.health.success(name)
                 if isinstance(exc, Ambiguous):
                     log.warning("order %s: outcome at %s unknown: %s", order.id, name, exc)
-                    return await self.store.update_order(
-                        order.id, event_kind="unconfirmed", event_data=attempt,
+                    return await self._change(
+                        order, event_kind="unconfirmed", event_data=attempt,
                         state=GatewayState.UNCONFIRMED, error=exc.message, attempts=attempts,
                     )  # fmt: skip
                 if isinstance(exc, _CLIENT_ERRORS) or not exc.not_placed:
                     break
                 continue
             self.health.success(name)
-            return await self.store.update_order(
-                order.id,
+            return await self._change(
+                order,
                 event_kind="placed",
                 event_data={"provider": name, "provider_order_id": placed.order},
                 state=OrderState.PENDING,
@@ -276,8 +287,8 @@ class Orders:
                 next_poll_at=datetime.now(UTC) + self._poll_after,
             )
         last = attempts[-1] if attempts else {"message": "no provider could be tried"}
-        return await self.store.update_order(
-            order.id,
+        return await self._change(
+            order,
             event_kind="failed",
             event_data={"attempts": len(attempts)},
             state=GatewayState.FAILED,
@@ -347,10 +358,9 @@ class Orders:
                 "charge": answer.charge.amount if answer.charge else row.charge,
             }
             if any(getattr(row, k) != v for k, v in changes.items()):
-                rows[order_id] = await self.store.update_order(
-                    order_id, event_kind="status", event_data={"raw": answer.raw_status},
-                    **changes,
-                )  # fmt: skip
+                rows[order_id] = await self._change(
+                    row, event_kind="status", event_data={"raw": answer.raw_status}, **changes
+                )
         return [
             Outcome(i, rows[i]) if i in rows else Outcome(i, None, "Incorrect order ID")
             for i in wanted
@@ -372,9 +382,12 @@ class Orders:
             elif isinstance(answer, ProviderError):
                 outcomes.append(Outcome(order_id, row, answer.message))
             else:
-                row = await self.store.update_order(
-                    order_id, event_kind="refill", event_data={"refill": answer.refill}
-                )
+                async with self.store.transaction() as tx:
+                    row = await self.store.update_order(
+                        order_id, event_kind="refill", event_data={"refill": answer.refill}, tx=tx
+                    )
+                    refill = {"id": answer.refill, "state": "PENDING"}
+                    await events.record(self.store, tx, [events.refill_event(row, refill)])
                 outcomes.append(Outcome(order_id, row, refill_id=answer.refill))
         return outcomes
 

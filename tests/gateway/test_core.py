@@ -295,3 +295,22 @@ async def test_losing_redis_mid_run_degrades_without_errors(
             assert all(b.error is None for b in balances.providers)
     finally:
         server.stop()
+
+
+async def test_every_visible_change_is_queued_once_in_the_outbox(gw: Gateway, trio: Trio) -> None:
+    group = await shared_group(gw)
+    order = await gw.place("c", group.id, fields_for(group))
+    await gw.orders.status([order.id], "c")
+    trio.advance(14 * 24 * 3600)
+    await gw.orders.status([order.id], "c")
+    await gw.orders.status([order.id], "c")  # nothing new: no event
+    queued = await gw.store.pending_outbox(100)
+    types = [e.type for e in queued]
+    assert types[0] == "order.created"
+    assert types[-1] in ("order.completed", "order.partial")
+    assert len({e.event_id for e in queued}) == len(queued)
+    final = queued[-1].payload
+    assert final["version"] == 1
+    assert final["data"]["order"]["id"] == order.id
+    assert final["data"]["order"]["state"] in ("COMPLETED", "PARTIAL")
+    assert isinstance(final["data"]["order"]["charge"], str), "money travels as exact text"

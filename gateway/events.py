@@ -1,0 +1,197 @@
+"""Events: every order change becomes an event, written to the outbox with the change itself.
+
+The outbox row is written in the same transaction as the ledger change, so an event is never
+lost and never invented: a relay publishes outbox rows to the in-process `EventBus` (GraphQL
+subscriptions) and to webhook endpoints. Event ids are derived from the order's version, so one
+change gives one event however many instances see it.
+
+Payloads are versioned JSON::
+
+    {"id": "evt_order_12_v3_completed", "type": "order.completed", "version": 1,
+     "created_at": "2026-11-29T05:20:00+00:00", "data": {"order": {...}}}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.store import GatewayState, OrderRow, Store
+from providers.models import OrderState
+
+log = logging.getLogger(__name__)
+
+PAYLOAD_VERSION = 1
+
+ORDER_CREATED = "order.created"
+ORDER_UPDATED = "order.updated"
+ORDER_COMPLETED = "order.completed"
+ORDER_PARTIAL = "order.partial"
+ORDER_CANCELED = "order.canceled"
+ORDER_UNCONFIRMED = "order.unconfirmed"
+ORDER_FAILED = "order.failed"
+REFILL_UPDATED = "refill.updated"
+SERVICE_PRICE_CHANGED = "service.price_changed"
+PROVIDER_UNHEALTHY = "provider.unhealthy"
+PROVIDER_BALANCE_LOW = "provider.balance_low"
+
+EVENT_TYPES = (
+    ORDER_CREATED, ORDER_UPDATED, ORDER_COMPLETED, ORDER_PARTIAL, ORDER_CANCELED,
+    ORDER_UNCONFIRMED, ORDER_FAILED, REFILL_UPDATED, SERVICE_PRICE_CHANGED, PROVIDER_UNHEALTHY,
+    PROVIDER_BALANCE_LOW,
+)  # fmt: skip
+
+# A change into one of these states has an event of its own; other changes are "updated".
+_STATE_EVENTS = {
+    OrderState.COMPLETED.value: ORDER_COMPLETED,
+    OrderState.PARTIAL.value: ORDER_PARTIAL,
+    OrderState.CANCELED.value: ORDER_CANCELED,
+    OrderState.REFUNDED.value: ORDER_CANCELED,
+    GatewayState.UNCONFIRMED.value: ORDER_UNCONFIRMED,
+    GatewayState.FAILED.value: ORDER_FAILED,
+}
+# What a client sees change; routing bookkeeping (provider chosen, attempts) is not an event.
+_VISIBLE = ("state", "status_raw", "charge", "start_count", "remains")
+
+
+class Event(BaseModel):
+    """One event as published: to subscriptions, webhooks and the outbox."""
+
+    id: str
+    type: str
+    version: int = PAYLOAD_VERSION
+    created_at: datetime
+    data: dict[str, Any]
+
+    def payload(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    @property
+    def order_id(self) -> int | None:
+        order = self.data.get("order")
+        return int(order["id"]) if isinstance(order, dict) and "id" in order else None
+
+    @property
+    def client_id(self) -> str | None:
+        order = self.data.get("order")
+        return str(order["client_id"]) if isinstance(order, dict) else None
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def order_data(row: OrderRow) -> dict[str, Any]:
+    """The order as events show it (amounts as exact strings)."""
+    return {
+        "id": row.id,
+        "client_id": row.client_id,
+        "service": row.group_id,
+        "state": row.state,
+        "status": row.status_raw,
+        "provider": row.provider,
+        "cost": _money(row.quoted_cost),
+        "currency": row.currency,
+        "charge": _money(row.charge),
+        "charge_currency": row.provider_currency,
+        "start_count": row.start_count,
+        "remains": row.remains,
+        "error": row.error,
+        "created_at": row.created_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+    }
+
+
+def order_event_type(before: OrderRow | None, after: OrderRow) -> str | None:
+    """The event a change from `before` to `after` gives, or None if nothing visible changed."""
+    if before is None:
+        return ORDER_CREATED
+    if after.state != before.state and after.state in _STATE_EVENTS:
+        return _STATE_EVENTS[after.state]
+    if any(getattr(before, f) != getattr(after, f) for f in _VISIBLE):
+        return ORDER_UPDATED
+    return None
+
+
+def order_event(before: OrderRow | None, after: OrderRow, **extra: Any) -> Event | None:
+    kind = order_event_type(before, after)
+    if kind is None:
+        return None
+    return Event(
+        id=f"evt_order_{after.id}_v{after.version}_{kind.split('.')[1]}",
+        type=kind,
+        created_at=after.updated_at,
+        data={"order": order_data(after), **extra},
+    )
+
+
+def refill_event(row: OrderRow, refill: dict[str, Any]) -> Event:
+    """A refill of `row` was created or changed state."""
+    return Event(
+        id=f"evt_refill_{row.id}_{refill['id']}_{str(refill['state']).lower()}",
+        type=REFILL_UPDATED,
+        created_at=row.updated_at,
+        data={"order": order_data(row), "refill": refill},
+    )
+
+
+async def record(store: Store, tx: AsyncConnection, events: Iterable[Event | None]) -> None:
+    """Queue `events` in the outbox, inside the caller's transaction."""
+    for event in events:
+        if event is not None:
+            await store.add_outbox(tx, event.id, event.type, event.payload())
+
+
+def event_from_payload(payload: dict[str, Any]) -> Event:
+    return Event.model_validate(payload)
+
+
+class EventBus:
+    """In-process fan-out of published events to any number of subscribers.
+
+    A subscriber that falls behind by more than `backlog` events loses the oldest ones rather
+    than slowing everyone down (subscriptions re-read state from the ledger anyway).
+
+    ::
+
+        async with bus.subscribe() as events:
+            async for event in events:
+                ...
+    """
+
+    def __init__(self, backlog: int = 1000) -> None:
+        self._backlog = backlog
+        self._queues: set[asyncio.Queue[Event]] = set()
+
+    def publish(self, event: Event) -> None:
+        for queue in list(self._queues):
+            if queue.full():
+                with contextlib.suppress(asyncio.QueueEmpty):
+                    queue.get_nowait()
+            queue.put_nowait(event)
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._queues)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self) -> AsyncIterator[AsyncIterator[Event]]:
+        queue: asyncio.Queue[Event] = asyncio.Queue(self._backlog)
+        self._queues.add(queue)
+
+        async def events() -> AsyncIterator[Event]:
+            while True:
+                yield await queue.get()
+
+        try:
+            yield events()
+        finally:
+            self._queues.discard(queue)
