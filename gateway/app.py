@@ -1,0 +1,76 @@
+"""The Starlette application: the gateway's faces over one running core.
+
+::
+
+    uvicorn --factory gateway.app:app_from_environment
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+
+from gateway import graphql, rest
+from gateway.auth import Authenticator
+from gateway.config import Settings, load_config
+from gateway.context import AppContext
+from gateway.core import Gateway
+from gateway.events import Event, EventBus
+from gateway.relay import OutboxRelay
+
+log = logging.getLogger(__name__)
+
+
+def face_routes(settings: Settings) -> list[BaseRoute]:
+    """Every face's routes: the v2-compatible REST endpoint, webhooks, health, GraphQL."""
+    return [*rest.routes(settings), *graphql.routes(settings)]
+
+
+def create_app(
+    settings: Settings,
+    *,
+    gateway: Gateway | None = None,
+    background: bool = True,
+    extra_routes: Sequence[BaseRoute] = (),
+) -> Starlette:
+    """The app for `settings`; pass `gateway` to serve an already open core (tests, demo).
+
+    With `background`, the in-process workers run beside the app.
+    """
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        core = gateway or await Gateway.open(settings)
+        bus = EventBus()
+
+        async def publish(event: Event) -> None:
+            bus.publish(event)
+
+        app.state.context = AppContext(settings, core, Authenticator(core.store), bus)
+        tasks: list[asyncio.Task[None]] = []
+        if background:
+            tasks.append(asyncio.create_task(OutboxRelay(core.store, publish).run()))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if gateway is None:
+                await core.aclose()
+
+    return Starlette(routes=[*face_routes(settings), *extra_routes], lifespan=lifespan)
+
+
+def app_from_environment() -> Starlette:
+    """An app configured from ``SMM_GATEWAY_CONFIG`` (a TOML file) and the environment."""
+    import os
+
+    return create_app(load_config(os.environ.get("SMM_GATEWAY_CONFIG")))

@@ -1,0 +1,124 @@
+"""The gateway's own API keys: stored hashed, with scopes; a client sees only its own orders.
+
+Scopes: ``read`` (services, quotes, own orders, balances), ``order`` (also place, refill, cancel)
+and ``admin`` (everything, every client's orders, webhooks, keys, catalog sync). Each implies
+the ones before it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from gateway.store import ApiKeyRow, Store
+
+
+class Scope(StrEnum):
+    READ = "read"
+    ORDER = "order"
+    ADMIN = "admin"
+
+
+_IMPLIED = {
+    Scope.READ: {Scope.READ},
+    Scope.ORDER: {Scope.READ, Scope.ORDER},
+    Scope.ADMIN: {Scope.READ, Scope.ORDER, Scope.ADMIN},
+}
+
+
+def parse_scopes(names: Iterable[str]) -> frozenset[Scope]:
+    """Scope names as given (``"order"``), expanded to everything they imply."""
+    granted: set[Scope] = set()
+    for name in names:
+        try:
+            granted |= _IMPLIED[Scope(name.strip().lower())]
+        except ValueError:
+            known = ", ".join(s.value for s in Scope)
+            raise ValueError(f"unknown scope {name!r}; known scopes: {known}") from None
+    return frozenset(granted)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the client whose orders they reach, and what they may do."""
+
+    client_id: str
+    scopes: frozenset[Scope]
+    key_id: int | None = None
+    name: str = ""
+
+    @property
+    def admin(self) -> bool:
+        return Scope.ADMIN in self.scopes
+
+    def can(self, scope: Scope) -> bool:
+        return scope in self.scopes
+
+    @property
+    def order_owner(self) -> str | None:
+        """The client whose orders this caller reaches; None (every client's) for admins."""
+        return None if self.admin else self.client_id
+
+
+class Authenticator:
+    """Turns a presented key into a `Principal`, with a short in-process memory.
+
+    A revoked key stops working within `ttl` seconds on every instance.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        ttl: float = 30.0,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self._ttl = ttl
+        self._max = max_entries
+        self._clock = clock
+        self._known: OrderedDict[str, tuple[float, Principal | None]] = OrderedDict()
+
+    async def authenticate(self, secret: str | None) -> Principal | None:
+        """The principal for `secret`, or None for a missing, unknown or revoked key."""
+        if not secret:
+            return None
+        now = self._clock()
+        # Remember keys by digest: the secrets themselves are never kept, here or in the store.
+        digest = hashlib.sha256(secret.encode()).hexdigest()
+        remembered = self._known.get(digest)
+        if remembered is not None and remembered[0] > now:
+            self._known.move_to_end(digest)
+            return remembered[1]
+        row = await self.store.verify_api_key(secret)
+        principal = None if row is None else principal_of(row)
+        self._known[digest] = (now + self._ttl, principal)
+        self._known.move_to_end(digest)
+        while len(self._known) > self._max:
+            self._known.popitem(last=False)
+        return principal
+
+    def forget(self) -> None:
+        """Drop what was remembered (after revoking a key in this process)."""
+        self._known.clear()
+
+
+def principal_of(row: ApiKeyRow) -> Principal:
+    return Principal(
+        client_id=row.client_id, scopes=parse_scopes(row.scopes), key_id=row.id, name=row.name
+    )
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
