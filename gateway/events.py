@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.store import GatewayState, OrderRow, Store
+from gateway.store import GatewayState, OrderRow, RefillRow, Store
 from providers.models import OrderState
 
 log = logging.getLogger(__name__)
@@ -133,14 +133,20 @@ def order_event(before: OrderRow | None, after: OrderRow, **extra: Any) -> Event
     )
 
 
-def refill_event(row: OrderRow, refill: dict[str, Any]) -> Event:
-    """A refill of `row` was created or changed state."""
+def refill_event(order: OrderRow, refill: RefillRow) -> Event:
+    """A refill of `order` was created or changed state."""
     return Event(
-        id=f"evt_refill_{row.id}_{refill['id']}_{str(refill['state']).lower()}",
+        id=f"evt_refill_{refill.id}_{refill.state.lower()}",
         type=REFILL_UPDATED,
-        created_at=row.updated_at,
-        data={"order": order_data(row), "refill": refill},
-    )
+        created_at=refill.updated_at,
+        data={
+            "order": order_data(order),
+            "refill": {
+                "id": refill.id, "order_id": refill.order_id, "state": refill.state,
+                "status": refill.status_raw, "updated_at": refill.updated_at.isoformat(),
+            },
+        },
+    )  # fmt: skip
 
 
 async def record(store: Store, tx: AsyncConnection, events: Iterable[Event | None]) -> None:

@@ -25,7 +25,8 @@ from gateway import events
 from gateway.catalog import Group, Snapshot
 from gateway.health import HealthBoard
 from gateway.routing import Need, ProviderState, Quote, quote
-from gateway.store import GatewayState, OrderNotFound, OrderRow, Store
+from gateway.store import GatewayState, OrderNotFound, OrderRow, RefillRow, Store
+from gateway.store.refills import OPEN_REFILL_STATES
 from gateway.store.states import is_final
 from providers.base import Provider
 from providers.errors import (
@@ -124,7 +125,17 @@ class Outcome:
     order_id: int
     order: OrderRow | None
     error: str | None = None
-    refill_id: str | None = None
+    refill: RefillRow | None = None
+    """The refill created, for `Orders.refill`."""
+
+
+@dataclass(frozen=True, slots=True)
+class RefillOutcome:
+    """A per-id answer of `Orders.refill_status`."""
+
+    refill_id: int
+    refill: RefillRow | None
+    error: str | None = None
 
 
 class Orders:
@@ -367,7 +378,7 @@ class Orders:
         ]
 
     async def refill(self, ids: Iterable[int], client_id: str | None) -> list[Outcome]:
-        """Ask each order's provider for a refill."""
+        """Ask each order's provider for a refill; a granted one is recorded with a gateway id."""
         wanted = list(dict.fromkeys(ids))
         rows = await self._owned(wanted, client_id)
         answers = await self._per_provider(rows.values(), lambda p, pids: p.refill(pids))
@@ -383,13 +394,51 @@ class Orders:
                 outcomes.append(Outcome(order_id, row, answer.message))
             else:
                 async with self.store.transaction() as tx:
-                    row = await self.store.update_order(
-                        order_id, event_kind="refill", event_data={"refill": answer.refill}, tx=tx
+                    refill = await self.store.create_refill(
+                        order_id, row.provider or "", answer.refill, tx=tx
                     )
-                    refill = {"id": answer.refill, "state": "PENDING"}
+                    row = await self.store.update_order(
+                        order_id, event_kind="refill", event_data={"refill": refill.id}, tx=tx
+                    )
                     await events.record(self.store, tx, [events.refill_event(row, refill)])
-                outcomes.append(Outcome(order_id, row, refill_id=answer.refill))
+                outcomes.append(Outcome(order_id, row, refill=refill))
         return outcomes
+
+    async def refill_status(
+        self, refill_ids: Iterable[int], client_id: str | None
+    ) -> list[RefillOutcome]:
+        """Refresh refills from their providers; a refill of another client's order is unknown."""
+        wanted = list(dict.fromkeys(refill_ids))
+        found = {r.id: r for r in await self.store.get_refills(wanted)}
+        owners = await self._owned({r.order_id for r in found.values()}, client_id)
+        found = {i: r for i, r in found.items() if r.order_id in owners}
+        by_provider: dict[str, dict[str, int]] = defaultdict(dict)
+        for refill in found.values():
+            if refill.provider_refill_id and refill.state in OPEN_REFILL_STATES:
+                by_provider[refill.provider][refill.provider_refill_id] = refill.id
+
+        async def one(name: str, ids: dict[str, int]) -> None:
+            provider = self.providers.get(name)
+            if provider is None:
+                return
+            answers = await provider.refill_status(list(ids))
+            for provider_id, answer in answers.items():
+                before = found[ids[provider_id]]
+                if isinstance(answer, ProviderError) or answer.state.value == before.state:
+                    continue
+                async with self.store.transaction() as tx:
+                    after = await self.store.update_refill(
+                        before.id, state=answer.state.value, status_raw=answer.raw_status, tx=tx
+                    )
+                    order = owners[after.order_id]
+                    await events.record(self.store, tx, [events.refill_event(order, after)])
+                found[after.id] = after
+
+        await asyncio.gather(*(one(n, ids) for n, ids in by_provider.items()))
+        return [
+            RefillOutcome(i, found[i]) if i in found else RefillOutcome(i, None, "Refill not found")
+            for i in wanted
+        ]
 
     async def cancel(self, ids: Iterable[int], client_id: str | None) -> list[Outcome]:
         """Ask each order's provider to cancel it ("requested", not yet refunded)."""

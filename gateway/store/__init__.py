@@ -14,6 +14,7 @@ from gateway.store.rows import (
     OutboxRow,
     PriceChange,
     PriceChangeKind,
+    RefillRow,
 )
 from gateway.store.states import FINAL_STATES, GatewayState, is_final
 from gateway.store.store import Store
@@ -29,6 +30,7 @@ __all__ = [
     "OutboxRow",
     "PriceChange",
     "PriceChangeKind",
+    "RefillRow",
     "StaleOrder",
     "Store",
     "StoreError",

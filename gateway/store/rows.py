@@ -68,6 +68,20 @@ class OrderEvent(_FromRow):
 
 
 @dataclass(frozen=True, slots=True)
+class RefillRow(_FromRow):
+    """A refill a provider accepted; `id` is the gateway's refill id."""
+
+    id: int
+    order_id: int
+    provider: str
+    provider_refill_id: str | None
+    state: str
+    created_at: datetime
+    updated_at: datetime
+    status_raw: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class IdempotencyClaim:
     """The answer to claiming an idempotency key.
 

@@ -19,6 +19,7 @@ from gateway.store.migrate import migrate
 from gateway.store.orders import OrderQueries
 from gateway.store.outbox import OutboxQueries
 from gateway.store.prices import PriceQueries
+from gateway.store.refills import RefillQueries
 
 
 class Store(
@@ -28,6 +29,7 @@ class Store(
     PriceQueries,
     ApiKeyQueries,
     OutboxQueries,
+    RefillQueries,
 ):
     """The order ledger and everything else that must survive a restart.
 

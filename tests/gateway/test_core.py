@@ -226,7 +226,16 @@ async def test_a_complete_order_life(gw: Gateway, trio: Trio) -> None:
 
     [refill] = await gw.orders.refill([kept.id], "c")
     assert refill.error is None
-    assert refill.refill_id
+    assert refill.refill is not None
+    assert refill.refill.state == "PENDING"
+    trio.advance(14 * 24 * 3600)
+    refreshed, missing = await gw.orders.refill_status([refill.refill.id, 987654], "c")
+    assert missing.error == "Refill not found"
+    assert refreshed.refill is not None
+    assert refreshed.refill.state in ("COMPLETED", "REJECTED")
+    assert refreshed.refill.status_raw
+    [other] = await gw.orders.refill_status([refill.refill.id], "someone-else")
+    assert other.error == "Refill not found"
     history = [e.kind for e in await gw.store.order_events(kept.id)]
     assert history[:3] == ["created", "routed", "placed"]
     assert "status" in history

@@ -1,0 +1,120 @@
+"""``python -m providers.simulator``: serve a simulated panel until interrupted.
+
+python -m providers.simulator --port 9001 --profile sloppy --seed 3 --faults "add:drop:0.1"
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import socket
+import sys
+from decimal import Decimal, InvalidOperation
+
+import uvicorn
+from starlette.applications import Starlette
+
+from .app import create_app
+from .catalog import DEFAULT_SIZE
+from .faults import FaultPlan, parse_faults
+from .profiles import PROFILES, get_profile
+from .server import build_panel
+
+
+def _decimal(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not an amount: {text!r}") from None
+
+
+def _faults(text: str) -> str:
+    try:
+        parse_faults(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line of the simulator."""
+    p = argparse.ArgumentParser(
+        prog="python -m providers.simulator",
+        description="Serve a simulated SMM panel speaking the v2 API.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.add_argument("--port", type=int, default=9001, help="port to listen on (9001)")
+    p.add_argument("--key", help="API key to accept (generated and printed if omitted)")
+    p.add_argument("--profile", default="seed", choices=sorted(PROFILES), help="panel dialect")
+    p.add_argument("--seed", type=int, default=0, help="seed of catalog, prices and outcomes")
+    p.add_argument("--services", type=int, default=DEFAULT_SIZE, help="catalog size (300)")
+    p.add_argument("--latency", type=float, default=0.0, metavar="MS", help="added to each call")
+    p.add_argument(
+        "--faults",
+        type=_faults,
+        default="",
+        metavar="SPEC",
+        help='fault rules, e.g. "add:drop:0.1,status:5xx:0.05,*:latency:200"',
+    )
+    p.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
+    p.add_argument("--currency", default="USD", help="panel currency (USD)")
+    p.add_argument("--balance", type=_decimal, default=Decimal(1000), help="starting balance")
+    p.add_argument("--rate-limit", type=int, default=None, help="calls a minute a key")
+    return p
+
+
+def build_app(options: argparse.Namespace) -> Starlette:
+    """The simulator app for parsed options (`options.key` must be set)."""
+    profile = get_profile(options.profile)
+    panel = build_panel(
+        seed=options.seed,
+        services=options.services,
+        profile=profile,
+        keys=[options.key],
+        currency=options.currency,
+        balance=options.balance,
+        speed=options.speed,
+        rate_limit=options.rate_limit,
+    )
+    plan = FaultPlan(parse_faults(options.faults), seed=options.seed, latency_ms=options.latency)
+    return create_app(panel, profile, plan)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse `argv`, generating a key if none was given."""
+    options = parser().parse_args(argv)
+    if options.services < 0 or options.speed <= 0 or options.latency < 0:
+        parser().error("--services and --latency must be >= 0, --speed > 0")
+    options.key = options.key or secrets.token_hex(16)
+    return options
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the simulator until interrupted; returns the exit status."""
+    options = parse_args(argv)
+    app = build_app(options)
+    # Bind first, so ``--port 0`` prints the port actually chosen.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((options.host, options.port))
+    except OSError as error:
+        sock.close()
+        print(f"cannot listen on {options.host}:{options.port}: {error}", file=sys.stderr)
+        return 1
+    # Listening before the banner lets a caller connect as soon as it reads the URL.
+    sock.listen(2048)
+    port = sock.getsockname()[1]
+    path = get_profile(options.profile).path
+    print(f"Simulated panel ({options.profile}) at http://{options.host}:{port}{path}")
+    print(f"API key: {options.key}", flush=True)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

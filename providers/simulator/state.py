@@ -1,0 +1,293 @@
+"""The panel itself: accounts, orders, refills and their rules, with no HTTP in sight.
+
+`Panel` works in plain integer ids and raises `PanelError` for anything it refuses; the HTTP
+layer decodes a profile's ids into integers and renders answers and errors through the profile.
+
+>>> from providers.simulator.clock import ManualClock
+>>> panel = Panel(generate_services(seed=1), clock=ManualClock(), keys=["k"])
+>>> panel.balance("k")
+Decimal('1000')
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+import threading
+from collections import Counter, deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from providers.models import OrderState, RefillState
+
+from .catalog import SimService, generate_services
+from .clock import Clock, ScaledClock
+from .orders import OrderView, SimOrder, SimRefill
+from .placing import check_order
+from .problems import PanelError, Problem
+
+DEFAULT_BALANCE = Decimal(1000)
+REFILL_REJECT_CHANCE = 0.15
+
+__all__ = ["DEFAULT_BALANCE", "Account", "Panel", "generate_services"]
+
+
+@dataclass(slots=True)
+class Account:
+    """An API key and its balance in the panel currency."""
+
+    key: str
+    balance: Decimal
+
+
+class Panel:
+    """A simulated panel's state machine, deterministic for a seed and a clock.
+
+    Thread-safe: the HTTP server runs in its own thread while tests inspect the panel.
+    """
+
+    def __init__(
+        self,
+        services: Sequence[SimService],
+        *,
+        clock: Clock | None = None,
+        seed: int = 0,
+        currency: str = "USD",
+        keys: Iterable[str] = (),
+        balance: Decimal = DEFAULT_BALANCE,
+        rate_limit: int | None = None,
+        rate_clock: Clock | None = None,
+        duplicate_links: bool = False,
+    ) -> None:
+        self.services = list(services)
+        self.clock: Clock = clock or ScaledClock()
+        self.seed = seed
+        self.currency = currency.upper()
+        self.default_balance = Decimal(balance)
+        self.rate_limit = rate_limit
+        """Calls a minute a key may make; ``None`` for no limit."""
+        # Rate limits are felt in real seconds even when simulated time runs faster.
+        self.rate_clock: Clock = rate_clock or ScaledClock()
+        self.duplicate_links = duplicate_links
+        """Refuse an order while the key has an unfinished one for the same link."""
+        self.calls: Counter[str] = Counter()
+        """Calls per action, for tests that assert "add was called exactly once"."""
+
+        self._by_id = {service.id: service for service in self.services}
+        self._accounts: dict[str, Account] = {}
+        self._orders: dict[int, SimOrder] = {}
+        self._refills: dict[int, SimRefill] = {}
+        self._open_refill: dict[int, int] = {}
+        self._last_by_link: dict[tuple[str, str], int] = {}
+        self._settle_queue: list[tuple[float, int]] = []
+        self._windows: dict[str, deque[float]] = {}
+        rng = random.Random(f"panel:{seed}")
+        self._next_order = 10_000 + rng.randrange(0, 90_000)
+        self._next_refill = 1 + rng.randrange(0, 1000)
+        self._lock = threading.RLock()
+        for key in keys:
+            self.set_account(key)
+
+    # -- accounts -------------------------------------------------------------------------
+
+    def set_account(self, key: str, balance: Decimal | None = None) -> Account:
+        """Create the account for `key`, or set its balance."""
+        with self._lock:
+            account = self._accounts.get(key)
+            amount = self.default_balance if balance is None else Decimal(balance)
+            if account is None:
+                account = self._accounts[key] = Account(key, amount)
+            elif balance is not None:
+                account.balance = amount
+            return account
+
+    def account(self, key: str) -> Account:
+        """The account of `key`, or `PanelError(BAD_KEY)`."""
+        with self._lock:
+            account = self._accounts.get(key)
+            if account is None:
+                raise PanelError(Problem.BAD_KEY)
+            return account
+
+    def balance(self, key: str) -> Decimal:
+        """The balance of `key`, refunds of orders that ended since included."""
+        with self._lock:
+            self._settle()
+            return self.account(key).balance
+
+    def check_rate(self, key: str) -> None:
+        """Count one call of `key`; raise RATE_LIMITED past `rate_limit` calls a minute."""
+        if self.rate_limit is None:
+            return
+        with self._lock:
+            now = self.rate_clock.now()
+            window = self._windows.setdefault(key, deque())
+            while window and window[0] <= now - 60.0:
+                window.popleft()
+            if len(window) >= self.rate_limit:
+                retry = max(1, int(window[0] + 60.0 - now) + 1)
+                raise PanelError(Problem.RATE_LIMITED, limit=self.rate_limit, retry_after=retry)
+            window.append(now)
+
+    def record_call(self, action: str) -> None:
+        """Count one call of `action`."""
+        with self._lock:
+            self.calls[action] += 1
+
+    # -- services and orders --------------------------------------------------------------
+
+    def service(self, service_id: int | None) -> SimService:
+        """The service `service_id`, or `PanelError(BAD_SERVICE)`."""
+        service = self._by_id.get(service_id) if service_id is not None else None
+        if service is None:
+            raise PanelError(Problem.BAD_SERVICE)
+        return service
+
+    def add(self, key: str, service_id: int | None, fields: Mapping[str, str]) -> SimOrder:
+        """Place an order for `key`, charging its cost."""
+        with self._lock:
+            self._settle()
+            account = self.account(key)
+            service = self.service(service_id)
+            placement = check_order(service, fields)
+            now = self.clock.now()
+            if self.duplicate_links and placement.link:
+                previous = self._orders.get(self._last_by_link.get((key, placement.link), -1))
+                if previous is not None and not previous.state_at(now).final:
+                    raise PanelError(Problem.DUPLICATE_LINK)
+            if account.balance < placement.cost:
+                raise PanelError(Problem.NO_FUNDS)
+
+            order_id = self._next_order
+            self._next_order += 1
+            rng = random.Random(f"order:{self.seed}:{order_id}")
+            total = placement.quantity * placement.runs
+            target = total
+            if total >= 2 and rng.random() < service.partial_probability:
+                target = max(1, min(total - 1, total * rng.randint(20, 90) // 100))
+            order = SimOrder(
+                id=order_id,
+                key=key,
+                service=service,
+                fields=dict(fields),
+                quantity=placement.quantity,
+                runs=placement.runs,
+                interval=placement.interval,
+                cost=placement.cost,
+                currency=self.currency,
+                created_at=now,
+                start_count=rng.randint(0, 50_000),
+                target=target,
+            )
+            account.balance -= placement.cost
+            self._orders[order_id] = order
+            if placement.link:
+                self._last_by_link[(key, placement.link)] = order_id
+            if target < total:
+                heapq.heappush(self._settle_queue, (order.final_at, order_id))
+            return order
+
+    def _own_order(self, key: str, order_id: int | None) -> SimOrder:
+        order = self._orders.get(order_id) if order_id is not None else None
+        if order is None or order.key != key:
+            raise PanelError(Problem.BAD_ORDER)
+        return order
+
+    def status(self, key: str, order_id: int | None) -> OrderView:
+        """The status of one of `key`'s orders."""
+        with self._lock:
+            self._settle()
+            return self._own_order(key, order_id).view(self.clock.now())
+
+    def cancel(self, key: str, order_id: int | None) -> None:
+        """Cancel an unfinished order of a cancelable service, refunding what was not delivered.
+
+        Nothing delivered yet: Canceled with a full refund; otherwise Partial.
+        """
+        with self._lock:
+            self._settle()
+            order = self._own_order(key, order_id)
+            now = self.clock.now()
+            if not order.service.cancel or order.state_at(now).final:
+                raise PanelError(Problem.NOT_CANCELABLE)
+            delivered = order.delivered_at(now)
+            state = OrderState.PARTIAL if delivered else OrderState.CANCELED
+            self.account(key).balance += order.stop(state, delivered)
+
+    def refill(self, key: str, order_id: int | None) -> int:
+        """Request a refill of a Completed or Partial order of a refillable service."""
+        with self._lock:
+            self._settle()
+            order = self._own_order(key, order_id)
+            now = self.clock.now()
+            if not order.service.refill or order.state_at(now) not in (
+                OrderState.COMPLETED,
+                OrderState.PARTIAL,
+            ):
+                raise PanelError(Problem.NOT_REFILLABLE)
+            open_refill = self._refills.get(self._open_refill.get(order.id, -1))
+            if open_refill is not None and not open_refill.state_at(now).final:
+                raise PanelError(Problem.NOT_REFILLABLE)
+            refill_id = self._next_refill
+            self._next_refill += 1
+            rng = random.Random(f"refill:{self.seed}:{refill_id}")
+            self._refills[refill_id] = SimRefill(
+                id=refill_id,
+                order_id=order.id,
+                key=key,
+                created_at=now,
+                rejected=rng.random() < REFILL_REJECT_CHANCE,
+            )
+            self._open_refill[order.id] = refill_id
+            return refill_id
+
+    def refill_status(self, key: str, refill_id: int | None) -> RefillState:
+        """The state of one of `key`'s refills."""
+        with self._lock:
+            refill = self._refills.get(refill_id) if refill_id is not None else None
+            if refill is None or refill.key != key:
+                raise PanelError(Problem.BAD_REFILL)
+            return refill.state_at(self.clock.now())
+
+    # -- inspection -----------------------------------------------------------------------
+
+    def order(self, order_id: int) -> SimOrder | None:
+        """Any order by id, whatever its key (for tests and the control endpoints)."""
+        with self._lock:
+            self._settle()
+            return self._orders.get(order_id)
+
+    def orders(self, key: str | None = None) -> list[SimOrder]:
+        """Every order placed (of `key` only, if given), oldest first."""
+        with self._lock:
+            self._settle()
+            return [o for o in self._orders.values() if key is None or o.key == key]
+
+    @property
+    def order_count(self) -> int:
+        return len(self._orders)
+
+    @property
+    def refill_count(self) -> int:
+        return len(self._refills)
+
+    def advance(self, seconds: float) -> float:
+        """Move simulated time forward; returns the new time."""
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError("seconds must be a finite number >= 0")
+        self.clock.advance(seconds)
+        with self._lock:
+            self._settle()
+        return self.clock.now()
+
+    def _settle(self) -> None:
+        # Partial orders are refunded the moment they end, whoever looks first.
+        now = self.clock.now()
+        queue = self._settle_queue
+        while queue and queue[0][0] <= now:
+            _, order_id = heapq.heappop(queue)
+            order = self._orders[order_id]
+            if order.stopped is None:
+                self._accounts[order.key].balance += order.stop(OrderState.PARTIAL, order.target)
