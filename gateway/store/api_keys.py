@@ -23,6 +23,7 @@ SECRET_PREFIX = "smmgw_"
 """Every secret starts with this, so leaked keys are easy to recognise and scan for."""
 DISPLAY_CHARS = 12
 """How much of the secret is kept in clear (``prefix``) to tell keys apart in listings."""
+MIN_SECRET_LENGTH = 16
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 """``last_used_at`` is rewritten at most this often, so verification is usually read-only."""
 
@@ -44,16 +45,23 @@ class ApiKeyQueries(Queries):
         client_id: str,
         scopes: Iterable[str],
         *,
+        secret: str | None = None,
         tx: AsyncConnection | None = None,
     ) -> tuple[ApiKeyRow, str]:
         """A new key and its secret; the secret cannot be recovered later.
 
-        row, secret = await store.create_api_key("ci", "acme", ["orders:write"])
+        row, secret = await store.create_api_key("ci", "acme", ["order"])
+
+        `secret` imports a key chosen elsewhere (at least 16 characters); by default one is
+        generated.
         """
-        secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+        if secret is not None and len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(f"an API key needs at least {MIN_SECRET_LENGTH} characters")
+        secret = secret or SECRET_PREFIX + secrets.token_urlsafe(32)
         values: dict[str, Any] = {
             "name": name,
-            "prefix": secret[:DISPLAY_CHARS],
+            # An imported secret shows less of itself: it has no public prefix to spend.
+            "prefix": secret[: DISPLAY_CHARS if secret.startswith(SECRET_PREFIX) else 4],
             "key_hash": hash_secret(secret),
             "client_id": client_id,
             "scopes": sorted(set(scopes)),
@@ -67,7 +75,7 @@ class ApiKeyQueries(Queries):
         self, secret: str, *, tx: AsyncConnection | None = None
     ) -> ApiKeyRow | None:
         """The active key whose secret this is, or ``None`` (unknown or revoked)."""
-        if not secret.startswith(SECRET_PREFIX):
+        if len(secret) < MIN_SECRET_LENGTH:
             return None
         query = select(*_PUBLIC).where(
             api_keys.c.key_hash == hash_secret(secret), api_keys.c.revoked_at.is_(None)
