@@ -1,0 +1,59 @@
+"""The ``smm-gateway`` command: run the gateway, its workers and the demo; operate it.
+
+Exit codes: 0 success, 1 a failure the message explains, 2 a usage error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from gateway.cli import keys, ops, run
+from gateway.cli.output import fail
+from gateway.config import ConfigError
+from gateway.orders import OrderError
+
+app = typer.Typer(
+    name="smm-gateway",
+    help="One gateway in front of many SMM panels.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+run.register(app)
+ops.register(app)
+app.add_typer(keys.app, name="keys")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; `--debug` anywhere shows the full trace of a failure."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    args = [a for a in args if a != "--debug"]
+    try:
+        result = app(args=args, standalone_mode=False, prog_name="smm-gateway")
+    except click.exceptions.Abort:
+        fail("interrupted")
+        return 130
+    except KeyboardInterrupt:
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except (ConfigError, OrderError, ValueError) as exc:
+        if debug:
+            raise
+        fail(str(exc))
+        return 1
+    except Exception as exc:
+        if debug:
+            raise
+        fail(f"{type(exc).__name__}: {exc} (run again with --debug for the trace)")
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def entry_point() -> None:
+    sys.exit(main())

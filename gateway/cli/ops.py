@@ -1,0 +1,305 @@
+"""Operator commands on a configuration: providers, balances, services, quotes, orders, catalog."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Annotated, Any
+
+import typer
+from rich.progress import Progress
+
+from gateway.catalog import Group
+from gateway.cli.common import ConfigOption, JsonOption, with_gateway
+from gateway.cli.output import console, emit, emit_one
+from gateway.core import Gateway
+from gateway.store import GatewayState, OrderRow
+
+orders_app = typer.Typer(help="List, show, refill and cancel orders.", no_args_is_help=True)
+services_app = typer.Typer(help="The unified catalog.", no_args_is_help=True)
+catalog_app = typer.Typer(help="Sync the catalog and read its price changes.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(providers)
+    app.command()(balances)
+    app.command()(quote)
+    app.add_typer(services_app, name="services")
+    app.add_typer(orders_app, name="orders")
+    app.add_typer(catalog_app, name="catalog")
+
+
+def providers(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Each provider: health, cooldown, balance and catalog."""
+
+    async def work(gw: Gateway) -> list[dict[str, Any]]:
+        money = {b.provider: b for b in (await gw.balances.fetch()).providers}
+        snapshot = await gw.catalog.snapshot()
+        rows = []
+        for name in gw.providers:
+            health = gw.health.report(name)
+            balance = money[name]
+            rows.append({
+                "provider": name,
+                "health": health.state.value,
+                "cooldown_s": round(health.cooldown_remaining, 1),
+                "balance": balance.balance.amount if balance.balance else None,
+                "currency": balance.balance.currency if balance.balance else None,
+                "low": balance.low,
+                "error": balance.error,
+                "services": sum(1 for o in snapshot.offers.values() if o.provider == name),
+                "synced": gw.catalog.last_sync[name].ok if name in gw.catalog.last_sync else None,
+            })  # fmt: skip
+        return rows
+
+    emit(with_gateway(config, work), as_json=as_json, title="Providers")
+
+
+def balances(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Every provider's balance, converted and totalled."""
+
+    async def work(gw: Gateway) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        found = await gw.balances.fetch(fresh=True)
+        rows = [
+            {
+                "provider": b.provider,
+                "balance": b.balance.amount if b.balance else None,
+                "currency": b.balance.currency if b.balance else None,
+                "in_base": b.base.amount if b.base else None,
+                "fetched": b.fetched_at,
+                "error": b.error,
+            }
+            for b in found.providers
+        ]
+        return rows, {"total": found.total.amount, "currency": found.total.currency}
+
+    rows, total = with_gateway(config, work)
+    if as_json:
+        emit([*rows, total], as_json=True)
+        return
+    emit(rows, as_json=False, title="Balances")
+    console.print(f"total: {total['total']} {total['currency']}")
+
+
+def _group_row(group: Group) -> dict[str, Any]:
+    c = group.classification
+    return {
+        "id": group.id, "name": group.name,
+        "platform": c.platform.value if c else None, "metric": c.metric.value if c else None,
+        "type": group.type.value, "rate": group.cheapest.rate,
+        "providers": ",".join(sorted(group.providers)), "min": group.min, "max": group.max,
+    }  # fmt: skip
+
+
+@services_app.command("search")
+def services_search(
+    text: Annotated[str, typer.Argument(help="Words to find in service names.")] = "",
+    platform: Annotated[str | None, typer.Option(help="e.g. instagram, tiktok.")] = None,
+    metric: Annotated[str | None, typer.Option(help="e.g. followers, likes, views.")] = None,
+    max_rate: Annotated[str | None, typer.Option(help="Cheapest rate at most (per 1000).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many groups.")] = 50,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Service groups with their cheapest rate in the base currency and their providers."""
+    words = text.lower().split()
+    cap = Decimal(max_rate) if max_rate else None
+
+    async def work(gw: Gateway) -> list[dict[str, Any]]:
+        found = []
+        for group in sorted((await gw.catalog.snapshot()).groups.values(), key=lambda g: g.id):
+            c = group.classification
+            if words and not all(w in group.name.lower() for w in words):
+                continue
+            if platform and (c is None or c.platform.value != platform.lower()):
+                continue
+            if metric and (c is None or c.metric.value != metric.lower()):
+                continue
+            if cap is not None and group.cheapest.rate > cap:
+                continue
+            found.append(_group_row(group))
+            if len(found) >= limit:
+                break
+        return found
+
+    emit(with_gateway(config, work), as_json=as_json, title="Services")
+
+
+def quote(
+    service: Annotated[int, typer.Argument(help="Service (group) id.")],
+    quantity: Annotated[int, typer.Argument(help="How many.")],
+    link: Annotated[str, typer.Option(help="The target link.")] = "https://example.com/x",
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Which provider would take the order, at what cost, and why the others would not."""
+
+    async def work(gw: Gateway) -> list[dict[str, Any]]:
+        decision = await gw.quote(service, {"link": link, "quantity": quantity})
+        rows: list[dict[str, Any]] = [
+            {
+                "rank": n + 1,
+                "provider": c.offer.provider,
+                "service": c.offer.service.id,
+                "cost": c.cost.amount,
+                "currency": c.cost.currency,
+                "excluded": None,
+            }
+            for n, c in enumerate(decision.candidates)
+        ]
+        rows += [
+            {
+                "rank": None,
+                "provider": e.offer.provider,
+                "service": e.offer.service.id,
+                "cost": None,
+                "currency": None,
+                "excluded": f"{e.reason.value} {e.detail}".strip(),
+            }
+            for e in decision.excluded
+        ]
+        return rows
+
+    emit(with_gateway(config, work), as_json=as_json, title=f"Quote for service {service}")
+
+
+def _order_row(row: OrderRow) -> dict[str, Any]:
+    return {
+        "id": row.id, "client": row.client_id, "service": row.group_id, "state": row.state,
+        "status": row.status_raw, "provider": row.provider, "cost": row.quoted_cost,
+        "charge": row.charge, "remains": row.remains, "created": row.created_at,
+        "error": row.error,
+    }  # fmt: skip
+
+
+@orders_app.command("list")
+def orders_list(
+    client: Annotated[str | None, typer.Option(help="Only this client's orders.")] = None,
+    state: Annotated[list[str] | None, typer.Option(help="Only these states.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Orders, newest first."""
+
+    async def work(gw: Gateway) -> list[dict[str, Any]]:
+        states = {s.upper() for s in state} if state else None
+        return [_order_row(r) for r in await gw.store.list_orders(client, states, None, limit)]
+
+    emit(with_gateway(config, work), as_json=as_json, title="Orders")
+
+
+@orders_app.command("unconfirmed")
+def orders_unconfirmed(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Orders whose placement is ambiguous: check them with the provider; never re-sent."""
+
+    async def work(gw: Gateway) -> list[dict[str, Any]]:
+        rows = await gw.store.list_orders(None, {GatewayState.UNCONFIRMED.value}, None, 1000)
+        return [_order_row(r) for r in rows]
+
+    emit(with_gateway(config, work), as_json=as_json, title="Unconfirmed orders")
+
+
+@orders_app.command("show")
+def orders_show(
+    order_id: Annotated[int, typer.Argument()],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """One order, refreshed from its provider, with its history."""
+
+    async def work(gw: Gateway) -> dict[str, Any]:
+        [outcome] = await gw.orders.status([order_id], None)
+        if outcome.order is None:
+            raise typer.BadParameter(f"no order {order_id}")
+        history = await gw.store.order_events(order_id)
+        return {
+            **_order_row(outcome.order),
+            "history": [
+                f"{e.at:%Y-%m-%d %H:%M:%S} {e.kind} {e.to_state or ''}".strip() for e in history
+            ],
+        }
+
+    emit_one(with_gateway(config, work), as_json=as_json)
+
+
+@orders_app.command("refill")
+def orders_refill(
+    order_ids: Annotated[list[int], typer.Argument()],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Request refills."""
+
+    async def work(gw: Gateway) -> list[dict[str, Any]]:
+        return [
+            {"order": o.order_id, "refill": o.refill.id if o.refill else None, "error": o.error}
+            for o in await gw.orders.refill(order_ids, None)
+        ]
+
+    emit(with_gateway(config, work), as_json=as_json, title="Refills")
+
+
+@orders_app.command("cancel")
+def orders_cancel(
+    order_ids: Annotated[list[int], typer.Argument()],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Request cancellation ("requested", not yet refunded)."""
+
+    async def work(gw: Gateway) -> list[dict[str, Any]]:
+        return [
+            {"order": o.order_id, "requested": o.error is None, "error": o.error}
+            for o in await gw.orders.cancel(order_ids, None)
+        ]
+
+    emit(with_gateway(config, work), as_json=as_json, title="Cancels")
+
+
+@catalog_app.command("sync")
+def catalog_sync(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Fetch every provider's services now, with a progress line per provider."""
+
+    async def work(gw: Gateway) -> list[dict[str, Any]]:
+        with Progress(console=console, transient=True, disable=as_json) as progress:
+            tasks = {n: progress.add_task(f"syncing {n}", total=1) for n in gw.providers}
+            results = []
+            for name in gw.providers:
+                [result] = await gw.catalog.sync([name])
+                progress.update(tasks[name], completed=1)
+                results.append(result)
+        return [
+            {
+                "provider": r.provider,
+                "ok": r.ok,
+                "services": r.services,
+                "added": r.added,
+                "changed": r.changed,
+                "removed": r.removed,
+                "seconds": round(r.seconds, 2),
+                "error": r.error,
+            }
+            for r in results
+        ]
+
+    emit(with_gateway(config, work), as_json=as_json, title="Catalog sync")
+
+
+@catalog_app.command("changes")
+def catalog_changes(
+    days: Annotated[float, typer.Option(help="How far back.")] = 7,
+    limit: Annotated[int, typer.Option()] = 100,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Price changes recorded by syncs: services added, re-priced or removed."""
+
+    async def work(gw: Gateway) -> list[dict[str, Any]]:
+        since = datetime.now(UTC) - timedelta(days=days)
+        return [{"at": c.at, "provider": c.provider, "service": c.provider_service_id,
+                 "kind": str(c.kind), "old": c.old_rate, "new": c.new_rate,
+                 "currency": c.currency} for c in await gw.store.price_changes(since, None, limit)
+                ]  # fmt: skip
+
+    emit(with_gateway(config, work), as_json=as_json, title="Price changes")

@@ -1,0 +1,63 @@
+"""How the CLI speaks: tables for people, JSON for scripts, one line per error."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    return value
+
+
+def emit(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    as_json: bool,
+    title: str | None = None,
+    columns: Iterable[str] | None = None,
+) -> None:
+    """Print `rows` as a table, or as a JSON list (money as exact strings)."""
+    if as_json:
+        console.print_json(json.dumps(_plain(list(rows))))
+        return
+    names = list(columns or (rows[0].keys() if rows else []))
+    table = Table(title=title, show_lines=False)
+    for name in names:
+        table.add_column(name.replace("_", " "))
+    for row in rows:
+        table.add_row(*("" if row.get(n) is None else str(_plain(row.get(n))) for n in names))
+    console.print(table)
+
+
+def emit_one(row: Mapping[str, Any], *, as_json: bool) -> None:
+    if as_json:
+        console.print_json(json.dumps(_plain(row)))
+        return
+    table = Table(show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for key, value in row.items():
+        table.add_row(key.replace("_", " "), "" if value is None else str(_plain(value)))
+    console.print(table)
+
+
+def fail(message: str) -> None:
+    errors.print(f"[red]error:[/red] {message}", highlight=False)

@@ -1,0 +1,89 @@
+"""Commands that run things: serve, demo, simulate, migrate."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gateway.cli.common import ConfigOption
+from gateway.cli.output import console
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.command()(demo)
+    app.command()(migrate)
+    app.command(
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+        add_help_option=False,
+    )(simulate)
+
+
+def serve(
+    config: ConfigOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    workers: Annotated[int, typer.Option(help="Worker processes of the web server.")] = 1,
+) -> None:
+    """Serve the gateway (GraphQL, /api/v2, webhooks, health) with in-process workers."""
+    import uvicorn
+
+    from gateway.config import load_config
+
+    load_config(config)  # fail here, in one clear line, rather than inside a server process
+    if config is not None:
+        os.environ["SMM_GATEWAY_CONFIG"] = str(config)
+    uvicorn.run(
+        "gateway.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+    )
+
+
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    data_dir: Annotated[
+        Path, typer.Option("--data-dir", help="Where the demo keeps its SQLite ledger.")
+    ] = Path(".smm-gateway-demo"),
+) -> None:
+    """The gateway on three simulated panels, SQLite and in-process workers: nothing to set up.
+
+    Uses Redis when REDIS_URL is set; the admin key comes from SMM_GATEWAY_DEMO_KEY or is made
+    and printed.
+    """
+    from gateway.demo import serve_demo
+
+    # Plain echo, not the rich console: the banner's commands must not be wrapped.
+    redis_url = os.environ.get("REDIS_URL")
+    asyncio.run(serve_demo(host, port, data_dir, redis_url=redis_url, say=typer.echo))
+
+
+def migrate(config: ConfigOption = None) -> None:
+    """Apply the ledger's migrations (they also run on start)."""
+    from gateway.config import load_config
+    from gateway.store import Store
+
+    settings = load_config(config)
+
+    async def run() -> None:
+        async with await Store.connect(settings.gateway.database_url) as store:
+            await store.migrate()
+
+    asyncio.run(run())
+    console.print("migrations applied")
+
+
+def simulate(ctx: typer.Context) -> None:
+    """Run a simulated v2 panel: --port PORT [--profile NAME --seed N --services N --latency MS
+    --faults SPEC --key KEY]; --help for all options."""
+    from providers.simulator.__main__ import main as simulator_main
+
+    raise typer.Exit(simulator_main(list(ctx.args)))
