@@ -1,0 +1,159 @@
+"""The ``smm-gateway`` command on a configuration of three simulated panels."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway.cli import main
+from gateway.config import load_config
+from gateway.core import Gateway
+from tests.gateway.panels import PANELS, Trio, start_trio
+
+
+@pytest.fixture
+def trio() -> Iterator[Trio]:
+    with ExitStack() as stack:
+        yield start_trio(stack, services=120)
+
+
+@pytest.fixture
+def config(trio: Trio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    lines = [
+        "[gateway]",
+        f'database_url = "sqlite+aiosqlite:///{tmp_path / "ledger.db"}"',
+        "",
+        "[currency_rates]",
+        'EUR = "1.08"',
+    ]
+    for spec in PANELS:
+        variable = f"CLI_{spec.name.upper()}_KEY"
+        monkeypatch.setenv(variable, trio.sims[spec.name].key or "")
+        lines += [
+            "",
+            "[[providers]]",
+            f'name = "{spec.name}"',
+            'kind = "simulator"',
+            f'url = "{trio.sims[spec.name].url}"',
+            f'key_env = "{variable}"',
+            f'profile = "{spec.profile}"',
+            f'currency = "{spec.currency}"',
+        ]
+    path = tmp_path / "gateway.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> Any:
+    code, out, err = run(capsys, *args, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_keys_are_created_shown_once_listed_and_revoked(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    created = run_json(capsys, "keys", "create", "--config", str(config), "--name", "ops",
+                       "--scope", "admin")  # fmt: skip
+    secret = created["key"]
+    assert created["scopes"] == "admin"
+    listed = run_json(capsys, "keys", "list", "--config", str(config))
+    assert [k["name"] for k in listed] == ["ops"]
+    assert secret not in json.dumps(listed)
+    code, out, _ = run(capsys, "keys", "revoke", str(created["id"]), "--config", str(config))
+    assert code == 0
+    assert "revoked" in out
+    assert run_json(capsys, "keys", "list", "--config", str(config))[0]["revoked"]
+
+
+def test_unknown_scope_is_one_clear_line(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "keys", "create", "--config", str(config), "--name", "x",
+                       "--scope", "root")  # fmt: skip
+    assert code == 1
+    assert "unknown scope 'root'" in err
+    assert "Traceback" not in err
+
+
+def test_missing_config_file_fails_cleanly(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "providers", "--config", "/nonexistent/gateway.toml")
+    assert code == 1
+    assert "configuration file not found" in err
+
+
+def test_missing_provider_key_names_the_variable(
+    config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CLI_BETA_KEY")
+    code, _, err = run(capsys, "providers", "--config", str(config))
+    assert code == 1
+    assert "CLI_BETA_KEY" in err
+
+
+def test_providers_and_balances(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = run_json(capsys, "providers", "--config", str(config))
+    assert [r["provider"] for r in rows] == ["alpha", "beta", "gamma"]
+    assert all(r["health"] == "CLOSED" and r["services"] > 0 for r in rows)
+    balances = run_json(capsys, "balances", "--config", str(config))
+    assert balances[-1]["currency"] == "USD"
+    assert Decimal(balances[-1]["total"]) == sum(Decimal(r["in_base"]) for r in balances[:-1])
+    code, out, _ = run(capsys, "balances", "--config", str(config))
+    assert code == 0
+    assert "Balances" in out
+    assert "total:" in out
+
+
+def test_services_search_quote_and_catalog(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    synced = run_json(capsys, "catalog", "sync", "--config", str(config))
+    assert all(r["ok"] for r in synced)
+    found = run_json(capsys, "services", "search", "followers", "--platform", "instagram",
+                     "--config", str(config))  # fmt: skip
+    assert found
+    assert all("followers" in g["name"].lower() for g in found)
+    assert all(g["platform"] == "instagram" for g in found)
+    group = found[0]
+    quote = run_json(capsys, "quote", str(group["id"]), str(group["min"]), "--config", str(config))
+    ranked = [r for r in quote if r["rank"] is not None]
+    assert ranked[0]["rank"] == 1
+    assert [r["cost"] for r in ranked] == sorted((r["cost"] for r in ranked), key=float)
+    changes = run_json(capsys, "catalog", "changes", "--config", str(config))
+    assert isinstance(changes, list)
+
+
+def test_orders_list_show_refill_cancel(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    async def place() -> int:
+        async with await Gateway.open(load_config(config)) as gw:
+            snapshot = await gw.catalog.snapshot()
+            group = next(g for g in snapshot.groups.values()
+                         if len(g.providers) > 1 and g.type.value == "Default")  # fmt: skip
+            quantity = max(m.service.min for m in group.members)
+            fields = {"link": "https://example.com/p", "quantity": quantity}
+            row = await gw.place("client-1", group.id, fields)
+            return row.id
+
+    order_id = asyncio.run(place())
+    listed = run_json(capsys, "orders", "list", "--config", str(config))
+    assert [o["id"] for o in listed] == [order_id]
+    shown = run_json(capsys, "orders", "show", str(order_id), "--config", str(config))
+    assert shown["client"] == "client-1"
+    assert any("placed" in line for line in shown["history"])
+    cancels = run_json(capsys, "orders", "cancel", str(order_id), "999", "--config", str(config))
+    assert cancels[1] == {"order": 999, "requested": False, "error": "Incorrect order ID"}
+    assert run_json(capsys, "orders", "unconfirmed", "--config", str(config)) == []
+    code, out, _ = run(capsys, "orders", "list", "--config", str(config))
+    assert code == 0
+    assert str(order_id) in out
