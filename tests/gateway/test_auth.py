@@ -1,0 +1,53 @@
+import pytest
+
+from gateway.auth import Authenticator, Scope, bearer_token, parse_scopes
+from gateway.store import Store
+
+
+def test_scopes_imply_the_ones_before_them() -> None:
+    assert parse_scopes(["read"]) == {Scope.READ}
+    assert parse_scopes(["order"]) == {Scope.READ, Scope.ORDER}
+    assert parse_scopes(["ADMIN"]) == set(Scope)
+    with pytest.raises(ValueError, match="known scopes: read, order, admin"):
+        parse_scopes(["root"])
+
+
+@pytest.mark.parametrize(
+    ("header", "token"),
+    [("Bearer abc", "abc"), ("bearer  abc ", "abc"), ("Basic abc", None), ("Bearer", None),
+     (None, None), ("", None)],
+)  # fmt: skip
+def test_bearer_token(header: str | None, token: str | None) -> None:
+    assert bearer_token(header) == token
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_authenticator_maps_keys_to_principals(database_url: str) -> None:
+    async with await Store.connect(database_url) as store:
+        _, reader = await store.create_api_key("r", "acme", ["read"])
+        row, admin = await store.create_api_key("a", "ops", ["admin"])
+        clock = Clock()
+        auth = Authenticator(store, ttl=30, clock=clock)
+        who = await auth.authenticate(reader)
+        assert who is not None
+        assert who.client_id == "acme"
+        assert who.order_owner == "acme"
+        assert not who.can(Scope.ORDER)
+        boss = await auth.authenticate(admin)
+        assert boss is not None
+        assert boss.admin
+        assert boss.order_owner is None
+        assert await auth.authenticate("smmgw_not-a-real-key-at-all") is None
+        assert await auth.authenticate(None) is None
+
+        await store.revoke_api_key(row.id)
+        assert await auth.authenticate(admin) is not None, "remembered for the ttl"
+        clock.now += 31
+        assert await auth.authenticate(admin) is None, "revocation holds once the ttl is over"
