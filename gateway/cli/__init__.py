@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 
 from gateway.cli import keys, ops, run
@@ -33,15 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
     try:
-        result = app(args=args, standalone_mode=False, prog_name="smm-gateway")
-    except click.exceptions.Abort:
-        fail("interrupted")
-        return 130
+        # Standalone mode: usage errors are printed by the parser and exit with 2.
+        app(args=args, prog_name="smm-gateway")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except KeyboardInterrupt:
         return 130
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
     except (ConfigError, OrderError, ValueError) as exc:
         if debug:
             raise
@@ -52,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         fail(f"{type(exc).__name__}: {exc} (run again with --debug for the trace)")
         return 1
-    return result if isinstance(result, int) else 0
+    return 0
 
 
 def entry_point() -> None:
