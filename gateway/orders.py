@@ -213,6 +213,11 @@ class Orders:
                 group_id=decision.group.id,
                 quoted_cost=chosen.cost.amount,
                 currency=chosen.cost.currency,
+                # Routed to the cheapest member at once: one transaction less on the usual path.
+                provider=chosen.offer.provider,
+                provider_service_id=chosen.offer.service.id,
+                provider_cost=chosen.provider_cost.amount,
+                provider_currency=chosen.provider_cost.currency,
                 event_data={"candidates": [c.offer.provider for c in decision.candidates]},
                 tx=tx,
             )
@@ -258,16 +263,17 @@ class Orders:
             if not self.health.acquire(name):
                 attempts.append({"provider": name, "error": "Cooldown", "message": "in cooldown"})
                 continue
-            order = await self._change(
-                order,
-                event_kind="routed",
-                event_data={"provider": name, "service": offer.service.id},
-                provider=name,
-                provider_service_id=offer.service.id,
-                provider_cost=candidate.provider_cost.amount,
-                provider_currency=candidate.provider_cost.currency,
-                quoted_cost=candidate.cost.amount,
-            )
+            if order.provider != name or order.provider_service_id != offer.service.id:
+                order = await self._change(
+                    order,
+                    event_kind="routed",
+                    event_data={"provider": name, "service": offer.service.id},
+                    provider=name,
+                    provider_service_id=offer.service.id,
+                    provider_cost=candidate.provider_cost.amount,
+                    provider_currency=candidate.provider_cost.currency,
+                    quoted_cost=candidate.cost.amount,
+                )
             request = decision.request.model_copy(update={"service": offer.service.id})
             try:
                 placed = await self.providers[name].add(request)

@@ -1,0 +1,168 @@
+"""The gateway-core benchmark: concurrent balances, and what the ledger adds around an order.
+
+::
+
+    python -m bench.core --runs 15 --orders 200
+    python -m bench.core --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/bench
+
+Five simulated panels run in this process, on loopback, spoken to over real HTTP. Balances are
+read with 100 ms added to every panel call; orders are placed with no added latency, through
+`Gateway.place` and straight through the same adapter, alternately, so machine noise hits both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import statistics
+import tempfile
+from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
+from pathlib import Path
+from time import perf_counter
+
+from pydantic import SecretStr
+
+from gateway.config import GatewaySection, ProviderSection, Settings
+from gateway.core import Gateway
+from providers.base import Provider
+from providers.models import OrderState, ServiceType
+from providers.registry import ProviderConfig, build
+from providers.simulator import SimulatorServer, simulator
+
+PANELS = 5
+LATENCY_MS = 100.0
+WARMUP = 10
+
+
+def start_panels(stack: ExitStack, latency_ms: float) -> dict[str, SimulatorServer]:
+    # Fresh simulators repeat their order ids; names new to the ledger let a database be reused.
+    run = secrets.token_hex(3)
+    return {
+        f"panel{n}-{run}": stack.enter_context(
+            simulator(seed=n, services=300, balance=10_000_000, latency_ms=latency_ms)
+        )
+        for n in range(1, PANELS + 1)
+    }
+
+
+async def open_gateway(sims: dict[str, SimulatorServer], database_url: str) -> Gateway:
+    sections = [
+        ProviderSection(name=name, kind="simulator", url=sim.url, calls_per_minute=1_000_000)
+        for name, sim in sims.items()
+    ]
+    settings = Settings(
+        gateway=GatewaySection(database_url=database_url, redis_url=None), providers=sections
+    )
+    providers: dict[str, Provider] = {
+        s.name: build(
+            ProviderConfig(
+                name=s.name, kind=s.kind, url=s.url, key=SecretStr(sims[s.name].key or ""),
+                calls_per_minute=s.calls_per_minute, timeout=s.timeout,
+            )
+        )
+        for s in sections
+    }  # fmt: skip
+    return await Gateway.open(settings, providers=providers)
+
+
+async def elapsed(call: Awaitable[object]) -> float:
+    start = perf_counter()
+    await call
+    return perf_counter() - start
+
+
+async def time_balances(gw: Gateway, runs: int) -> tuple[float, float, float]:
+    """Medians of: every balance at once, the slowest single balance, the five one by one."""
+    together, slowest, in_turn = [], [], []
+    for _ in range(runs):
+        together.append(await elapsed(gw.balances.fetch(fresh=True)))
+        singles = [await elapsed(p.balance()) for p in gw.providers.values()]
+        slowest.append(max(singles))
+        in_turn.append(sum(singles))
+    return statistics.median(together), statistics.median(slowest), statistics.median(in_turn)
+
+
+async def time_orders(gw: Gateway, orders: int, tag: str) -> tuple[float, float]:
+    """Medians of one order placed through the core and one sent straight to its adapter."""
+    await gw.catalog.sync()
+    snapshot = await gw.catalog.snapshot()
+    group = max(
+        (g for g in snapshot.groups.values() if g.type is ServiceType.DEFAULT),
+        key=lambda g: (len(g.providers), -g.id),
+    )
+    fields = {"link": "https://instagram.com/p/0", "quantity": group.min}
+    decision = await gw.quote(group.id, fields)
+    if decision.chosen is None:
+        raise RuntimeError(f"group {group.id} has no eligible provider")
+    offer = decision.chosen.offer
+    adapter = gw.providers[offer.provider]
+    direct_request = decision.request.model_copy(update={"service": offer.service.id})
+
+    def link(n: int) -> str:
+        return f"https://instagram.com/p/{tag}-{n}"
+
+    async def core(n: int) -> None:
+        row = await gw.place("bench", group.id, {**fields, "link": link(n)})
+        if row.state != OrderState.PENDING or row.provider != offer.provider:
+            raise RuntimeError(f"order {row.id} went {row.state} at {row.provider}")
+
+    async def direct(n: int) -> None:
+        await adapter.add(direct_request.model_copy(update={"link": link(n)}))
+
+    for n in range(WARMUP):
+        await core(-1 - n)
+        await direct(-1 - n)
+    timings: dict[Callable[[int], Awaitable[None]], list[float]] = {core: [], direct: []}
+    for n in range(orders):
+        # Alternate which goes first, so neither always follows the other's work.
+        for call in (core, direct) if n % 2 == 0 else (direct, core):
+            timings[call].append(await elapsed(call(n)))
+    return statistics.median(timings[core]), statistics.median(timings[direct])
+
+
+async def run(runs: int, orders: int, database_url: str | None) -> None:
+    with ExitStack() as stack:
+        sims = start_panels(stack, LATENCY_MS)
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        databases = {"sqlite": f"sqlite+aiosqlite:///{workdir / 'bench.db'}"}
+        if database_url:
+            databases[database_url.split(":", 1)[0].split("+", 1)[0]] = database_url
+
+        async with await open_gateway(sims, databases["sqlite"]) as gw:
+            together, slowest, in_turn = await time_balances(gw, runs)
+        print(
+            f"balances, {PANELS} providers x {LATENCY_MS:g} ms latency   "
+            f"median {together:.3f} s   slowest provider {slowest:.3f} s   "
+            f"ratio {together / slowest:.2f}x   (one by one {in_turn:.3f} s)"
+        )
+
+        for sim in sims.values():
+            sim.faults.latency_ms = 0.0
+        for name, url in databases.items():
+            async with await open_gateway(sims, url) as gw:
+                placed, added = await time_orders(gw, orders, tag=name)
+            print(
+                f"place order through the core ({name:<10})   median {placed * 1000:.1f} ms   "
+                f"direct adapter add {added * 1000:.1f} ms   ratio {placed / added:.2f}x   "
+                f"overhead {(placed - added) * 1000:.1f} ms"
+            )
+    print(f"({runs} balance runs, {orders} orders each way, medians)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.core", description="Benchmark the gateway core on simulated panels."
+    )
+    parser.add_argument("--runs", type=int, default=15, help="balance fetches (default 15)")
+    parser.add_argument("--orders", type=int, default=200, help="orders each way (default 200)")
+    parser.add_argument(
+        "--database-url", help="also place orders on this database (e.g. PostgreSQL)"
+    )
+    args = parser.parse_args()
+    asyncio.run(run(args.runs, args.orders, args.database_url))
+
+
+if __name__ == "__main__":
+    main()
