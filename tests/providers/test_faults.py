@@ -1,5 +1,6 @@
 """Injected faults end as the right typed error; reads retry, writes never; nothing hangs."""
 
+import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -178,3 +179,13 @@ async def test_secrets_stay_out_of_errors_and_reprs(sim: SimulatorServer) -> Non
         assert secret not in str(caught.value)
         assert secret not in repr(caught.value)
         assert caught.value.__cause__ is None
+
+
+async def test_client_side_rate_limit_holds_calls_back(sim: SimulatorServer) -> None:
+    async with V2Provider("sim", sim.url, sim.key or "", calls_per_minute=3, retry=RETRY) as p:
+        for _ in range(3):
+            await p.balance()
+        # The fourth call in the same minute waits for the bucket instead of reaching the panel.
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(p.balance(), timeout=0.3)
+    assert sim.panel.calls["balance"] == 3
