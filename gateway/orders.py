@@ -39,7 +39,7 @@ from providers.errors import (
     RateLimited,
     Unavailable,
 )
-from providers.models import OrderRequest, OrderState
+from providers.models import CancelResult, OrderRequest, OrderState, Refill
 
 log = logging.getLogger(__name__)
 
@@ -383,11 +383,18 @@ class Orders:
             for i in wanted
         ]
 
-    async def refill(self, ids: Iterable[int], client_id: str | None) -> list[Outcome]:
-        """Ask each order's provider for a refill; a granted one is recorded with a gateway id."""
+    async def _ask_each(
+        self,
+        ids: Iterable[int],
+        client_id: str | None,
+        call: Callable[[Provider, list[str]], Awaitable[Mapping[str, T | ProviderError]]],
+        refused: str,
+        accepted: Callable[[OrderRow, T], Awaitable[Outcome]],
+    ) -> list[Outcome]:
+        """Send a write to each order's provider (batched) and answer per gateway id."""
         wanted = list(dict.fromkeys(ids))
         rows = await self._owned(wanted, client_id)
-        answers = await self._per_provider(rows.values(), lambda p, pids: p.refill(pids))
+        answers = await self._per_provider(rows.values(), call)
         outcomes = []
         for order_id in wanted:
             row = rows.get(order_id)
@@ -395,20 +402,31 @@ class Orders:
             if row is None:
                 outcomes.append(Outcome(order_id, None, "Incorrect order ID"))
             elif answer is None:
-                outcomes.append(Outcome(order_id, row, "Order not eligible for refill."))
+                outcomes.append(Outcome(order_id, row, refused))
             elif isinstance(answer, ProviderError):
                 outcomes.append(Outcome(order_id, row, answer.message))
             else:
-                async with self.store.transaction() as tx:
-                    refill = await self.store.create_refill(
-                        order_id, row.provider or "", answer.refill, tx=tx
-                    )
-                    row = await self.store.update_order(
-                        order_id, event_kind="refill", event_data={"refill": refill.id}, tx=tx
-                    )
-                    await events.record(self.store, tx, [events.refill_event(row, refill)])
-                outcomes.append(Outcome(order_id, row, refill=refill))
+                outcomes.append(await accepted(row, answer))
         return outcomes
+
+    async def refill(self, ids: Iterable[int], client_id: str | None) -> list[Outcome]:
+        """Ask each order's provider for a refill; a granted one is recorded with a gateway id."""
+
+        async def granted(row: OrderRow, answer: Refill) -> Outcome:
+            async with self.store.transaction() as tx:
+                refill = await self.store.create_refill(
+                    row.id, row.provider or "", answer.refill, tx=tx
+                )
+                row = await self.store.update_order(
+                    row.id, event_kind="refill", event_data={"refill": refill.id}, tx=tx
+                )
+                await events.record(self.store, tx, [events.refill_event(row, refill)])
+            return Outcome(row.id, row, refill=refill)
+
+        return await self._ask_each(
+            ids, client_id, lambda p, pids: p.refill(pids), "Order not eligible for refill.",
+            granted,
+        )  # fmt: skip
 
     async def refill_status(
         self, refill_ids: Iterable[int], client_id: str | None
@@ -448,23 +466,14 @@ class Orders:
 
     async def cancel(self, ids: Iterable[int], client_id: str | None) -> list[Outcome]:
         """Ask each order's provider to cancel it ("requested", not yet refunded)."""
-        wanted = list(dict.fromkeys(ids))
-        rows = await self._owned(wanted, client_id)
-        answers = await self._per_provider(rows.values(), lambda p, pids: p.cancel(pids))
-        outcomes = []
-        for order_id in wanted:
-            row = rows.get(order_id)
-            answer = answers.get(order_id)
-            if row is None:
-                outcomes.append(Outcome(order_id, None, "Incorrect order ID"))
-            elif answer is None:
-                outcomes.append(Outcome(order_id, row, "Order cannot be canceled."))
-            elif isinstance(answer, ProviderError):
-                outcomes.append(Outcome(order_id, row, answer.message))
-            else:
-                row = await self.store.update_order(order_id, event_kind="cancel_requested")
-                outcomes.append(Outcome(order_id, row))
-        return outcomes
+
+        async def requested(row: OrderRow, answer: CancelResult) -> Outcome:
+            row = await self.store.update_order(row.id, event_kind="cancel_requested")
+            return Outcome(row.id, row)
+
+        return await self._ask_each(
+            ids, client_id, lambda p, pids: p.cancel(pids), "Order cannot be canceled.", requested
+        )
 
 
 def _no_candidate_message(decision: Quote) -> str:
