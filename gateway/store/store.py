@@ -20,6 +20,8 @@ from gateway.store.orders import OrderQueries
 from gateway.store.outbox import OutboxQueries
 from gateway.store.prices import PriceQueries
 from gateway.store.refills import RefillQueries
+from gateway.store.sync import SyncQueries
+from gateway.store.webhooks import WebhookQueries
 
 
 class Store(
@@ -30,6 +32,8 @@ class Store(
     ApiKeyQueries,
     OutboxQueries,
     RefillQueries,
+    SyncQueries,
+    WebhookQueries,
 ):
     """The order ledger and everything else that must survive a restart.
 

@@ -1,0 +1,195 @@
+"""Queries the background workers need: claiming due orders and outbox rows, safely shared.
+
+Two workers must never poll the same order, and two relays must never publish the same event.
+Both claims are atomic in the database, so they hold however many processes run:
+
+- an order is *claimed* by moving its ``next_poll_at`` past a lease; a worker that dies simply
+  lets the lease run out and the order becomes due again;
+- outbox rows are claimed for the length of one transaction: ``FOR UPDATE SKIP LOCKED`` on
+  PostgreSQL (other relays skip them), the database write lock on SQLite (``BEGIN IMMEDIATE``
+  serialises relays). A relay that dies rolls back, and the rows are pending again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.store.base import Queries, chunks
+from gateway.store.rows import OrderRow, OutboxRow
+from gateway.store.states import FINAL_STATES
+from gateway.store.tables import order_events, orders, outbox
+
+SYNCED = ("state", "status_raw", "start_count", "remains", "charge", "error", "next_poll_at")
+"""The columns a status poll may change."""
+
+
+@dataclass(frozen=True, slots=True)
+class PolledChange:
+    """What one poll changes in an order: new values for `SYNCED` columns, and its history entry.
+
+    `before` is the row as claimed; the change applies only if the order is still at its version.
+    """
+
+    before: OrderRow
+    kind: str
+    values: Mapping[str, Any]
+    event_data: Mapping[str, Any] | None = None
+
+
+class SyncQueries(Queries):
+    """Claims for the status sync and the outbox relay."""
+
+    async def claim_due_orders(
+        self,
+        *,
+        now: datetime,
+        lease: timedelta,
+        limit: int = 100,
+        provider: str | None = None,
+    ) -> list[OrderRow]:
+        """Take up to `limit` open, placed orders whose poll is due, oldest due first.
+
+        Each one's ``next_poll_at`` moves to ``now + lease`` in the same statement, so no other
+        caller gets it until the claimant reschedules it or the lease runs out.
+
+            rows = await store.claim_due_orders(now=now, lease=timedelta(minutes=2),
+                                                provider="alpha")
+        """
+        due = (
+            select(orders.c.id)
+            .where(orders.c.state.not_in(sorted(FINAL_STATES)))
+            .where(orders.c.next_poll_at <= now)
+            .where(orders.c.provider_order_id.is_not(None))
+            .order_by(orders.c.next_poll_at, orders.c.id)
+            .limit(limit)
+            # PostgreSQL: concurrent claimants skip each other's rows instead of waiting on
+            # them; SQLite drops the clause and relies on its write lock.
+            .with_for_update(skip_locked=True)
+        )
+        if provider is not None:
+            due = due.where(orders.c.provider == provider)
+        claim = (
+            orders.update()
+            .where(orders.c.id.in_(due))
+            .values(next_poll_at=now + lease)
+            .returning(*orders.c)
+        )
+        async with self._write(None) as conn:
+            result = await conn.execute(claim)
+            rows = [OrderRow.from_row(found) for found in result.mappings()]
+        return sorted(rows, key=lambda r: r.id)
+
+    async def reschedule_orders(
+        self, when: Mapping[int, datetime | None], *, tx: AsyncConnection | None = None
+    ) -> None:
+        """Set each order's next poll (``None``: never), ending a claim without a new version.
+
+        Rescheduling is bookkeeping, not a change of the order: no history entry, no event.
+        """
+        if not when:
+            return
+        statement = (
+            orders.update()
+            .where(orders.c.id == bindparam("order_id"))
+            .values(next_poll_at=bindparam("at"))
+        )
+        items = [{"order_id": order_id, "at": at} for order_id, at in when.items()]
+        async with self._write(tx) as conn:
+            for batch in chunks(items):
+                await conn.execute(statement, batch)
+
+    async def apply_polled(
+        self, changes: Sequence[PolledChange], *, tx: AsyncConnection
+    ) -> list[OrderRow]:
+        """Apply a batch of polled changes with their history entries, in a few statements.
+
+        What ``update_order`` does for one order, for a hundred at once: a change applies only
+        if the order is still at the version it was claimed at (else it is left out: another
+        writer got there first), bumps the version and writes a history entry. Returns the
+        orders as they now are, in the order given.
+        """
+        if not changes:
+            return []
+        ids = [c.before.id for c in changes]
+        # FOR UPDATE holds the rows on PostgreSQL until commit; SQLite holds the write lock.
+        current = await tx.execute(
+            select(orders.c.id, orders.c.version).where(orders.c.id.in_(ids)).with_for_update()
+        )
+        versions = {order_id: version for order_id, version in current}
+        fresh = [c for c in changes if versions.get(c.before.id) == c.before.version]
+        if not fresh:
+            return []
+        now = self._clock()
+        after = [
+            replace(c.before, **dict(c.values), version=c.before.version + 1, updated_at=now)
+            for c in fresh
+        ]
+        columns = (*SYNCED, "version", "updated_at")
+        update = (
+            orders.update()
+            .where(orders.c.id == bindparam("order_id"))
+            .values({name: bindparam(f"new_{name}") for name in columns})
+        )
+        await tx.execute(
+            update,
+            [{"order_id": r.id, **{f"new_{n}": getattr(r, n) for n in columns}} for r in after],
+        )
+        history = [
+            {
+                "order_id": c.before.id,
+                "at": now,
+                "kind": c.kind,
+                "from_state": c.before.state,
+                "to_state": row.state,
+                "data": None if c.event_data is None else dict(c.event_data),
+            }
+            for c, row in zip(fresh, after, strict=True)
+        ]
+        await tx.execute(order_events.insert(), history)
+        return after
+
+    async def add_outbox_many(
+        self, tx: AsyncConnection, events: Sequence[tuple[str, str, Mapping[str, Any]]]
+    ) -> None:
+        """Queue ``(event_id, type, payload)`` events in one statement; known ids are skipped."""
+        if not events:
+            return
+        now = self._clock()
+        rows = [
+            {"event_id": i, "type": t, "payload": dict(p), "created_at": now} for i, t, p in events
+        ]
+        statement = self._insert(outbox).on_conflict_do_nothing(index_elements=[outbox.c.event_id])
+        for batch in chunks(rows):
+            await tx.execute(statement, batch)
+
+    @asynccontextmanager
+    async def claim_outbox(
+        self, limit: int = 200
+    ) -> AsyncIterator[tuple[AsyncConnection, list[OutboxRow]]]:
+        """Pending outbox rows, oldest first, held by this caller until the block ends.
+
+        Mark them published with ``mark_published(ids, tx=tx)`` inside the block; leaving it
+        with an error rolls back and leaves them pending for the next relay.
+
+            async with store.claim_outbox(200) as (tx, rows):
+                ...
+                await store.mark_published((r.id for r in rows), tx=tx)
+        """
+        query = (
+            select(outbox)
+            .where(outbox.c.published_at.is_(None))
+            .order_by(outbox.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        async with self._write(None) as conn:
+            result = await conn.execute(query)
+            rows = [OutboxRow.from_row(found) for found in result.mappings()]
+            yield conn, rows

@@ -1,0 +1,74 @@
+"""Balance refresh: every provider's balance read on a schedule; a low balance announced once.
+
+"Once" is per episode: ``provider.balance_low`` fires when a balance goes under its
+``balance_low`` threshold and not again until it has been back above it. Whether a provider is
+in an episode is kept in the shared cache, so every worker agrees; a lost Redis can at worst
+repeat one announcement.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from gateway import events
+from gateway.balances import BalanceBook, ProviderBalance
+from gateway.cache import Cache
+from gateway.events import Event
+from gateway.store import Store
+
+log = logging.getLogger(__name__)
+
+EPISODE_TTL = 30 * 24 * 3600.0
+"""How long a low-balance episode is remembered without a refresh seeing it end."""
+
+
+def low_balance_event(balance: ProviderBalance) -> Event:
+    assert balance.balance is not None
+    assert balance.fetched_at is not None
+    # The reading's time tells one episode from the next.
+    stamp = int(balance.fetched_at.timestamp() * 1_000_000)
+    return Event(
+        id=f"evt_provider_{balance.provider}_balance_low_{stamp}",
+        type=events.PROVIDER_BALANCE_LOW,
+        created_at=balance.fetched_at,
+        data={
+            "provider": balance.provider,
+            "balance": str(balance.balance.amount),
+            "currency": balance.balance.currency,
+            "base": None if balance.base is None else str(balance.base.amount),
+            "base_currency": None if balance.base is None else balance.base.currency,
+        },
+    )
+
+
+class BalanceRefresh:
+    """Reads every balance fresh (refreshing the cache routing uses) and announces low ones."""
+
+    def __init__(self, balances: BalanceBook, store: Store, cache: Cache) -> None:
+        self.balances = balances
+        self.store = store
+        self.cache = cache
+
+    async def run(self, _partition: str | None = None) -> list[ProviderBalance]:
+        result = await self.balances.fetch(fresh=True)
+        fresh: list[Event] = []
+        started: list[str] = []
+        for balance in result.providers:
+            if balance.balance is None:
+                continue  # unreadable: says nothing about an episode
+            key = f"workers:balance-low:{balance.provider}"
+            known = await self.cache.get(key) is not None
+            if balance.low and not known:
+                log.warning("balance of %s is low: %s", balance.provider, balance.balance)
+                fresh.append(low_balance_event(balance))
+                started.append(key)
+            elif not balance.low and known:
+                await self.cache.delete(key)
+        if fresh:
+            # The event first: a run that dies before marking the episode announces it again
+            # next time rather than never.
+            async with self.store.transaction() as tx:
+                await events.record(self.store, tx, fresh)
+            for key in started:
+                await self.cache.set(key, b"1", EPISODE_TTL)
+        return list(result.providers)

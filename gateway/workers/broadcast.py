@@ -1,0 +1,135 @@
+"""Getting every event to every instance's subscribers, while the outbox is drained once.
+
+Two concerns, kept apart:
+
+- the *drain* (`OutboxDrain`) claims pending outbox rows (`Store.claim_outbox`: a row lock on
+  PostgreSQL, the write lock on SQLite), hands each event to the durable sinks (webhook
+  fan-out) inside the claim's transaction, marks the rows published and commits: any number of
+  drains, in gateways or workers, publish each event once;
+- the *broadcast* then carries the committed events to live subscribers (GraphQL
+  subscriptions) on every instance: Redis pub/sub when Redis is configured (`RedisBroadcast`,
+  each instance runs `listen` into its own `EventBus`), the bus directly otherwise
+  (`LocalBroadcast`, one instance).
+
+Broadcasting after the commit means a live subscriber never sees an event twice; a drain killed
+between commit and broadcast loses that broadcast only, which live subscribers tolerate (they
+re-read the ledger). Webhooks, which must not lose anything, are fed inside the transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.events import Event, EventBus, event_from_payload
+from gateway.store import Store
+
+log = logging.getLogger(__name__)
+
+Sink = Callable[[Event, AsyncConnection], Awaitable[None]]
+"""A durable consumer of events, called inside the drain's transaction (webhook fan-out)."""
+
+
+class Broadcast(Protocol):
+    """Carries committed events to every instance's live subscribers."""
+
+    async def publish(self, events: Sequence[Event]) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+class LocalBroadcast:
+    """One instance: events go straight to its bus."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self.bus = bus
+
+    async def publish(self, events: Sequence[Event]) -> None:
+        for event in events:
+            self.bus.publish(event)
+
+    async def aclose(self) -> None:
+        return None
+
+
+class RedisBroadcast:
+    """Many instances: events go to a Redis channel every instance listens to.
+
+    ::
+
+        broadcast = RedisBroadcast(redis_url, f"{namespace}:events")
+        listener = asyncio.create_task(broadcast.listen(bus))   # on every instance
+        await broadcast.publish(events)                         # from whichever drain ran
+    """
+
+    def __init__(self, url: str, channel: str, *, reconnect: float = 1.0) -> None:
+        self.channel = channel
+        self._redis: aioredis.Redis = aioredis.Redis.from_url(url)
+        self._reconnect = reconnect
+
+    async def publish(self, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for event in events:
+                pipe.publish(self.channel, json.dumps(event.payload()))
+            await pipe.execute()
+
+    async def listen(self, bus: EventBus, ready: asyncio.Event | None = None) -> None:
+        """Forward the channel's events to `bus` until cancelled, resubscribing after errors."""
+        while True:
+            try:
+                async with self._redis.pubsub() as pubsub:
+                    await pubsub.subscribe(self.channel)
+                    if ready is not None:
+                        ready.set()
+                    async for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            bus.publish(event_from_payload(json.loads(message["data"])))
+            except (RedisError, OSError) as exc:
+                log.warning("event broadcast lost Redis (%s); resubscribing", exc)
+                await asyncio.sleep(self._reconnect)
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
+
+
+class OutboxDrain:
+    """Publishes pending outbox events exactly once across every drain; see the module doc."""
+
+    def __init__(
+        self,
+        store: Store,
+        broadcast: Broadcast,
+        *,
+        sinks: Sequence[Sink] = (),
+        batch: int = 200,
+    ) -> None:
+        self.store = store
+        self.broadcast = broadcast
+        self.sinks = list(sinks)
+        self.batch = batch
+
+    async def run(self, _partition: str | None = None) -> int:
+        """Drain until nothing is pending; returns how many events were published."""
+        published = 0
+        # A plain read first: on SQLite a claim takes the write lock even when nothing waits.
+        while await self.store.pending_outbox(1):
+            async with self.store.claim_outbox(self.batch) as (tx, rows):
+                if not rows:
+                    break  # another drain took them
+                batch = [event_from_payload(row.payload) for row in rows]
+                for event in batch:
+                    for sink in self.sinks:
+                        await sink(event, tx)
+                await self.store.mark_published((row.id for row in rows), tx=tx)
+            await self.broadcast.publish(batch)
+            published += len(batch)
+        return published

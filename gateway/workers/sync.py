@@ -1,0 +1,206 @@
+"""Status sync: open orders polled from their providers, 100 ids a call, changes announced once.
+
+Per provider, `lanes` loops each claim a batch of due orders (a lease in the store, so no other
+worker polls them), ask the panel for their statuses in one call, and write every change with
+its history entry and outbox event in one transaction. The claim is what makes two workers
+safe; the adapter's own rate limit and concurrency cap bound the calls.
+
+Every poll ends with the order rescheduled by the `Backoff`: young orders soon, old ones
+rarely, settled ones never. An order the panel no longer knows ("Incorrect order ID") is
+flagged (its ``error`` set, an ``order.updated`` event) and kept, polled rarely; ``UNCONFIRMED``
+orders have no provider id to poll and are never re-sent: `unconfirmed_orders` lists them for
+operators.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+
+from gateway import events
+from gateway.events import Event, order_data
+from gateway.store import GatewayState, OrderRow, Store, is_final
+from gateway.store.base import Clock, utcnow
+from gateway.store.sync import SYNCED, PolledChange
+from gateway.workers.backoff import Backoff
+from providers.base import MAX_BATCH, Provider
+from providers.errors import NotFound, ProviderError
+from providers.models import OrderStatus
+
+log = logging.getLogger(__name__)
+
+MISSING_UPSTREAM = "Incorrect order ID: the provider no longer knows this order"
+"""The ``error`` of an order flagged because its panel answered "Incorrect order ID"."""
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What one run did: orders polled, changed, flagged missing, failed to poll; panel calls."""
+
+    polled: int = 0
+    changed: int = 0
+    missing: int = 0
+    failed: int = 0
+    calls: int = 0
+
+    def add(self, other: SyncReport) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+def flagged_event(order: OrderRow) -> Event:
+    """``order.updated`` for an order just flagged as unknown upstream."""
+    return Event(
+        id=f"evt_order_{order.id}_v{order.version}_missing",
+        type=events.ORDER_UPDATED,
+        created_at=order.updated_at,
+        data={"order": order_data(order), "flag": "missing_upstream"},
+    )
+
+
+async def unconfirmed_orders(store: Store, limit: int = 100) -> list[OrderRow]:
+    """Orders whose placement outcome is unknown, newest first: for an operator to resolve."""
+    return await store.list_orders(None, [GatewayState.UNCONFIRMED], None, limit)
+
+
+class StatusSync:
+    """Polls due orders of each provider and records what changed.
+
+    ::
+
+        sync = StatusSync(gw.store, gw.providers)
+        report = await sync.run("alpha")   # one provider; run() does all of them
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        providers: Mapping[str, Provider],
+        *,
+        backoff: Backoff | None = None,
+        lease: timedelta = timedelta(minutes=2),
+        batch: int = MAX_BATCH,
+        lanes: int = 4,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.store = store
+        self.providers = providers
+        self.backoff = backoff or Backoff()
+        self.lease = lease
+        self.batch = batch
+        self.lanes = lanes
+        self._clock = clock
+
+    async def run(self, provider: str | None = None) -> SyncReport:
+        """Poll every due order of `provider` (default: of every provider) until none is due."""
+        names = list(self.providers) if provider is None else [provider]
+        report = SyncReport()
+        for part in await asyncio.gather(*(self._provider(name) for name in names)):
+            report.add(part)
+        return report
+
+    async def _provider(self, name: str) -> SyncReport:
+        provider = self.providers.get(name)
+        report = SyncReport()
+        if provider is None:
+            return report
+
+        async def lane() -> None:
+            while rows := await self.store.claim_due_orders(
+                now=self._clock(), lease=self.lease, limit=self.batch, provider=name
+            ):
+                report.add(await self._batch(provider, rows))
+
+        # Each lane keeps one call in flight; the adapter's gate caps them per provider anyway.
+        await asyncio.gather(*(lane() for _ in range(self.lanes)))
+        if report.polled:
+            log.info("status sync of %s: %s", name, report)
+        return report
+
+    async def _batch(self, provider: Provider, rows: list[OrderRow]) -> SyncReport:
+        by_pid = {row.provider_order_id or "": row for row in rows}
+        try:
+            answers: Mapping[str, OrderStatus | ProviderError] = await provider.status(list(by_pid))
+        except asyncio.CancelledError:
+            # Shutting down mid-call: hand the orders back now rather than at lease expiry.
+            await asyncio.shield(self._release(rows))
+            raise
+        report = SyncReport(polled=len(rows), calls=1)
+        now = self._clock()
+        later: dict[int, datetime | None] = {}
+        changes: list[PolledChange] = []
+        for pid, row in by_pid.items():
+            answer = answers.get(pid) or ProviderError("the panel left this order out")
+            change = self._change(row, answer, now, later)
+            if change is not None:
+                changes.append(change)
+            if isinstance(answer, NotFound):
+                report.missing += 1
+            elif isinstance(answer, ProviderError):
+                report.failed += 1
+        async with self.store.transaction() as tx:
+            applied = await self.store.apply_polled(changes, tx=tx)
+            done = {row.id for row in applied}
+            for change in changes:
+                if change.before.id not in done:
+                    # Another writer (a cancel, a client's refresh) changed it since the claim;
+                    # its change has its own event, and ours would compare with a stale row.
+                    later[change.before.id] = now + self.backoff.minimum
+            befores = {c.before.id: c.before for c in changes}
+            announced = [
+                flagged_event(row) if row.error == MISSING_UPSTREAM
+                and befores[row.id].error != MISSING_UPSTREAM
+                else events.order_event(befores[row.id], row)
+                for row in applied
+            ]  # fmt: skip
+            await self.store.add_outbox_many(
+                tx, [(e.id, e.type, e.payload()) for e in announced if e is not None]
+            )
+            await self.store.reschedule_orders(later, tx=tx)
+        report.changed = sum(1 for c in changes if c.kind == "status" and c.before.id in done)
+        return report
+
+    async def _release(self, rows: list[OrderRow]) -> None:
+        now = self._clock()
+        await self.store.reschedule_orders({row.id: now for row in rows})
+
+    def _change(
+        self,
+        row: OrderRow,
+        answer: OrderStatus | ProviderError,
+        now: datetime,
+        later: dict[int, datetime | None],
+    ) -> PolledChange | None:
+        """What one answer changes in the order; with no change, just when to poll it next."""
+        current = {name: getattr(row, name) for name in SYNCED}
+        if isinstance(answer, NotFound):
+            # Never dropped: the order may have been paid for. Flag it once, keep polling rarely.
+            missing_at = now + self.backoff.missing
+            if row.error == MISSING_UPSTREAM:
+                later[row.id] = missing_at
+                return None
+            values = {**current, "error": MISSING_UPSTREAM, "next_poll_at": missing_at}
+            return PolledChange(row, "missing", values, {"error": answer.message})
+        if isinstance(answer, ProviderError):
+            log.info("status of order %s at %s: %s", row.id, row.provider, answer)
+            later[row.id] = now + self.backoff.retry
+            return None
+        state = answer.state.value
+        polled = {
+            "state": state,
+            "status_raw": answer.raw_status,
+            "start_count": answer.start_count,
+            "remains": answer.remains,
+            "charge": answer.charge.amount if answer.charge else row.charge,
+            # The panel knows the order (again): a flag of an earlier poll no longer holds.
+            "error": None if row.error == MISSING_UPSTREAM else row.error,
+        }
+        next_at = None if is_final(state) else self.backoff.next_poll(row.created_at, now)
+        if all(current[k] == v for k, v in polled.items()):
+            later[row.id] = next_at
+            return None
+        values = {**polled, "next_poll_at": next_at}
+        return PolledChange(row, "status", values, {"raw": answer.raw_status})
