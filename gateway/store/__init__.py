@@ -18,6 +18,7 @@ from gateway.store.rows import (
 )
 from gateway.store.states import FINAL_STATES, GatewayState, is_final
 from gateway.store.store import Store
+from gateway.store.webhooks import WebhookDeliveryRow, WebhookEndpointRow
 
 __all__ = [
     "FINAL_STATES",
@@ -34,5 +35,7 @@ __all__ = [
     "StaleOrder",
     "Store",
     "StoreError",
+    "WebhookDeliveryRow",
+    "WebhookEndpointRow",
     "is_final",
 ]
