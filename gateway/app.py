@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -20,8 +19,8 @@ from gateway.auth import Authenticator
 from gateway.config import Settings, load_config
 from gateway.context import AppContext
 from gateway.core import Gateway
-from gateway.events import Event, EventBus
-from gateway.relay import OutboxRelay
+from gateway.events import EventBus
+from gateway.workers import inprocess as workers
 
 log = logging.getLogger(__name__)
 
@@ -40,29 +39,19 @@ def create_app(
 ) -> Starlette:
     """The app for `settings`; pass `gateway` to serve an already open core (tests, demo).
 
-    With `background`, the in-process workers run beside the app.
+    With `background`, the workers' jobs run in this process (one instance, or no separate
+    ``smm-gateway worker``); every instance listens for events either way.
     """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         core = gateway or await Gateway.open(settings)
         bus = EventBus()
-
-        async def publish(event: Event) -> None:
-            bus.publish(event)
-
         app.state.context = AppContext(settings, core, Authenticator(core.store), bus)
-        tasks: list[asyncio.Task[None]] = []
-        if background:
-            tasks.append(asyncio.create_task(OutboxRelay(core.store, publish).run()))
         try:
-            yield
+            async with workers.background(core, bus, run_jobs=background):
+                yield
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
             if gateway is None:
                 await core.aclose()
 

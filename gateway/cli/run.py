@@ -15,6 +15,7 @@ from gateway.cli.output import console
 
 def register(app: typer.Typer) -> None:
     app.command()(serve)
+    app.command()(worker)
     app.command()(demo)
     app.command()(migrate)
     app.command(
@@ -45,6 +46,28 @@ def serve(
         workers=workers,
         proxy_headers=True,
     )
+
+
+def worker(config: ConfigOption = None) -> None:
+    """A worker process: status sync, refresh and delivery jobs, shared through Redis with any
+    number of others. Stops gracefully on SIGTERM."""
+    import logging
+
+    from gateway.config import load_config
+    from gateway.core import Gateway
+    from gateway.workers.queue import run_worker
+
+    settings = load_config(config)
+    if not settings.gateway.redis_url:
+        raise ValueError("worker processes coordinate through Redis: set REDIS_URL")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("saq").setLevel(logging.WARNING)
+
+    async def run() -> None:
+        async with await Gateway.open(settings) as gw:
+            await run_worker(gw)
+
+    asyncio.run(run())
 
 
 def demo(
