@@ -59,7 +59,7 @@ _STATE_EVENTS = {
     GatewayState.FAILED.value: ORDER_FAILED,
 }
 # What a client sees change; routing bookkeeping (provider chosen, attempts) is not an event.
-_VISIBLE = ("state", "status_raw", "charge", "start_count", "remains")
+_VISIBLE = ("state", "status_raw", "charge", "start_count", "remains", "error")
 
 
 class Event(BaseModel):

@@ -25,7 +25,7 @@ from gateway import events
 from gateway.catalog import Group, Snapshot
 from gateway.health import HealthBoard
 from gateway.routing import Need, ProviderState, Quote, quote
-from gateway.store import GatewayState, OrderNotFound, OrderRow, RefillRow, Store
+from gateway.store import GatewayState, OrderNotFound, OrderRow, RefillRow, StaleOrder, Store
 from gateway.store.refills import OPEN_REFILL_STATES
 from gateway.store.states import is_final
 from providers.base import Provider
@@ -249,11 +249,32 @@ class Orders:
     async def _change(self, before: OrderRow, *, event_kind: str, **changes: Any) -> OrderRow:
         """Update an order and queue the event its visible change gives, in one transaction."""
         async with self.store.transaction() as tx:
+            # Only from the row as read: a worker that changed it meanwhile wins (StaleOrder).
             after = await self.store.update_order(
-                before.id, event_kind=event_kind, tx=tx, **changes
+                before.id, event_kind=event_kind, expected_version=before.version, tx=tx, **changes
             )
             await events.record(self.store, tx, [events.order_event(before, after)])
         return after
+
+    async def settle_interrupted(self, older_than: timedelta) -> list[OrderRow]:
+        """Orders left ``RECEIVED`` by a process that stopped while sending them: the request
+        may have reached the provider, so they become ``UNCONFIRMED``, never re-sent."""
+        cutoff = datetime.now(UTC) - older_than
+        stuck = await self.store.list_orders(None, {GatewayState.RECEIVED.value}, None, 1000)
+        settled = []
+        for row in stuck:
+            if row.updated_at > cutoff:
+                continue
+            try:
+                settled.append(
+                    await self._change(
+                        row, event_kind="unconfirmed", state=GatewayState.UNCONFIRMED,
+                        error="the gateway stopped while sending this order; outcome unknown",
+                    )
+                )  # fmt: skip
+            except StaleOrder:
+                continue  # its sender is alive after all
+        return settled
 
     async def _send(self, order: OrderRow, decision: Quote) -> OrderRow:
         attempts: list[dict[str, Any]] = []
@@ -375,9 +396,13 @@ class Orders:
                 "charge": answer.charge.amount if answer.charge else row.charge,
             }
             if any(getattr(row, k) != v for k, v in changes.items()):
-                rows[order_id] = await self._change(
-                    row, event_kind="status", event_data={"raw": answer.raw_status}, **changes
-                )
+                try:
+                    rows[order_id] = await self._change(
+                        row, event_kind="status", event_data={"raw": answer.raw_status}, **changes
+                    )
+                except StaleOrder:
+                    # A worker recorded a newer status meanwhile; show the ledger's.
+                    rows[order_id] = await self.store.get_order(order_id)
         return [
             Outcome(i, rows[i]) if i in rows else Outcome(i, None, "Incorrect order ID")
             for i in wanted

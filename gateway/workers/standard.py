@@ -37,6 +37,10 @@ class WorkerOptions:
     balance_every: float = 300.0
     outbox_every: float = 0.5
     unconfirmed_every: float = 600.0
+    interrupted_every: float = 60.0
+    interrupted_after: timedelta = timedelta(minutes=5)
+    """An order still ``RECEIVED`` this long after its last change was being sent by a process
+    that stopped: far longer than any provider call may take."""
     backoff: Backoff = field(default_factory=Backoff)
     lease: timedelta = timedelta(minutes=2)
     """How long a claimed order stays away from other workers: longer than a poll can take."""
@@ -66,6 +70,12 @@ def standard_jobs(
     catalog = CatalogRefresh(gw.catalog, gw.store, clock=options.clock)
     catalog_every = options.catalog_every or gw.settings.catalog.refresh_seconds
 
+    async def settle_interrupted(_partition: str | None) -> int:
+        settled = await gw.orders.settle_interrupted(options.interrupted_after)
+        for row in settled:
+            log.warning("order %s was interrupted while being sent; now UNCONFIRMED", row.id)
+        return len(settled)
+
     async def surface_unconfirmed(_partition: str | None) -> int:
         rows = await unconfirmed_orders(gw.store)
         if rows:
@@ -86,4 +96,5 @@ def standard_jobs(
             "outbox", options.outbox_every, OutboxDrain(gw.store, broadcast, sinks=sinks).run
         ),
         PeriodicJob("unconfirmed", options.unconfirmed_every, surface_unconfirmed),
+        PeriodicJob("interrupted", options.interrupted_every, settle_interrupted),
     ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -323,3 +324,17 @@ async def test_every_visible_change_is_queued_once_in_the_outbox(gw: Gateway, tr
     assert final["data"]["order"]["id"] == order.id
     assert final["data"]["order"]["state"] in ("COMPLETED", "PARTIAL")
     assert isinstance(final["data"]["order"]["charge"], str), "money travels as exact text"
+
+
+async def test_an_order_interrupted_while_sending_becomes_unconfirmed(gw: Gateway) -> None:
+    group = await shared_group(gw)
+    quote = await gw.quote(group.id, fields_for(group))
+    stuck = await gw.store.create_order(client_id="c", request=quote.request, group_id=group.id)
+    fresh = await gw.store.create_order(client_id="c", request=quote.request, group_id=group.id)
+    assert await gw.orders.settle_interrupted(timedelta(hours=1)) == []
+    settled = await gw.orders.settle_interrupted(timedelta(0))
+    assert {row.id for row in settled} == {stuck.id, fresh.id}
+    assert all(row.state == GatewayState.UNCONFIRMED for row in settled)
+    assert all(row.error for row in settled)
+    queued = [e.type for e in await gw.store.pending_outbox(100)]
+    assert queued.count("order.unconfirmed") == 2
