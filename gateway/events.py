@@ -149,6 +149,16 @@ def refill_event(order: OrderRow, refill: RefillRow) -> Event:
     )  # fmt: skip
 
 
+def provider_unhealthy(name: str, error: str, cooldown: float, at: datetime) -> Event:
+    """`name` failed often enough to be left out of routing for `cooldown` seconds."""
+    return Event(
+        id=f"evt_provider_{name}_unhealthy_{int(at.timestamp())}",
+        type=PROVIDER_UNHEALTHY,
+        created_at=at,
+        data={"provider": {"name": name, "error": error, "cooldown_seconds": cooldown}},
+    )
+
+
 async def record(store: Store, tx: AsyncConnection, events: Iterable[Event | None]) -> None:
     """Queue `events` in the outbox, inside the caller's transaction."""
     for event in events:

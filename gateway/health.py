@@ -96,7 +96,8 @@ class HealthBoard:
     def success(self, provider: str) -> None:
         self._breakers[provider] = _Breaker()
 
-    def failure(self, provider: str, error: str) -> None:
+    def failure(self, provider: str, error: str) -> bool:
+        """Count a failure; True when it opened the breaker (the provider just went unhealthy)."""
         breaker = self._get(provider)
         breaker.failures += 1
         breaker.last_error = error
@@ -105,9 +106,12 @@ class HealthBoard:
         if was_probe:
             breaker.cooldown = min(breaker.cooldown * 2, self.max_cooldown)
             breaker.opened_at = self._clock()
-        elif breaker.failures >= self.threshold and breaker.opened_at is None:
+            return True
+        if breaker.failures >= self.threshold and breaker.opened_at is None:
             breaker.cooldown = self.base_cooldown
             breaker.opened_at = self._clock()
+            return True
+        return False
 
     def report(self, provider: str) -> ProviderHealth:
         breaker = self._get(provider)

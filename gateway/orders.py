@@ -256,6 +256,12 @@ class Orders:
             await events.record(self.store, tx, [events.order_event(before, after)])
         return after
 
+    async def _unhealthy(self, name: str, error: str) -> None:
+        report = self.health.report(name)
+        event = events.provider_unhealthy(name, error, report.cooldown_remaining, datetime.now(UTC))
+        async with self.store.transaction() as tx:
+            await events.record(self.store, tx, [event])
+
     async def settle_interrupted(self, older_than: timedelta) -> list[OrderRow]:
         """Orders left ``RECEIVED`` by a process that stopped while sending them: the request
         may have reached the provider, so they become ``UNCONFIRMED``, never re-sent."""
@@ -302,7 +308,8 @@ class Orders:
                 attempt = {"provider": name, "error": type(exc).__name__, "message": exc.message}
                 attempts.append(attempt)
                 if isinstance(exc, _PROVIDER_FAULTS):
-                    self.health.failure(name, exc.message)
+                    if self.health.failure(name, exc.message):
+                        await self._unhealthy(name, exc.message)
                 else:
                     self.health.success(name)
                 if isinstance(exc, Ambiguous):

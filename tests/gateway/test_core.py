@@ -148,6 +148,14 @@ async def test_failover_when_the_cheapest_is_down(gw: Gateway, trio: Trio) -> No
     order = await gw.place("c", group.id, fields_for(group))
     assert order.provider == ranked[1]
     assert [a["error"] for a in order.attempts] == ["Unavailable"]
+    for n in range(gw.health.threshold - 1):
+        await gw.place("c", group.id, fields_for(group, n + 1))
+    assert not gw.health.available(ranked[0]), "repeated failures put it in cooldown"
+    after = await gw.place("c", group.id, fields_for(group, 99))
+    assert [a["provider"] for a in after.attempts] == [], "a provider in cooldown is not tried"
+    queued = [e for e in await gw.store.pending_outbox(100) if e.type == "provider.unhealthy"]
+    assert len(queued) == 1
+    assert queued[0].payload["data"]["provider"]["name"] == ranked[0]
 
 
 @pytest.mark.parametrize("kind", [FaultKind.DROP, FaultKind.HTTP_5XX, FaultKind.TIMEOUT])

@@ -12,14 +12,15 @@ class FakeClock:
 def test_breaker_opens_after_consecutive_failures() -> None:
     clock = FakeClock()
     board = HealthBoard(threshold=3, cooldown=30, clock=clock)
-    board.failure("p", "boom")
-    board.failure("p", "boom")
+    assert not board.failure("p", "boom")
+    assert not board.failure("p", "boom")
     assert board.available("p")
-    board.failure("p", "boom")
+    assert board.failure("p", "boom"), "the failure that opens the breaker says so"
+    assert not board.failure("p", "boom"), "only once"
     assert board.state("p") is BreakerState.OPEN
     assert not board.available("p")
     report = board.report("p")
-    assert report.consecutive_failures == 3
+    assert report.consecutive_failures == 4
     assert report.cooldown_remaining == 30
     assert report.last_error == "boom"
 
