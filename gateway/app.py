@@ -52,6 +52,7 @@ def create_app(
             async with workers.background(core, bus, run_jobs=background):
                 yield
         finally:
+            await rest.aclose(app)
             if gateway is None:
                 await core.aclose()
 

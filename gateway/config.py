@@ -108,6 +108,47 @@ class CatalogSection(BaseModel):
     refresh_seconds: float = Field(default=900.0, gt=0)
 
 
+class WebhooksSection(BaseModel):
+    """Webhook delivery."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    allow_private_targets: bool = False
+    """Let endpoints point at loopback, private or link-local addresses (tests, one host)."""
+    timeout: float = Field(default=10.0, gt=0)
+    """Seconds per attempt."""
+    max_attempts: int = Field(default=10, ge=1)
+    """Then a delivery is given up: about a day of jittered exponential retries."""
+    concurrency: int = Field(default=10, ge=1)
+    secret_overlap_hours: float = Field(default=24.0, ge=0)
+    """A rotated-out secret keeps signing beside the new one this long."""
+
+
+class LimitsSection(BaseModel):
+    """Request limits, shared by every instance through Redis when it is configured."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    per_key: str = "120/minute"
+    """Per API key, on /api/v2 and /graphql alike (the ``limits`` notation: "120/minute")."""
+    anonymous: str = "30/minute"
+    """Per client address, for requests without a valid key."""
+    max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    keys: dict[str, str] = Field(default_factory=dict)
+    """API key name -> its own limit."""
+
+    @model_validator(mode="after")
+    def _parse(self) -> Self:
+        from limits import parse
+
+        for text in (self.per_key, self.anonymous, *self.keys.values()):
+            try:
+                parse(text)
+            except ValueError:
+                raise ValueError(f'not a rate limit: {text!r} (try "120/minute")') from None
+        return self
+
+
 class Settings(BaseSettings):
     """The whole configuration. Build it with `load_config`."""
 
@@ -120,6 +161,8 @@ class Settings(BaseSettings):
     currency_rates: dict[str, Amount] = Field(default_factory=dict)
     """Units of base currency per unit of each other currency."""
     catalog: CatalogSection = Field(default_factory=CatalogSection)
+    webhooks: WebhooksSection = Field(default_factory=WebhooksSection)
+    limits: LimitsSection = Field(default_factory=LimitsSection)
 
     @classmethod
     def settings_customise_sources(

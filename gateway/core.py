@@ -76,9 +76,15 @@ class Gateway:
     async def open(
         cls, settings: Settings, *, providers: Mapping[str, Provider] | None = None
     ) -> Gateway:
-        """Connect the store (migrating it), the cache, and build every enabled provider."""
+        """Connect the store (migrating it), the cache, and build every enabled provider.
+
+        Every provider call is timed and counted for ``/metrics``.
+        """
+        from gateway.metrics import InstrumentedProvider  # metrics reads the core: import late
+
         if providers is None:
             providers = {c.name: build(c) for c in provider_configs(settings)}
+        providers = {name: InstrumentedProvider(p, name) for name, p in providers.items()}
         store = await Store.connect(settings.gateway.database_url)
         try:
             await store.migrate()

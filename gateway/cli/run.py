@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from pathlib import Path
 from typing import Annotated
@@ -38,14 +39,15 @@ def serve(
     load_config(config)  # fail here, in one clear line, rather than inside a server process
     if config is not None:
         os.environ["SMM_GATEWAY_CONFIG"] = str(config)
-    uvicorn.run(
-        "gateway.app:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-    )
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C / SIGINT is a normal stop
+        uvicorn.run(
+            "gateway.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=True,
+        )
 
 
 def worker(config: ConfigOption = None) -> None:
@@ -55,6 +57,7 @@ def worker(config: ConfigOption = None) -> None:
 
     from gateway.config import load_config
     from gateway.core import Gateway
+    from gateway.workers.inprocess import webhook_delivery
     from gateway.workers.queue import run_worker
 
     settings = load_config(config)
@@ -64,8 +67,8 @@ def worker(config: ConfigOption = None) -> None:
     logging.getLogger("saq").setLevel(logging.WARNING)
 
     async def run() -> None:
-        async with await Gateway.open(settings) as gw:
-            await run_worker(gw)
+        async with await Gateway.open(settings) as gw, webhook_delivery(gw) as (sinks, jobs):
+            await run_worker(gw, extra=jobs, sinks=sinks)
 
     asyncio.run(run())
 
@@ -86,7 +89,9 @@ def demo(
 
     # Plain echo, not the rich console: the banner's commands must not be wrapped.
     redis_url = os.environ.get("REDIS_URL")
-    asyncio.run(serve_demo(host, port, data_dir, redis_url=redis_url, say=typer.echo))
+    # Ctrl-C is how the demo stops: a clean exit, not an interruption.
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_demo(host, port, data_dir, redis_url=redis_url, say=typer.echo))
 
 
 def migrate(config: ConfigOption = None) -> None:

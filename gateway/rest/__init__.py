@@ -1,10 +1,35 @@
-"""REST faces: the v2-compatible endpoint, webhook management, health and metrics."""
+"""REST faces: the v2-compatible endpoint, webhook management, health and metrics.
 
-from starlette.routing import BaseRoute
+::
+
+    routes = gateway.rest.routes(settings)     # mounted by gateway.app
+    await gateway.rest.aclose(app)             # at shutdown: the rate limiter's Redis pool
+"""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
 
 from gateway.config import Settings
+from gateway.rest.health import healthz, metrics_endpoint, readyz
+from gateway.rest.state import aclose
+from gateway.rest.v2 import v2_endpoint
+from gateway.rest.webhooks import webhook_routes
+
+V2_METHODS = ["GET", "POST"]
+
+__all__ = ["aclose", "routes"]
 
 
 def routes(settings: Settings) -> list[BaseRoute]:
     """The REST routes."""
-    return []
+    api_v2 = v2_endpoint(settings)
+    return [
+        # Both spellings: a redirect from one to the other would lose a POST's body.
+        Route("/api/v2", api_v2, methods=V2_METHODS),
+        Route("/api/v2/", api_v2, methods=V2_METHODS),
+        *webhook_routes(settings),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
+    ]

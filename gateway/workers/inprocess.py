@@ -11,12 +11,34 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 
+import httpx
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from gateway.core import Gateway
-from gateway.events import EventBus
+from gateway.events import Event, EventBus
+from gateway.webhooks.dispatcher import WebhookDispatcher
+from gateway.webhooks.options import WebhookOptions
 from gateway.workers.broadcast import Broadcast, LocalBroadcast, RedisBroadcast, Sink
 from gateway.workers.jobs import PeriodicJob
 from gateway.workers.runner import Runner
 from gateway.workers.standard import WorkerOptions, standard_jobs
+
+
+@contextlib.asynccontextmanager
+async def webhook_delivery(gw: Gateway) -> AsyncIterator[tuple[list[Sink], list[PeriodicJob]]]:
+    """The webhook side of the workers: a sink that schedules deliveries in the outbox drain's
+    transaction, and the job that attempts due deliveries."""
+    options = WebhookOptions.from_settings(gw.settings)
+    async with httpx.AsyncClient(follow_redirects=False) as client:
+        dispatcher = WebhookDispatcher(gw.store, client, options)
+
+        async def schedule(event: Event, tx: AsyncConnection) -> None:
+            await dispatcher.fan_out(event, tx)
+
+        async def deliver(_partition: str | None) -> int:
+            return await dispatcher.deliver_due(100)
+
+        yield [schedule], [PeriodicJob("webhooks", 1.0, deliver)]
 
 
 def broadcast_for(gw: Gateway, bus: EventBus) -> Broadcast:
@@ -46,14 +68,18 @@ async def background(
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ready.wait(), timeout=5)
     runner: Runner | None = None
-    if run_jobs:
-        runner = Runner([*standard_jobs(gw, broadcast, options, sinks=sinks), *extra])
-        await runner.start()
     try:
-        yield
+        async with webhook_delivery(gw) as (webhook_sinks, webhook_jobs):
+            if run_jobs:
+                jobs = standard_jobs(gw, broadcast, options, sinks=[*webhook_sinks, *sinks])
+                runner = Runner([*jobs, *webhook_jobs, *extra])
+                await runner.start()
+            try:
+                yield
+            finally:
+                if runner is not None:
+                    await runner.aclose()
     finally:
-        if runner is not None:
-            await runner.aclose()
         if listener is not None:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -1,0 +1,201 @@
+"""Prometheus metrics of the gateway, on a registry of its own (served at ``/metrics``).
+
+Counters and histograms are updated where things happen: `observe_request` by the HTTP faces,
+`InstrumentedProvider` around each provider adapter, `CACHE_REQUESTS` by the cache, the webhook
+dispatcher for deliveries. Gauges that describe state (circuit breakers, orders by state,
+deliveries by state) are read when scraped, by `exposition`, so they are never stale.
+
+::
+
+    providers = {name: InstrumentedProvider(p, name) for name, p in providers.items()}
+    body = await exposition(gateway)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from types import TracebackType
+from typing import Any, TypeVar
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+
+from gateway.core import Gateway
+from gateway.health import BreakerState
+from gateway.store.tables import orders
+from providers.base import BatchResult, Provider
+from providers.errors import ProviderError
+from providers.models import (
+    Balance,
+    CancelResult,
+    OrderId,
+    OrderRequest,
+    OrderStatus,
+    PlacedOrder,
+    Refill,
+    RefillId,
+    RefillStatus,
+    Service,
+)
+
+T = TypeVar("T")
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+REGISTRY = CollectorRegistry()
+
+HTTP_REQUESTS = Counter(
+    "smmgw_http_requests_total", "HTTP requests by route, method and status.",
+    ["route", "method", "status"], registry=REGISTRY,
+)  # fmt: skip
+HTTP_LATENCY = Histogram(
+    "smmgw_http_request_duration_seconds", "HTTP request latency by route.",
+    ["route", "method"], registry=REGISTRY,
+)  # fmt: skip
+UPSTREAM_CALLS = Counter(
+    "smmgw_upstream_calls_total", "Calls to provider panels by provider, action and outcome.",
+    ["provider", "action", "outcome"], registry=REGISTRY,
+)  # fmt: skip
+UPSTREAM_LATENCY = Histogram(
+    "smmgw_upstream_call_duration_seconds", "Latency of calls to provider panels.",
+    ["provider", "action"], registry=REGISTRY,
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+)  # fmt: skip
+CACHE_REQUESTS = Counter(
+    "smmgw_cache_requests_total", "Cache lookups by result (hit or miss).", ["result"],
+    registry=REGISTRY,
+)  # fmt: skip
+WEBHOOK_ATTEMPTS = Counter(
+    "smmgw_webhook_attempts_total",
+    "Webhook delivery attempts by outcome (delivered, retry, gone, gave_up, refused).",
+    ["outcome"], registry=REGISTRY,
+)  # fmt: skip
+RATE_LIMITED = Counter(
+    "smmgw_rate_limited_total", "Requests refused by the per-key rate limit, by API.", ["api"],
+    registry=REGISTRY,
+)  # fmt: skip
+
+
+def observe_request(route: str, method: str, status: int, seconds: float) -> None:
+    """Count one HTTP request; `route` is the route's template, never the raw path."""
+    HTTP_REQUESTS.labels(route, method, str(status)).inc()
+    HTTP_LATENCY.labels(route, method).observe(seconds)
+
+
+class _Timer:
+    """Times one upstream call and counts its outcome (``ok`` or the error class)."""
+
+    def __init__(self, provider: str, action: str) -> None:
+        self.provider = provider
+        self.action = action
+        self.started = 0.0
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        UPSTREAM_LATENCY.labels(self.provider, self.action).observe(
+            time.perf_counter() - self.started
+        )
+        if exc_type is None:
+            outcome = "ok"
+        elif issubclass(exc_type, ProviderError):
+            outcome = exc_type.__name__
+        else:
+            outcome = "error"
+        UPSTREAM_CALLS.labels(self.provider, self.action, outcome).inc()
+
+
+class InstrumentedProvider(Provider):
+    """A provider whose every call is timed and counted; otherwise the wrapped one."""
+
+    def __init__(self, inner: Provider, name: str) -> None:
+        self.inner = inner
+        self.name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self.inner, attribute)
+
+    async def _timed(self, action: str, call: Callable[[], Awaitable[T]]) -> T:
+        with _Timer(self.name, action):
+            return await call()
+
+    async def services(self) -> list[Service]:
+        return await self._timed("services", self.inner.services)
+
+    async def add(self, request: OrderRequest) -> PlacedOrder:
+        return await self._timed("add", lambda: self.inner.add(request))
+
+    async def status(self, ids: Iterable[OrderId]) -> BatchResult[OrderStatus]:
+        return await self._timed("status", lambda: self.inner.status(ids))
+
+    async def refill(self, ids: Iterable[OrderId]) -> BatchResult[Refill]:
+        return await self._timed("refill", lambda: self.inner.refill(ids))
+
+    async def refill_status(self, ids: Iterable[RefillId]) -> BatchResult[RefillStatus]:
+        return await self._timed("refill_status", lambda: self.inner.refill_status(ids))
+
+    async def cancel(self, ids: Iterable[OrderId]) -> BatchResult[CancelResult]:
+        return await self._timed("cancel", lambda: self.inner.cancel(ids))
+
+    async def balance(self) -> Balance:
+        return await self._timed("balance", self.inner.balance)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class _Snapshot(Collector):
+    """Gauges read once per scrape (collectors cannot await, so the values come ready)."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self.families = families
+
+    def collect(self) -> Iterator[Metric]:
+        return iter(self.families)
+
+
+async def _order_counts(gw: Gateway) -> Mapping[str, int]:
+    # Diagnostics read the ledger through the engine directly: one GROUP BY, no row objects.
+    query = select(orders.c.state, func.count()).group_by(orders.c.state)
+    async with gw.store.engine.connect() as conn:
+        return {state: count for state, count in (await conn.execute(query)).all()}
+
+
+async def state_families(gw: Gateway) -> list[Metric]:
+    """Circuit states per provider, orders by state, webhook deliveries by state."""
+    circuits = GaugeMetricFamily(
+        "smmgw_provider_circuit_state", "1 for the state each provider's breaker is in.",
+        labels=["provider", "state"],
+    )  # fmt: skip
+    for name in gw.providers:
+        current = gw.health.state(name)
+        for state in BreakerState:
+            circuits.add_metric([name, state.value], 1.0 if state is current else 0.0)
+    by_state = GaugeMetricFamily("smmgw_orders", "Orders in the ledger by state.", labels=["state"])
+    for order_state, count in sorted((await _order_counts(gw)).items()):
+        by_state.add_metric([order_state], count)
+    deliveries = GaugeMetricFamily(
+        "smmgw_webhook_deliveries", "Webhook deliveries by state.", labels=["state"]
+    )
+    for delivery_state, count in (await gw.store.webhook_delivery_counts()).items():
+        deliveries.add_metric([delivery_state], count)
+    return [circuits, by_state, deliveries]
+
+
+async def exposition(gw: Gateway | None) -> bytes:
+    """The Prometheus text of every metric, with the state gauges of `gw` read now."""
+    body = generate_latest(REGISTRY)
+    if gw is not None:
+        scrape = CollectorRegistry(auto_describe=False)
+        scrape.register(_Snapshot(await state_families(gw)))
+        body += generate_latest(scrape)
+    return body

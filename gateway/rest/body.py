@@ -1,0 +1,130 @@
+"""Reading request bodies within a size bound, and the v2 parameters in any encoding.
+
+A v2 call's fields arrive as a form POST (urlencoded or multipart), a GET query string or a
+JSON object; all three give the same flat ``{name: text}`` mapping, the body's fields winning
+over the query's.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qsl
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.types import Message
+
+MAX_FIELDS = 1000
+# Fields that are one item per line when a JSON client sends them as a list.
+LINE_FIELDS = frozenset({"comments", "usernames", "keywords", "hashtags", "groups"})
+
+
+class BodyError(Exception):
+    """The body cannot be read as v2 fields."""
+
+
+class BodyTooLarge(BodyError):
+    pass
+
+
+async def read_limited(request: Request, max_bytes: int) -> bytes:
+    """The whole body, refusing one longer than `max_bytes` before reading it all."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise BodyError("bad Content-Length")
+        if int(declared) > max_bytes:
+            raise BodyTooLarge(f"body over {max_bytes} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise BodyTooLarge(f"body over {max_bytes} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _scalar(name: str, value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float | str):
+        return str(value)
+    if isinstance(value, list) and all(isinstance(v, int | float | str) for v in value):
+        return ("\n" if name in LINE_FIELDS else ",").join(str(v) for v in value)
+    raise BodyError(f"field {name!r} must be text, a number or a list of them")
+
+
+def json_fields(body: bytes) -> dict[str, str]:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise BodyError(f"malformed JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise BodyError("the JSON body must be an object")
+    fields: dict[str, str] = {}
+    for name, value in data.items():
+        text = _scalar(str(name), value)
+        if text is not None:
+            fields[str(name)] = text
+    return fields
+
+
+def form_fields(body: bytes) -> dict[str, str]:
+    text = body.decode("utf-8", errors="replace")
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except ValueError as exc:
+        raise BodyError(str(exc)) from None
+    return dict(pairs)
+
+
+async def multipart_fields(request: Request, body: bytes) -> dict[str, str]:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    copy = Request(request.scope, receive)
+    try:
+        async with copy.form(max_files=0, max_fields=MAX_FIELDS) as form:
+            return {k: v for k, v in form.multi_items() if not isinstance(v, UploadFile)}
+    except Exception as exc:  # python-multipart raises several unrelated types
+        raise BodyError(f"malformed multipart body: {exc}") from None
+
+
+async def v2_fields(request: Request, max_bytes: int) -> dict[str, str]:
+    """The v2 fields of `request`: its query string, overlaid by its body's fields."""
+    fields = dict(request.query_params)
+    if request.method in ("GET", "HEAD"):
+        return fields
+    body = await read_limited(request, max_bytes)
+    if not body.strip():
+        return fields
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json" or (
+        content_type in ("", "text/plain") and body.lstrip()[:1] == b"{"
+    ):
+        fields.update(json_fields(body))
+    elif content_type == "multipart/form-data":
+        fields.update(await multipart_fields(request, body))
+    else:
+        fields.update(form_fields(body))
+    return fields
+
+
+async def json_body(request: Request, max_bytes: int) -> object:
+    """A JSON request body (the management API), bounded; an empty body is ``{}``."""
+    body = await read_limited(request, max_bytes)
+    if not body.strip():
+        return {}
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise BodyError(f"malformed JSON: {exc}") from None

@@ -1,0 +1,89 @@
+"""``/healthz`` (the process answers), ``/readyz`` (store, cache and a provider answer) and
+``/metrics`` (Prometheus)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from typing import Any
+
+from sqlalchemy import text
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gateway import metrics
+from gateway.context import app_context
+from gateway.core import Gateway
+from gateway.rest.responses import json_answer, timed
+
+log = logging.getLogger(__name__)
+
+CHECK_TIMEOUT = 5.0
+
+
+@timed("/healthz")
+async def healthz(request: Request) -> Response:
+    return json_answer({"status": "ok"})
+
+
+async def _store(gw: Gateway) -> str | None:
+    async with gw.store.engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+    return None
+
+
+async def _cache(gw: Gateway) -> str | None:
+    # The cache turns Redis errors into misses, so a write read back is the only proof.
+    probe = secrets.token_hex(8).encode()
+    await gw.cache.set("readyz", probe, 30)
+    return None if await gw.cache.get("readyz") == probe else "cache did not keep a value"
+
+
+async def _providers(gw: Gateway) -> str | None:
+    balances = await gw.balances.fetch()
+    if any(b.error is None for b in balances.providers):
+        return None
+    return "no provider answers" if balances.providers else "no provider configured"
+
+
+async def _check(name: str, probe: Any) -> tuple[str, str | None]:
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT):
+            return name, await probe
+    except Exception as exc:
+        log.warning("readiness check %s failed: %s", name, exc)
+        return name, f"{type(exc).__name__}"
+
+
+@timed("/readyz")
+async def readyz(request: Request) -> Response:
+    try:
+        gw = app_context(request).gateway
+    except RuntimeError:
+        return json_answer({"status": "starting", "checks": {}}, status=503)
+    results = await asyncio.gather(
+        _check("store", _store(gw)),
+        _check("cache", _cache(gw)),
+        _check("providers", _providers(gw)),
+    )
+    checks = {name: ("ok" if error is None else error) for name, error in results}
+    ready = all(error is None for _, error in results)
+    return json_answer(
+        {"status": "ready" if ready else "not ready", "checks": checks},
+        status=200 if ready else 503,
+    )
+
+
+@timed("/metrics")
+async def metrics_endpoint(request: Request) -> Response:
+    try:
+        gw: Gateway | None = app_context(request).gateway
+    except RuntimeError:
+        gw = None
+    try:
+        body = await metrics.exposition(gw)
+    except Exception:
+        log.exception("reading state for /metrics failed")
+        body = await metrics.exposition(None)
+    return Response(body, media_type=metrics.CONTENT_TYPE)

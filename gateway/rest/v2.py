@@ -1,0 +1,103 @@
+"""``/api/v2``: the gateway as one more v2 panel, for panel software and client libraries.
+
+The key comes as the ``key`` field (as panels take it) or an ``Authorization: Bearer`` header;
+fields come as a form POST, a GET query or a JSON body. Every answer is JSON with HTTP 200,
+errors included (``{"error": "Incorrect order ID"}``), as panel clients expect: whatever the
+input, never a 500 or a stack trace. An ``Idempotency-Key`` header makes ``add`` safe to retry.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gateway import metrics
+from gateway.auth import bearer_token
+from gateway.config import Settings
+from gateway.ratelimit import Decision
+from gateway.rest import v2_texts as texts
+from gateway.rest.body import BodyError, BodyTooLarge, v2_fields
+from gateway.rest.responses import Endpoint, json_answer, timed
+from gateway.rest.state import rest_state
+from gateway.rest.v2_actions import ACTIONS, Call, V2Error
+
+log = logging.getLogger(__name__)
+
+MAX_KEY_LENGTH = 512
+MAX_IDEMPOTENCY_KEY = 255
+
+
+def _error(text: str, headers: dict[str, str] | None = None) -> Response:
+    return json_answer({"error": text}, headers=headers)
+
+
+def _limit_headers(decision: Decision) -> dict[str, str]:
+    headers = {
+        "X-RateLimit-Limit": str(decision.limit),
+        "X-RateLimit-Remaining": str(decision.remaining),
+    }
+    if not decision.allowed:
+        headers["Retry-After"] = str(int(decision.retry_after + 0.999))
+    return headers
+
+
+def _throttled(decision: Decision) -> Response:
+    metrics.RATE_LIMITED.labels("v2").inc()
+    text = texts.rate_limit_text(decision.limit, decision.per)
+    return _error(text, _limit_headers(decision))
+
+
+async def _serve(request: Request, settings: Settings) -> Response:
+    context, state = rest_state(request, settings)
+    try:
+        fields = await v2_fields(request, state.limits.max_body_bytes)
+    except BodyTooLarge:
+        return _error(texts.TOO_LARGE)
+    except BodyError:
+        return _error(texts.INCORRECT_REQUEST)
+    key = fields.get("key", "").strip() or bearer_token(request.headers.get("authorization"))
+    principal = None
+    if key and len(key) <= MAX_KEY_LENGTH:
+        principal = await context.auth.authenticate(key)
+    if principal is None:
+        # Unknown callers are limited by address, so guessing keys is slow too.
+        address = request.client.host if request.client else "unknown"
+        decision = await state.limiter.hit(f"anon:{address}", state.limiter.anonymous)
+        return _throttled(decision) if not decision.allowed else _error(texts.INVALID_KEY)
+    identity = f"key:{principal.key_id}" if principal.key_id else f"client:{principal.client_id}"
+    decision = await state.limiter.hit(identity, state.limiter.limit_for(principal.name))
+    if not decision.allowed:
+        return _throttled(decision)
+    headers = _limit_headers(decision)
+    action = ACTIONS.get(fields.get("action", "").strip().lower())
+    if action is None:
+        return _error(texts.INCORRECT_REQUEST, headers)
+    scope, handler = action
+    if not principal.can(scope):
+        return _error(texts.NOT_ALLOWED, headers)
+    idempotency_key = request.headers.get("idempotency-key")
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+        return _error(texts.INCORRECT_REQUEST, headers)
+    call = Call(context, principal, fields, idempotency_key)
+    try:
+        return json_answer(await handler(call), headers=headers)
+    except V2Error as exc:
+        return _error(exc.text, headers)
+
+
+def v2_endpoint(settings: Settings) -> Endpoint:
+    """The ``/api/v2`` endpoint for `settings`."""
+
+    @timed("/api/v2")
+    async def api_v2(request: Request) -> Response:
+        try:
+            return await _serve(request, settings)
+        except Exception:
+            # Panel clients read any non-JSON answer as an outage; a panel's own text for an
+            # internal fault keeps them (and this project's adapters) on known ground.
+            log.exception("/api/v2 call failed")
+            return _error(texts.INTERNAL)
+
+    return api_v2

@@ -1,0 +1,235 @@
+"""The v2 actions over the gateway core, each answering in the seed's shape.
+
+Every handler takes a `Call` and returns the JSON answer, or raises `V2Error` with a panel
+text. Batch actions take ``orders``/``refills`` (a comma list of up to 100 ids) or the single
+``order``/``refill``; an id that is not a number is answered like an unknown one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.auth import Principal, Scope
+from gateway.context import AppContext
+from gateway.core import Gateway
+from gateway.orders import InvalidOrder, NoEligibleProvider, OrderError, ServiceNotFound
+from gateway.rest import v2_texts as texts
+from gateway.rest.v2_shapes import GroupView, money_text, refill_status_text, status_entry
+from gateway.store import GatewayState
+from providers.models import OPTIONAL_FIELDS, REQUIRED_FIELDS, ServiceType
+
+_ID = re.compile(r"[0-9]{1,18}")
+_DRIPFEED = ("runs", "interval")
+
+
+class V2Error(Exception):
+    """Answered as ``{"error": text}``."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One authenticated v2 call."""
+
+    context: AppContext
+    principal: Principal
+    fields: Mapping[str, str]
+    idempotency_key: str | None = None
+
+    @property
+    def gw(self) -> Gateway:
+        return self.context.gateway
+
+    def field(self, name: str) -> str:
+        return self.fields.get(name, "").strip()
+
+
+def parse_id(token: str) -> int | None:
+    token = token.strip()
+    return int(token) if _ID.fullmatch(token) else None
+
+
+def id_list(text: str) -> list[tuple[str, int | None]]:
+    """``"1, 2,x"`` as ``[("1", 1), ("2", 2), ("x", None)]``; at most `MAX_IDS` distinct."""
+    tokens = list(dict.fromkeys(t.strip() for t in text.split(",") if t.strip()))
+    if len(tokens) > texts.MAX_IDS:
+        raise V2Error(texts.TOO_MANY_IDS)
+    return [(token, parse_id(token)) for token in tokens]
+
+
+def _echo(token: str, parsed: int | None) -> int | str:
+    """An id as a batch answer repeats it: the integer, or the text that was not one."""
+    return parsed if parsed is not None else token
+
+
+def _batch(call: Call, plural: str, single: str) -> tuple[bool, list[tuple[str, int | None]]]:
+    """(whether the batch form was used, the ids)."""
+    if call.field(plural):
+        return True, id_list(call.field(plural))
+    if call.field(single):
+        return False, [(call.field(single), parse_id(call.field(single)))]
+    raise V2Error(texts.INCORRECT_REQUEST)
+
+
+def _known(ids: list[tuple[str, int | None]]) -> list[int]:
+    return [i for _, i in ids if i is not None]
+
+
+# -- services and add ------------------------------------------------------------------------
+
+
+async def services(call: Call) -> list[dict[str, Any]]:
+    snapshot = await call.gw.catalog.snapshot()
+    states = await call.gw.provider_states()
+    views = (GroupView.of(g, states) for _, g in sorted(snapshot.groups.items()))
+    return [view.entry() for view in views if view is not None]
+
+
+def order_fields(kind: ServiceType, given: Mapping[str, str]) -> dict[str, str]:
+    """The fields of `given` that an order of `kind` takes; others are ignored, as panels do,
+    except drip-feed fields on a type without drip-feed, which would change the order."""
+    accepted = {*REQUIRED_FIELDS[kind], *OPTIONAL_FIELDS.get(kind, ())}
+    if any(given.get(f, "").strip() for f in _DRIPFEED) and not set(_DRIPFEED) <= accepted:
+        raise V2Error(texts.NO_DRIPFEED)
+    return {k: v for k, v in given.items() if k in accepted and v.strip()}
+
+
+async def add(call: Call) -> dict[str, Any]:
+    service_id = parse_id(call.field("service"))
+    snapshot = await call.gw.catalog.snapshot()
+    group = snapshot.groups.get(service_id) if service_id is not None else None
+    if group is None or service_id is None:
+        raise V2Error(texts.INCORRECT_SERVICE)
+    view = GroupView.of(group, await call.gw.provider_states())
+    low, high = (view.min, view.max) if view is not None else (group.min, group.max)
+    fields = order_fields(group.type, call.fields)
+    required = REQUIRED_FIELDS[group.type]
+    if "link" in required and "link" not in fields:
+        raise V2Error(texts.LINK_REQUIRED)
+    if "quantity" in required:
+        quantity = parse_id(fields.get("quantity", ""))
+        if quantity is None or not low <= quantity <= high:
+            raise V2Error(texts.quantity_text(low, high))
+    try:
+        row = await call.gw.place(
+            call.principal.client_id, service_id, fields, idempotency_key=call.idempotency_key
+        )
+    except ServiceNotFound:
+        raise V2Error(texts.INCORRECT_SERVICE) from None
+    except NoEligibleProvider as exc:
+        raise V2Error(texts.no_candidate_text(exc.quote, low, high)) from None
+    except InvalidOrder as exc:
+        if "quantity" in exc.message:
+            raise V2Error(texts.quantity_text(low, high)) from None
+        raise V2Error(exc.message) from None
+    except OrderError as exc:
+        raise V2Error(exc.message) from None
+    if row.state == GatewayState.FAILED:
+        raise V2Error(texts.failed_text(row.attempts))
+    return {"order": row.id}
+
+
+# -- orders ----------------------------------------------------------------------------------
+
+
+async def status(call: Call) -> dict[str, Any]:
+    batch, ids = _batch(call, "orders", "order")
+    outcomes = await call.gw.orders.status(_known(ids), call.principal.order_owner)
+    rows = {o.order_id: o.order for o in outcomes if o.order is not None}
+    base = call.gw.base_currency
+    to_base = call.gw.settings.rate_to_base
+
+    def one(order_id: int | None) -> dict[str, Any]:
+        row = rows.get(order_id) if order_id is not None else None
+        return {"error": texts.INCORRECT_ORDER} if row is None else status_entry(row, base, to_base)
+
+    if not batch:
+        answer = one(ids[0][1])
+        if "error" in answer:
+            raise V2Error(answer["error"])
+        return answer
+    return {str(i) if i is not None else token: one(i) for token, i in ids}
+
+
+async def refill(call: Call) -> Any:
+    batch, ids = _batch(call, "orders", "order")
+    outcomes = {
+        o.order_id: o for o in await call.gw.orders.refill(_known(ids), call.principal.order_owner)
+    }
+
+    def one(order_id: int | None) -> int | dict[str, str]:
+        outcome = outcomes.get(order_id) if order_id is not None else None
+        if outcome is None or outcome.order is None:
+            return {"error": texts.INCORRECT_ORDER}
+        if outcome.refill is None:
+            return {"error": outcome.error or "Order not eligible for refill."}
+        return outcome.refill.id
+
+    if not batch:
+        answer = one(ids[0][1])
+        if isinstance(answer, dict):
+            raise V2Error(answer["error"])
+        return {"refill": str(answer)}
+    return [{"order": _echo(token, i), "refill": one(i)} for token, i in ids]
+
+
+async def refill_status(call: Call) -> Any:
+    batch, ids = _batch(call, "refills", "refill")
+    outcomes = {
+        o.refill_id: o
+        for o in await call.gw.orders.refill_status(_known(ids), call.principal.order_owner)
+    }
+
+    def one(refill_id: int | None) -> str | dict[str, str]:
+        outcome = outcomes.get(refill_id) if refill_id is not None else None
+        if outcome is None or outcome.refill is None:
+            return {"error": texts.REFILL_NOT_FOUND}
+        return refill_status_text(outcome.refill)
+
+    if not batch:
+        answer = one(ids[0][1])
+        if isinstance(answer, dict):
+            raise V2Error(answer["error"])
+        return {"status": answer}
+    return [{"refill": _echo(token, i), "status": one(i)} for token, i in ids]
+
+
+async def cancel(call: Call) -> list[dict[str, Any]]:
+    _, ids = _batch(call, "orders", "order")
+    outcomes = {
+        o.order_id: o for o in await call.gw.orders.cancel(_known(ids), call.principal.order_owner)
+    }
+
+    def one(order_id: int | None) -> int | dict[str, str]:
+        outcome = outcomes.get(order_id) if order_id is not None else None
+        if outcome is None or outcome.order is None:
+            return {"error": texts.INCORRECT_ORDER}
+        if outcome.error is not None:
+            return {"error": outcome.error}
+        return 1
+
+    return [{"order": _echo(token, i), "cancel": one(i)} for token, i in ids]
+
+
+async def balance(call: Call) -> dict[str, str]:
+    balances = await call.gw.balances.fetch()
+    return {"balance": money_text(balances.total.amount), "currency": balances.total.currency}
+
+
+Handler = Callable[[Call], Awaitable[Any]]
+
+ACTIONS: Mapping[str, tuple[Scope, Handler]] = {
+    "services": (Scope.READ, services),
+    "add": (Scope.ORDER, add),
+    "status": (Scope.READ, status),
+    "refill": (Scope.ORDER, refill),
+    "refill_status": (Scope.READ, refill_status),
+    "cancel": (Scope.ORDER, cancel),
+    "balance": (Scope.READ, balance),
+}

@@ -1,0 +1,150 @@
+"""The v2 answer shapes, exactly as the seed shows them: strings where it has strings
+(`rate`, `min`, `charge`, `balance`...), integers where it has integers (`service`, `order`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from gateway.catalog import Group, Offer
+from gateway.routing import ProviderState
+from gateway.store import GatewayState, OrderRow, RefillRow
+from providers.models import OrderState, RefillState, ServiceType
+
+MONEY_PLACES = Decimal("0.00001")
+RATE_PLACES = Decimal("0.00000001")
+
+_ORDER_TEXTS = {
+    OrderState.PENDING.value: "Pending",
+    OrderState.IN_PROGRESS.value: "In progress",
+    OrderState.COMPLETED.value: "Completed",
+    OrderState.PARTIAL.value: "Partial",
+    OrderState.CANCELED.value: "Canceled",
+    OrderState.REFUNDED.value: "Refunded",
+    OrderState.PAUSED.value: "Paused",
+    OrderState.EXPIRED.value: "Expired",
+    # Not yet (or not provably) with a provider: to the client it is waiting.
+    GatewayState.RECEIVED.value: "Pending",
+    GatewayState.UNCONFIRMED.value: "Pending",
+    # Never placed anywhere, so nothing was charged: a panel calls that canceled.
+    GatewayState.FAILED.value: "Canceled",
+}
+_REFILL_TEXTS = {
+    RefillState.PENDING.value: "Pending",
+    RefillState.IN_PROGRESS.value: "In progress",
+    RefillState.COMPLETED.value: "Completed",
+    RefillState.REJECTED.value: "Rejected",
+    RefillState.CANCELED.value: "Canceled",
+    RefillState.FAILED.value: "Failed",
+}
+
+
+def money_text(value: Decimal) -> str:
+    """Money as panels show it: five decimals ("0.27819")."""
+    return str(value.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP))
+
+
+def rate_text(value: Decimal) -> str:
+    """A rate per 1000, without trailing zeros beyond two decimals ("0.90", "8.00", "0.972")."""
+    exact = value.quantize(RATE_PLACES, rounding=ROUND_HALF_UP).normalize()
+    if exact.as_tuple().exponent > -2:  # type: ignore[operator]
+        exact = exact.quantize(Decimal("0.01"))
+    return f"{exact:f}"
+
+
+def usable(offer: Offer, state: ProviderState | None, cap: Decimal | None) -> bool:
+    """Whether routing could choose `offer` now: provider enabled, healthy, not out of funds,
+    rate under the group's cap."""
+    if state is None or not state.enabled or not state.available:
+        return False
+    if state.balance is not None and state.balance.amount <= 0:
+        return False
+    return cap is None or offer.rate <= cap
+
+
+@dataclass(frozen=True, slots=True)
+class GroupView:
+    """A group as a v2 service: what the members that can take orders now offer together."""
+
+    group: Group
+    members: tuple[Offer, ...]
+
+    @classmethod
+    def of(cls, group: Group, states: Mapping[str, ProviderState]) -> GroupView | None:
+        members = tuple(
+            m for m in group.members if usable(m, states.get(m.provider), group.max_rate)
+        )
+        return cls(group, members) if members else None
+
+    @property
+    def min(self) -> int:
+        return min(m.service.min for m in self.members)
+
+    @property
+    def max(self) -> int:
+        return max(m.service.max for m in self.members)
+
+    def entry(self) -> dict[str, Any]:
+        group = self.group
+        cheapest = min(self.members, key=lambda m: m.rate)
+        kind = group.type.value
+        if group.type is ServiceType.UNKNOWN:
+            kind = cheapest.service.raw_type or kind
+        if group.key.startswith("auto:"):
+            category = group.name.split(" - ", 1)[0]
+        else:
+            category = cheapest.service.category or "Other"
+        return {
+            "service": group.id,
+            "name": group.name,
+            "type": kind,
+            "category": category,
+            "rate": rate_text(cheapest.rate),
+            "min": str(self.min),
+            "max": str(self.max),
+            "refill": any(m.service.refill for m in self.members),
+            "cancel": any(m.service.cancel for m in self.members),
+        }
+
+
+def order_status_text(row: OrderRow) -> str:
+    text = _ORDER_TEXTS.get(row.state)
+    return text or row.status_raw or "Pending"
+
+
+def refill_status_text(row: RefillRow) -> str:
+    text = _REFILL_TEXTS.get(row.state)
+    return text or row.status_raw or "Pending"
+
+
+def _units(row: OrderRow) -> int:
+    """What a not-yet-started order still has to deliver: all of it."""
+    try:
+        return row.order_request().units
+    except ValueError:
+        return 0
+
+
+def status_entry(
+    row: OrderRow, base_currency: str, to_base: Callable[[str], Decimal]
+) -> dict[str, Any]:
+    """An order's status as the caller sees it: charge in the gateway's base currency."""
+    charge = Decimal(0)
+    if row.state == GatewayState.FAILED:
+        pass
+    elif row.charge is not None and row.provider_currency:
+        charge = row.charge * to_base(row.provider_currency)
+    elif row.quoted_cost is not None:
+        charge = row.quoted_cost
+    remains = row.remains
+    if remains is None:
+        remains = _units(row)
+    return {
+        "charge": money_text(charge),
+        "start_count": str(row.start_count or 0),
+        "status": order_status_text(row),
+        "remains": str(remains),
+        "currency": base_currency,
+    }

@@ -1,0 +1,65 @@
+"""The error texts of the v2 endpoint: the ones panel clients already know (PANELS.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gateway.routing import Exclusion, Quote
+
+INVALID_KEY = "Invalid API key"
+INCORRECT_REQUEST = "Incorrect request"
+INCORRECT_ORDER = "Incorrect order ID"
+INCORRECT_SERVICE = "Incorrect service ID"
+REFILL_NOT_FOUND = "Refill not found"
+NO_FUNDS = "Not enough funds on balance"
+LINK_REQUIRED = "Link is required"
+INCORRECT_LINK = "Incorrect link"
+NO_DRIPFEED = "This services does not support Dripfeed feature!"
+NOT_ALLOWED = "This action is Invalid"
+"""A valid key whose scope does not cover the action (a read-only key placing an order)."""
+TOO_MANY_IDS = "Too many IDs: up to 100 per request"
+TOO_LARGE = "Request too large"
+UNAVAILABLE = "Service temporarily unavailable, please try again later"
+INTERNAL = "Internal server error"
+MAX_IDS = 100
+
+
+def quantity_text(low: int, high: int) -> str:
+    return f"Quantity must be between {low} and {high}"
+
+
+def rate_limit_text(limit: int, per: str) -> str:
+    """The throttling text clients (and this project's own adapters) recognise."""
+    return f"Rate limit exceeded. Max {limit} requests per {per}."
+
+
+# Provider failures whose panel text is the client's own mistake: shown as the panel said it.
+_CLIENT_FAULTS = {"InvalidLink", "InvalidQuantity", "MissingField", "InvalidRequest"}
+
+
+def failed_text(attempts: Sequence[Mapping[str, Any]]) -> str:
+    """The text for an order every provider refused, from its recorded attempts."""
+    errors = [str(a.get("error", "")) for a in attempts]
+    for attempt in reversed(attempts):
+        if attempt.get("error") in _CLIENT_FAULTS and attempt.get("message"):
+            return str(attempt["message"])
+    if errors and all(e == "InsufficientFunds" for e in errors):
+        return NO_FUNDS
+    if errors and all(e == "InvalidService" for e in errors):
+        return INCORRECT_SERVICE
+    return UNAVAILABLE
+
+
+def no_candidate_text(quote: Quote, low: int, high: int) -> str:
+    """The text for an order no member of the group could take."""
+    reasons = {e.reason for e in quote.excluded}
+    units = quote.request.units
+    quantity_only = {Exclusion.QUANTITY_BELOW_MIN, Exclusion.QUANTITY_ABOVE_MAX}
+    if units < low or units > high or (reasons and reasons <= quantity_only):
+        return quantity_text(low, high)
+    if Exclusion.NO_DRIPFEED in reasons and quote.request.dripfeed:
+        return NO_DRIPFEED
+    if Exclusion.INSUFFICIENT_BALANCE in reasons:
+        return NO_FUNDS
+    return UNAVAILABLE

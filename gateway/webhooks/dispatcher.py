@@ -1,0 +1,204 @@
+"""Delivering events to webhook endpoints: fan-out into delivery rows, then attempts with
+retries, per the Standard Webhooks specification.
+
+At least once: `fan_out` runs inside the outbox drain's transaction (the event and its delivery
+rows commit together), and an attempt is recorded only after it ends, so a crash at any point
+leads to another attempt, never to a lost event. Receivers deduplicate by ``webhook-id`` (the
+event id, the same on every retry and redelivery).
+
+An attempt succeeds on any 2xx. A 410 Gone disables the endpoint. Other answers, timeouts and
+connection errors are retried with `RetrySchedule` (honouring ``Retry-After``) until
+``max_attempts``; redirects are not followed (a redirect could lead to a private address).
+
+::
+
+    dispatcher = WebhookDispatcher(store, httpx.AsyncClient(), WebhookOptions())
+    drain = OutboxDrain(store, broadcast, sinks=[dispatcher.fan_out])
+    PeriodicJob("webhooks", 1.0, lambda _: dispatcher.deliver_due(100))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway import metrics
+from gateway.events import Event
+from gateway.store import Store, WebhookDeliveryRow, WebhookEndpointRow
+from gateway.webhooks.options import WebhookOptions
+from gateway.webhooks.retry import RetrySchedule, parse_retry_after
+from gateway.webhooks.signing import SecretSet, sign_headers
+from gateway.webhooks.targets import InvalidTarget, UnresolvedTarget, check_target
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "smm-gateway-webhooks/1"
+
+
+def subscribed(endpoint: WebhookEndpointRow, event_type: str) -> bool:
+    """Whether `endpoint` wants events of `event_type` (``*`` means every type)."""
+    return "*" in endpoint.event_types or event_type in endpoint.event_types
+
+
+def body_of(payload: dict[str, Any]) -> bytes:
+    """The exact bytes sent and signed: compact JSON, keys in payload order."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptResult:
+    status_code: int | None
+    error: str | None
+    retry_after: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class WebhookDispatcher:
+    """Fans events out to endpoints and runs due delivery attempts; see the module docstring."""
+
+    def __init__(
+        self,
+        store: Store,
+        client: httpx.AsyncClient,
+        options: WebhookOptions | None = None,
+        *,
+        schedule: RetrySchedule | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.options = options or WebhookOptions()
+        self.schedule = schedule or RetrySchedule()
+        self._clock = clock
+
+    async def fan_out(self, event: Event, tx: AsyncConnection | None = None) -> int:
+        """Schedule `event` for every enabled endpoint subscribed to its type; an event
+        already scheduled for an endpoint is not scheduled again. Returns how many were new."""
+        endpoints = await self.store.list_webhook_endpoints(enabled_only=True, tx=tx)
+        created = 0
+        for endpoint in endpoints:
+            if subscribed(endpoint, event.type):
+                row = await self.store.add_webhook_delivery(endpoint.id, event.id, tx=tx)
+                created += row is not None
+        return created
+
+    async def redeliver(self, delivery: WebhookDeliveryRow) -> WebhookDeliveryRow:
+        """Send a delivery's event again, as a new delivery due now."""
+        row = await self.store.add_webhook_delivery(
+            delivery.endpoint_id, delivery.event_id, once=False
+        )
+        assert row is not None
+        return row
+
+    async def deliver_due(self, limit: int = 100) -> int:
+        """Attempt up to `limit` due deliveries, `concurrency` at a time; returns how many
+        attempts were made."""
+        now = self._clock()
+        rows = await self.store.claim_due_deliveries(now=now, lease=self.options.lease, limit=limit)
+        if not rows:
+            return 0
+        payloads = await self.store.event_payloads([r.event_id for r in rows])
+        endpoints: dict[int, WebhookEndpointRow | None] = {}
+        for endpoint_id in {r.endpoint_id for r in rows}:
+            endpoints[endpoint_id] = await self.store.get_webhook_endpoint(endpoint_id)
+        gate = asyncio.Semaphore(self.options.concurrency)
+
+        async def one(row: WebhookDeliveryRow) -> None:
+            async with gate:
+                await self._deliver(row, endpoints.get(row.endpoint_id), payloads.get(row.event_id))
+
+        await asyncio.gather(*(one(row) for row in rows))
+        return len(rows)
+
+    async def _deliver(
+        self,
+        row: WebhookDeliveryRow,
+        endpoint: WebhookEndpointRow | None,
+        payload: dict[str, Any] | None,
+    ) -> None:
+        if endpoint is None or not endpoint.enabled:
+            return  # deleted or disabled since the claim; the lease lapses harmlessly
+        if payload is None:
+            # The outbox row is gone: nothing can ever be sent for this delivery.
+            await self._finish(row, AttemptResult(None, "event no longer in the outbox"), "gave_up")
+            return
+        try:
+            await check_target(endpoint.url, allow_private=self.options.allow_private_targets)
+        except UnresolvedTarget as exc:
+            result = AttemptResult(None, str(exc))
+        except InvalidTarget as exc:
+            await self._finish(row, AttemptResult(None, str(exc)), "refused")
+            return
+        else:
+            result = await self._attempt(endpoint, row.event_id, payload)
+        if result.ok:
+            outcome = "delivered"
+        elif result.status_code == 410:
+            outcome = "gone"
+        elif row.attempt + 1 >= self.options.max_attempts:
+            outcome = "gave_up"
+        else:
+            outcome = "retry"
+        await self._finish(row, result, outcome)
+        if outcome == "gone":
+            await self.store.update_webhook_endpoint(
+                endpoint.id, enabled=False, disabled_reason="the endpoint answered 410 Gone"
+            )
+            log.warning("webhook endpoint %s answered 410: disabled", endpoint.id)
+
+    async def _attempt(
+        self, endpoint: WebhookEndpointRow, event_id: str, payload: dict[str, Any]
+    ) -> AttemptResult:
+        now = self._clock()
+        body = body_of(payload)
+        active = SecretSet.parse(endpoint.secret).active(now)
+        headers = {
+            **sign_headers(active, event_id, now, body),
+            "content-type": "application/json",
+            "user-agent": USER_AGENT,
+        }
+        timeout = httpx.Timeout(self.options.timeout)
+        try:
+            # Streamed so the receiver's body is never read: only its status matters.
+            async with self.client.stream(
+                "POST", endpoint.url, content=body, headers=headers, timeout=timeout,
+                follow_redirects=False,
+            ) as response:  # fmt: skip
+                status = response.status_code
+                retry_after = parse_retry_after(response.headers.get("retry-after"), now)
+        except httpx.TimeoutException:
+            return AttemptResult(None, f"no answer within {self.options.timeout:g}s")
+        except httpx.HTTPError as exc:
+            return AttemptResult(None, f"{type(exc).__name__}: {exc}"[:500])
+        error = None if 200 <= status < 300 else f"HTTP {status}"
+        return AttemptResult(status, error, retry_after)
+
+    async def _finish(self, row: WebhookDeliveryRow, result: AttemptResult, outcome: str) -> None:
+        attempt = row.attempt + 1
+        next_at = None
+        if outcome == "retry":
+            next_at = self.schedule.next_attempt(attempt, self._clock(), result.retry_after)
+        await self.store.record_webhook_attempt(
+            row.id,
+            status_code=result.status_code,
+            error=result.error,
+            delivered=outcome == "delivered",
+            next_attempt_at=next_at,
+        )
+        metrics.WEBHOOK_ATTEMPTS.labels(outcome).inc()
+        log.info(
+            "webhook delivery %s (event %s, endpoint %s) attempt %s: %s%s",
+            row.id, row.event_id, row.endpoint_id, attempt, outcome,
+            f" ({result.error})" if result.error else "",
+        )  # fmt: skip

@@ -1,0 +1,124 @@
+"""Per-key rate limits shared through Redis, answered in the v2 shape; health, readiness and
+Prometheus metrics."""
+
+from __future__ import annotations
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from gateway.core import Gateway
+from gateway.metrics import InstrumentedProvider
+from tests.gateway.panels import Trio
+from tests.gateway.rest.conftest import Keys, LimitsSection, rest_settings, running
+from tests.gateway.rest.helpers import order_fields, shared_group, v2
+
+
+async def test_per_key_limits_are_shared_by_every_instance(
+    trio: Trio, database_url: str, redis_url: str, namespace: str, gw: Gateway, keys: Keys
+) -> None:
+    limits = LimitsSection(per_key="5/minute", anonymous="3/minute", keys={"bob": "8/minute"})
+    settings = rest_settings(trio, database_url, redis_url, namespace, limits=limits)
+    async with running(settings, gw) as one, running(settings, gw) as two:
+        clients = [
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test")
+            for app in (one, two)
+        ]
+        try:
+            answers = [
+                await v2(clients[i % 2], "form", key=keys.alice, action="balance") for i in range(6)
+            ]
+            refused = await clients[0].post(
+                "/api/v2", data={"key": keys.alice, "action": "balance"}
+            )
+            bob = [
+                await v2(clients[i % 2], "query", key=keys.bob, action="balance") for i in range(8)
+            ]
+            anonymous = [
+                await v2(clients[i % 2], "form", key="nope", action="balance") for i in range(4)
+            ]
+        finally:
+            for client in clients:
+                await client.aclose()
+    assert all("balance" in a for a in answers[:5])
+    assert answers[5] == {"error": "Rate limit exceeded. Max 5 requests per minute."}
+    assert refused.status_code == 200
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert all("balance" in b for b in bob), "a named key has its own limit"
+    assert anonymous[:3] == [{"error": "Invalid API key"}] * 3
+    assert anonymous[3] == {"error": "Rate limit exceeded. Max 3 requests per minute."}
+
+
+async def test_limits_hold_without_redis(
+    trio: Trio, database_url: str, namespace: str, gw: Gateway, keys: Keys
+) -> None:
+    settings = rest_settings(
+        trio, database_url, None, namespace, limits=LimitsSection(per_key="2/minute")
+    )
+    async with running(settings, gw) as app:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as client:
+            answers = [await v2(client, "form", key=keys.alice, action="balance") for _ in "abc"]
+    assert answers[2] == {"error": "Rate limit exceeded. Max 2 requests per minute."}
+
+
+async def test_management_bodies_are_bounded(client: httpx.AsyncClient, keys: Keys) -> None:
+    response = await client.post(
+        "/v1/webhooks",
+        json={"url": "http://127.0.0.1/x", "event_types": ["*"], "description": "x" * 100_000},
+        headers={"Authorization": f"Bearer {keys.admin}"},
+    )
+    assert response.status_code == 413
+
+
+async def test_health_and_readiness(client: httpx.AsyncClient, trio: Trio) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {
+        "status": "ready", "checks": {"store": "ok", "cache": "ok", "providers": "ok"}
+    }  # fmt: skip
+
+
+async def test_not_ready_when_no_provider_answers(
+    client: httpx.AsyncClient, gw: Gateway, trio: Trio
+) -> None:
+    for sim in trio.sims.values():
+        sim.stop()
+    await gw.cache.delete(*(f"balance:{name}" for name in gw.providers))
+    ready = await client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["providers"] == "no provider answers"
+    assert ready.json()["checks"]["store"] == "ok"
+
+
+def samples(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
+    found: dict[str, list[tuple[dict[str, str], float]]] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            found.setdefault(sample.name, []).append((sample.labels, sample.value))
+    return found
+
+
+async def test_metrics_expose_requests_orders_circuits_and_upstream_calls(
+    client: httpx.AsyncClient, gw: Gateway, keys: Keys
+) -> None:
+    group = await shared_group(gw)
+    await v2(client, "form", key=keys.alice, action="add", **order_fields(group))
+    wrapped = InstrumentedProvider(gw.providers["alpha"], "alpha")
+    await wrapped.balance()
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    found = samples(response.text)
+    requests = found["smmgw_http_requests_total"]
+    assert any(labels["route"] == "/api/v2" and value >= 1 for labels, value in requests)
+    assert ({"state": "PENDING"}, 1.0) in found["smmgw_orders"]
+    circuits = found["smmgw_provider_circuit_state"]
+    assert ({"provider": "alpha", "state": "CLOSED"}, 1.0) in circuits
+    upstream = found["smmgw_upstream_calls_total"]
+    assert any(
+        labels == {"provider": "alpha", "action": "balance", "outcome": "ok"}
+        for labels, _ in upstream
+    )
+    assert "smmgw_upstream_call_duration_seconds_bucket" in found
+    assert "smmgw_webhook_deliveries" in found
