@@ -108,6 +108,24 @@ class CatalogSection(BaseModel):
     refresh_seconds: float = Field(default=900.0, gt=0)
 
 
+class ApiSection(BaseModel):
+    """The APIs' switches: browsers, the in-browser IDE, and the GraphQL abuse limits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cors_origins: list[str] = Field(default_factory=list)
+    """Browser origins allowed to call the APIs (``"*"`` for any)."""
+    graphiql: bool = True
+    """The in-browser IDE at GET /graphql; switch off in production."""
+    introspection: bool = True
+    """GraphQL schema introspection; switch off in production."""
+    graphql_max_depth: int = Field(default=12, ge=1)
+    graphql_max_tokens: int = Field(default=3000, ge=1)
+    graphql_max_aliases: int = Field(default=20, ge=0)
+    response_cache_ttl: float = Field(default=300.0, gt=0)
+    """Seconds a catalog response stays cached; a catalog sync invalidates it sooner."""
+
+
 class WebhooksSection(BaseModel):
     """Webhook delivery."""
 
@@ -161,6 +179,7 @@ class Settings(BaseSettings):
     currency_rates: dict[str, Amount] = Field(default_factory=dict)
     """Units of base currency per unit of each other currency."""
     catalog: CatalogSection = Field(default_factory=CatalogSection)
+    api: ApiSection = Field(default_factory=ApiSection)
     webhooks: WebhooksSection = Field(default_factory=WebhooksSection)
     limits: LimitsSection = Field(default_factory=LimitsSection)
 

@@ -1,0 +1,302 @@
+"""GraphQL catalog throughput beside a bare Starlette endpoint returning the same JSON.
+
+    python -m bench.graphql [--panels 4] [--services 5000] [--requests 2000] [--rounds 5]
+
+Four simulated panels of 5,000 services each make a merged catalog of 20,000 provider
+services. The query asks for a page of 100 unified services with every scalar field. Both apps
+are served by uvicorn on loopback in this process and driven from a separate process by the same
+minimal keep-alive HTTP client with the same concurrency, round after round alternately; the
+medians are compared:
+
+- ``bare``: a Starlette endpoint that reads the body and returns the recorded JSON answer;
+- ``graphql cached``: the same query again and again (the response cache answers);
+- ``graphql uncached``: a different request each time (every request executes the query
+  against the in-memory catalog snapshot; none rebuilds it).
+
+Redis is used when ``SMMGW_BENCH_REDIS_URL`` (default ``redis://127.0.0.1:6379/0``) answers,
+else the in-process cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis.asyncio as aioredis
+import uvicorn
+from pydantic import SecretStr
+from redis.exceptions import RedisError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from gateway.app import create_app
+from gateway.config import GatewaySection, ProviderSection, Settings
+from gateway.core import Gateway
+from gateway.graphql.pagination import encode_cursor
+from providers.base import Provider
+from providers.registry import ProviderConfig, build
+from providers.simulator import SimulatorServer, simulator
+
+QUERY = """
+query Page($first: Int!, $after: String) {
+  services(first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node {
+      id name platform metric type refill refillKind refillDays cancel dripFeed min max geo
+      providerCount rate { amount currency }
+    } }
+  }
+}
+"""
+PROFILES = ("seed", "sloppy", "json", "seed")
+PAGE = 100
+
+
+async def redis_url() -> str | None:
+    url = os.environ.get("SMMGW_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    client = aioredis.Redis.from_url(url)
+    try:
+        await client.ping()
+    except (RedisError, OSError):
+        return None
+    finally:
+        await client.aclose()
+    return url
+
+
+def panels(stack: ExitStack, count: int, services: int) -> dict[str, SimulatorServer]:
+    return {
+        f"panel{i}": stack.enter_context(
+            simulator(seed=100 + i, services=services, profile=PROFILES[i % len(PROFILES)])
+        )
+        for i in range(count)
+    }
+
+
+def settings_for(sims: dict[str, SimulatorServer], database: str, redis: str | None) -> Settings:
+    return Settings(
+        gateway=GatewaySection(
+            database_url=database, redis_url=redis, cache_namespace=f"bench-{uuid.uuid4().hex[:8]}"
+        ),
+        providers=[
+            ProviderSection(
+                name=name, kind="simulator", url=sim.url, key_env=f"{name.upper()}_KEY",
+                profile=sim.profile.name, calls_per_minute=1_000_000, timeout=60,
+            )
+            for name, sim in sims.items()
+        ],
+    )  # fmt: skip
+
+
+def providers_for(sims: dict[str, SimulatorServer], settings: Settings) -> dict[str, Provider]:
+    return {
+        s.name: build(
+            ProviderConfig(
+                name=s.name, kind=s.kind, url=s.url, key=SecretStr(sims[s.name].key or ""),
+                profile=s.profile, timeout=s.timeout, calls_per_minute=s.calls_per_minute,
+            )
+        )
+        for s in settings.providers
+    }  # fmt: skip
+
+
+@contextlib.asynccontextmanager
+async def served(app: Starlette) -> AsyncIterator[str]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
+            await asyncio.sleep(0.01)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/graphql"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+def bare_app(answer: bytes) -> Starlette:
+    async def endpoint(request: Request) -> Response:
+        await request.body()
+        return Response(answer, media_type="application/json")
+
+    return Starlette(routes=[Route("/graphql", endpoint, methods=["POST"])])
+
+
+Body = Callable[[int], dict[str, Any]]
+
+
+async def drive(url: str, bodies: list[bytes], concurrency: int, headers: dict[str, str]) -> float:
+    """Requests per second for POSTing `bodies`, `concurrency` keep-alive connections at once.
+
+    A bare asyncio HTTP/1.1 client: a general-purpose client spends more per request than a
+    small endpoint does, and would measure itself instead of the servers.
+    """
+    parts = httpx.URL(url)
+    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    requests = [
+        (
+            f"POST {parts.raw_path.decode()} HTTP/1.1\r\nHost: {parts.host}\r\n{head}"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        + body
+        for body in bodies
+    ]
+    queue = iter(requests)
+
+    async def connection() -> None:
+        reader, writer = await asyncio.open_connection(parts.host, parts.port)
+        try:
+            for request in queue:
+                writer.write(request)
+                status = await reader.readline()
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                answer = await reader.readexactly(length)
+                if b" 200 " not in status or b'"errors"' in answer:
+                    raise RuntimeError(f"bad answer: {status!r} {answer[:300]!r}")
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    return len(requests) / (time.perf_counter() - started)
+
+
+async def throughput(
+    url: str, body: Body, args: argparse.Namespace, headers: dict[str, str]
+) -> float:
+    """Drive `url` from a separate process, so client and servers do not share a CPU."""
+    bodies = [json.dumps(body(n)) for n in range(args.requests)]
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as spec:
+        json.dump({"url": url, "bodies": bodies, "headers": headers}, spec)
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.graphql", "--drive", spec.name,
+            "--concurrency", str(args.concurrency), stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, _ = await process.communicate()
+    finally:
+        os.unlink(spec.name)
+    if process.returncode != 0:
+        raise RuntimeError("the load driver failed")
+    return float(out.decode().strip())
+
+
+def driver(spec_path: str, concurrency: int) -> None:
+    spec = json.loads(Path(spec_path).read_text())
+    bodies = [b.encode() for b in spec["bodies"]]
+    rate = asyncio.run(drive(spec["url"], bodies, concurrency, spec["headers"]))
+    print(f"{rate:.1f}")
+
+
+async def run(args: argparse.Namespace) -> None:
+    with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+        sims = panels(stack, args.panels, args.services)
+        redis = await redis_url()
+        settings = settings_for(sims, f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", redis)
+        gw = await Gateway.open(settings, providers=providers_for(sims, settings))
+        try:
+            await report(gw, settings, args, redis)
+        finally:
+            await gw.aclose()
+
+
+async def report(
+    gw: Gateway, settings: Settings, args: argparse.Namespace, redis: str | None
+) -> None:
+    started = time.perf_counter()
+    await gw.catalog.sync()
+    snapshot = await gw.catalog.snapshot()
+    print(
+        f"catalog: {len(snapshot.offers)} provider services from {args.panels} panels, "
+        f"{len(snapshot.groups)} unified services; "
+        f"sync and build {time.perf_counter() - started:.1f}s"
+    )
+    print(f"cache: {'redis' if redis else 'in-process'}; page of {PAGE}, all scalar fields")
+    _, key = await gw.store.create_api_key("bench", "bench", ["read"])
+    app = create_app(settings, gateway=gw, background=False)
+    headers = {"Authorization": f"Bearer {key}"}
+    limits = httpx.Limits(max_connections=args.concurrency)
+    async with (
+        served(app) as graphql_url,
+        httpx.AsyncClient(headers=headers, limits=limits, timeout=60) as client,
+    ):
+        fixed = {"query": QUERY, "variables": {"first": PAGE}}
+        first = await client.post(graphql_url, json=fixed)
+        answer = first.content
+        if b'"errors"' in answer or first.status_code != 200:
+            raise RuntimeError(answer[:500].decode())
+        async with served(bare_app(answer)) as bare_url:
+            results: dict[str, list[float]] = {"bare": [], "cached": [], "uncached": []}
+            for round_ in range(args.rounds + 1):  # round 0 warms up connections and caches
+                for name, url, body in (
+                    ("bare", bare_url, lambda n: fixed),
+                    ("cached", graphql_url, lambda n: fixed),
+                    ("uncached", graphql_url, uncached_body(round_, len(snapshot.groups))),
+                ):
+                    rate = await throughput(url, body, args, headers)
+                    if round_:
+                        results[name].append(rate)
+    bare = statistics.median(results["bare"])
+    for name in ("bare", "cached", "uncached"):
+        rates = results[name]
+        median = statistics.median(rates)
+        print(
+            f"{name:>9}: median {median:8.0f} req/s  ratio to bare {median / bare:5.2f}  "
+            f"(rounds: {', '.join(f'{r:.0f}' for r in rates)})"
+        )
+
+
+def uncached_body(round_: int, services: int) -> Body:
+    """Every request a different page, and a variable no other request had: always a miss.
+
+    (GraphQL ignores variables the query does not declare; the response cache does not.)
+    """
+
+    def body(n: int) -> dict[str, Any]:
+        after = encode_cursor("svc", (round_ * 7919 + n * 31) % max(services - PAGE, 1))
+        return {"query": QUERY, "variables": {"first": PAGE, "after": after, "nonce": [round_, n]}}
+
+    return body
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--panels", type=int, default=4)
+    parser.add_argument("--services", type=int, default=5000, help="services per panel")
+    parser.add_argument("--requests", type=int, default=2000, help="requests per round")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--drive", metavar="SPEC", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.drive:
+        driver(args.drive, args.concurrency)
+    else:
+        asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""DataLoaders: whatever a list of nodes needs is fetched once per request, not once per node.
+
+A page of 50 orders asking for their service, history and refills makes one catalog lookup, one
+history query and one refill query, however many orders the page holds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from strawberry.dataloader import DataLoader
+
+from gateway.auth import Principal
+from gateway.balances import ProviderBalance
+from gateway.catalog import Group
+from gateway.core import Gateway
+from gateway.store import OrderEvent, OrderRow, RefillRow
+from gateway.store.tables import order_events
+
+_CHUNK = 500
+
+
+async def order_histories(gw: Gateway, order_ids: Sequence[int]) -> dict[int, list[OrderEvent]]:
+    """The history of several orders in one query per 500 ids, oldest entry first.
+
+    The store only reads one order's history at a time; this is its batched twin.
+    """
+    found: dict[int, list[OrderEvent]] = defaultdict(list)
+    wanted = list(dict.fromkeys(order_ids))
+    async with gw.store.engine.connect() as conn:
+        for start in range(0, len(wanted), _CHUNK):
+            batch = wanted[start : start + _CHUNK]
+            query = (
+                select(order_events)
+                .where(order_events.c.order_id.in_(batch))
+                .order_by(order_events.c.id)
+            )
+            for row in (await conn.execute(query)).mappings():
+                event = OrderEvent.from_row(row)
+                found[event.order_id].append(event)
+    return found
+
+
+class Loaders:
+    """The DataLoaders of one request, for one caller."""
+
+    def __init__(self, gw: Gateway, principal: Principal | None) -> None:
+        self._gw = gw
+        self._owner = principal.order_owner if principal is not None else ""
+        self.group = DataLoader[int, Group | None](self._groups)
+        self.history = DataLoader[int, list[OrderEvent]](self._histories)
+        self.refills = DataLoader[int, list[RefillRow]](self._refills)
+        self.order = DataLoader[int, OrderRow | None](self._orders)
+        self.balance = DataLoader[str, ProviderBalance | None](self._balances)
+
+    async def _groups(self, ids: list[int]) -> list[Group | None]:
+        snapshot = await self._gw.catalog.snapshot()
+        return [snapshot.groups.get(i) for i in ids]
+
+    async def _histories(self, ids: list[int]) -> list[list[OrderEvent]]:
+        found = await order_histories(self._gw, ids)
+        return [found.get(i, []) for i in ids]
+
+    async def _refills(self, ids: list[int]) -> list[list[RefillRow]]:
+        found: dict[int, list[RefillRow]] = defaultdict(list)
+        for refill in await self._gw.store.refills_for_orders(ids):
+            found[refill.order_id].append(refill)
+        return [found.get(i, []) for i in ids]
+
+    async def _orders(self, ids: list[int]) -> list[OrderRow | None]:
+        # Another client's order loads as None: to this caller it does not exist.
+        rows = {r.id: r for r in await self._gw.store.get_orders(ids)}
+        return [
+            row if row is not None and self._owner in (None, row.client_id) else None
+            for row in (rows.get(i) for i in ids)
+        ]
+
+    async def _balances(self, names: list[str]) -> list[ProviderBalance | None]:
+        balances = {b.provider: b for b in (await self._gw.balances.fetch()).providers}
+        return [balances.get(n) for n in names]

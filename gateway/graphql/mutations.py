@@ -1,0 +1,125 @@
+"""The ``Mutation`` root: place, refill and cancel orders; sync the catalog (admin)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from gateway.graphql.context import Info
+from gateway.graphql.errors import BadInput
+from gateway.graphql.fields import mutation
+from gateway.graphql.inputs import OrderInput
+from gateway.graphql.order_types import OrderNode, RefillNode
+from gateway.graphql.payloads import (
+    ActionRefusedError,
+    CancelOrderResult,
+    CancelOrdersPayload,
+    CancelRequested,
+    NotFoundError,
+    PlaceOrderResult,
+    RefillOrderResult,
+    RefillOrdersPayload,
+    RefillRequested,
+    SyncCatalogPayload,
+    ValidationError,
+    order_error,
+    placed,
+)
+from gateway.graphql.permissions import RequireAdmin, RequireOrder
+from gateway.graphql.provider_types import ProviderSync
+from gateway.orders import OrderError, Outcome
+
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def _checked_ids(info: Info, ids: list[int]) -> list[int]:
+    limit = info.context.options.max_batch_ids
+    if not ids or len(ids) > limit:
+        raise BadInput(f"give between 1 and {limit} order ids", field="ids")
+    return ids
+
+
+def _not_found(order_id: int) -> NotFoundError:
+    return NotFoundError(message=f"unknown order {order_id}", code="ORDER_NOT_FOUND", id=order_id)
+
+
+@strawberry.type(description="Place, refill and cancel orders; sync the catalog.")
+class Mutation:
+    @mutation(
+        (
+            "Place an order with the cheapest provider able to take it, failing over only when "
+            "the order provably was not placed. Repeating a request with the same "
+            "`idempotencyKey` returns the same order and never reaches a provider twice."
+        ),
+        permission_classes=[RequireOrder],
+    )
+    async def place_order(
+        self, info: Info, input: OrderInput, idempotency_key: str | None = None
+    ) -> PlaceOrderResult:
+        principal = info.context.principal
+        assert principal is not None
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+            return ValidationError(
+                message=f"idempotencyKey must have 1 to {MAX_IDEMPOTENCY_KEY} characters",
+                code="INVALID_IDEMPOTENCY_KEY", field="idempotencyKey",
+            )  # fmt: skip
+        try:
+            row = await info.context.gateway.place(
+                principal.client_id, input.service_id, input.fields(),
+                idempotency_key=idempotency_key, needs=input.need_set(),
+            )  # fmt: skip
+        except OrderError as exc:
+            return order_error(exc, service_id=input.service_id)
+        return placed(row)
+
+    @mutation(
+        "Ask the providers to refill these orders (at most 100 ids).",
+        permission_classes=[RequireOrder],
+    )
+    async def refill_orders(self, info: Info, ids: list[int]) -> RefillOrdersPayload:
+        principal = info.context.principal
+        assert principal is not None
+        gw = info.context.gateway
+        outcomes = await gw.orders.refill(_checked_ids(info, ids), principal.order_owner)
+
+        def result(o: Outcome) -> RefillOrderResult:
+            if o.order is None:
+                return _not_found(o.order_id)
+            order = OrderNode.of(o.order)
+            if o.error is not None:
+                return ActionRefusedError(message=o.error, code="REFILL_REFUSED", order=order)
+            refill = RefillNode.of(o.refill) if o.refill is not None else None
+            return RefillRequested(order=order, refill=refill)
+
+        return RefillOrdersPayload(results=[result(o) for o in outcomes])
+
+    @mutation(
+        "Ask the providers to cancel these orders (at most 100 ids).",
+        permission_classes=[RequireOrder],
+    )
+    async def cancel_orders(self, info: Info, ids: list[int]) -> CancelOrdersPayload:
+        principal = info.context.principal
+        assert principal is not None
+        gw = info.context.gateway
+        outcomes = await gw.orders.cancel(_checked_ids(info, ids), principal.order_owner)
+
+        def result(o: Outcome) -> CancelOrderResult:
+            if o.order is None:
+                return _not_found(o.order_id)
+            order = OrderNode.of(o.order)
+            if o.error is not None:
+                return ActionRefusedError(message=o.error, code="CANCEL_REFUSED", order=order)
+            return CancelRequested(order=order)
+
+        return CancelOrdersPayload(results=[result(o) for o in outcomes])
+
+    @mutation(
+        "Fetch every provider's services now and rebuild the catalog (admin).",
+        permission_classes=[RequireAdmin],
+    )
+    async def sync_catalog(self, info: Info) -> SyncCatalogPayload:
+        catalog = info.context.gateway.catalog
+        results = await catalog.sync()
+        snapshot = await catalog.snapshot()
+        return SyncCatalogPayload(
+            providers=[ProviderSync.of(r) for r in results], service_count=len(snapshot.groups)
+        )

@@ -1,0 +1,126 @@
+"""Order types: an order as its client sees it, its history and its refills."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from gateway.graphql.catalog_types import Money, ServiceNode
+from gateway.graphql.context import Info
+from gateway.graphql.enums import OrderStatus, order_status
+from gateway.graphql.fields import field
+from gateway.graphql.scalars import BigInt
+from gateway.store import OrderEvent, OrderRow, RefillRow
+from providers.models import RefillState
+
+
+def _big(value: int | None) -> BigInt | None:
+    return None if value is None else BigInt(value)
+
+
+def _money(amount: object, currency: str | None) -> Money | None:
+    if amount is None or currency is None:
+        return None
+    return Money(amount=amount, currency=currency)  # type: ignore[arg-type]
+
+
+@strawberry.type(name="Refill", description="A refill a provider accepted for an order.")
+class RefillNode:
+    id: int = strawberry.field(description="The gateway's refill id.")
+    order_id: int = strawberry.field(description="The order refilled.")
+    status: RefillState = strawberry.field(description="The normalised refill status.")
+    status_raw: str | None = strawberry.field(description="The provider's own status text.")
+    created_at: datetime = strawberry.field(description="When the refill was requested.")
+    updated_at: datetime = strawberry.field(description="When its status last changed.")
+
+    @classmethod
+    def of(cls, row: RefillRow) -> RefillNode:
+        try:
+            status = RefillState(row.state)
+        except ValueError:
+            status = RefillState.UNKNOWN
+        return cls(
+            id=row.id, order_id=row.order_id, status=status, status_raw=row.status_raw,
+            created_at=row.created_at, updated_at=row.updated_at,
+        )  # fmt: skip
+
+
+@strawberry.type(description="One change in an order's life.")
+class OrderHistoryEntry:
+    at: datetime = strawberry.field(description="When it happened.")
+    kind: str = strawberry.field(
+        description="What happened: created, routed, placed, status, refill, failed..."
+    )
+    from_status: OrderStatus | None = strawberry.field(description="The status before.")
+    to_status: OrderStatus | None = strawberry.field(description="The status after.")
+
+    @classmethod
+    def of(cls, event: OrderEvent) -> OrderHistoryEntry:
+        return cls(
+            at=event.at,
+            kind=event.kind,
+            from_status=order_status(event.from_state) if event.from_state else None,
+            to_status=order_status(event.to_state) if event.to_state else None,
+        )
+
+
+@strawberry.type(name="Order", description="An order placed through the gateway.")
+class OrderNode:
+    id: int = strawberry.field(description="The gateway's order id.")
+    client_id: str = strawberry.field(description="The client the order belongs to.")
+    service_id: int | None = strawberry.field(description="The unified service ordered.")
+    status: OrderStatus = strawberry.field(description="The normalised status.")
+    status_raw: str | None = strawberry.field(description="The provider's own status text.")
+    provider: str | None = strawberry.field(description="The provider that took the order.")
+    link: str | None = strawberry.field(description="The link the order is for.")
+    quantity: BigInt | None = strawberry.field(description="The quantity ordered.")
+    cost: Money | None = strawberry.field(description="The quoted cost, in the base currency.")
+    charge: Money | None = strawberry.field(
+        description="What the provider charged, in its currency, once it says."
+    )
+    start_count: BigInt | None = strawberry.field(description="The count when delivery started.")
+    remains: BigInt | None = strawberry.field(description="How many units are still to deliver.")
+    error: str | None = strawberry.field(description="Why the order failed, if it did.")
+    created_at: datetime = strawberry.field(description="When the order was received.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+    row: strawberry.Private[OrderRow]
+
+    @field("The unified service ordered, if it is still in the catalog.")
+    async def service(self, info: Info) -> ServiceNode | None:
+        if self.service_id is None:
+            return None
+        group = await info.context.loaders.group.load(self.service_id)
+        return None if group is None else ServiceNode.of(group)
+
+    @field("Every change of the order, oldest first.")
+    async def history(self, info: Info) -> list[OrderHistoryEntry]:
+        return [OrderHistoryEntry.of(e) for e in await info.context.loaders.history.load(self.id)]
+
+    @field("The refills requested for the order, oldest first.")
+    async def refills(self, info: Info) -> list[RefillNode]:
+        return [RefillNode.of(r) for r in await info.context.loaders.refills.load(self.id)]
+
+    @classmethod
+    def of(cls, row: OrderRow) -> OrderNode:
+        quantity = row.request.get("quantity")
+        return cls(
+            id=row.id, client_id=row.client_id, service_id=row.group_id,
+            status=order_status(row.state), status_raw=row.status_raw, provider=row.provider,
+            link=row.request.get("link"),
+            quantity=BigInt(int(quantity)) if quantity is not None else None,
+            cost=_money(row.quoted_cost, row.currency),
+            charge=_money(row.charge, row.provider_currency),
+            start_count=_big(row.start_count), remains=_big(row.remains), error=row.error,
+            created_at=row.created_at, updated_at=row.updated_at, row=row,
+        )  # fmt: skip
+
+
+@strawberry.input(description="Narrows the list of orders.")
+class OrderFilter:
+    statuses: list[OrderStatus] | None = strawberry.field(
+        default=None, description="Only orders in one of these statuses."
+    )
+    client_id: str | None = strawberry.field(
+        default=None, description="Only this client's orders (admin keys; others see their own)."
+    )

@@ -1,0 +1,251 @@
+"""Typed results: quotes, and the payloads of mutations with their expected failures.
+
+An expected failure (a bad field, an unknown id, no provider able to take the order, no funds
+anywhere, an outcome nobody can know) is a member of the result union, so a client handles it
+with ``... on NoEligibleProviderError { exclusions { reason } }`` instead of parsing error text.
+Every such member implements `UserError`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from gateway.graphql.catalog_types import Money, OfferNode, ServiceNode
+from gateway.graphql.order_types import OrderNode, RefillNode
+from gateway.graphql.provider_types import ProviderSync
+from gateway.graphql.scalars import BigInt
+from gateway.orders import (
+    IdempotencyConflict,
+    IdempotencyPending,
+    InvalidOrder,
+    NoEligibleProvider,
+    OrderError,
+    ServiceNotFound,
+)
+from gateway.routing import Candidate, Excluded, Exclusion, Quote
+from gateway.store import GatewayState, OrderRow
+
+# -- quotes ----------------------------------------------------------------------------------
+
+
+@strawberry.type(description="A provider able to take the order, and what it would cost.")
+class QuoteCandidate:
+    rank: int = strawberry.field(description="1 for the provider that would be chosen.")
+    provider: str = strawberry.field(description="The provider's name.")
+    offer: OfferNode = strawberry.field(description="The provider's service.")
+    cost: Money = strawberry.field(description="The cost in the base currency.")
+    provider_cost: Money = strawberry.field(description="The cost in the provider's currency.")
+
+    @classmethod
+    def of(cls, rank: int, c: Candidate) -> QuoteCandidate:
+        return cls(
+            rank=rank, provider=c.offer.provider, offer=OfferNode.of(c.offer),
+            cost=Money.of(c.cost), provider_cost=Money.of(c.provider_cost),
+        )  # fmt: skip
+
+
+@strawberry.type(description="A provider left out of a quote, and why.")
+class QuoteExclusion:
+    provider: str = strawberry.field(description="The provider's name.")
+    offer: OfferNode = strawberry.field(description="The provider's service.")
+    reason: Exclusion = strawberry.field(description="Why it cannot take the order.")
+    message: str = strawberry.field(description="The reason in words.")
+    detail: str | None = strawberry.field(description="The numbers behind it, if any.")
+
+    @classmethod
+    def of(cls, e: Excluded) -> QuoteExclusion:
+        return cls(
+            provider=e.offer.provider, offer=OfferNode.of(e.offer), reason=e.reason,
+            message=e.reason.value, detail=e.detail or None,
+        )  # fmt: skip
+
+
+@strawberry.type(name="Quote", description="Where an order would go, and what it would cost.")
+class QuoteNode:
+    service: ServiceNode = strawberry.field(description="The service quoted.")
+    quantity: BigInt = strawberry.field(description="The units one run delivers.")
+    cost: Money | None = strawberry.field(
+        description="The cost with the chosen provider; null when none can take it."
+    )
+    chosen: QuoteCandidate | None = strawberry.field(description="The provider that would be used.")
+    candidates: list[QuoteCandidate] = strawberry.field(
+        description="Every provider able to take it, cheapest first (failover order)."
+    )
+    excluded: list[QuoteExclusion] = strawberry.field(
+        description="The providers that cannot, with the reason for each."
+    )
+
+    @classmethod
+    def of(cls, quote: Quote) -> QuoteNode:
+        ranked = [QuoteCandidate.of(i, c) for i, c in enumerate(quote.candidates, 1)]
+        return cls(
+            service=ServiceNode.of(quote.group), quantity=BigInt(quote.request.units),
+            cost=ranked[0].cost if ranked else None, chosen=ranked[0] if ranked else None,
+            candidates=ranked, excluded=[QuoteExclusion.of(e) for e in quote.excluded],
+        )  # fmt: skip
+
+
+# -- expected failures -----------------------------------------------------------------------
+
+
+@strawberry.interface(description="An expected failure: a message for people, a code for code.")
+class UserError:
+    message: str = strawberry.field(description="What went wrong, fit to show to a user.")
+    code: str = strawberry.field(description="A stable machine-readable code.")
+
+
+@strawberry.type(description="The input is invalid for this service.")
+class ValidationError(UserError):
+    field: str | None = strawberry.field(description="The input field at fault, when known.")
+
+
+@strawberry.type(description="No service or order with this id (for this caller).")
+class NotFoundError(UserError):
+    id: int = strawberry.field(description="The id asked for.")
+
+
+@strawberry.type(description="No provider can take the order; `exclusions` says why each can't.")
+class NoEligibleProviderError(UserError):
+    exclusions: list[QuoteExclusion] = strawberry.field(description="One entry per provider.")
+
+
+@strawberry.type(description="Every provider able to take the order lacks the funds for it.")
+class InsufficientFundsError(UserError):
+    failed_order: OrderNode | None = strawberry.field(
+        description="The failed order, when providers were tried (none placed it)."
+    )
+    exclusions: list[QuoteExclusion] = strawberry.field(
+        description="Providers left out before trying, with their reason."
+    )
+
+
+@strawberry.type(
+    description=(
+        "The provider's answer was lost: the order may or may not exist there. It is kept "
+        "as UNCONFIRMED and never sent elsewhere; follow it with `order` or `orderUpdated`."
+    )
+)
+class AmbiguousOrderError(UserError):
+    order: OrderNode = strawberry.field(description="The unconfirmed order.")
+
+
+@strawberry.type(description="Every provider tried refused the order; none placed it.")
+class PlacementFailedError(UserError):
+    order: OrderNode = strawberry.field(description="The failed order, with its error.")
+
+
+@strawberry.type(
+    description=(
+        "The idempotency key was used for another request, or its first use is still running."
+    )
+)
+class IdempotencyError(UserError):
+    pass
+
+
+@strawberry.type(description="The provider refused to refill or cancel this order.")
+class ActionRefusedError(UserError):
+    order: OrderNode = strawberry.field(description="The order, as it stands.")
+
+
+# -- successes -------------------------------------------------------------------------------
+
+
+@strawberry.type(description="The order was accepted by a provider.")
+class PlaceOrderSuccess:
+    order: OrderNode = strawberry.field(description="The order, as recorded.")
+
+
+@strawberry.type(description="A refill was requested.")
+class RefillRequested:
+    order: OrderNode = strawberry.field(description="The order refilled.")
+    refill: RefillNode | None = strawberry.field(description="The refill recorded.")
+
+
+@strawberry.type(description="A cancel was requested; the provider decides, then refunds.")
+class CancelRequested:
+    order: OrderNode = strawberry.field(description="The order, as it stands.")
+
+
+QuoteResult = Annotated[
+    QuoteNode | ValidationError | NotFoundError,
+    strawberry.union("QuoteResult", description="A quote, or why none can be made."),
+]
+PlaceOrderResult = Annotated[
+    PlaceOrderSuccess
+    | ValidationError
+    | NotFoundError
+    | NoEligibleProviderError
+    | InsufficientFundsError
+    | AmbiguousOrderError
+    | PlacementFailedError
+    | IdempotencyError,
+    strawberry.union("PlaceOrderResult", description="The order placed, or why it was not."),
+]
+RefillOrderResult = Annotated[
+    RefillRequested | NotFoundError | ActionRefusedError,
+    strawberry.union("RefillOrderResult", description="One order's refill outcome."),
+]
+CancelOrderResult = Annotated[
+    CancelRequested | NotFoundError | ActionRefusedError,
+    strawberry.union("CancelOrderResult", description="One order's cancel outcome."),
+]
+
+
+@strawberry.type(description="The outcome for each order id, in the order given.")
+class RefillOrdersPayload:
+    results: list[RefillOrderResult] = strawberry.field(description="One per id.")
+
+
+@strawberry.type(description="The outcome for each order id, in the order given.")
+class CancelOrdersPayload:
+    results: list[CancelOrderResult] = strawberry.field(description="One per id.")
+
+
+@strawberry.type(description="How the catalog sync went.")
+class SyncCatalogPayload:
+    providers: list[ProviderSync] = strawberry.field(description="One entry per provider.")
+    service_count: int = strawberry.field(description="Unified services in the new catalog.")
+
+
+# -- mapping the core's outcomes -------------------------------------------------------------
+
+
+def order_error(exc: OrderError, *, service_id: int) -> PlaceOrderResult:
+    """The union member for an `OrderError` raised by quoting or placing."""
+    if isinstance(exc, ServiceNotFound):
+        return NotFoundError(message=exc.message, code=exc.code, id=service_id)
+    if isinstance(exc, InvalidOrder):
+        return ValidationError(message=exc.message, code=exc.code, field=None)
+    if isinstance(exc, IdempotencyConflict | IdempotencyPending):
+        return IdempotencyError(message=exc.message, code=exc.code)
+    if isinstance(exc, NoEligibleProvider):
+        exclusions = [QuoteExclusion.of(e) for e in exc.quote.excluded]
+        reasons = {e.reason for e in exc.quote.excluded}
+        if reasons == {Exclusion.INSUFFICIENT_BALANCE}:
+            return InsufficientFundsError(
+                message="no provider has the funds for this order",
+                code="INSUFFICIENT_FUNDS", failed_order=None, exclusions=exclusions,
+            )  # fmt: skip
+        return NoEligibleProviderError(message=exc.message, code=exc.code, exclusions=exclusions)
+    return ValidationError(message=exc.message, code=exc.code, field=None)
+
+
+def placed(row: OrderRow) -> PlaceOrderResult:
+    """The union member for the row `Orders.place` returned."""
+    order = OrderNode.of(row)
+    if row.state == GatewayState.UNCONFIRMED:
+        message = "the provider's answer was lost; the order may exist there"
+        return AmbiguousOrderError(message=message, code="AMBIGUOUS", order=order)
+    if row.state == GatewayState.FAILED:
+        errors = {a.get("error") for a in row.attempts}
+        if errors == {"InsufficientFunds"}:
+            return InsufficientFundsError(
+                message="no provider had the funds for this order",
+                code="INSUFFICIENT_FUNDS", failed_order=order, exclusions=[],
+            )  # fmt: skip
+        message = row.error or "no provider placed the order"
+        return PlacementFailedError(message=message, code="PLACEMENT_FAILED", order=order)
+    return PlaceOrderSuccess(order=order)

@@ -1,0 +1,59 @@
+"""Scopes per field: ``read`` to browse, ``order`` to place, refill and cancel, ``admin`` for all.
+
+::
+
+    @field("Place an order.", permission_classes=[RequireOrder])
+    async def place_order(...) -> ...
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from strawberry.exceptions import StrawberryGraphQLError
+from strawberry.permission import BasePermission
+
+from gateway.auth import Scope
+from gateway.graphql.context import Info
+
+UNAUTHENTICATED = "UNAUTHENTICATED"
+FORBIDDEN = "FORBIDDEN"
+
+
+class _RequireScope(BasePermission):
+    scope: ClassVar[Scope]
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        if principal is None:
+            # Raised here rather than via on_unauthorized: the instance is shared by every
+            # request, so it cannot remember which of the two failures happened.
+            raise StrawberryGraphQLError(
+                "an API key is required: send 'Authorization: Bearer <key>'",
+                extensions={"code": UNAUTHENTICATED},
+            )
+        return principal.can(self.scope)
+
+    def on_unauthorized(self) -> None:
+        raise StrawberryGraphQLError(
+            f"this API key lacks the '{self.scope.value}' scope",
+            extensions={"code": FORBIDDEN, "scope": self.scope.value},
+        )
+
+
+class RequireRead(_RequireScope):
+    """Any valid key."""
+
+    scope = Scope.READ
+
+
+class RequireOrder(_RequireScope):
+    """Keys with the ``order`` (or ``admin``) scope."""
+
+    scope = Scope.ORDER
+
+
+class RequireAdmin(_RequireScope):
+    """Keys with the ``admin`` scope."""
+
+    scope = Scope.ADMIN

@@ -1,0 +1,216 @@
+"""The ``Query`` root: catalog, quotes, the caller's orders, balances, providers, prices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.permission import BasePermission
+
+from gateway.graphql.catalog_types import Money, ServiceFilter, ServiceNode, ServiceOrder
+from gateway.graphql.context import Info
+from gateway.graphql.enums import status_value
+from gateway.graphql.fields import field
+from gateway.graphql.inputs import OrderDetailsInput, OrderInput
+from gateway.graphql.order_types import OrderFilter, OrderNode
+from gateway.graphql.pagination import (
+    Connection,
+    connection,
+    decode_cursor,
+    encode_cursor,
+    page_size,
+)
+from gateway.graphql.payloads import (
+    NotFoundError,
+    QuoteNode,
+    QuoteResult,
+    ValidationError,
+)
+from gateway.graphql.permissions import RequireRead
+from gateway.graphql.provider_types import (
+    BalanceNode,
+    Balances,
+    PriceChangeNode,
+    ProviderNode,
+    ProviderSync,
+)
+from gateway.graphql.scalars import BigInt
+from gateway.orders import InvalidOrder, OrderUnknown, ServiceNotFound
+from gateway.routing import Need
+
+READ: list[type[BasePermission]] = [RequireRead]
+
+
+@strawberry.type(description="The caller, as its API key identifies it.")
+class Viewer:
+    client_id: str = strawberry.field(description="The client whose orders the key reaches.")
+    scopes: list[str] = strawberry.field(description="What the key may do: read, order, admin.")
+    key_name: str = strawberry.field(description="The key's name.")
+
+
+@strawberry.type(description="Read the catalog, quotes, orders, balances and providers.")
+class Query:
+    @field("The caller's identity and scopes.", permission_classes=READ)
+    def viewer(self, info: Info) -> Viewer:
+        principal = info.context.principal
+        assert principal is not None  # RequireRead let it through
+        return Viewer(
+            client_id=principal.client_id,
+            scopes=sorted(s.value for s in principal.scopes),
+            key_name=principal.name,
+        )
+
+    @field(
+        "The unified catalog, cheapest first by default; 50 a page, at most 500.",
+        permission_classes=READ,
+    )
+    async def services(
+        self,
+        info: Info,
+        filter: ServiceFilter | None = None,
+        order_by: ServiceOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ServiceNode]:
+        size = page_size(first)
+        position = decode_cursor("svc", after)
+        start = 0 if position is None else position + 1
+        view = info.context.views.of(await info.context.gateway.catalog.snapshot())
+        groups = view.select(filter, order_by)
+        page = groups[start : start + size]
+        return connection(
+            [view.node(g) for g in page],
+            [encode_cursor("svc", start + i) for i in range(len(page))],
+            has_next=start + size < len(groups),
+            has_previous=start > 0,
+            total=len(groups),
+        )
+
+    @field("One unified service by id.", permission_classes=READ)
+    async def service(self, info: Info, id: int) -> ServiceNode | None:
+        view = info.context.views.of(await info.context.gateway.catalog.snapshot())
+        group = view.group(id)
+        return None if group is None else view.node(group)
+
+    @field(
+        "Where an order would go and what it would cost, with ranked alternatives.",
+        permission_classes=READ,
+    )
+    async def quote(
+        self,
+        info: Info,
+        service_id: int,
+        quantity: BigInt | None = None,
+        link: str | None = None,
+        needs: list[Need] | None = None,
+        details: OrderDetailsInput | None = None,
+    ) -> QuoteResult:
+        order = OrderInput(
+            service_id=service_id, link=link, quantity=quantity, needs=needs, details=details
+        )
+        gw = info.context.gateway
+        try:
+            quote = await gw.quote(service_id, order.fields(), order.need_set())
+        except ServiceNotFound as exc:
+            return NotFoundError(message=exc.message, code=exc.code, id=service_id)
+        except InvalidOrder as exc:
+            return ValidationError(message=exc.message, code=exc.code, field=None)
+        return QuoteNode.of(quote)
+
+    @field(
+        "The caller's orders (every client's for admin keys), newest first.",
+        permission_classes=READ,
+    )
+    async def orders(
+        self,
+        info: Info,
+        filter: OrderFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[OrderNode]:
+        size = page_size(first)
+        after_id = decode_cursor("order", after)
+        principal = info.context.principal
+        assert principal is not None
+        owner = principal.order_owner
+        if filter is not None and filter.client_id is not None:
+            if owner is not None and filter.client_id != owner:
+                # Another client's orders do not exist for this caller.
+                return connection([], [], has_next=False, has_previous=after_id is not None)
+            owner = filter.client_id
+        statuses = filter.statuses if filter is not None else None
+        states = [status_value(s) for s in statuses] if statuses else None
+        rows = await info.context.gateway.store.list_orders(owner, states, after_id, size + 1)
+        page = rows[:size]
+        return connection(
+            [OrderNode.of(r) for r in page],
+            [encode_cursor("order", r.id) for r in page],
+            has_next=len(rows) > size,
+            has_previous=after_id is not None,
+        )
+
+    @field("One of the caller's orders by id.", permission_classes=READ)
+    async def order(self, info: Info, id: int) -> OrderNode | None:
+        principal = info.context.principal
+        assert principal is not None
+        try:
+            row = await info.context.gateway.orders.get(id, principal.order_owner)
+        except OrderUnknown:
+            return None
+        return OrderNode.of(row)
+
+    @field("Every provider's balance and the total in the base currency.", permission_classes=READ)
+    async def balances(self, info: Info) -> Balances:
+        found = await info.context.gateway.balances.fetch()
+        return Balances(
+            providers=[BalanceNode.of(b) for b in found.providers],
+            total=Money.of(found.total),
+        )
+
+    @field(
+        "The upstream panels: health, cooldown, last catalog sync, service count.",
+        permission_classes=READ,
+    )
+    async def providers(self, info: Info) -> list[ProviderNode]:
+        gw = info.context.gateway
+        view = info.context.views.of(await gw.catalog.snapshot())
+        nodes = []
+        for name in gw.providers:
+            health = gw.health.report(name)
+            last = gw.catalog.last_sync.get(name)
+            nodes.append(
+                ProviderNode(
+                    name=name, health=health.state,
+                    consecutive_failures=health.consecutive_failures,
+                    cooldown_seconds=round(health.cooldown_remaining, 3),
+                    last_error=health.last_error,
+                    last_sync=ProviderSync.of(last) if last else None,
+                    service_count=view.service_count(name),
+                )
+            )  # fmt: skip
+        return nodes
+
+    @field("Provider services added, re-priced or removed, oldest first.", permission_classes=READ)
+    async def price_changes(
+        self,
+        info: Info,
+        since: datetime | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[PriceChangeNode]:
+        size = page_size(first)
+        after_id = decode_cursor("price", after)
+        gw = info.context.gateway
+        changes = await gw.store.price_changes(since, after_id, size + 1)
+        snapshot = await gw.catalog.snapshot()
+        nodes = []
+        for change in changes[:size]:
+            offer = snapshot.offers.get((change.provider, change.provider_service_id))
+            group = snapshot.group_of.get(offer.id) if offer is not None else None
+            nodes.append(PriceChangeNode.of(change, group))
+        return connection(
+            nodes,
+            [encode_cursor("price", n.id) for n in nodes],
+            has_next=len(changes) > size,
+            has_previous=after_id is not None,
+        )

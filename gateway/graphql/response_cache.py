@@ -1,0 +1,134 @@
+"""A response cache for catalog queries, shared through the gateway's cache.
+
+Only queries whose every top-level field reads the catalog (``services``, ``service``) are
+cached, and only answers without errors. The key holds the query text, its variables and
+operation name, and the caller's scopes; it lives in the ``catalog`` namespace, which a catalog
+sync bumps, and names the snapshot it was computed from, so an instance that has not yet seen a
+sync elsewhere never stores an old answer under the new version. Hot answers are also kept in
+a bounded in-process LRU under the same keys.
+
+::
+
+    cache = ResponseCache(ttl=300)
+    key = cache.key(body, principal)           # None: not a catalog query
+    stored, hit = await cache.lookup(gw, key)
+    ...                                        # on a miss: run the query, then
+    await cache.put(gw, stored, answer)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from functools import lru_cache
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+    OperationType,
+    parse,
+)
+
+from gateway.auth import Principal
+from gateway.catalog import Snapshot
+from gateway.core import Gateway
+
+CATALOG_FIELDS = frozenset({"services", "service", "__typename"})
+NAMESPACE = "catalog"
+MAX_QUERY_LENGTH = 20_000
+
+
+@lru_cache(maxsize=256)
+def _document(query: str) -> DocumentNode | None:
+    try:
+        return parse(query)
+    except GraphQLSyntaxError:
+        return None
+
+
+def reads_only_catalog(query: str, operation_name: str | None) -> bool:
+    """Whether the operation chosen from `query` is a query of catalog fields only."""
+    if len(query) > MAX_QUERY_LENGTH:
+        return False
+    document = _document(query)
+    if document is None:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [o for o in operations if o.name and o.name.value == operation_name]
+    if len(operations) != 1 or operations[0].operation is not OperationType.QUERY:
+        return False
+    selections = operations[0].selection_set.selections
+    # A fragment spread at the top could hide any field; such queries are simply not cached.
+    return all(
+        isinstance(s, FieldNode) and s.name.value in CATALOG_FIELDS and not s.directives
+        for s in selections
+    )
+
+
+class ResponseCache:
+    """Cached JSON answers of catalog queries: a small in-process LRU in front of the shared cache.
+
+    Keys name the snapshot they were computed from, so the local copies can never outlive a
+    catalog change either: a new snapshot means new keys, and old ones age out of the LRU.
+    """
+
+    def __init__(self, *, ttl: float, local_entries: int = 256) -> None:
+        self.ttl = ttl
+        self._local_entries = local_entries
+        self._local: OrderedDict[str, bytes] = OrderedDict()
+        self._prefix: tuple[Snapshot, str] | None = None
+
+    def key(self, body: Any, principal: Principal | None) -> str | None:
+        """The cache key of a request body, or None when it must not be cached."""
+        if principal is None or not isinstance(body, dict):
+            return None
+        query = body.get("query")
+        variables = body.get("variables")
+        operation_name = body.get("operationName")
+        if not isinstance(query, str) or not isinstance(operation_name, str | None):
+            return None
+        if not reads_only_catalog(query, operation_name):
+            return None
+        scopes = sorted(s.value for s in principal.scopes)
+        material = json.dumps([query, variables, operation_name, scopes], sort_keys=True)
+        return hashlib.sha256(material.encode()).hexdigest()
+
+    async def _namespace(self, gw: Gateway) -> str:
+        # The catalog rebuilds its snapshot exactly when it sees a new version, so the
+        # versioned prefix is read once per snapshot rather than once per request.
+        snapshot = await gw.catalog.snapshot()
+        if self._prefix is None or self._prefix[0] is not snapshot:
+            stamp = f"graphql:{snapshot.built_at.timestamp():.6f}"
+            self._prefix = (snapshot, await gw.cache.versioned(NAMESPACE, stamp))
+        return self._prefix[1]
+
+    async def lookup(self, gw: Gateway, key: str) -> tuple[str, bytes | None]:
+        """The stored key for `key` (pass it to `put`) and the cached answer, if any.
+
+        The stored key is taken before the query runs, so an answer computed while a sync
+        lands is filed under the snapshot it started from, which nobody asks for again.
+        """
+        stored = f"{await self._namespace(gw)}:{key}"
+        found = self._local.get(stored)
+        if found is not None:
+            self._local.move_to_end(stored)
+            return stored, found
+        found = await gw.cache.get(stored)
+        if found is not None:
+            self._remember(stored, found)
+        return stored, found
+
+    async def put(self, gw: Gateway, stored_key: str, body: bytes) -> None:
+        self._remember(stored_key, body)
+        await gw.cache.set(stored_key, body, self.ttl)
+
+    def _remember(self, stored_key: str, body: bytes) -> None:
+        self._local[stored_key] = body
+        self._local.move_to_end(stored_key)
+        while len(self._local) > self._local_entries:
+            self._local.popitem(last=False)

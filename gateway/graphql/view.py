@@ -1,0 +1,118 @@
+"""The ASGI endpoint: Strawberry's view plus authentication, request ids and the response cache.
+
+HTTP callers authenticate with ``Authorization: Bearer <key>``; WebSocket callers with the same
+header on the handshake or, as browsers cannot set one, an ``Authorization`` entry in the
+``connection_init`` payload. A WebSocket without a valid key is closed with 4403.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry import Schema
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
+
+from gateway.auth import Principal, bearer_token
+from gateway.context import app_context
+from gateway.graphql.catalog_view import CatalogViews
+from gateway.graphql.context import Context, request_id
+from gateway.graphql.options import GraphQLOptions
+from gateway.graphql.response_cache import ResponseCache
+
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+def _json_body(request: Request, body: bytes) -> object:
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+class GraphQLEndpoint(GraphQL[Context, None]):
+    """``/graphql`` over HTTP (queries, mutations) and WebSocket (subscriptions)."""
+
+    def __init__(self, schema: Schema, options: GraphQLOptions) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if options.graphiql else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=10),
+            max_subscriptions_per_connection=options.max_subscriptions_per_connection,
+            allowed_origins=options.cors_origins,
+        )
+        self.options = options
+        self.views = CatalogViews()
+        self.responses = ResponseCache(ttl=options.response_cache_ttl)
+
+    async def _principal(self, connection: Request | WebSocket) -> Principal | None:
+        token = bearer_token(connection.headers.get("authorization"))
+        return await app_context(connection).auth.authenticate(token)
+
+    def _context(
+        self,
+        connection: Request | WebSocket,
+        response: Response | WebSocket | None,
+        principal: Principal | None,
+    ) -> Context:
+        return Context(
+            request=connection, response=response, app=app_context(connection),
+            options=self.options, principal=principal,
+            request_id=request_id(connection.headers.get("x-request-id")), views=self.views,
+        )  # fmt: skip
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        return self._context(request, response, await self._principal(request))
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        params = context.connection_params or {}
+        given = params.get("Authorization", params.get("authorization"))
+        if isinstance(given, str):
+            context.principal = await context.app.auth.authenticate(bearer_token(given))
+        if context.principal is None:
+            raise ConnectionRejectionError({"message": "a valid API key is required"})
+        unset: UnsetType = UNSET
+        return unset
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        context = self._context(request, None, await self._principal(request))
+        response = await self._respond(request, context)
+        response.headers[REQUEST_ID_HEADER] = context.request_id
+        await response(scope, receive, send)
+
+    async def _respond(self, request: Request, context: Context) -> Response:
+        stored_key = None
+        if request.method == "POST":
+            # Starlette keeps the body on the request, so the view below can read it again.
+            data = _json_body(request, await request.body())
+            key = self.responses.key(data, context.principal)
+            if key is not None:
+                stored_key, hit = await self.responses.lookup(context.gateway, key)
+                if hit is not None:
+                    return Response(hit, media_type="application/json")
+        try:
+            response = await self.run(request, context=context)
+        except HTTPException as exc:
+            return PlainTextResponse(exc.reason, status_code=exc.status_code)
+        if stored_key is not None and response.status_code == 200:
+            answer = json.loads(bytes(response.body))
+            if isinstance(answer, dict) and not answer.get("errors"):
+                await self.responses.put(context.gateway, stored_key, bytes(response.body))
+        return response

@@ -1,0 +1,62 @@
+"""Shared bits of the GraphQL tests: finding a service every panel sells, an order for it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.catalog import Group
+from gateway.core import Gateway
+from providers.models import ServiceType
+
+SERVICE_FIELDS = """
+    id name platform metric type refill refillKind refillDays cancel dripFeed min max geo
+    rate { amount currency } providerCount
+"""
+
+ORDER_FIELDS = """
+    id clientId serviceId status statusRaw provider link quantity startCount remains error
+    cost { amount currency } charge { amount currency } createdAt updatedAt
+"""
+
+
+async def shared_group(gw: Gateway, members: int = 3, **flags: bool) -> Group:
+    """A default-type service sold by `members` providers, each with the given flags."""
+    snapshot = await gw.catalog.snapshot()
+    for group in sorted(snapshot.groups.values(), key=lambda g: g.id):
+        if (
+            len(group.providers) == members
+            and group.type is ServiceType.DEFAULT
+            and all(getattr(m.service, k) == v for m in group.members for k, v in flags.items())
+        ):
+            return group
+    raise AssertionError(f"no service sold by {members} providers with {flags}")
+
+
+def order_input(group: Group, n: int = 0) -> dict[str, Any]:
+    """An `OrderInput` every member of `group` accepts."""
+    quantity = max(m.service.min for m in group.members)
+    return {"serviceId": group.id, "link": f"https://instagram.com/p/{n}", "quantity": quantity}
+
+
+PLACE = """
+mutation Place($input: OrderInput!, $key: String) {
+  placeOrder(input: $input, idempotencyKey: $key) {
+    __typename
+    ... on PlaceOrderSuccess { order { ORDER_FIELDS } }
+    ... on UserError { message code }
+    ... on NotFoundError { id }
+    ... on ValidationError { field }
+    ... on NoEligibleProviderError { exclusions { provider reason message detail } }
+    ... on InsufficientFundsError { failedOrder { id status } exclusions { provider reason } }
+    ... on AmbiguousOrderError { order { id status } }
+    ... on PlacementFailedError { order { id status error } }
+  }
+}
+""".replace("ORDER_FIELDS", ORDER_FIELDS)
+
+
+async def place(api: Any, group: Group, n: int = 0, key: str | None = None) -> dict[str, Any]:
+    """Place an order through the API; the ``placeOrder`` payload."""
+    data = await api.data(PLACE, {"input": order_input(group, n), "key": key})
+    payload: dict[str, Any] = data["placeOrder"]
+    return payload

@@ -1,0 +1,58 @@
+"""Abusive queries are refused before they run; unexpected failures are masked and logged."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from gateway.core import Gateway
+from gateway.graphql.options import GraphQLOptions
+from tests.gateway.graphql.conftest import Keys
+from tests.gateway.graphql.server import ApiFactory
+
+LIMITS = GraphQLOptions()
+
+
+async def test_too_many_tokens(api: ApiFactory, keys: Keys) -> None:
+    query = "{ services { totalCount " + "__typename " * LIMITS.max_tokens + "} }"
+    answer = await api(keys.reader).execute(query)
+    assert answer["data"] is None
+    assert f"more than {LIMITS.max_tokens} tokens" in answer["errors"][0]["message"]
+
+
+async def test_too_many_aliases(api: ApiFactory, keys: Keys) -> None:
+    fields = " ".join(f"a{i}: totalCount" for i in range(LIMITS.max_aliases + 1))
+    answer = await api(keys.reader).execute("{ services { " + fields + " } }")
+    assert "aliases found" in answer["errors"][0]["message"]
+
+
+async def test_unexpected_errors_are_masked_and_logged(
+    api: ApiFactory, keys: Keys, gw: Gateway, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    async def broken(*, fresh: bool = False) -> None:
+        raise RuntimeError("database password is hunter2")
+
+    monkeypatch.setattr(gw.balances, "fetch", broken)
+    reader = api(keys.reader)
+    with caplog.at_level(logging.ERROR, logger="gateway.graphql.masking"):
+        response = await reader.http.post(
+            reader.url, json={"query": "{ balances { total { amount } } viewer { clientId } }"},
+            headers={**reader.headers(), "X-Request-ID": "req-masked-1"},
+        )  # fmt: skip
+    answer = response.json()
+    assert "hunter2" not in response.text
+    [error] = answer["errors"]
+    assert error["message"] == "Internal server error (request id req-masked-1)"
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-masked-1"}
+    assert error["path"] == ["balances"]
+    assert answer["data"] is None
+    [record] = [r for r in caplog.records if "req-masked-1" in r.getMessage()]
+    assert record.exc_info is not None
+    assert "hunter2" in str(record.exc_info[1])
+
+
+async def test_expected_errors_are_not_masked(api: ApiFactory, keys: Keys) -> None:
+    answer = await api(keys.reader).execute("{ services { nope } }")
+    assert "Cannot query field 'nope'" in answer["errors"][0]["message"]
