@@ -20,6 +20,7 @@ from gateway.config import Settings, load_config
 from gateway.context import AppContext
 from gateway.core import Gateway
 from gateway.events import EventBus
+from gateway.ratelimit import RateLimiter
 from gateway.workers import inprocess as workers
 
 log = logging.getLogger(__name__)
@@ -47,12 +48,14 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         core = gateway or await Gateway.open(settings)
         bus = EventBus()
-        app.state.context = AppContext(settings, core, Authenticator(core.store), bus)
+        limiter = RateLimiter.for_settings(settings)
+        app.state.context = AppContext(settings, core, Authenticator(core.store), bus, limiter)
         try:
             async with workers.background(core, bus, run_jobs=background):
                 yield
         finally:
             await rest.aclose(app)
+            await limiter.aclose()
             if gateway is None:
                 await core.aclose()
 

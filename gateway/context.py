@@ -10,6 +10,7 @@ from gateway.auth import Authenticator
 from gateway.config import Settings
 from gateway.core import Gateway
 from gateway.events import EventBus
+from gateway.ratelimit import RateLimiter
 
 
 @dataclass
@@ -20,6 +21,8 @@ class AppContext:
     gateway: Gateway
     auth: Authenticator
     bus: EventBus
+    limiter: RateLimiter
+    """Per-key request limits shared by /api/v2 and /graphql (and every instance, via Redis)."""
 
 
 def app_context(connection: HTTPConnection) -> AppContext:

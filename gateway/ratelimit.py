@@ -34,6 +34,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from redis.exceptions import RedisError
 
+from gateway.auth import Principal
 from gateway.config import Settings
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,16 @@ class RateLimiter:
             log.warning("rate limit store unavailable (%s); limiting in this process", exc)
             self._redis_down_until = time.monotonic() + self._retry_after
             return await self._hit(self._memory, identity, item)
+
+    async def check(self, principal: Principal | None, address: str) -> Decision:
+        """Count one request of a caller: a key against its own limit, an unknown caller by
+        address (so guessing keys is slow too). /api/v2 and /graphql share these budgets."""
+        if principal is None:
+            return await self.hit(f"anon:{address}", self.anonymous)
+        identity = (
+            f"key:{principal.key_id}" if principal.key_id else f"client:{principal.client_id}"
+        )
+        return await self.hit(identity, self.limit_for(principal.name))
 
     async def _hit(
         self, limiter: MovingWindowRateLimiter, identity: str, item: RateLimitItem

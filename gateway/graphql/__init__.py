@@ -16,6 +16,7 @@ from starlette.types import ASGIApp
 
 from gateway.config import Settings
 from gateway.graphql.options import GraphQLOptions
+from gateway.graphql.ratelimit import GraphQLRateLimit
 from gateway.graphql.schema import build_schema
 from gateway.graphql.view import REQUEST_ID_HEADER, GraphQLEndpoint
 
@@ -26,10 +27,11 @@ def routes(settings: Settings, options: GraphQLOptions | None = None) -> list[Ba
     """The GraphQL routes: HTTP (behind CORS when origins are configured) and WebSocket."""
     options = options or GraphQLOptions.from_settings(settings)
     endpoint = GraphQLEndpoint(build_schema(options), options)
-    http: ASGIApp = endpoint
+    http: ASGIApp = GraphQLRateLimit(endpoint)
     if options.cors_origins:
+        # Outermost, so that even a refused request carries the CORS headers a browser needs.
         http = CORSMiddleware(
-            endpoint,
+            http,
             allow_origins=list(options.cors_origins),
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],

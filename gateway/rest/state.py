@@ -26,7 +26,7 @@ class RestState:
     endpoints: EndpointManager
 
     async def aclose(self) -> None:
-        await self.limiter.aclose()
+        """Nothing of its own to release: the limiter belongs to the app's context."""
 
 
 def _build(context: AppContext, settings: Settings) -> RestState:
@@ -34,7 +34,7 @@ def _build(context: AppContext, settings: Settings) -> RestState:
     return RestState(
         settings=settings,
         limits=LimitOptions.from_settings(settings),
-        limiter=RateLimiter.for_settings(settings),
+        limiter=context.limiter,
         webhooks=webhooks,
         endpoints=EndpointManager(context.gateway.store, webhooks),
     )

@@ -61,13 +61,10 @@ async def _serve(request: Request, settings: Settings) -> Response:
     principal = None
     if key and len(key) <= MAX_KEY_LENGTH:
         principal = await context.auth.authenticate(key)
+    address = request.client.host if request.client else "unknown"
+    decision = await context.limiter.check(principal, address)
     if principal is None:
-        # Unknown callers are limited by address, so guessing keys is slow too.
-        address = request.client.host if request.client else "unknown"
-        decision = await state.limiter.hit(f"anon:{address}", state.limiter.anonymous)
         return _throttled(decision) if not decision.allowed else _error(texts.INVALID_KEY)
-    identity = f"key:{principal.key_id}" if principal.key_id else f"client:{principal.client_id}"
-    decision = await state.limiter.hit(identity, state.limiter.limit_for(principal.name))
     if not decision.allowed:
         return _throttled(decision)
     headers = _limit_headers(decision)

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from pydantic import SecretStr
 
-from gateway.config import GatewaySection, ProviderSection, Settings
+from gateway.config import GatewaySection, LimitsSection, ProviderSection, Settings
 from gateway.core import Gateway
 from providers.base import Provider
 from providers.registry import ProviderConfig, build
@@ -73,6 +73,8 @@ def trio_settings(trio: Trio, database_url: str, redis_url: str | None, namespac
             for spec in PANELS
         ],
         currency_rates={"EUR": EUR_TO_USD},
+        # Out of the way unless a test is about limits.
+        limits=LimitsSection(per_key="100000/minute", anonymous="100000/minute"),
     )  # fmt: skip
 
 
