@@ -1,0 +1,79 @@
+"""``smm-gateway webhooks`` against a running gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack
+from typing import Any
+
+import pytest
+
+from gateway.app import create_app
+from gateway.cli import main
+from gateway.config import Settings, WebhooksSection
+from tests.gateway.graphql.server import serve
+from tests.gateway.panels import Trio, open_gateway, start_trio, trio_settings
+
+
+@pytest.fixture
+def trio() -> Iterator[Trio]:
+    with ExitStack() as stack:
+        yield start_trio(stack, services=60)
+
+
+@pytest.fixture
+async def running(trio: Trio, database_url: str, namespace: str) -> AsyncIterator[tuple[str, str]]:
+    settings: Settings = trio_settings(trio, database_url, None, namespace).model_copy(
+        update={"webhooks": WebhooksSection(allow_private_targets=True)}
+    )
+    async with open_gateway(settings, trio) as gw:
+        _, key = await gw.store.create_api_key("ops", "ops", ["admin"])
+        async with serve(create_app(settings, gateway=gw, background=False)) as server:
+            yield server.graphql_url.removesuffix("/graphql"), key
+
+
+async def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = await asyncio.to_thread(main, list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+async def test_add_list_and_deliveries(
+    running: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, key = running
+    remote = ("--url", url, "--key", key, "--json")
+    code, out, err = await cli(capsys, "webhooks", "add", "http://127.0.0.1:9/hook",
+                               "--event", "order.completed", *remote)  # fmt: skip
+    assert code == 0, err
+    created: dict[str, Any] = json.loads(out)
+    assert created["secret"].startswith("whsec_")
+    code, out, _ = await cli(capsys, "webhooks", "list", *remote)
+    listed = json.loads(out)
+    assert [e["url"] for e in listed] == ["http://127.0.0.1:9/hook"]
+    assert "secret" not in listed[0]
+    code, out, _ = await cli(capsys, "webhooks", "deliveries", str(created["id"]), *remote)
+    assert code == 0
+    assert json.loads(out) == []
+
+
+async def test_a_wrong_key_is_one_clear_line(
+    running: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, _ = running
+    code, _, err = await cli(capsys, "webhooks", "list", "--url", url, "--key", "nope-nope-nope")
+    assert code == 1
+    assert "HTTP 401" in err
+    assert "Traceback" not in err
+
+
+async def test_an_unreachable_gateway_is_one_clear_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = await cli(
+        capsys, "webhooks", "list", "--url", "http://127.0.0.1:9", "--key", "k"
+    )
+    assert code == 1
+    assert "cannot reach the gateway" in err
