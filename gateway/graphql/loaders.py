@@ -7,9 +7,7 @@ history query and one refill query, however many orders the page holds.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 
-from sqlalchemy import select
 from strawberry.dataloader import DataLoader
 
 from gateway.auth import Principal
@@ -17,30 +15,6 @@ from gateway.balances import ProviderBalance
 from gateway.catalog import Group
 from gateway.core import Gateway
 from gateway.store import OrderEvent, OrderRow, RefillRow
-from gateway.store.tables import order_events
-
-_CHUNK = 500
-
-
-async def order_histories(gw: Gateway, order_ids: Sequence[int]) -> dict[int, list[OrderEvent]]:
-    """The history of several orders in one query per 500 ids, oldest entry first.
-
-    The store only reads one order's history at a time; this is its batched twin.
-    """
-    found: dict[int, list[OrderEvent]] = defaultdict(list)
-    wanted = list(dict.fromkeys(order_ids))
-    async with gw.store.engine.connect() as conn:
-        for start in range(0, len(wanted), _CHUNK):
-            batch = wanted[start : start + _CHUNK]
-            query = (
-                select(order_events)
-                .where(order_events.c.order_id.in_(batch))
-                .order_by(order_events.c.id)
-            )
-            for row in (await conn.execute(query)).mappings():
-                event = OrderEvent.from_row(row)
-                found[event.order_id].append(event)
-    return found
 
 
 class Loaders:
@@ -60,7 +34,7 @@ class Loaders:
         return [snapshot.groups.get(i) for i in ids]
 
     async def _histories(self, ids: list[int]) -> list[list[OrderEvent]]:
-        found = await order_histories(self._gw, ids)
+        found = await self._gw.store.order_events_for(ids)
         return [found.get(i, []) for i in ids]
 
     async def _refills(self, ids: list[int]) -> list[list[RefillRow]]:

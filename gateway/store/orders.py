@@ -186,6 +186,23 @@ class OrderQueries(Queries):
             result = await conn.execute(query)
             return [OrderEvent.from_row(found) for found in result.mappings()]
 
+    async def order_events_for(
+        self, order_ids: Iterable[int], *, tx: AsyncConnection | None = None
+    ) -> dict[int, list[OrderEvent]]:
+        """The histories of several orders (one query per chunk of ids), oldest first."""
+        found: dict[int, list[OrderEvent]] = {}
+        async with self._read(tx) as conn:
+            for batch in chunks(list(dict.fromkeys(order_ids))):
+                query = (
+                    select(order_events)
+                    .where(order_events.c.order_id.in_(batch))
+                    .order_by(order_events.c.id)
+                )
+                for row in (await conn.execute(query)).mappings():
+                    event = OrderEvent.from_row(row)
+                    found.setdefault(event.order_id, []).append(event)
+        return found
+
     async def open_orders_due(
         self, now: datetime, limit: int = 100, *, tx: AsyncConnection | None = None
     ) -> list[OrderRow]:
