@@ -124,7 +124,7 @@ Try:
   curl -s {base}/api/v2 -d key={key} -d action=balance
   curl -s {base}/api/v2 -d key={key} -d action=services | head -c 600
   curl -s {base}/graphql -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\
-    -d '{{"query": "{{ services(first: 3) {{ edges {{ node {{ id name rate }} }} }} }}"}}'
+    -d '{{"query": "{{ services(first: 3) {{ nodes {{ id name rate {{ amount }} }} }} }}"}}'
 
 Stop with Ctrl-C.
 """
