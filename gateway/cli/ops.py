@@ -12,6 +12,7 @@ from rich.progress import Progress
 from gateway.catalog import Group
 from gateway.cli.common import ConfigOption, JsonOption, with_gateway
 from gateway.cli.output import console, emit, emit_one
+from gateway.cli.remote import KeyOption, RemoteUrlOption, graphql
 from gateway.core import Gateway
 from gateway.store import GatewayState, OrderRow
 
@@ -29,8 +30,31 @@ def register(app: typer.Typer) -> None:
     app.add_typer(catalog_app, name="catalog")
 
 
-def providers(config: ConfigOption = None, as_json: JsonOption = False) -> None:
-    """Each provider: health, cooldown, balance and catalog."""
+PROVIDERS_QUERY = """{ providers { name health cooldownSeconds consecutiveFailures lastError
+  serviceCount lastSync { ok } balance { balance { amount currency } low error } } }"""
+
+
+def providers(
+    config: ConfigOption = None,
+    url: RemoteUrlOption = None,
+    key: KeyOption = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Each provider: health, cooldown, balance and catalog (a running gateway's, with --url)."""
+    if url:
+        rows = []
+        for p in graphql(url, key, PROVIDERS_QUERY)["providers"]:
+            money = (p.get("balance") or {}).get("balance") or {}
+            rows.append({
+                "provider": p["name"], "health": p["health"],
+                "cooldown_s": round(p["cooldownSeconds"], 1),
+                "balance": money.get("amount"), "currency": money.get("currency"),
+                "low": (p.get("balance") or {}).get("low"),
+                "error": p.get("lastError") or (p.get("balance") or {}).get("error"),
+                "services": p["serviceCount"], "synced": (p.get("lastSync") or {}).get("ok"),
+            })  # fmt: skip
+        emit(rows, as_json=as_json, title="Providers")
+        return
 
     async def work(gw: Gateway) -> list[dict[str, Any]]:
         money = {b.provider: b for b in (await gw.balances.fetch()).providers}
@@ -55,8 +79,33 @@ def providers(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     emit(with_gateway(config, work), as_json=as_json, title="Providers")
 
 
-def balances(config: ConfigOption = None, as_json: JsonOption = False) -> None:
-    """Every provider's balance, converted and totalled."""
+BALANCES_QUERY = """{ balances { total { amount currency } providers { provider
+  balance { amount currency } baseBalance { amount } fetchedAt error } } }"""
+
+
+def _remote_balances(url: str, key: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    found = graphql(url, key, BALANCES_QUERY)["balances"]
+    rows = [
+        {
+            "provider": b["provider"],
+            "balance": (b.get("balance") or {}).get("amount"),
+            "currency": (b.get("balance") or {}).get("currency"),
+            "in_base": (b.get("baseBalance") or {}).get("amount"),
+            "fetched": b.get("fetchedAt"),
+            "error": b.get("error"),
+        }
+        for b in found["providers"]
+    ]
+    return rows, {"total": found["total"]["amount"], "currency": found["total"]["currency"]}
+
+
+def balances(
+    config: ConfigOption = None,
+    url: RemoteUrlOption = None,
+    key: KeyOption = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Every provider's balance, converted and totalled (a running gateway's, with --url)."""
 
     async def work(gw: Gateway) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         found = await gw.balances.fetch(fresh=True)
@@ -73,7 +122,7 @@ def balances(config: ConfigOption = None, as_json: JsonOption = False) -> None:
         ]
         return rows, {"total": found.total.amount, "currency": found.total.currency}
 
-    rows, total = with_gateway(config, work)
+    rows, total = _remote_balances(url, key) if url else with_gateway(config, work)
     if as_json:
         emit([*rows, total], as_json=True)
         return

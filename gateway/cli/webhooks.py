@@ -4,46 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import httpx
 import typer
 
+from gateway.cli.common import JsonOption
 from gateway.cli.output import console, emit, emit_one
+from gateway.cli.remote import KeyOption, call
 
 app = typer.Typer(help="Webhook endpoints of a running gateway.", no_args_is_help=True)
 
+DEFAULT_URL = "http://127.0.0.1:8080"
 UrlOption = Annotated[
     str,
     typer.Option("--url", envvar="SMM_GATEWAY_URL", help="The running gateway's base URL."),
 ]
-KeyOption = Annotated[
-    str,
-    typer.Option("--key", envvar="SMM_GATEWAY_KEY", help="An admin API key of the gateway."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-DEFAULT_URL = "http://127.0.0.1:8080"
-
-
-class RemoteError(ValueError):
-    """The gateway refused or could not be reached; the message says which."""
-
-
-def call(method: str, url: str, key: str, path: str, **kwargs: Any) -> Any:
-    try:
-        with httpx.Client(base_url=url.rstrip("/"), timeout=30) as client:
-            answer = client.request(
-                method, path, headers={"Authorization": f"Bearer {key}"}, **kwargs
-            )
-    except httpx.HTTPError as exc:
-        raise RemoteError(f"cannot reach the gateway at {url}: {type(exc).__name__}") from None
-    try:
-        body = answer.json()
-    except ValueError:
-        raise RemoteError(f"{url}{path} answered HTTP {answer.status_code}, not JSON") from None
-    if answer.status_code >= 400:
-        error = body.get("error") if isinstance(body, dict) else None
-        message = error.get("message") if isinstance(error, dict) else error
-        raise RemoteError(f"HTTP {answer.status_code}: {message or body}")
-    return body
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""``smm-gateway webhooks`` against a running gateway."""
+"""Operator commands against a running gateway: webhooks, providers, balances."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -77,3 +78,24 @@ async def test_an_unreachable_gateway_is_one_clear_line(
     )
     assert code == 1
     assert "cannot reach the gateway" in err
+
+
+async def test_providers_and_balances_of_a_running_gateway(
+    running: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, key = running
+    remote = ("--url", url, "--key", key, "--json")
+    code, out, err = await cli(capsys, "providers", *remote)
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [r["provider"] for r in rows] == ["alpha", "beta", "gamma"]
+    assert all(r["health"] == "CLOSED" for r in rows)
+    assert all(r["balance"] is not None for r in rows)
+    code, out, err = await cli(capsys, "balances", *remote)
+    assert code == 0, err
+    *providers, total = json.loads(out)
+    assert total["currency"] == "USD"
+    assert Decimal(total["total"]) == sum(Decimal(p["in_base"]) for p in providers)
+    code, out, _ = await cli(capsys, "providers", "--url", url, "--key", key)
+    assert code == 0
+    assert "Providers" in out
