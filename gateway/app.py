@@ -40,8 +40,8 @@ def create_app(
 ) -> Starlette:
     """The app for `settings`; pass `gateway` to serve an already open core (tests, demo).
 
-    With `background`, the workers' jobs run in this process (one instance, or no separate
-    ``smm-gateway worker``); every instance listens for events either way.
+    With `background` (and ``[workers] in_process``, the default), the workers' jobs run in this
+    process; every instance listens for events either way.
     """
 
     @contextlib.asynccontextmanager
@@ -51,7 +51,8 @@ def create_app(
         limiter = RateLimiter.for_settings(settings)
         app.state.context = AppContext(settings, core, Authenticator(core.store), bus, limiter)
         try:
-            async with workers.background(core, bus, run_jobs=background):
+            run_jobs = background and settings.workers.in_process
+            async with workers.background(core, bus, run_jobs=run_jobs):
                 yield
         finally:
             await rest.aclose(app)

@@ -167,6 +167,17 @@ class LimitsSection(BaseModel):
         return self
 
 
+class WorkersSection(BaseModel):
+    """Where the background jobs run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    in_process: bool = True
+    """Run status sync, refreshes and deliveries inside ``serve`` (one instance). Set false
+    when separate ``smm-gateway worker`` processes do them, so that periodic work is not
+    repeated by every gateway instance."""
+
+
 class Settings(BaseSettings):
     """The whole configuration. Build it with `load_config`."""
 
@@ -182,6 +193,7 @@ class Settings(BaseSettings):
     api: ApiSection = Field(default_factory=ApiSection)
     webhooks: WebhooksSection = Field(default_factory=WebhooksSection)
     limits: LimitsSection = Field(default_factory=LimitsSection)
+    workers: WorkersSection = Field(default_factory=WorkersSection)
 
     @classmethod
     def settings_customise_sources(

@@ -12,7 +12,7 @@ import typer
 import yaml
 
 from gateway.cli import app
-from gateway.config import GatewaySection
+from gateway.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -57,7 +57,9 @@ def test_every_command_exists_with_its_options(name: str) -> None:
 def read_variables() -> set[str]:
     """Every environment variable the gateway reads for the compose configuration."""
     names = {"SMM_GATEWAY_CONFIG", "DATABASE_URL", "REDIS_URL", "SMM_GATEWAY_DEMO_KEY"}
-    names |= {f"SMM_GATEWAY_GATEWAY__{f.upper()}" for f in GatewaySection.model_fields}
+    for section, model in Settings.model_fields.items():
+        fields = getattr(model.annotation, "model_fields", {})
+        names |= {f"SMM_GATEWAY_{section.upper()}__{f.upper()}" for f in fields}
     for path in (ROOT / "deploy").glob("*.toml"):
         config = tomllib.loads(path.read_text())
         names |= {p["key_env"] for p in config.get("providers", []) if "key_env" in p}
