@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-from gateway import graphql, rest
+from gateway import graphql, logs, rest
 from gateway.auth import Authenticator
 from gateway.config import Settings, load_config
 from gateway.context import AppContext
@@ -43,6 +43,8 @@ def create_app(
     With `background` (and ``[workers] in_process``, the default), the workers' jobs run in this
     process; every instance listens for events either way.
     """
+
+    logs.install()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -52,6 +52,9 @@ from providers.models import (
 from providers.profiles import SEED, Method, Profile
 
 log = logging.getLogger(__name__)
+# httpx logs every request URL at INFO, and GET-style panels carry the key in the URL: keep
+# its request lines out of any log that an application turns up to INFO.
+logging.getLogger("httpx").setLevel(max(logging.getLogger("httpx").level, logging.WARNING))
 
 T = TypeVar("T")
 

@@ -55,6 +55,7 @@ def worker(config: ConfigOption = None) -> None:
     number of others. Stops gracefully on SIGTERM."""
     import logging
 
+    from gateway import logs
     from gateway.config import load_config
     from gateway.core import Gateway
     from gateway.workers.inprocess import webhook_delivery
@@ -65,6 +66,7 @@ def worker(config: ConfigOption = None) -> None:
         raise ValueError("worker processes coordinate through Redis: set REDIS_URL")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("saq").setLevel(logging.WARNING)
+    logs.install()
 
     async def run() -> None:
         async with await Gateway.open(settings) as gw, webhook_delivery(gw) as (sinks, jobs):
