@@ -119,6 +119,11 @@ async def batched(
             except ProviderError as exc:
                 answers.update(dict.fromkeys(chunk, exc))
                 return
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                # An answer too odd to read fails its chunk, never the batch or the caller.
+                error = ProviderError(f"unreadable answer ({type(exc).__name__})")
+                answers.update(dict.fromkeys(chunk, error))
+                return
         for order_id in chunk:
             outcome = answer.get(order_id)
             answers[order_id] = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -183,9 +183,9 @@ def parse_status_batch(
     """A multi-status answer: an object keyed by id, or (some panels) a list with ``order``."""
     by_id: dict[str, object] = {}
     if isinstance(answer, Mapping):
-        by_id = {to_id(k): v for k, v in answer.items()}
+        by_id = _ids(answer.items())
     elif isinstance(answer, list):
-        by_id = {to_id(i["order"]): i for i in answer if isinstance(i, Mapping) and "order" in i}
+        by_id = _ids((i["order"], i) for i in answer if isinstance(i, Mapping) and "order" in i)
     return {i: parse_status(i, by_id[i], currency) for i in ids if i in by_id}
 
 
@@ -206,12 +206,24 @@ def parse_refill(order_id: str, answer: object) -> Refill | ProviderError:
     return error_from_text(error_text(answer) or f"unexpected refill answer: {answer!r}")
 
 
+def _ids(pairs: Iterable[tuple[object, Any]]) -> dict[str, Any]:
+    """Items by canonical id; an item whose id cannot be read is left out (and so reported
+    as missing for the ids asked), never an exception."""
+    found = {}
+    for raw, item in pairs:
+        try:
+            found[to_id(raw)] = item
+        except ValueError:
+            log.warning("skipping an answer item with an unreadable id: %r", raw)
+    return found
+
+
 def _items(answer: object, id_key: str) -> dict[str, Mapping[str, Any]]:
     if isinstance(answer, Mapping) and id_key not in answer:
         answer = next((v for v in answer.values() if isinstance(v, list)), [])
     if not isinstance(answer, list):
         return {}
-    return {to_id(i[id_key]): i for i in answer if isinstance(i, Mapping) and id_key in i}
+    return _ids((i[id_key], i) for i in answer if isinstance(i, Mapping) and id_key in i)
 
 
 def parse_refill_batch(ids: list[str], answer: object) -> dict[str, Refill | ProviderError]:
@@ -260,7 +272,7 @@ def parse_cancel_batch(ids: list[str], answer: object) -> dict[str, CancelResult
     if isinstance(answer, Mapping):
         for key in ("canceled", "cancelled"):
             if isinstance(answer.get(key), list):
-                accepted = {to_id(i) for i in answer[key]}
+                accepted = set(_ids((i, i) for i in answer[key]))
                 return {
                     i: CancelResult(order=i)
                     if i in accepted

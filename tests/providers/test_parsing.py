@@ -191,3 +191,27 @@ def test_placed_order_needs_an_order_id() -> None:
 def test_a_list_is_required_for_services() -> None:
     with pytest.raises(ProviderError):
         parsing.parse_services({"unexpected": True}, "USD")
+
+
+def test_items_with_unreadable_ids_are_left_out_not_raised() -> None:
+    answer = loads('[{"order": null, "refill": 5}, {"order": "1", "refill": "6"}]')
+    assert parsing.parse_refill_batch(["1", "2"], answer) == {"1": Refill(order="1", refill="6")}
+    statuses = parsing.parse_status_batch(["3"], {"": {"status": "Pending"}, "3": "x y"}, "USD")
+    assert isinstance(statuses["3"], ProviderError)
+    assert parsing.parse_cancel_batch(["1"], {"canceled": [None, 1]}) == {
+        "1": CancelResult(order="1")
+    }
+
+
+async def test_a_chunk_that_cannot_be_read_fails_its_ids_only() -> None:
+    from providers.base import batched
+
+    async def odd(chunk: list[str]) -> dict[str, object]:
+        if "bad" in chunk:
+            raise ValueError("odd answer")
+        return dict.fromkeys(chunk, "ok")
+
+    result = await batched(["a", "bad", "c"], odd, size=1)
+    assert result["a"] == "ok"
+    assert isinstance(result["bad"], ProviderError)
+    assert result["c"] == "ok"
