@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry import Schema
@@ -27,17 +27,35 @@ from gateway.graphql.catalog_view import CatalogViews
 from gateway.graphql.context import Context, request_id
 from gateway.graphql.options import GraphQLOptions
 from gateway.graphql.response_cache import ResponseCache
+from gateway.rest.body import BodyError, BodyTooLarge, read_limited
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
 
-def _json_body(request: Request, body: bytes) -> object:
+class BadBody(Exception):
+    """A request body that is no GraphQL request at all: answered 400 or 413, never a 500."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+async def _json_body(request: Request, max_bytes: int) -> object:
+    """The JSON of a POST (None for other content types), read at most `max_bytes` long."""
+    try:
+        body = await read_limited(request, max_bytes)
+    except BodyTooLarge:
+        raise BadBody(f"request body over {max_bytes} bytes", 413) from None
+    except BodyError:
+        raise BadBody("unreadable request body", 400) from None
+    # Kept on the request so that the view below reads the same bytes again.
+    request._body = body
     if not request.headers.get("content-type", "").startswith("application/json"):
         return None
     try:
         return json.loads(body)
-    except ValueError:
-        return None
+    except (ValueError, RecursionError):
+        raise BadBody("the body is not a JSON GraphQL request", 400) from None
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
@@ -100,8 +118,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     async def _respond(self, request: Request, context: Context) -> Response:
         stored_key = None
         if request.method == "POST":
-            # Starlette keeps the body on the request, so the view below can read it again.
-            data = _json_body(request, await request.body())
+            try:
+                data = await _json_body(request, self.options.max_body_bytes)
+            except BadBody as exc:
+                error = {"message": str(exc), "extensions": {"code": "BAD_REQUEST"}}
+                return JSONResponse({"data": None, "errors": [error]}, status_code=exc.status)
             key = self.responses.key(data, context.principal)
             if key is not None:
                 stored_key, hit = await self.responses.lookup(context.gateway, key)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
+import httpx
 import pytest
 
 from gateway.core import Gateway
 from gateway.graphql.options import GraphQLOptions
 from tests.gateway.graphql.conftest import Keys
-from tests.gateway.graphql.server import ApiFactory
+from tests.gateway.graphql.server import ApiFactory, Server
 
 LIMITS = GraphQLOptions()
 
@@ -56,3 +57,18 @@ async def test_unexpected_errors_are_masked_and_logged(
 async def test_expected_errors_are_not_masked(api: ApiFactory, keys: Keys) -> None:
     answer = await api(keys.reader).execute("{ services { nope } }")
     assert "Cannot query field 'nope'" in answer["errors"][0]["message"]
+
+
+async def test_bodies_that_are_no_graphql_request_get_a_clean_error(
+    server: Server, http: httpx.AsyncClient, keys: Keys
+) -> None:
+    headers = {"Authorization": f"Bearer {keys.reader}", "Content-Type": "application/json"}
+    deep = await http.post(server.graphql_url, content=b"[" * 50_000, headers=headers)
+    assert deep.status_code == 400
+    assert deep.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    huge = await http.post(server.graphql_url, content=b" " * (2 * 1024 * 1024), headers=headers)
+    assert huge.status_code == 413
+    assert "errors" in huge.json()
+    fine = await http.post(server.graphql_url, json={"query": "{ viewer { clientId } }"},
+                           headers={"Authorization": f"Bearer {keys.reader}"})  # fmt: skip
+    assert fine.status_code == 200
