@@ -93,6 +93,10 @@ class HealthBoard:
             self._get(provider).probing = True
         return True
 
+    def release(self, provider: str) -> None:
+        """A call that ended without an outcome (cancelled): let the next probe through."""
+        self._get(provider).probing = False
+
     def success(self, provider: str) -> None:
         self._breakers[provider] = _Breaker()
 

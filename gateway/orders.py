@@ -304,7 +304,10 @@ class Orders:
             request = decision.request.model_copy(update={"service": offer.service.id})
             try:
                 placed = await self.providers[name].add(request)
-            except ProviderError as exc:
+            except BaseException as exc:
+                if not isinstance(exc, ProviderError):
+                    self.health.release(name)  # a cancelled probe must not block the provider
+                    raise
                 attempt = {"provider": name, "error": type(exc).__name__, "message": exc.message}
                 attempts.append(attempt)
                 if isinstance(exc, _PROVIDER_FAULTS):
@@ -322,15 +325,22 @@ class Orders:
                     break
                 continue
             self.health.success(name)
-            return await self._change(
-                order,
-                event_kind="placed",
-                event_data={"provider": name, "provider_order_id": placed.order},
-                state=OrderState.PENDING,
-                provider_order_id=placed.order,
-                attempts=attempts,
-                next_poll_at=datetime.now(UTC) + self._poll_after,
-            )
+            placement: dict[str, Any] = {
+                "event_data": {"provider": name, "provider_order_id": placed.order},
+                "state": OrderState.PENDING,
+                "provider_order_id": placed.order,
+                "attempts": attempts,
+                "next_poll_at": datetime.now(UTC) + self._poll_after,
+            }
+            try:
+                return await self._change(order, **placement)
+            except StaleOrder:
+                # Marked UNCONFIRMED meanwhile (the send looked interrupted): the provider's
+                # answer settles it, so record the placement over that.
+                log.warning(
+                    "order %s: placed at %s after it was marked unconfirmed", order.id, name
+                )
+                return await self._change(await self.store.get_order(order.id), **placement)
         last = attempts[-1] if attempts else {"message": "no provider could be tried"}
         return await self._change(
             order,

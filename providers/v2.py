@@ -273,8 +273,19 @@ class V2Provider(Provider):
         except the call-level ones (key, throttling, panel fault).
         """
         params = {"key": self._key.get_secret_value(), "action": action, **fields}
-        async with self._gate:
-            await self._limiter.acquire()
+        # Waiting for a turn (calls in flight, rate limit) is bounded too; a call that gave up
+        # waiting never left, so nothing can have happened upstream.
+        try:
+            async with asyncio.timeout(self._deadline):
+                await self._gate.acquire()
+        except TimeoutError:
+            raise self._queued_too_long() from None
+        try:
+            try:
+                async with asyncio.timeout(self._deadline):
+                    await self._limiter.acquire()
+            except TimeoutError:
+                raise self._queued_too_long() from None
             log.debug("%s: %s %s", self.name, action, sorted(fields))
             try:
                 async with asyncio.timeout(self._deadline):
@@ -289,6 +300,8 @@ class V2Provider(Provider):
                 raise self._fault(write, f"timed out ({type(exc).__name__})") from None
             except httpx.HTTPError as exc:
                 raise self._fault(write, f"connection failed ({type(exc).__name__})") from None
+        finally:
+            self._gate.release()
         answer = self._decode(response, write)
         failure = parsing.is_failure(answer, success_keys or ())
         if failure is not None:
@@ -306,6 +319,10 @@ class V2Provider(Provider):
         if self.profile.method is Method.POST_JSON:
             return await self._client.post(self.url, json=params)
         return await self._client.post(self.url, data=params)
+
+    def _queued_too_long(self) -> Unavailable:
+        message = f"waited over {self._deadline:g}s for a turn to call the panel"
+        return Unavailable(message, provider=self.name, not_placed=True)
 
     def _fault(self, write: bool, what: str) -> ProviderError:
         if write:
