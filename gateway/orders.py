@@ -333,14 +333,13 @@ class Orders:
                 "next_poll_at": datetime.now(UTC) + self._poll_after,
             }
             try:
-                return await self._change(order, **placement)
+                return await self._change(order, event_kind="placed", **placement)
             except StaleOrder:
                 # Marked UNCONFIRMED meanwhile (the send looked interrupted): the provider's
                 # answer settles it, so record the placement over that.
-                log.warning(
-                    "order %s: placed at %s after it was marked unconfirmed", order.id, name
-                )
-                return await self._change(await self.store.get_order(order.id), **placement)
+                log.warning("order %s placed at %s after being marked unconfirmed", order.id, name)
+                latest = await self.store.get_order(order.id)
+                return await self._change(latest, event_kind="placed", **placement)
         last = attempts[-1] if attempts else {"message": "no provider could be tried"}
         return await self._change(
             order,

@@ -346,3 +346,22 @@ async def test_an_order_interrupted_while_sending_becomes_unconfirmed(gw: Gatewa
     assert all(row.error for row in settled)
     queued = [e.type for e in await gw.store.pending_outbox(100)]
     assert queued.count("order.unconfirmed") == 2
+
+
+async def test_a_late_provider_answer_settles_an_order_marked_unconfirmed(
+    gw: Gateway, trio: Trio
+) -> None:
+    group = await shared_group(gw)
+    ranked = [c.offer.provider for c in (await gw.quote(group.id, fields_for(group))).candidates]
+    slow = Fault(FaultKind.LATENCY, actions=frozenset({"add"}), params={"ms": 1500})
+    trio.sims[ranked[0]].faults.add(slow)
+    placing = asyncio.create_task(gw.place("c", group.id, fields_for(group)))
+    await asyncio.sleep(0.5)
+    [marked] = await gw.orders.settle_interrupted(timedelta(0))
+    assert marked.state == GatewayState.UNCONFIRMED
+    order = await placing
+    assert order.id == marked.id
+    assert order.state == OrderState.PENDING
+    assert order.provider_order_id
+    kinds = [e.kind for e in await gw.store.order_events(order.id)]
+    assert kinds == ["created", "unconfirmed", "placed"]
