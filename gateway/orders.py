@@ -95,11 +95,11 @@ class IdempotencyPending(OrderError):
     code = "IDEMPOTENCY_PENDING"
 
 
-def fingerprint(group_id: int, request: OrderRequest, needs: frozenset[Need]) -> str:
-    """A hash of what makes two requests the same order."""
+def fingerprint(group_id: int, fields: Mapping[str, Any], needs: frozenset[Need]) -> str:
+    """A hash of what makes two requests the same order, taken from the fields as sent."""
+    sent = {k: str(v) for k, v in fields.items() if v is not None and k not in ("service", "type")}
     canonical = json.dumps(
-        {"service": group_id, "fields": request.fields(), "needs": sorted(needs)},
-        sort_keys=True,
+        {"service": group_id, "fields": sent, "needs": sorted(needs)}, sort_keys=True
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -158,7 +158,7 @@ class Orders:
         self._provider_states = provider_states
         self.base_currency = base_currency
         self._poll_after = poll_after
-        self._idempotency_wait = idempotency_wait
+        self.idempotency_wait = idempotency_wait
 
     # -- quoting and placing -----------------------------------------------------------------
 
@@ -191,19 +191,37 @@ class Orders:
         when the outcome is unknown, ``FAILED`` when every attempt provably failed (its
         `attempts` say why). Raises `OrderError` for requests that never became an order.
         """
+        if idempotency_key is None:
+            return await self._place(snapshot, client_id, service_id, fields, needs, None)
+        # The key is looked up before anything else: a retry returns its order even if the
+        # catalog changed since and the request would no longer validate.
+        print_ = fingerprint(service_id, fields, needs)
+        claim = await self.store.claim_idempotency_key(client_id, idempotency_key, print_)
+        if not claim.owner:
+            if not claim.matches(print_):
+                raise IdempotencyConflict("this idempotency key was used with a different request")
+            return await self._existing(client_id, idempotency_key, claim.order_id)
+        try:
+            return await self._place(
+                snapshot, client_id, service_id, fields, needs, idempotency_key
+            )
+        except BaseException:
+            # Only a claim without an order is released: once created, the order stays the
+            # key's answer whatever happens after.
+            await asyncio.shield(self.store.release_idempotency_key(client_id, idempotency_key))
+            raise
+
+    async def _place(
+        self,
+        snapshot: Snapshot,
+        client_id: str,
+        service_id: int,
+        fields: Mapping[str, Any],
+        needs: frozenset[Need],
+        idempotency_key: str | None,
+    ) -> OrderRow:
         decision = await self.quote(snapshot, service_id, fields, needs)
-        if idempotency_key is not None:
-            print_ = fingerprint(service_id, decision.request, needs)
-            claim = await self.store.claim_idempotency_key(client_id, idempotency_key, print_)
-            if not claim.owner:
-                if not claim.matches(print_):
-                    raise IdempotencyConflict(
-                        "this idempotency key was used with a different request"
-                    )
-                return await self._existing(client_id, idempotency_key, claim.order_id)
         if decision.chosen is None:
-            if idempotency_key is not None:
-                await self.store.release_idempotency_key(client_id, idempotency_key)
             raise NoEligibleProvider(_no_candidate_message(decision), decision)
         chosen = decision.chosen
         async with self.store.transaction() as tx:
@@ -230,11 +248,14 @@ class Orders:
 
     async def _existing(self, client_id: str, key: str, order_id: int | None) -> OrderRow:
         """The order of an idempotency key whose first request may still be in flight."""
-        deadline = asyncio.get_running_loop().time() + self._idempotency_wait
+        deadline = asyncio.get_running_loop().time() + self.idempotency_wait
         delay = 0.01
         while order_id is None:
             if asyncio.get_running_loop().time() > deadline:
-                raise IdempotencyPending("a request with this idempotency key is in progress")
+                # The order is created moments after its key is claimed, before any provider
+                # call: a claim still without an order is one whose process died. Free it.
+                await self.store.release_idempotency_key(client_id, key)
+                raise IdempotencyPending("a request with this idempotency key did not finish")
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.5)
             claim = await self.store.claim_idempotency_key(client_id, key, "")

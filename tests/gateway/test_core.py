@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +16,14 @@ import pytest
 from gateway.catalog import Group
 from gateway.config import Settings
 from gateway.core import Gateway
-from gateway.orders import IdempotencyConflict, InvalidOrder, NoEligibleProvider, ServiceNotFound
+from gateway.orders import (
+    IdempotencyConflict,
+    IdempotencyPending,
+    InvalidOrder,
+    NoEligibleProvider,
+    ServiceNotFound,
+    fingerprint,
+)
 from gateway.routing import Exclusion, Need
 from gateway.store import GatewayState
 from providers.models import OrderState, ServiceType
@@ -365,3 +373,32 @@ async def test_a_late_provider_answer_settles_an_order_marked_unconfirmed(
     assert order.provider_order_id
     kinds = [e.kind for e in await gw.store.order_events(order.id)]
     assert kinds == ["created", "unconfirmed", "placed"]
+
+
+async def test_a_key_left_by_a_dead_request_is_freed(gw: Gateway, trio: Trio) -> None:
+    group = await shared_group(gw)
+    same = fingerprint(group.id, fields_for(group), frozenset())
+    await gw.store.claim_idempotency_key("c", "orphan", same)  # and then its process died
+    gw.orders.idempotency_wait = 0.2
+    with pytest.raises(IdempotencyPending):
+        await gw.place("c", group.id, fields_for(group), idempotency_key="orphan")
+    order = await gw.place("c", group.id, fields_for(group), idempotency_key="orphan")
+    assert order.state == OrderState.PENDING
+    assert sum(trio.calls("add").values()) == 1
+
+
+async def test_a_retry_returns_its_order_even_if_it_would_no_longer_validate(
+    gw: Gateway, trio: Trio
+) -> None:
+    group = await shared_group(gw)
+    first = await gw.place("c", group.id, fields_for(group), idempotency_key="stable")
+    snapshot = await gw.catalog.snapshot()
+    emptied = replace(snapshot, groups={})  # the service left the catalog since
+    again = await gw.orders.place(
+        emptied, "c", group.id, fields_for(group), idempotency_key="stable"
+    )
+    assert again.id == first.id
+    with pytest.raises(ServiceNotFound):
+        await gw.orders.place(emptied, "c", group.id, fields_for(group), idempotency_key="new")
+    claim = await gw.store.claim_idempotency_key("c", "new", "x")
+    assert claim.owner, "a request that placed nothing leaves its key free"
