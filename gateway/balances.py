@@ -17,6 +17,7 @@ from decimal import Decimal
 from pydantic import BaseModel
 
 from gateway.cache import Cache
+from gateway.config import ConfigError
 from providers.base import Provider
 from providers.errors import ProviderError
 from providers.models import Balance, Money
@@ -105,9 +106,12 @@ class BalanceBook:
             log.warning("balance of %s: %s", name, message)
             return ProviderBalance(name, None, None, None, error=message)
         balance = Money(amount=cached.balance.amount, currency=cached.balance.currency)
-        base = Money(
-            amount=balance.amount * self._to_base(balance.currency), currency=self.base_currency
-        )
+        try:
+            rate = self._to_base(balance.currency)
+        except ConfigError as exc:
+            # A panel paying in a currency the configuration has no rate for: shown, not summed.
+            return ProviderBalance(name, balance, None, cached.fetched_at, error=str(exc))
+        base = Money(amount=balance.amount * rate, currency=self.base_currency)
         threshold = self._low.get(name)
         low = threshold is not None and balance.amount < threshold
         return ProviderBalance(name, balance, base, cached.fetched_at, low=low)

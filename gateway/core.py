@@ -85,11 +85,18 @@ class Gateway:
         if providers is None:
             providers = {c.name: build(c) for c in provider_configs(settings)}
         providers = {name: InstrumentedProvider(p, name) for name, p in providers.items()}
-        store = await Store.connect(settings.gateway.database_url)
+        try:
+            store = await Store.connect(settings.gateway.database_url)
+        except BaseException:
+            for provider in providers.values():
+                await provider.aclose()
+            raise
         try:
             await store.migrate()
         except BaseException:
             await store.aclose()
+            for provider in providers.values():
+                await provider.aclose()
             raise
         cache = cache_from_url(settings.gateway.redis_url, settings.gateway.cache_namespace)
         return cls(settings, store, cache, providers)

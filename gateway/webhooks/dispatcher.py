@@ -24,7 +24,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -105,7 +105,11 @@ class WebhookDispatcher:
         """Attempt up to `limit` due deliveries, `concurrency` at a time; returns how many
         attempts were made."""
         now = self._clock()
-        rows = await self.store.claim_due_deliveries(now=now, lease=self.options.lease, limit=limit)
+        # The claim must outlast the slowest batch: `concurrency` attempts at a time, each
+        # bounded by `timeout` (plus the address check), or another worker sends them again.
+        rounds = -(-limit // self.options.concurrency)
+        lease = max(self.options.lease, timedelta(seconds=rounds * self.options.timeout * 2 + 30))
+        rows = await self.store.claim_due_deliveries(now=now, lease=lease, limit=limit)
         if not rows:
             return 0
         payloads = await self.store.event_payloads([r.event_id for r in rows])
@@ -141,7 +145,12 @@ class WebhookDispatcher:
             await self._finish(row, AttemptResult(None, str(exc)), "refused")
             return
         else:
-            result = await self._attempt(endpoint, row.event_id, payload)
+            try:
+                # httpx bounds each read; a receiver trickling bytes is cut here.
+                async with asyncio.timeout(self.options.timeout):
+                    result = await self._attempt(endpoint, row.event_id, payload)
+            except TimeoutError:
+                result = AttemptResult(None, f"no answer within {self.options.timeout:g}s")
         if result.ok:
             outcome = "delivered"
         elif result.status_code == 410:

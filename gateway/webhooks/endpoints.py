@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,7 +39,7 @@ class Created:
     """A new endpoint, or a rotated one, with the secret it signs with from now on."""
 
     endpoint: WebhookEndpointRow
-    secret: str
+    secret: str = field(repr=False)
 
 
 def check_event_types(types: object) -> list[str]:

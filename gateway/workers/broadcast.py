@@ -91,8 +91,15 @@ class RedisBroadcast:
                     if ready is not None:
                         ready.set()
                     async for message in pubsub.listen():
-                        if message.get("type") == "message":
-                            bus.publish(event_from_payload(json.loads(message["data"])))
+                        if message.get("type") != "message":
+                            continue
+                        try:
+                            event = event_from_payload(json.loads(message["data"]))
+                        except (ValueError, TypeError) as exc:
+                            # One bad message must not end every later subscription update.
+                            log.warning("ignoring an unreadable event message: %s", exc)
+                            continue
+                        bus.publish(event)
             except (RedisError, OSError) as exc:
                 log.warning("event broadcast lost Redis (%s); resubscribing", exc)
                 await asyncio.sleep(self._reconnect)
