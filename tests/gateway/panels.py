@@ -9,9 +9,11 @@ from decimal import Decimal
 
 from pydantic import SecretStr
 
+from gateway.catalog import Group
 from gateway.config import GatewaySection, LimitsSection, ProviderSection, Settings
 from gateway.core import Gateway
 from providers.base import Provider
+from providers.models import ServiceType
 from providers.registry import ProviderConfig, build
 from providers.simulator import ManualClock, SimulatorServer, simulator
 
@@ -99,3 +101,16 @@ async def open_gateway(settings: Settings, trio: Trio) -> AsyncIterator[Gateway]
         yield gateway
     finally:
         await gateway.aclose()
+
+
+async def shared_group(gw: Gateway, members: int = 3, **flags: bool) -> Group:
+    """A default-type group offered by `members` providers, with the given service flags."""
+    snapshot = await gw.catalog.snapshot()
+    for group in sorted(snapshot.groups.values(), key=lambda g: g.id):
+        if (
+            len(group.providers) == members
+            and group.type is ServiceType.DEFAULT
+            and all(getattr(m.service, k) == v for m in group.members for k, v in flags.items())
+        ):
+            return group
+    raise AssertionError(f"no group offered by {members} providers with {flags}")

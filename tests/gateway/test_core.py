@@ -26,10 +26,17 @@ from gateway.orders import (
 )
 from gateway.routing import Exclusion, Need
 from gateway.store import GatewayState
-from providers.models import OrderState, ServiceType
+from providers.models import OrderState
 from providers.simulator import Fault, FaultKind
 from tests.gateway.cache_fixtures import RedisServer
-from tests.gateway.panels import EUR_TO_USD, Trio, open_gateway, start_trio, trio_settings
+from tests.gateway.panels import (
+    EUR_TO_USD,
+    Trio,
+    open_gateway,
+    shared_group,
+    start_trio,
+    trio_settings,
+)
 
 
 @pytest.fixture
@@ -47,21 +54,6 @@ def settings(trio: Trio, database_url: str, redis_url: str, namespace: str) -> S
 async def gw(settings: Settings, trio: Trio) -> AsyncIterator[Gateway]:
     async with open_gateway(settings, trio) as gateway:
         yield gateway
-
-
-async def shared_group(gw: Gateway, *, members: int = 3, **flags: bool) -> Group:
-    """A default-type group offered by `members` providers (and with the given flags)."""
-    snapshot = await gw.catalog.snapshot()
-    for group in sorted(snapshot.groups.values(), key=lambda g: g.id):
-        if (
-            len(group.providers) == members
-            and group.type is ServiceType.DEFAULT
-            and all(
-                all(getattr(m.service, k) == v for m in group.members) for k, v in flags.items()
-            )
-        ):
-            return group
-    raise AssertionError(f"no group offered by {members} providers with {flags}")
 
 
 def fields_for(group: Group, n: int = 0) -> dict[str, object]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.catalog import Group
-from gateway.core import Gateway
-from providers.models import ServiceType
+from tests.gateway.panels import shared_group as shared_group
 
 SERVICE_FIELDS = """
     id name platform metric type refill refillKind refillDays cancel dripFeed min max geo
@@ -17,19 +16,6 @@ ORDER_FIELDS = """
     id clientId serviceId status statusRaw provider link quantity startCount remains error
     cost { amount currency } charge { amount currency } createdAt updatedAt
 """
-
-
-async def shared_group(gw: Gateway, members: int = 3, **flags: bool) -> Group:
-    """A default-type service sold by `members` providers, each with the given flags."""
-    snapshot = await gw.catalog.snapshot()
-    for group in sorted(snapshot.groups.values(), key=lambda g: g.id):
-        if (
-            len(group.providers) == members
-            and group.type is ServiceType.DEFAULT
-            and all(getattr(m.service, k) == v for m in group.members for k, v in flags.items())
-        ):
-            return group
-    raise AssertionError(f"no service sold by {members} providers with {flags}")
 
 
 def order_input(group: Group, n: int = 0) -> dict[str, Any]:

@@ -8,8 +8,7 @@ from typing import Any
 import httpx
 
 from gateway.catalog import Group
-from gateway.core import Gateway
-from providers.models import ServiceType
+from tests.gateway.panels import shared_group as shared_group
 
 ENCODINGS = ("form", "query", "json")
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
@@ -45,21 +44,6 @@ async def v2(
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/json"
     return response.json()
-
-
-async def shared_group(gw: Gateway, members: int = 3, **flags: bool) -> Group:
-    """A default-type group offered by `members` providers, with the given service flags."""
-    snapshot = await gw.catalog.snapshot()
-    for group in sorted(snapshot.groups.values(), key=lambda g: g.id):
-        if (
-            len(group.providers) == members
-            and group.type is ServiceType.DEFAULT
-            and all(
-                all(getattr(m.service, k) == v for m in group.members) for k, v in flags.items()
-            )
-        ):
-            return group
-    raise AssertionError(f"no group offered by {members} providers with {flags}")
 
 
 def order_fields(group: Group, n: int = 0) -> dict[str, Any]:
