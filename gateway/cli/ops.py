@@ -12,7 +12,7 @@ from rich.progress import Progress
 from gateway.catalog import Group
 from gateway.cli.common import ConfigOption, JsonOption, with_gateway
 from gateway.cli.output import console, emit, emit_one
-from gateway.cli.remote import KeyOption, RemoteUrlOption, graphql
+from gateway.cli.remote import KeyOption, RemoteError, RemoteUrlOption, graphql
 from gateway.core import Gateway
 from gateway.store import GatewayState, OrderRow
 
@@ -140,6 +140,11 @@ def _group_row(group: Group) -> dict[str, Any]:
     }  # fmt: skip
 
 
+SERVICES_QUERY = """query($filter: ServiceFilter, $first: Int) {
+  services(filter: $filter, first: $first) { nodes { id name platform metric type
+    rate { amount } min max members { provider } } } }"""
+
+
 @services_app.command("search")
 def services_search(
     text: Annotated[str, typer.Argument(help="Words to find in service names.")] = "",
@@ -148,11 +153,34 @@ def services_search(
     max_rate: Annotated[str | None, typer.Option(help="Cheapest rate at most (per 1000).")] = None,
     limit: Annotated[int, typer.Option(help="At most this many groups.")] = 50,
     config: ConfigOption = None,
+    url: RemoteUrlOption = None,
+    key: KeyOption = "",
     as_json: JsonOption = False,
 ) -> None:
     """Service groups with their cheapest rate in the base currency and their providers."""
     words = text.lower().split()
     cap = Decimal(max_rate) if max_rate else None
+    if url:
+        filters: dict[str, Any] = {"search": text or None, "maxRate": max_rate,
+                                   "platform": platform and platform.upper(),
+                                   "metric": metric and metric.upper()}  # fmt: skip
+        found = graphql(url, key, SERVICES_QUERY, {"filter": filters, "first": limit})
+        rows = [
+            {
+                "id": g["id"],
+                "name": g["name"],
+                "platform": g["platform"].lower(),
+                "metric": g["metric"].lower(),
+                "type": g["type"],
+                "rate": g["rate"]["amount"],
+                "providers": ",".join(sorted({m["provider"] for m in g["members"]})),
+                "min": g["min"],
+                "max": g["max"],
+            }
+            for g in found["services"]["nodes"]
+        ]
+        emit(rows, as_json=as_json, title="Services")
+        return
 
     async def work(gw: Gateway) -> list[dict[str, Any]]:
         found = []
@@ -174,14 +202,53 @@ def services_search(
     emit(with_gateway(config, work), as_json=as_json, title="Services")
 
 
+QUOTE_QUERY = """query($service: Int!, $quantity: BigInt, $link: String) {
+  quote(serviceId: $service, quantity: $quantity, link: $link) { __typename
+    ... on Quote { candidates { rank provider cost { amount currency }
+                                offer { providerServiceId } }
+                   excluded { provider message detail offer { providerServiceId } } }
+    ... on UserError { message } } }"""
+
+
 def quote(
     service: Annotated[int, typer.Argument(help="Service (group) id.")],
     quantity: Annotated[int, typer.Argument(help="How many.")],
     link: Annotated[str, typer.Option(help="The target link.")] = "https://example.com/x",
     config: ConfigOption = None,
+    url: RemoteUrlOption = None,
+    key: KeyOption = "",
     as_json: JsonOption = False,
 ) -> None:
     """Which provider would take the order, at what cost, and why the others would not."""
+    if url:
+        variables = {"service": service, "quantity": str(quantity), "link": link}
+        answer = graphql(url, key, QUOTE_QUERY, variables)["quote"]
+        if answer["__typename"] != "Quote":
+            raise RemoteError(answer.get("message") or answer["__typename"])
+        rows: list[dict[str, Any]] = [
+            {
+                "rank": c["rank"],
+                "provider": c["provider"],
+                "service": c["offer"]["providerServiceId"],
+                "cost": c["cost"]["amount"],
+                "currency": c["cost"]["currency"],
+                "excluded": None,
+            }
+            for c in answer["candidates"]
+        ]
+        rows += [
+            {
+                "rank": None,
+                "provider": e["provider"],
+                "service": e["offer"]["providerServiceId"],
+                "cost": None,
+                "currency": None,
+                "excluded": f"{e['message']} {e.get('detail') or ''}".strip(),
+            }
+            for e in answer["excluded"]
+        ]
+        emit(rows, as_json=as_json, title=f"Quote for service {service}")
+        return
 
     async def work(gw: Gateway) -> list[dict[str, Any]]:
         decision = await gw.quote(service, {"link": link, "quantity": quantity})
@@ -221,15 +288,43 @@ def _order_row(row: OrderRow) -> dict[str, Any]:
     }  # fmt: skip
 
 
+ORDERS_QUERY = """query($filter: OrderFilter, $first: Int) {
+  orders(filter: $filter, first: $first) { nodes { id clientId serviceId status statusRaw
+    provider cost { amount } charge { amount } remains createdAt error } } }"""
+
+
 @orders_app.command("list")
 def orders_list(
     client: Annotated[str | None, typer.Option(help="Only this client's orders.")] = None,
     state: Annotated[list[str] | None, typer.Option(help="Only these states.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
     config: ConfigOption = None,
+    url: RemoteUrlOption = None,
+    key: KeyOption = "",
     as_json: JsonOption = False,
 ) -> None:
     """Orders, newest first."""
+    if url:
+        filters = {"clientId": client, "statuses": [s.upper() for s in state] if state else None}
+        found = graphql(url, key, ORDERS_QUERY, {"filter": filters, "first": limit})
+        rows = [
+            {
+                "id": o["id"],
+                "client": o["clientId"],
+                "service": o["serviceId"],
+                "state": o["status"],
+                "status": o["statusRaw"],
+                "provider": o["provider"],
+                "cost": (o.get("cost") or {}).get("amount"),
+                "charge": (o.get("charge") or {}).get("amount"),
+                "remains": o["remains"],
+                "created": o["createdAt"],
+                "error": o["error"],
+            }
+            for o in found["orders"]["nodes"]
+        ]
+        emit(rows, as_json=as_json, title="Orders")
+        return
 
     async def work(gw: Gateway) -> list[dict[str, Any]]:
         states = {s.upper() for s in state} if state else None

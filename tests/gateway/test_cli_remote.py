@@ -99,3 +99,27 @@ async def test_providers_and_balances_of_a_running_gateway(
     code, out, _ = await cli(capsys, "providers", "--url", url, "--key", key)
     assert code == 0
     assert "Providers" in out
+
+
+async def test_services_quote_and_orders_of_a_running_gateway(
+    running: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, key = running
+    remote = ("--url", url, "--key", key, "--json")
+    code, out, err = await cli(capsys, "services", "search", "followers",
+                               "--platform", "instagram", *remote)  # fmt: skip
+    assert code == 0, err
+    found = json.loads(out)
+    assert found
+    assert all(g["platform"] == "instagram" for g in found)
+    group = found[0]
+    code, out, err = await cli(capsys, "quote", str(group["id"]), str(group["max"]), *remote)
+    assert code == 0, err
+    rows = json.loads(out)
+    assert rows[0]["rank"] == 1
+    code, out, err = await cli(capsys, "orders", "list", *remote)
+    assert code == 0, err
+    assert json.loads(out) == []
+    code, _, err = await cli(capsys, "quote", "987654", "100", *remote)
+    assert code == 1
+    assert "987654" in err or "not" in err.lower()
