@@ -108,10 +108,18 @@ class StatusSync:
         if provider is None:
             return report
 
+        # Claims are taken one at a time (each a short transaction) so that every call of this
+        # process carries a full batch; the calls themselves overlap.
+        claiming = asyncio.Lock()
+
         async def lane() -> None:
-            while rows := await self.store.claim_due_orders(
-                now=self._clock(), lease=self.lease, limit=self.batch, provider=name
-            ):
+            while True:
+                async with claiming:
+                    rows = await self.store.claim_due_orders(
+                        now=self._clock(), lease=self.lease, limit=self.batch, provider=name
+                    )
+                if not rows:
+                    return
                 report.add(await self._batch(provider, rows))
 
         # Each lane keeps one call in flight; the adapter's gate caps them per provider anyway.
