@@ -86,8 +86,8 @@ class Authenticator:
 
     async def authenticate(self, secret: str | None) -> Principal | None:
         """The principal for `secret`, or None for a missing, unknown or revoked key."""
-        if not secret:
-            return None
+        if not secret or not secret.isprintable() or not secret.isascii():
+            return None  # no key of ours looks like this (and a lone surrogate cannot hash)
         now = self._clock()
         # Remember keys by digest: the secrets themselves are never kept, here or in the store.
         digest = hashlib.sha256(secret.encode()).hexdigest()

@@ -46,6 +46,8 @@ async def test_authenticator_maps_keys_to_principals(database_url: str) -> None:
         assert boss.order_owner is None
         assert await auth.authenticate("smmgw_not-a-real-key-at-all") is None
         assert await auth.authenticate(None) is None
+        assert await auth.authenticate("smmgw_\ud800_not_a_key_at_all") is None
+        assert await auth.authenticate("smmgw_with\nnewline_0123456789") is None
 
         await store.revoke_api_key(row.id)
         assert await auth.authenticate(admin) is not None, "remembered for the ttl"
