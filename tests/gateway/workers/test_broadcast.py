@@ -97,3 +97,35 @@ async def test_a_failing_sink_leaves_the_events_pending(store: Store) -> None:
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert received == ["evt_0", "evt_1", "evt_2"]
+
+
+async def test_an_unreadable_message_does_not_stop_the_listener(
+    redis_url: str, namespace: str
+) -> None:
+    import redis.asyncio as aioredis
+
+    channel = f"{namespace}:events"
+    broadcast = RedisBroadcast(redis_url, channel)
+    bus = EventBus()
+    ready = asyncio.Event()
+    heard: list[str] = []
+
+    async def collect() -> None:
+        async with bus.subscribe() as events:
+            async for event in events:
+                heard.append(event.id)
+
+    tasks = [asyncio.create_task(collect()), asyncio.create_task(broadcast.listen(bus, ready))]
+    await ready.wait()
+    try:
+        async with aioredis.Redis.from_url(redis_url) as client:
+            await client.publish(channel, b"{not json")
+            await client.publish(channel, b'{"id": "missing fields"}')
+        event = Event(id="evt_after", type="order.updated", created_at=datetime.now(UTC), data={})
+        await broadcast.publish([event])
+        await eventually(lambda: heard == ["evt_after"])
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await broadcast.aclose()
