@@ -57,7 +57,6 @@ def create_app(
             async with workers.background(core, bus, run_jobs=run_jobs):
                 yield
         finally:
-            await rest.aclose(app)
             await limiter.aclose()
             if gateway is None:
                 await core.aclose()

@@ -3,7 +3,6 @@
 ::
 
     routes = gateway.rest.routes(settings)     # mounted by gateway.app
-    await gateway.rest.aclose(app)             # at shutdown: the rate limiter's Redis pool
 """
 
 from __future__ import annotations
@@ -12,13 +11,12 @@ from starlette.routing import BaseRoute, Route
 
 from gateway.config import Settings
 from gateway.rest.health import healthz, metrics_endpoint, readyz
-from gateway.rest.state import aclose
 from gateway.rest.v2 import v2_endpoint
 from gateway.rest.webhooks import webhook_routes
 
 V2_METHODS = ["GET", "POST"]
 
-__all__ = ["aclose", "routes"]
+__all__ = ["routes"]
 
 
 def routes(settings: Settings) -> list[BaseRoute]:

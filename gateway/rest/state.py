@@ -1,7 +1,7 @@
-"""What the REST faces keep per running app: options, the rate limiter, the endpoint manager.
+"""What the REST faces keep per running app: options and the endpoint manager.
 
-Made on the first request (the app's lifespan belongs to `gateway.app`), kept on
-``app.state.rest``, and closed by `gateway.rest.aclose(app)` at shutdown.
+Made on the first request (the app's lifespan belongs to `gateway.app`) and kept on
+``app.state.rest``; the rate limiter lives on the app's context, shared with /graphql.
 """
 
 from __future__ import annotations
@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
-from starlette.types import ASGIApp
 
 from gateway.config import Settings
 from gateway.context import AppContext, app_context
-from gateway.ratelimit import LimitOptions, RateLimiter
+from gateway.ratelimit import LimitOptions
 from gateway.webhooks import EndpointManager, WebhookOptions
 
 
@@ -21,12 +20,8 @@ from gateway.webhooks import EndpointManager, WebhookOptions
 class RestState:
     settings: Settings
     limits: LimitOptions
-    limiter: RateLimiter
     webhooks: WebhookOptions
     endpoints: EndpointManager
-
-    async def aclose(self) -> None:
-        """Nothing of its own to release: the limiter belongs to the app's context."""
 
 
 def _build(context: AppContext, settings: Settings) -> RestState:
@@ -34,7 +29,6 @@ def _build(context: AppContext, settings: Settings) -> RestState:
     return RestState(
         settings=settings,
         limits=LimitOptions.from_settings(settings),
-        limiter=context.limiter,
         webhooks=webhooks,
         endpoints=EndpointManager(context.gateway.store, webhooks),
     )
@@ -45,15 +39,7 @@ def rest_state(connection: HTTPConnection, settings: Settings) -> tuple[AppConte
     context = app_context(connection)
     state = getattr(connection.app.state, "rest", None)
     if not isinstance(state, RestState):
-        # Built synchronously, so two first requests cannot race into two limiters.
+        # Built synchronously, so two first requests cannot race into two states.
         state = _build(context, settings)
         connection.app.state.rest = state
     return context, state
-
-
-async def aclose(app: ASGIApp) -> None:
-    """Release what the REST faces hold (the rate limiter's Redis pool); call at shutdown."""
-    state = getattr(getattr(app, "state", None), "rest", None)
-    if isinstance(state, RestState):
-        await state.aclose()
-        del app.state.rest  # type: ignore[attr-defined]

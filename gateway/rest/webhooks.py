@@ -192,9 +192,8 @@ def _guard(
                 )  # fmt: skip
             if not principal.can(Scope.ADMIN):
                 return problem(403, "FORBIDDEN", "webhook management needs the admin scope")
-            decision = await state.limiter.hit(
-                f"key:{principal.key_id}", state.limiter.limit_for(principal.name)
-            )
+            address = request.client.host if request.client else "unknown"
+            decision = await context.limiter.check(principal, address)
             if not decision.allowed:
                 metrics.RATE_LIMITED.labels("v1").inc()
                 return problem(

@@ -15,7 +15,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
-from gateway import config, rest
+from gateway import config
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.core import Gateway
@@ -85,10 +85,7 @@ async def running(settings: Settings, gw: Gateway) -> AsyncIterator[Starlette]:
     """The app with its lifespan entered (no background workers: tests drive them)."""
     app = create_app(settings, gateway=gw, background=False)
     async with app.router.lifespan_context(app):
-        try:
-            yield app
-        finally:
-            await rest.aclose(app)
+        yield app
 
 
 @pytest.fixture
