@@ -221,9 +221,13 @@ class OrderQueries(Queries):
     async def find_by_provider_order(
         self, provider: str, provider_order_id: str, *, tx: AsyncConnection | None = None
     ) -> OrderRow | None:
-        """The order a provider knows as `provider_order_id`, if any."""
-        query = select(orders).where(
-            orders.c.provider == provider, orders.c.provider_order_id == provider_order_id
+        """The newest order a provider knows as `provider_order_id`, if any (a panel that was
+        reset may have handed the same id to an older order too)."""
+        query = (
+            select(orders)
+            .where(orders.c.provider == provider, orders.c.provider_order_id == provider_order_id)
+            .order_by(orders.c.id.desc())
+            .limit(1)
         )
         async with self._read(tx) as conn:
             found = (await conn.execute(query)).mappings().one_or_none()

@@ -48,6 +48,10 @@ class OrderRow(_FromRow):
     error: str | None = None
     attempts: list[dict[str, Any]] = field(default_factory=list)
     next_poll_at: datetime | None = None
+    charge_currency: str | None = None
+    sent_at: datetime | None = None
+    synced_at: datetime | None = None
+    flags: list[str] | None = None
 
     def order_request(self) -> OrderRequest:
         """The stored request, validated again as an ``OrderRequest``."""
@@ -79,6 +83,8 @@ class RefillRow(_FromRow):
     created_at: datetime
     updated_at: datetime
     status_raw: str | None = None
+    next_poll_at: datetime | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

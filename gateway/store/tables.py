@@ -58,9 +58,16 @@ orders = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("next_poll_at", UTCDateTime),
     Column("version", Integer, nullable=False),
-    # NULLs are distinct in a unique constraint, so unrouted orders do not collide.
-    UniqueConstraint("provider", "provider_order_id"),
+    Column("charge_currency", String(10)),
+    # Set just before the add leaves: an order without it never reached a provider.
+    Column("sent_at", UTCDateTime),
+    # The last time a provider answered for this order's status.
+    Column("synced_at", UTCDateTime),
+    # Marks an operator should see: e.g. a provider id reused by the panel, a charge above quote.
+    Column("flags", Json),
     Index(None, "state", "next_poll_at"),
+    # Not unique: a panel that was reset hands out its order ids again.
+    Index(None, "provider", "provider_order_id"),
 )
 
 order_events = Table(
@@ -87,8 +94,11 @@ refills = Table(
     Column("status_raw", Text),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("next_poll_at", UTCDateTime),
+    Column("error", Text),
     Index(None, "order_id"),
     UniqueConstraint("provider", "provider_refill_id"),
+    Index(None, "state", "next_poll_at"),
 )
 
 idempotency_keys = Table(
@@ -99,6 +109,8 @@ idempotency_keys = Table(
     Column("fingerprint", String(128), nullable=False),
     Column("order_id", Id, ForeignKey("orders.id", ondelete="SET NULL")),
     Column("created_at", UTCDateTime, nullable=False),
+    # The claiming request's own token: only its owner may attach an order or release it.
+    Column("token", String(64)),
 )
 
 catalog_services = Table(

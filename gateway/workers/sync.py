@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from gateway import events
 from gateway.events import Event, order_data
+from gateway.orders.polled import status_values
 from gateway.store import GatewayState, OrderRow, Store, is_final
 from gateway.store.base import Clock, utcnow
 from gateway.store.sync import SYNCED, PolledChange
@@ -198,11 +199,7 @@ class StatusSync:
             return None
         state = answer.state.value
         polled = {
-            "state": state,
-            "status_raw": answer.raw_status,
-            "start_count": answer.start_count,
-            "remains": answer.remains,
-            "charge": answer.charge.amount if answer.charge else row.charge,
+            **status_values(row, answer),
             # The panel knows the order (again): a flag of an earlier poll no longer holds.
             "error": None if row.error == MISSING_UPSTREAM else row.error,
         }

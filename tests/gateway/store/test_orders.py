@@ -5,7 +5,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy.exc import IntegrityError
 
 from gateway.store import GatewayState, OrderNotFound, StaleOrder, Store
 from providers.models import OrderRequest, OrderState
@@ -116,14 +115,21 @@ async def test_update_refuses_unknown_columns_states_and_orders(store: Store) ->
         await store.get_order(row.id + 100)
 
 
-async def test_provider_order_ids_are_unique_per_provider(store: Store) -> None:
+async def test_a_reused_provider_order_id_keeps_both_orders_and_finds_the_newest(
+    store: Store,
+) -> None:
     one = await store.create_order(client_id="acme", request=REQUEST)
     two = await store.create_order(client_id="acme", request=REQUEST)
     three = await store.create_order(client_id="acme", request=REQUEST)
     await store.update_order(one.id, event_kind="placed", provider="a", provider_order_id="9")
     await store.update_order(two.id, event_kind="placed", provider="b", provider_order_id="9")
-    with pytest.raises(IntegrityError):
-        await store.update_order(three.id, event_kind="placed", provider="a", provider_order_id="9")
+    # A panel that was reset hands out id 9 again: the second placement is recorded too.
+    await store.update_order(three.id, event_kind="placed", provider="a", provider_order_id="9")
+    assert (await store.get_order(one.id)).provider_order_id == "9"
+    assert (await store.get_order(three.id)).provider_order_id == "9"
+    found = await store.find_by_provider_order("a", "9")
+    assert found is not None
+    assert found.id == three.id
     found = await store.find_by_provider_order("b", "9")
     assert found is not None
     assert found.id == two.id

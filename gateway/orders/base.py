@@ -1,0 +1,89 @@
+"""What every part of the order side shares: the ledger, the providers, and one way to change
+an order (update and event in one transaction)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from gateway import events
+from gateway.health import HealthBoard
+from gateway.routing import ProviderState
+from gateway.store import OrderRow, Store
+from providers.base import Provider
+from providers.errors import ProviderError
+
+T = TypeVar("T")
+
+
+class OrdersBase:
+    """State and helpers shared by placement, reads and follow-ups."""
+
+    def __init__(
+        self,
+        store: Store,
+        providers: Mapping[str, Provider],
+        health: HealthBoard,
+        *,
+        provider_states: Callable[[], Awaitable[Mapping[str, ProviderState]]],
+        base_currency: str,
+        poll_after: timedelta = timedelta(seconds=30),
+        idempotency_wait: float = 30.0,
+    ) -> None:
+        self.store = store
+        self.providers = providers
+        self.health = health
+        self._provider_states = provider_states
+        self.base_currency = base_currency
+        self._poll_after = poll_after
+        self.idempotency_wait = idempotency_wait
+
+    async def _change(self, before: OrderRow, *, event_kind: str, **changes: Any) -> OrderRow:
+        """Update an order and queue the event its visible change gives, in one transaction."""
+        async with self.store.transaction() as tx:
+            # Only from the row as read: a worker that changed it meanwhile wins (StaleOrder).
+            after = await self.store.update_order(
+                before.id, event_kind=event_kind, expected_version=before.version, tx=tx, **changes
+            )
+            await events.record(self.store, tx, [events.order_event(before, after)])
+        return after
+
+    async def _unhealthy(self, name: str, error: str) -> None:
+        report = self.health.report(name)
+        event = events.provider_unhealthy(name, error, report.cooldown_remaining, datetime.now(UTC))
+        async with self.store.transaction() as tx:
+            await events.record(self.store, tx, [event])
+
+    async def _owned(self, ids: Iterable[int], client_id: str | None) -> dict[int, OrderRow]:
+        wanted = list(dict.fromkeys(ids))
+        rows = {r.id: r for r in await self.store.get_orders(wanted)}
+        if client_id is not None:
+            rows = {i: r for i, r in rows.items() if r.client_id == client_id}
+        return rows
+
+    async def _per_provider(
+        self,
+        rows: Iterable[OrderRow],
+        call: Callable[[Provider, list[str]], Awaitable[Mapping[str, T | ProviderError]]],
+    ) -> dict[int, T | ProviderError]:
+        """Run `call` once per provider with its orders' provider ids; answers by gateway id."""
+        by_provider: dict[str, dict[str, int]] = defaultdict(dict)
+        for row in rows:
+            if row.provider and row.provider_order_id:
+                by_provider[row.provider][row.provider_order_id] = row.id
+
+        async def one(name: str, ids: dict[str, int]) -> dict[int, T | ProviderError]:
+            provider = self.providers.get(name)
+            if provider is None:
+                error = ProviderError("provider no longer configured", provider=name)
+                return dict.fromkeys(ids.values(), error)
+            answers = await call(provider, list(ids))
+            return {ids[pid]: outcome for pid, outcome in answers.items() if pid in ids}
+
+        merged: dict[int, T | ProviderError] = {}
+        for part in await asyncio.gather(*(one(n, ids) for n, ids in by_provider.items())):
+            merged.update(part)
+        return merged
