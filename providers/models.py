@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from providers.amounts import read_decimal
 
 ServiceId = str
 OrderId = str
@@ -43,14 +45,8 @@ def to_decimal(value: object) -> Decimal:
     if isinstance(value, float):
         return Decimal(repr(value))
     if isinstance(value, str):
-        text = value.strip().replace(",", "")
-        try:
-            result = Decimal(text)
-        except InvalidOperation:
-            raise ValueError(f"not an amount: {value!r}") from None
-        if not result.is_finite():
-            raise ValueError(f"not an amount: {value!r}")
-        return result
+        # Decimal commas and grouped thousands read by one set of rules (providers.amounts).
+        return read_decimal(value)
     raise ValueError(f"not an amount: {value!r}")
 
 
@@ -60,7 +56,8 @@ def to_int(value: object) -> int:
         raise ValueError("a boolean is not a count")
     if isinstance(value, int):
         return value
-    amount = to_decimal(value)
+    # A count is whole, so "1,234" can only be grouped thousands.
+    amount = read_decimal(value, whole=True) if isinstance(value, str) else to_decimal(value)
     if amount != amount.to_integral_value():
         raise ValueError(f"not a whole number: {value!r}")
     return int(amount)
@@ -127,7 +124,7 @@ class Money(BaseModel):
         return self
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.currency}"
+        return f"{self.amount:f} {self.currency}"  # never "1E-7 USD"
 
 
 class Balance(Money):

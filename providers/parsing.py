@@ -3,6 +3,8 @@
 The parsers are deliberately tolerant: numbers as strings or numbers, booleans in any spelling,
 lists wrapped in objects, per-item errors as objects or bare strings, odd field names. What they
 cannot read becomes a `ProviderError` for that item, never an exception that escapes a batch.
+Amounts in text follow `providers.amounts`: decimal commas and grouped thousands are read, and
+an ambiguous ``"1,234"`` fails only the item it is in.
 """
 
 from __future__ import annotations
@@ -66,6 +68,16 @@ def _text(value: object) -> str:
                 return str(value[lang])
         return next((str(v) for v in value.values() if v), "")
     return "" if value is None else str(value)
+
+
+def _reason(exc: ValueError) -> str:
+    """What was wrong, without pydantic's links: ``"amount: ambiguous amount: '1,234' ..."``."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+    return str(exc)
 
 
 def error_text(value: object) -> str | None:
@@ -174,7 +186,7 @@ def parse_status(order_id: str, item: object, currency: str) -> OrderStatus | Pr
             extras={k: v for k, v in item.items() if k not in _STATUS_KNOWN},
         )
     except (ValidationError, ValueError) as exc:
-        return ProviderError(f"unreadable status for order {order_id}: {exc}")
+        return ProviderError(f"unreadable status for order {order_id}: {_reason(exc)}")
 
 
 def parse_status_batch(
@@ -286,6 +298,12 @@ def parse_cancel_batch(ids: list[str], answer: object) -> dict[str, CancelResult
 
 
 def parse_balance(answer: object, currency: str) -> Balance:
+    """The balance, or a `ProviderError` when it cannot be read (``"1,234"`` is ambiguous)."""
     if isinstance(answer, Mapping) and answer.get("balance") not in (None, ""):
-        return Balance(amount=answer["balance"], currency=_text(answer.get("currency")) or currency)
+        try:
+            return Balance(
+                amount=answer["balance"], currency=_text(answer.get("currency")) or currency
+            )
+        except ValidationError as exc:
+            raise ProviderError(f"unreadable balance: {_reason(exc)}") from None
     raise ProviderError(f"unexpected balance answer: {str(answer)[:200]}")
