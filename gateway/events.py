@@ -86,7 +86,7 @@ class Event(BaseModel):
 
 
 def _money(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+    return None if value is None else f"{value:f}"  # str() would write 1E-7
 
 
 def order_data(row: OrderRow) -> dict[str, Any]:

@@ -103,7 +103,7 @@ def _exclusion(
     if request.dripfeed and service.dripfeed is False:
         return Exclusion.NO_DRIPFEED, ""
     if cap is not None and offer.rate > cap:
-        return Exclusion.ABOVE_RATE_CAP, f"{offer.rate} > {cap}"
+        return Exclusion.ABOVE_RATE_CAP, f"{offer.rate:f} > {cap:f}"
     return None
 
 

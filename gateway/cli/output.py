@@ -17,7 +17,7 @@ errors = Console(stderr=True)
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return str(value)
+        return f"{value:f}"  # str() would write 1E-7
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, Mapping):

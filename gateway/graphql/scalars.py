@@ -46,7 +46,7 @@ def parse_decimal_literal(node: ValueNode, _variables: object = None) -> Decimal
 def serialize_decimal(value: object) -> str:
     if not isinstance(value, Decimal):
         raise TypeError(f"Decimal fields must hold a Decimal, got {type(value).__name__}")
-    return str(value)
+    return f"{value:f}"  # str() would write 1E-7
 
 
 DECIMAL: ScalarDefinition = strawberry.scalar(

@@ -42,8 +42,8 @@ _REFILL_TEXTS = {
 
 
 def money_text(value: Decimal) -> str:
-    """Money as panels show it: five decimals ("0.27819")."""
-    return str(value.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP))
+    """Money as panels show it: five decimals ("0.27819"), never an exponent ("1E-7")."""
+    return f"{value.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP):f}"
 
 
 def rate_text(value: Decimal) -> str:

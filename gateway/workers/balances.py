@@ -33,9 +33,9 @@ def low_balance_event(balance: ProviderBalance) -> Event:
         created_at=balance.fetched_at,
         data={
             "provider": balance.provider,
-            "balance": str(balance.balance.amount),
+            "balance": f"{balance.balance.amount:f}",
             "currency": balance.balance.currency,
-            "base": None if balance.base is None else str(balance.base.amount),
+            "base": None if balance.base is None else f"{balance.base.amount:f}",
             "base_currency": None if balance.base is None else balance.base.currency,
         },
     )

@@ -27,8 +27,8 @@ def price_event(change: PriceChange) -> Event:
             "provider": change.provider,
             "provider_service_id": change.provider_service_id,
             "kind": str(change.kind),
-            "old_rate": None if change.old_rate is None else str(change.old_rate),
-            "new_rate": None if change.new_rate is None else str(change.new_rate),
+            "old_rate": None if change.old_rate is None else f"{change.old_rate:f}",
+            "new_rate": None if change.new_rate is None else f"{change.new_rate:f}",
             "currency": change.currency,
         },
     )
