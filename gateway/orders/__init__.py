@@ -2,7 +2,8 @@
 
 Each concept has its room: `placement` (the ledger row before any provider call, failover only
 on proven not-placed failures), `reads` (status), `followups` (refill and cancel), `polled`
-(a panel's status answer as ledger columns), `validation` and `errors` (drawn there).
+(a panel's status answer as ledger columns), `resolution` (an operator's answer to an
+``UNCONFIRMED`` order), `validation` and `errors` (drawn there).
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from gateway.orders.followups import Followups
 from gateway.orders.outcomes import Outcome, RefillOutcome
 from gateway.orders.placement import Placement
 from gateway.orders.reads import Reads
+from gateway.orders.resolution import InvalidResolution, NotUnconfirmed, Resolution
 from gateway.orders.validation import build_request, fingerprint
 
 
-class Orders(Placement, Reads, Followups):
+class Orders(Placement, Reads, Followups, Resolution):
     """The order side of the gateway core."""
 
 
@@ -31,7 +33,9 @@ __all__ = [
     "IdempotencyConflict",
     "IdempotencyPending",
     "InvalidOrder",
+    "InvalidResolution",
     "NoEligibleProvider",
+    "NotUnconfirmed",
     "OrderError",
     "OrderUnknown",
     "Orders",
