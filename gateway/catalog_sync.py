@@ -4,6 +4,11 @@ Each provider's list is kept in the shared cache, so every instance builds the s
 without asking the panels; a sync bumps the catalog's version, and instances rebuild when they
 see a new one. A provider that fails or times out keeps its previous list: one bad panel never
 blocks or empties the others.
+
+With the shared cache unreachable no instance can announce a sync, so the version last seen
+holds (plus this process's own syncs): the snapshot stays put instead of being rebuilt on every
+check. When each provider's list was last fetched is kept beside it in the cache, so routing can
+leave out a provider whose prices are several refreshes old.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 
@@ -22,6 +27,7 @@ from gateway.catalog import OfferKey, Snapshot, assemble, plan_groups
 from gateway.classify import Classification, classify
 from gateway.config import GroupSection
 from gateway.store import PriceChange, PriceChangeKind, Store
+from gateway.store.base import Clock, utcnow
 from providers.base import Provider
 from providers.errors import ProviderError
 from providers.models import Service
@@ -100,6 +106,7 @@ class Catalog:
         groups: Sequence[GroupSection] = (),
         sync_timeout: float = 60.0,
         version_check: float = 1.0,
+        clock: Clock = utcnow,
     ) -> None:
         self.providers = providers
         self.store = store
@@ -112,9 +119,19 @@ class Catalog:
         self._lists: dict[str, list[Service]] = {}
         self._snapshot: Snapshot | None = None
         self._version: str | None = None
+        self._shared_version = "?"
+        """The shared cache's catalog version last seen ("?" before any)."""
+        self._own_syncs = 0
         self._checked_at = 0.0
         self._building = asyncio.Lock()
+        self._clock = clock
+        self._synced: dict[str, datetime] = {}
         self.last_sync: dict[str, SyncResult] = {}
+
+    @property
+    def version(self) -> str | None:
+        """The version of the snapshot served now (None before the first)."""
+        return self._version
 
     # -- sync ----------------------------------------------------------------------------------
 
@@ -124,6 +141,9 @@ class Catalog:
         results = await asyncio.gather(*(self._sync_one(name) for name in chosen))
         if any(r.ok for r in results):
             await self.cache.bump("catalog")
+            # Counted here too: with the cache down the bump is lost, yet this process must
+            # still serve what it just fetched.
+            self._own_syncs += 1
             self._checked_at = 0.0
         self.last_sync.update({r.provider: r for r in results})
         return list(results)
@@ -138,7 +158,7 @@ class Catalog:
             log.warning("catalog sync of %s failed: %s", name, error)
             return SyncResult(name, False, 0, time.perf_counter() - started, error=error)
         previous = await self._cached_list(name)
-        now = datetime.now(UTC)
+        now = self._clock()
         changes = price_changes(name, previous, services, now) if previous is not None else []
         if changes:
             await self.store.record_price_changes(changes)
@@ -147,6 +167,8 @@ class Catalog:
             await self.store.mark_services_removed(name, removed, now)
         self._lists[name] = services
         await self.cache.set_model(f"catalog:services:{name}", services, SERVICES_TTL)
+        self._synced[name] = now
+        await self.cache.set_model(f"catalog:synced:{name}", now, SERVICES_TTL)
 
         def count(kind: PriceChangeKind) -> int:
             return sum(1 for c in changes if c.kind is kind)
@@ -161,6 +183,27 @@ class Catalog:
         cached = await self.cache.get_model(f"catalog:services:{name}", list[Service])
         return cached if cached is not None else self._lists.get(name)
 
+    async def synced_at(self) -> dict[str, datetime | None]:
+        """When each provider's services were last fetched by any instance (None: unknown).
+
+        Read with the snapshot: a sync anywhere changes the catalog's version, and the times are
+        re-read when the snapshot is rebuilt.
+        """
+        await self.snapshot()
+        return {name: self._synced.get(name) for name in self.providers}
+
+    async def _read_synced(self) -> None:
+        for name in self.providers:
+            at = await self.cache.get_model(f"catalog:synced:{name}", datetime)
+            if at is not None and (name not in self._synced or at > self._synced[name]):
+                self._synced[name] = at
+
+    async def _current_version(self) -> str:
+        shared = await self.cache.version("catalog")
+        if shared is not None:
+            self._shared_version = shared
+        return f"{self._shared_version}+{self._own_syncs}"
+
     # -- snapshots -----------------------------------------------------------------------------
 
     async def snapshot(self) -> Snapshot:
@@ -168,7 +211,7 @@ class Catalog:
         now = time.monotonic()
         if self._snapshot is not None and now - self._checked_at < self._version_check:
             return self._snapshot
-        version = await self.cache.versioned("catalog", "snapshot")
+        version = await self._current_version()
         if self._snapshot is not None and version == self._version:
             self._checked_at = now
             return self._snapshot
@@ -191,6 +234,7 @@ class Catalog:
         if missing:
             await self.sync(missing)
             lists.update({n: self._lists[n] for n in missing if n in self._lists})
+        await self._read_synced()
         services: dict[OfferKey, Service] = {
             (name, s.id): s for name, items in lists.items() for s in items
         }

@@ -107,6 +107,10 @@ class Cache(ABC):
         """Store `value` under `key` for `ttl` seconds."""
         await self._store(key, value, ttl, 0.0)
 
+    async def version(self, namespace: str) -> str | None:
+        """The current version of `namespace`; None when a shared backend cannot say (down)."""
+        return await self._version(namespace)
+
     async def versioned(self, namespace: str, key: str) -> str:
         """`key` inside the current version of `namespace`, e.g. ``catalog:v3:services``."""
         return f"{namespace}:v{await self._version(namespace)}:{key}"

@@ -133,16 +133,24 @@ class RedisCache(Cache):
         self._pending_bumps.discard(namespace)
         return int(version)
 
-    async def _version(self, namespace: str) -> str:
+    async def version(self, namespace: str) -> str | None:
+        """The namespace's version in Redis, or None while Redis is unreachable."""
         if namespace in self._pending_bumps:
             found: object = await self.bump(namespace) or _DOWN
         else:
             found = await self._call(_DOWN, lambda: self._client.get(self._key("v", namespace)))
         if found is _DOWN:
+            return None
+        return str(int(cast(bytes | int | None, found) or 0))
+
+    async def _version(self, namespace: str) -> str:
+        known = await self.version(namespace)
+        if known is None:
             # An unknown version must not hit: if Redis came back between this read and the next
             # get, an entry from before a bump could be served. A miss is what a down Redis means.
+            # (A caller that wants a stable answer while Redis is down asks `version` instead.)
             return "?" + secrets.token_hex(8)
-        return str(int(cast(bytes | int | None, found) or 0))
+        return known
 
     async def _lock(self, key: str) -> str | None:
         token = secrets.token_hex(8)
