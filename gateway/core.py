@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from types import TracebackType
 from typing import Any, Self
 
@@ -21,6 +22,7 @@ from gateway.cache import Cache, cache_from_url
 from gateway.catalog_sync import Catalog
 from gateway.config import Settings, provider_configs
 from gateway.health import HealthBoard
+from gateway.metrics import InstrumentedProvider
 from gateway.orders import Orders
 from gateway.routing import Need, ProviderState, Quote
 from gateway.store import OrderRow, Store
@@ -70,6 +72,7 @@ class Gateway:
             self.health,
             provider_states=self.provider_states,
             base_currency=base,
+            fresh_for=timedelta(seconds=settings.orders.fresh_seconds),
         )
 
     @classmethod
@@ -80,13 +83,15 @@ class Gateway:
 
         Every provider call is timed and counted for ``/metrics``.
         """
-        from gateway.metrics import InstrumentedProvider  # metrics reads the core: import late
-
         if providers is None:
             providers = {c.name: build(c) for c in provider_configs(settings)}
         providers = {name: InstrumentedProvider(p, name) for name, p in providers.items()}
         try:
-            store = await Store.connect(settings.gateway.database_url)
+            store = await Store.connect(
+                settings.gateway.database_url,
+                pool_size=settings.gateway.pool_size,
+                max_overflow=settings.gateway.max_overflow,
+            )
         except BaseException:
             for provider in providers.values():
                 await provider.aclose()
@@ -102,6 +107,7 @@ class Gateway:
         return cls(settings, store, cache, providers)
 
     async def aclose(self) -> None:
+        await self.orders.aclose()
         for provider in self.providers.values():
             await provider.aclose()
         await self.cache.aclose()

@@ -9,22 +9,26 @@ deliveries by state) are read when scraped, by `exposition`, so they are never s
 
     providers = {name: InstrumentedProvider(p, name) for name, p in providers.items()}
     body = await exposition(gateway)
+
+The core imports this module, never the reverse: `exposition` reads any `Observed` (the
+gateway core is one), so metrics know the store, the health board and the providers only.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
-from gateway.core import Gateway
-from gateway.health import BreakerState
+from gateway.health import BreakerState, HealthBoard
+from gateway.store import GatewayState, Store
 from gateway.store.tables import orders
 from providers.base import BatchResult, Provider
 from providers.errors import ProviderError
@@ -153,6 +157,19 @@ class InstrumentedProvider(Provider):
         await self.inner.aclose()
 
 
+class Observed(Protocol):
+    """What the state gauges read: the gateway core has all three."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def health(self) -> HealthBoard: ...
+
+    @property
+    def providers(self) -> Mapping[str, Provider]: ...
+
+
 class _Snapshot(Collector):
     """Gauges read once per scrape (collectors cannot await, so the values come ready)."""
 
@@ -163,15 +180,34 @@ class _Snapshot(Collector):
         return iter(self.families)
 
 
-async def _order_counts(gw: Gateway) -> Mapping[str, int]:
+async def _order_counts(gw: Observed) -> Mapping[str, int]:
     # Diagnostics read the ledger through the engine directly: one GROUP BY, no row objects.
     query = select(orders.c.state, func.count()).group_by(orders.c.state)
     async with gw.store.engine.connect() as conn:
         return {state: count for state, count in (await conn.execute(query)).all()}
 
 
-async def state_families(gw: Gateway) -> list[Metric]:
-    """Circuit states per provider, orders by state, webhook deliveries by state."""
+UNCONFIRMED_AGES = ("<1h", "1h-24h", ">24h")
+"""The `age` labels of ``smmgw_unconfirmed_orders``: how long ago the order was received."""
+
+
+async def _unconfirmed_ages(gw: Observed, now: datetime) -> dict[str, int]:
+    # One row from the (state, next_poll_at) index: a sum per age band, no row objects.
+    created = orders.c.created_at
+    bands = (created > now - timedelta(hours=1), created > now - timedelta(days=1))
+    query = select(
+        func.count(),
+        func.coalesce(func.sum(case((bands[0], 1), else_=0)), 0),
+        func.coalesce(func.sum(case((bands[1], 1), else_=0)), 0),
+    ).where(orders.c.state == GatewayState.UNCONFIRMED.value)
+    async with gw.store.engine.connect() as conn:
+        total, hour, day = (int(n) for n in (await conn.execute(query)).one())
+    return dict(zip(UNCONFIRMED_AGES, (hour, day - hour, total - day), strict=True))
+
+
+async def state_families(gw: Observed, now: datetime | None = None) -> list[Metric]:
+    """Circuit states per provider, orders by state, webhook deliveries by state, unconfirmed
+    orders by age (at `now`, default the current time)."""
     circuits = GaugeMetricFamily(
         "smmgw_provider_circuit_state", "1 for the state each provider's breaker is in.",
         labels=["provider", "state"],
@@ -188,10 +224,18 @@ async def state_families(gw: Gateway) -> list[Metric]:
     )
     for delivery_state, count in (await gw.store.webhook_delivery_counts()).items():
         deliveries.add_metric([delivery_state], count)
-    return [circuits, by_state, deliveries]
+    unconfirmed = GaugeMetricFamily(
+        "smmgw_unconfirmed_orders",
+        "Open UNCONFIRMED orders (placement outcome unknown: resolve them) by age.",
+        labels=["age"],
+    )
+    ages = await _unconfirmed_ages(gw, now or datetime.now(UTC))
+    for age, count in ages.items():
+        unconfirmed.add_metric([age], count)
+    return [circuits, by_state, deliveries, unconfirmed]
 
 
-async def exposition(gw: Gateway | None) -> bytes:
+async def exposition(gw: Observed | None) -> bytes:
     """The Prometheus text of every metric, with the state gauges of `gw` read now."""
     body = generate_latest(REGISTRY)
     if gw is not None:
