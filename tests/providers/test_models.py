@@ -75,6 +75,8 @@ def test_service_types_parse_tolerantly_and_unknown_survives() -> None:
     [("Pending", OrderState.PENDING), ("In progress", OrderState.IN_PROGRESS),
      ("Inprogress", OrderState.IN_PROGRESS), ("IN PROGRESS", OrderState.IN_PROGRESS),
      ("Processing", OrderState.IN_PROGRESS), ("Active", OrderState.IN_PROGRESS),
+     ("Awaiting", OrderState.PENDING), ("Running", OrderState.IN_PROGRESS),
+     ("running", OrderState.IN_PROGRESS),
      ("Completed", OrderState.COMPLETED), ("Complete", OrderState.COMPLETED),
      ("Partial", OrderState.PARTIAL), ("Canceled", OrderState.CANCELED),
      ("Cancelled", OrderState.CANCELED), ("Refunded", OrderState.REFUNDED),
@@ -90,6 +92,7 @@ def test_order_statuses_normalise(raw: str, state: OrderState) -> None:
     [("Pending", RefillState.PENDING), ("Awaiting", RefillState.PENDING),
      ("In progress", RefillState.IN_PROGRESS), ("Processing", RefillState.IN_PROGRESS),
      ("Completed", RefillState.COMPLETED), ("Processed", RefillState.COMPLETED),
+     ("Complete", RefillState.COMPLETED), ("Canceled", RefillState.CANCELED),
      ("Rejected", RefillState.REJECTED), ("Cancelled", RefillState.CANCELED),
      ("Failed", RefillState.FAILED), ("Error", RefillState.FAILED), ("??", RefillState.UNKNOWN)],
 )  # fmt: skip
