@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from types import TracebackType
 from typing import Any, Self
 
@@ -72,7 +71,6 @@ class Gateway:
             self.health,
             provider_states=self.provider_states,
             base_currency=base,
-            fresh_for=timedelta(seconds=settings.orders.fresh_seconds),
         )
 
     @classmethod
@@ -87,11 +85,7 @@ class Gateway:
             providers = {c.name: build(c) for c in provider_configs(settings)}
         providers = {name: InstrumentedProvider(p, name) for name, p in providers.items()}
         try:
-            store = await Store.connect(
-                settings.gateway.database_url,
-                pool_size=settings.gateway.pool_size,
-                max_overflow=settings.gateway.max_overflow,
-            )
+            store = await Store.connect(settings.gateway.database_url)
         except BaseException:
             for provider in providers.values():
                 await provider.aclose()
@@ -107,7 +101,6 @@ class Gateway:
         return cls(settings, store, cache, providers)
 
     async def aclose(self) -> None:
-        await self.orders.aclose()
         for provider in self.providers.values():
             await provider.aclose()
         await self.cache.aclose()
