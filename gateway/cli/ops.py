@@ -10,11 +10,12 @@ import typer
 from rich.progress import Progress
 
 from gateway.catalog import Group
+from gateway.cli import unconfirmed
 from gateway.cli.common import ConfigOption, JsonOption, with_gateway
 from gateway.cli.output import console, emit, emit_one
 from gateway.cli.remote import KeyOption, RemoteError, RemoteUrlOption, graphql
 from gateway.core import Gateway
-from gateway.store import GatewayState, OrderRow
+from gateway.store import OrderRow
 
 orders_app = typer.Typer(help="List, show, refill and cancel orders.", no_args_is_help=True)
 services_app = typer.Typer(help="The unified catalog.", no_args_is_help=True)
@@ -333,15 +334,8 @@ def orders_list(
     emit(with_gateway(config, work), as_json=as_json, title="Orders")
 
 
-@orders_app.command("unconfirmed")
-def orders_unconfirmed(config: ConfigOption = None, as_json: JsonOption = False) -> None:
-    """Orders whose placement is ambiguous: check them with the provider; never re-sent."""
-
-    async def work(gw: Gateway) -> list[dict[str, Any]]:
-        rows = await gw.store.list_orders(None, {GatewayState.UNCONFIRMED.value}, None, 1000)
-        return [_order_row(r) for r in rows]
-
-    emit(with_gateway(config, work), as_json=as_json, title="Unconfirmed orders")
+orders_app.command("unconfirmed")(unconfirmed.orders_unconfirmed)
+orders_app.command("resolve")(unconfirmed.orders_resolve)
 
 
 @orders_app.command("show")

@@ -50,3 +50,10 @@ def graphql(url: str, key: str, query: str, variables: dict[str, Any] | None = N
     if body.get("errors"):
         raise RemoteError(str(body["errors"][0].get("message", body["errors"][0])))
     return body["data"]
+
+
+def expect(answer: dict[str, Any], typename: str) -> dict[str, Any]:
+    """`answer` if it is a `typename`; a typed failure (a ``UserError``) as a `RemoteError`."""
+    if answer.get("__typename") != typename:
+        raise RemoteError(str(answer.get("message") or answer.get("__typename")))
+    return answer

@@ -1,6 +1,9 @@
-"""The ``Mutation`` root: place, refill and cancel orders; sync the catalog (admin)."""
+"""The ``Mutation`` root: place, refill and cancel orders; resolve an unconfirmed order and sync
+the catalog (admin)."""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 import strawberry
 
@@ -15,10 +18,13 @@ from gateway.graphql.payloads import (
     CancelOrdersPayload,
     CancelRequested,
     NotFoundError,
+    NotUnconfirmedError,
     PlaceOrderResult,
     RefillOrderResult,
     RefillOrdersPayload,
     RefillRequested,
+    ResolveOrderResult,
+    ResolveOrderSuccess,
     SyncCatalogPayload,
     ValidationError,
     order_error,
@@ -26,7 +32,13 @@ from gateway.graphql.payloads import (
 )
 from gateway.graphql.permissions import RequireAdmin, RequireOrder
 from gateway.graphql.provider_types import ProviderSync
-from gateway.orders import OrderError, Outcome
+from gateway.orders import (
+    InvalidResolution,
+    NotUnconfirmed,
+    OrderError,
+    OrderUnknown,
+    Outcome,
+)
 
 MAX_IDEMPOTENCY_KEY = 200
 
@@ -42,7 +54,10 @@ def _not_found(order_id: int) -> NotFoundError:
     return NotFoundError(message=f"unknown order {order_id}", code="ORDER_NOT_FOUND", id=order_id)
 
 
-@strawberry.type(description="Place, refill and cancel orders; sync the catalog.")
+_INPUT_NAMES = {"provider_order_id": "providerOrderId"}
+
+
+@strawberry.type(description="Place, refill and cancel orders; resolve them; sync the catalog.")
 class Mutation:
     @mutation(
         (
@@ -111,6 +126,52 @@ class Mutation:
             return CancelRequested(order=order)
 
         return CancelOrdersPayload(results=[result(o) for o in outcomes])
+
+    @mutation(
+        (
+            "Settle an UNCONFIRMED order once its panel was checked (admin): placed there as "
+            "`providerOrderId` (it becomes PENDING and the gateway follows it) or `notPlaced` "
+            "(FAILED, nothing charged). Recorded in its history and announced, naming the key."
+        ),
+        permission_classes=[RequireAdmin],
+    )
+    async def resolve_order(
+        self,
+        info: Info,
+        id: Annotated[int, strawberry.argument(description="The gateway's order id.")],
+        provider_order_id: Annotated[
+            str | None, strawberry.argument(description="The order's id at its provider.")
+        ] = None,
+        not_placed: Annotated[
+            bool, strawberry.argument(description="The provider has no such order.")
+        ] = False,
+        force: Annotated[
+            bool,
+            strawberry.argument(
+                description=(
+                    "Record `providerOrderId` even if another order has it or the panel "
+                    "cannot confirm it."
+                )
+            ),
+        ] = False,
+    ) -> ResolveOrderResult:
+        principal = info.context.principal
+        assert principal is not None
+        gw = info.context.gateway
+        by = f"api-key:{principal.name}#{principal.key_id}"
+        try:
+            row = await gw.orders.resolve(
+                id, by=by, provider_order_id=provider_order_id, not_placed=not_placed, force=force
+            )
+        except OrderUnknown:
+            return _not_found(id)
+        except NotUnconfirmed as exc:
+            order = OrderNode.of(await gw.store.get_order(id))
+            return NotUnconfirmedError(message=exc.message, code=exc.code, order=order)
+        except InvalidResolution as exc:
+            field = _INPUT_NAMES.get(exc.field or "", exc.field)
+            return ValidationError(message=exc.message, code=exc.code, field=field)
+        return ResolveOrderSuccess(order=OrderNode.of(row), resolved_by=by)
 
     @mutation(
         "Fetch every provider's services now and rebuild the catalog (admin).",

@@ -150,6 +150,11 @@ class ActionRefusedError(UserError):
     order: OrderNode = strawberry.field(description="The order, as it stands.")
 
 
+@strawberry.type(description="Only an UNCONFIRMED order can be resolved; this one is not (now).")
+class NotUnconfirmedError(UserError):
+    order: OrderNode = strawberry.field(description="The order, as it stands.")
+
+
 # -- successes -------------------------------------------------------------------------------
 
 
@@ -167,6 +172,16 @@ class RefillRequested:
 @strawberry.type(description="A cancel was requested; the provider decides, then refunds.")
 class CancelRequested:
     order: OrderNode = strawberry.field(description="The order, as it stands.")
+
+
+@strawberry.type(
+    description="The unconfirmed order was resolved, with a history entry and an event."
+)
+class ResolveOrderSuccess:
+    order: OrderNode = strawberry.field(
+        description="PENDING (the gateway now follows it at its provider) or FAILED."
+    )
+    resolved_by: str = strawberry.field(description="Who resolved it, as its history records.")
 
 
 QuoteResult = Annotated[
@@ -191,6 +206,11 @@ RefillOrderResult = Annotated[
 CancelOrderResult = Annotated[
     CancelRequested | NotFoundError | ActionRefusedError,
     strawberry.union("CancelOrderResult", description="One order's cancel outcome."),
+]
+
+ResolveOrderResult = Annotated[
+    ResolveOrderSuccess | NotFoundError | NotUnconfirmedError | ValidationError,
+    strawberry.union("ResolveOrderResult", description="The order resolved, or why it was not."),
 ]
 
 
