@@ -17,16 +17,11 @@ from typing import Any
 
 from gateway import events
 from gateway.catalog import Snapshot
-from gateway.orders.base import OrdersBase
-from gateway.orders.errors import (
-    IdempotencyConflict,
-    IdempotencyPending,
-    NoEligibleProvider,
-    ServiceNotFound,
-)
+from gateway.orders.errors import NoEligibleProvider, ServiceNotFound
+from gateway.orders.idempotency import ClaimLost, Idempotency
 from gateway.orders.validation import build_request, fingerprint, no_candidate_message
 from gateway.routing import Need, Quote, quote
-from gateway.store import GatewayState, OrderRow, StaleOrder
+from gateway.store import GatewayState, IdempotencyClaim, OrderRow, StaleOrder
 from providers.errors import (
     Ambiguous,
     AuthenticationError,
@@ -47,7 +42,7 @@ _PROVIDER_FAULTS = (Unavailable, RateLimited, AuthenticationError, Ambiguous)
 _CLIENT_ERRORS = (InvalidLink, InvalidQuantity, MissingField)
 
 
-class Placement(OrdersBase):
+class Placement(Idempotency):
     """Quoting and placing orders."""
 
     async def quote(
@@ -72,31 +67,33 @@ class Placement(OrdersBase):
         *,
         idempotency_key: str | None = None,
         needs: frozenset[Need] = frozenset(),
+        as_sent: Mapping[str, Any] | None = None,
     ) -> OrderRow:
         """Place an order with the cheapest eligible provider; see the module docstring.
 
         Returns the ledger row: ``PENDING`` (or later) when a provider took it, ``UNCONFIRMED``
         when the outcome is unknown, ``FAILED`` when every attempt provably failed (its
         `attempts` say why). Raises `OrderError` for requests that never became an order.
+        With an `idempotency_key`, a retry gets the key's order (`gateway.orders.idempotency`);
+        the key is fingerprinted from `as_sent`, the fields as the client sent them, when the
+        face filtered `fields` for the service type.
         """
         if idempotency_key is None:
             return await self._place(snapshot, client_id, service_id, fields, needs, None)
         # The key is looked up before anything else: a retry returns its order even if the
         # catalog changed since and the request would no longer validate.
-        print_ = fingerprint(service_id, fields, needs)
-        claim = await self.store.claim_idempotency_key(client_id, idempotency_key, print_)
+        print_ = fingerprint(service_id, fields if as_sent is None else as_sent, needs)
+        claim = await self._claim(client_id, idempotency_key, print_)
         if not claim.owner:
-            if not claim.matches(print_):
-                raise IdempotencyConflict("this idempotency key was used with a different request")
-            return await self._existing(client_id, idempotency_key, claim.order_id)
+            return await self._answer(claim)
         try:
-            return await self._place(
-                snapshot, client_id, service_id, fields, needs, idempotency_key
-            )
+            return await self._place(snapshot, client_id, service_id, fields, needs, claim)
+        except ClaimLost:
+            return await self._after_lost_claim(client_id, idempotency_key)
         except BaseException:
-            # Only a claim without an order is released: once created, the order stays the
-            # key's answer whatever happens after.
-            await asyncio.shield(self.store.release_idempotency_key(client_id, idempotency_key))
+            # Only a claim of ours without an order is released: once created, the order
+            # stays the key's answer whatever happens after.
+            await asyncio.shield(self._release(claim))
             raise
 
     async def _place(
@@ -106,7 +103,7 @@ class Placement(OrdersBase):
         service_id: int,
         fields: Mapping[str, Any],
         needs: frozenset[Need],
-        idempotency_key: str | None,
+        claim: IdempotencyClaim | None,
     ) -> OrderRow:
         decision = await self.quote(snapshot, service_id, fields, needs)
         if decision.chosen is None:
@@ -128,32 +125,10 @@ class Placement(OrdersBase):
                 tx=tx,
             )
             await events.record(self.store, tx, [events.order_event(None, order)])
-            if idempotency_key is not None:
-                await self.store.attach_idempotency_order(
-                    client_id, idempotency_key, order.id, tx=tx
-                )
+            if claim is not None and not await self._attach(claim, order.id, tx):
+                # Taken over while we were slow: roll the order back and call no provider.
+                raise ClaimLost(claim.key)
         return await self._send(order, decision)
-
-    async def _existing(self, client_id: str, key: str, order_id: int | None) -> OrderRow:
-        """The order of an idempotency key whose first request may still be in flight."""
-        deadline = asyncio.get_running_loop().time() + self.idempotency_wait
-        delay = 0.01
-        while order_id is None:
-            if asyncio.get_running_loop().time() > deadline:
-                # The order is created moments after its key is claimed, before any provider
-                # call: a claim still without an order is one whose process died. Free it.
-                await self.store.release_idempotency_key(client_id, key)
-                raise IdempotencyPending("a request with this idempotency key did not finish")
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 0.5)
-            claim = await self.store.claim_idempotency_key(client_id, key, "")
-            if claim.owner:
-                # The first request released its claim (it produced no order): start over is
-                # the client's call, so release ours too and report it.
-                await self.store.release_idempotency_key(client_id, key)
-                raise IdempotencyPending("the first request with this key did not place an order")
-            order_id = claim.order_id
-        return await self.store.get_order(order_id)
 
     async def settle_interrupted(self, older_than: timedelta) -> list[OrderRow]:
         """Orders left ``RECEIVED`` by a process that stopped while sending them: the request

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Self
@@ -89,11 +89,13 @@ class RefillRow(_FromRow):
 
 @dataclass(frozen=True, slots=True)
 class IdempotencyClaim:
-    """The answer to claiming an idempotency key.
+    """An idempotency key's claim as one request saw it.
 
-    `owner` is true for exactly one caller per key: that caller places the order and attaches
-    it. Everyone else gets the row as it stands: the first caller's `fingerprint`, and its
-    `order_id`, which is ``None`` while the first caller is still working.
+    `owner` is true for the request that holds the claim: it places the order and attaches it
+    with its `token`. Everyone else sees the claim as it stands: the holder's `fingerprint` and
+    `token`, and its `order_id`, which is ``None`` while the holder is still working. A waiter
+    that finds the claim abandoned passes that `token` to ``take_over_idempotency_key``, which
+    replaces it only if nobody else did first. `read_at` is the store's time of the reading.
     """
 
     owner: bool
@@ -102,10 +104,17 @@ class IdempotencyClaim:
     fingerprint: str
     order_id: int | None
     created_at: datetime
+    token: str | None
+    read_at: datetime
 
     def matches(self, fingerprint: str) -> bool:
         """Whether a retry carries the same request as the first use of the key."""
         return self.fingerprint == fingerprint
+
+    @property
+    def age(self) -> timedelta:
+        """How long the claim had been held when it was read."""
+        return self.read_at - self.created_at
 
 
 class PriceChangeKind(StrEnum):
