@@ -38,8 +38,12 @@ def _text(value: object) -> object:
 
 
 def install() -> None:
-    """Attach the filter to every logger known to write request URLs."""
+    """Attach the filter to every logger known to write request URLs; keep httpx's request
+    lines (one per panel call, at INFO) out of the gateway's log unless a level was chosen."""
     for name in REDACTED_LOGGERS:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactSecrets) for f in logger.filters):
             logger.addFilter(RedactSecrets())
+    quiet = logging.getLogger("httpx")
+    if quiet.level == logging.NOTSET:
+        quiet.setLevel(logging.WARNING)

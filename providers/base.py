@@ -37,6 +37,9 @@ T = TypeVar("T")
 
 BatchResult = dict[str, T | ProviderError]
 
+BeforeSend = Callable[[], Awaitable[None]]
+"""Awaited by `Provider.add` once the call has its turn, just before the request leaves."""
+
 MAX_BATCH = 100
 """The most ids a v2 panel takes in one call."""
 
@@ -51,8 +54,16 @@ class Provider(ABC):
         """The panel's service list."""
 
     @abstractmethod
-    async def add(self, request: OrderRequest) -> PlacedOrder:
-        """Place an order. Never retried: a failure after sending raises `Ambiguous`."""
+    async def add(
+        self, request: OrderRequest, *, before_send: BeforeSend | None = None
+    ) -> PlacedOrder:
+        """Place an order. Never retried: a failure after sending raises `Ambiguous`.
+
+        Any other failure proves nothing was placed (`ProviderError.not_placed`). `before_send`
+        is awaited once the call has its turn (rate limit, calls in flight), right before the
+        request leaves: a caller records there that it may have been placed. If it raises,
+        nothing is sent and its exception propagates unchanged.
+        """
 
     @abstractmethod
     async def status(self, ids: Iterable[OrderId]) -> BatchResult[OrderStatus]:

@@ -13,11 +13,13 @@ Every upstream failure is translated into this tree at the adapter's edge, once:
     ├── NotFound                   unknown order or refill id
     ├── NotSupported               the order or service cannot do that (refill, cancel, drip-feed)
     ├── RateLimited                throttled; ``retry_after`` seconds when the panel says
-    ├── Unavailable                transient: network, timeout, 5xx, HTML, malformed JSON
+    ├── Unavailable                transient: network, timeout, 5xx, HTML, malformed JSON, redirect
     └── Ambiguous                  a write was sent and its outcome is unknown
 
-``placed_proof`` tells the gateway whether an `add` that failed this way proves the order was not
-placed upstream, which is the only case where trying another provider is safe.
+``not_placed`` tells whether an `add` that failed this way proves the order was not placed
+upstream, which is the only case where failing the order or trying another provider is safe.
+An adapter's `add` raises nothing else than such a proof or `Ambiguous`: a panel text that the
+table below does not know, or an HTTP status it does not explain, is `Ambiguous` there.
 """
 
 from __future__ import annotations
@@ -101,10 +103,10 @@ class RateLimited(ProviderError):
 
 
 class Unavailable(ProviderError):
-    """A transient fault: network, timeout, HTTP 5xx, an HTML page, malformed JSON.
+    """A transient fault: network, timeout, HTTP 5xx, an HTML page, malformed JSON, a redirect.
 
-    For `add`, only raised when the request provably never reached the panel; otherwise the
-    adapter raises `Ambiguous`.
+    For `add`, only raised when the request provably never reached the panel (``not_placed``);
+    otherwise the adapter raises `Ambiguous`.
     """
 
     def __init__(

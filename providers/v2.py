@@ -1,6 +1,7 @@
 """The one adapter for every v2 panel.
 
-One `httpx.AsyncClient` per provider, a client-side rate limit and a cap on calls in flight.
+One `httpx.AsyncClient` per provider, a client-side rate limit and a cap on calls in flight,
+of which reads never take all: a share stays for writes (`providers.share`).
 Reads (`services`, `status`, `refill_status`, `balance`) are retried with jittered exponential
 backoff on transient faults; writes (`add`, `refill`, `cancel`) never are: a write whose outcome
 is unknown raises `Ambiguous`, and only a failure before the request left proves nothing happened.
@@ -28,7 +29,7 @@ from tenacity import (
 )
 
 from providers import parsing
-from providers.base import BatchResult, Provider, batched
+from providers.base import BatchResult, BeforeSend, Provider, batched
 from providers.errors import (
     Ambiguous,
     AuthenticationError,
@@ -50,11 +51,11 @@ from providers.models import (
     Service,
 )
 from providers.profiles import SEED, Method, Profile
+from providers.share import WRITE_SHARE, ReadShare
 
+# httpx logs every request URL at INFO and GET-style panels carry the key in the URL; a library
+# leaves logging levels to its application (the gateway sets httpx's in `gateway.logs`).
 log = logging.getLogger(__name__)
-# httpx logs every request URL at INFO, and GET-style panels carry the key in the URL: keep
-# its request lines out of any log that an application turns up to INFO.
-logging.getLogger("httpx").setLevel(max(logging.getLogger("httpx").level, logging.WARNING))
 
 T = TypeVar("T")
 
@@ -97,6 +98,7 @@ class V2Provider(Provider):
         calls_per_minute: int | None = None,
         concurrency: int | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        write_share: float = WRITE_SHARE,
     ) -> None:
         url = url or profile.url
         if not url:
@@ -113,12 +115,17 @@ class V2Provider(Provider):
         self._concurrency = concurrency or profile.concurrency
         self._gate = asyncio.Semaphore(self._concurrency)
         self._limiter = AsyncLimiter(calls_per_minute or profile.calls_per_minute, 60)
+        # Reads queue here first, so polls never take the whole gate or rate from `add`.
+        self._reads = ReadShare(
+            self._concurrency, calls_per_minute or profile.calls_per_minute, write_share=write_share
+        )
         self._client = httpx.AsyncClient(
             timeout=timeout,
             transport=transport,
             headers={"User-Agent": profile.user_agent, "Accept": "application/json"},
             limits=httpx.Limits(max_connections=self._concurrency * 2),
-            follow_redirects=True,
+            # Never followed: a 307/308 would post the key (and an order) to another host.
+            follow_redirects=False,
         )
 
     def __repr__(self) -> str:
@@ -133,8 +140,28 @@ class V2Provider(Provider):
         answer = await self._read("services", {}, ())
         return parsing.parse_services(answer, self.currency)
 
-    async def add(self, request: OrderRequest) -> PlacedOrder:
-        answer = await self._write("add", request.fields(), ("order",))
+    async def add(
+        self, request: OrderRequest, *, before_send: BeforeSend | None = None
+    ) -> PlacedOrder:
+        left = False
+
+        async def leaving() -> None:
+            nonlocal left
+            if before_send is not None:
+                await before_send()
+            left = True
+
+        try:
+            answer = await self._exchange(
+                "add", request.fields(), ("order",), write=True, before_send=leaving
+            )
+        except ProviderError as exc:
+            if not left or exc.not_placed or isinstance(exc, Ambiguous):
+                raise
+            # Only an answer known to mean "refused" proves nothing was placed; any other
+            # (an unknown text, "not found", an odd 4xx) may come from a panel that placed it.
+            message = f"unrecognised answer to add: {exc.message}"
+            raise Ambiguous(message, provider=self.name) from None
         try:
             return parsing.parse_placed(answer)
         except ProviderError as exc:
@@ -242,7 +269,8 @@ class V2Provider(Provider):
         )
         async for attempt in retrying:
             with attempt:
-                return await self._exchange(action, fields, success_keys, write=False)
+                async with self._reads.turn(self._deadline, self._queued_too_long):
+                    return await self._exchange(action, fields, success_keys, write=False)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     async def _write(
@@ -265,6 +293,7 @@ class V2Provider(Provider):
         success_keys: tuple[str, ...] | None,
         *,
         write: bool,
+        before_send: BeforeSend | None = None,
     ) -> Any:
         """One call: send, read, and translate every failure into the error tree.
 
@@ -286,6 +315,8 @@ class V2Provider(Provider):
                     await self._limiter.acquire()
             except TimeoutError:
                 raise self._queued_too_long() from None
+            if before_send is not None:
+                await before_send()
             log.debug("%s: %s %s", self.name, action, sorted(fields))
             try:
                 async with asyncio.timeout(self._deadline):
@@ -331,6 +362,12 @@ class V2Provider(Provider):
 
     def _decode(self, response: httpx.Response, write: bool) -> Any:
         code = response.status_code
+        if 300 <= code < 400:
+            # Redirects are not followed (they would carry the key elsewhere). A v2 panel
+            # answers every call, its refusals included, at its own URL: a redirect comes from
+            # a server in front of it that did not hand the call on, so nothing was done. The
+            # Location is not quoted: a GET-style call's own query, key included, may be in it.
+            raise self._redirected(code)
         try:
             answer = json.loads(response.content, parse_float=Decimal)
         except ValueError:
@@ -351,8 +388,22 @@ class V2Provider(Provider):
             shape = "an HTML page" if body == b"<" else "malformed JSON"
             raise self._fault(write, f"HTTP {code}: {shape} instead of JSON")
         if code >= 400:
-            raise error_from_text(text or f"HTTP {code}", provider=self.name)
+            error = error_from_text(text or f"HTTP {code}", provider=self.name)
+            if write and type(error) is ProviderError:
+                # An error status the panel's texts do not explain says nothing of the write.
+                raise Ambiguous(
+                    f"outcome unknown: HTTP {code}: {error.message}", provider=self.name
+                )
+            raise error
         return answer
+
+    def _redirected(self, code: int) -> Unavailable:
+        return Unavailable(
+            f"the panel's URL answered HTTP {code}, a redirect (not followed): "
+            "check the provider's url",
+            provider=self.name,
+            not_placed=True,
+        )
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -106,7 +106,14 @@ class V2Endpoint:
                 answer = self._answer(action, fields, allowed)
             return answer or Response(status_code=204)
         if kind is FaultKind.ERROR:
-            return self._json(dumps(self.api.render.error(Problem.INTERNAL)))
+            text = fault.params.get("text")
+            said = {"error": str(text)} if text else self.api.render.error(Problem.INTERNAL)
+            return self._json(dumps(said), int(fault.number("status", 200)))
+        if kind is FaultKind.REDIRECT:
+            location = str(fault.params.get("location") or "http://127.0.0.1:9/api/v2")
+            return Response(
+                status_code=int(fault.number("status", 307)), headers={"Location": location}
+            )
         if kind is FaultKind.HTTP_5XX:
             return gateway_error(status)
         if kind is FaultKind.HTML:

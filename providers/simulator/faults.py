@@ -23,7 +23,8 @@ class FaultKind(StrEnum):
     LATENCY = "latency"
     """Adds ``ms`` milliseconds (param ``ms``) to the call; does not fail it."""
     ERROR = "error"
-    """HTTP 200 ``{"error": "Internal server error"}``."""
+    """``{"error": "Internal server error"}``, or param ``text``, with HTTP 200 or param
+    ``status``."""
     TIMEOUT = "timeout"
     """No answer for ``seconds`` (default 30), so the client times out."""
     HTTP_5XX = "http_5xx"
@@ -36,6 +37,8 @@ class FaultKind(StrEnum):
     """HTTP 429 with ``Retry-After`` (param ``retry_after``, default 60)."""
     DROP = "drop"
     """The call takes effect, then the connection closes mid-answer."""
+    REDIRECT = "redirect"
+    """HTTP 307 (param ``status``) to param ``location``, as a moved panel's web server does."""
 
 
 _ALIASES = {
