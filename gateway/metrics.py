@@ -30,7 +30,7 @@ from sqlalchemy import case, func, select
 from gateway.health import BreakerState, HealthBoard
 from gateway.store import GatewayState, Store
 from gateway.store.tables import orders
-from providers.base import BatchResult, Provider
+from providers.base import BatchResult, BeforeSend, Provider
 from providers.errors import ProviderError
 from providers.models import (
     Balance,
@@ -135,8 +135,10 @@ class InstrumentedProvider(Provider):
     async def services(self) -> list[Service]:
         return await self._timed("services", self.inner.services)
 
-    async def add(self, request: OrderRequest) -> PlacedOrder:
-        return await self._timed("add", lambda: self.inner.add(request))
+    async def add(
+        self, request: OrderRequest, *, before_send: BeforeSend | None = None
+    ) -> PlacedOrder:
+        return await self._timed("add", lambda: self.inner.add(request, before_send=before_send))
 
     async def status(self, ids: Iterable[OrderId]) -> BatchResult[OrderStatus]:
         return await self._timed("status", lambda: self.inner.status(ids))
