@@ -6,7 +6,9 @@
     ├── NoEligibleProvider      no member can take it (``quote`` says why for each)
     ├── OrderUnknown            no such order for this client
     ├── IdempotencyConflict     the key was used with a different request
-    └── IdempotencyPending      the first request with the key is still being placed
+    ├── IdempotencyPending      the first request with the key is still being placed
+    ├── NotUnconfirmed          resolving an order that is not UNCONFIRMED  (in `resolution`)
+    └── InvalidResolution       a resolution that cannot be recorded as given  (in `resolution`)
 
 Provider failures stay in ``providers.errors``; placement turns them into order states
 (``FAILED`` when provably not placed, ``UNCONFIRMED`` when it may have been), never into these.
