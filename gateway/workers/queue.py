@@ -70,6 +70,27 @@ def queue_for(redis_url: str, namespace: str, *, abort_wait: float = 1.5) -> Fle
     return FleetQueue(redis, name=f"{namespace}:workers", abort_wait=abort_wait)
 
 
+class FleetWorker(Worker[Context]):
+    """saq's worker, with upkeep that ends when the worker stops.
+
+    saq's upkeep loops (sweep, abort, schedule, worker info) sleep their whole period before
+    they look at the stop event again; worker info sleeps 10 s, so a SIGTERM waited that out
+    past any shorter grace, and saq cancelled the loops as tasks that "did not finish within
+    the shutdown grace period". Upkeep is housekeeping that any worker repeats, so it stops at
+    once and the grace is left to the jobs in flight.
+    """
+
+    async def upkeep(self) -> list[asyncio.Task[None]]:
+        tasks = await super().upkeep()
+
+        async def end_with_the_worker() -> None:
+            await self.event.wait()
+            for task in tasks:
+                task.cancel()
+
+        return [*tasks, asyncio.create_task(end_with_the_worker(), name="upkeep-stop")]
+
+
 class QueueWorker:
     """Runs `jobs` as saq jobs: offers every key on schedule and processes what it dequeues.
 
@@ -97,9 +118,9 @@ class QueueWorker:
         self.tick = tick
         self._by_name = {job.name: job for job in self.jobs}
 
-    def worker(self) -> Worker[Context]:
+    def worker(self) -> FleetWorker:
         keys = sum(len(job.runs()) for job in self.jobs)
-        return Worker(
+        return FleetWorker(
             self.queue,
             [(job.name, self._function(job)) for job in self.jobs],
             concurrency=max(keys, 1),
@@ -149,11 +170,13 @@ class QueueWorker:
         )
         return await self.queue.enqueue(saq_job) is not None
 
-    async def schedule(self, stop: asyncio.Event) -> None:
-        """Offer each key every `every` seconds until `stop` is set."""
+    async def schedule(self, worker: Worker[Context]) -> None:
+        """Offer each key every `every` seconds until `worker` stops."""
         loop = asyncio.get_running_loop()
         due = {key: 0.0 for job in self.jobs for key, _ in job.runs()}
-        while not stop.is_set():
+        # saq makes the worker's stop event anew when it starts: read it each turn, never keep
+        # one from before (that one is never set, and jobs kept being offered while stopping).
+        while not worker.event.is_set():
             for job in self.jobs:
                 for key, part in job.runs():
                     if loop.time() >= due[key]:
@@ -164,13 +187,13 @@ class QueueWorker:
                             log.exception("could not offer job %s", key)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.tick):
-                    await stop.wait()
+                    await worker.event.wait()
 
     async def run(self) -> None:
         """Process jobs until SIGTERM or SIGINT (saq installs the handlers) or cancellation."""
         await self.queue.connect()
         worker = self.worker()
-        scheduler = asyncio.create_task(self.schedule(worker.event), name="schedule")
+        scheduler = asyncio.create_task(self.schedule(worker), name="schedule")
         try:
             await worker.start()
         finally:
