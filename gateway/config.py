@@ -51,6 +51,10 @@ class GatewaySection(BaseModel):
     """Prefix of every Redis key: gateways sharing a Redis with another deployment differ here."""
     secrets_dir: Path | None = None
     """Where ``<provider name>`` files hold provider keys (e.g. ``/run/secrets``)."""
+    pool_size: int = Field(default=5, ge=1)
+    """Database connections each process keeps open."""
+    max_overflow: int = Field(default=10, ge=0)
+    """Connections opened beyond `pool_size` under load, closed when returned."""
 
 
 class ProviderSection(BaseModel):
@@ -178,6 +182,16 @@ class WorkersSection(BaseModel):
     repeated by every gateway instance."""
 
 
+class OrdersSection(BaseModel):
+    """How client reads of orders are answered."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fresh_seconds: float = Field(default=60.0, gt=0)
+    """An open order last synced longer ago than this is polled next by the status sync when
+    a client reads it. Reads always answer from the ledger, at once."""
+
+
 class Settings(BaseSettings):
     """The whole configuration. Build it with `load_config`."""
 
@@ -194,6 +208,7 @@ class Settings(BaseSettings):
     webhooks: WebhooksSection = Field(default_factory=WebhooksSection)
     limits: LimitsSection = Field(default_factory=LimitsSection)
     workers: WorkersSection = Field(default_factory=WorkersSection)
+    orders: OrdersSection = Field(default_factory=OrdersSection)
 
     @classmethod
     def settings_customise_sources(

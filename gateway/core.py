@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from types import TracebackType
 from typing import Any, Self
 
@@ -71,6 +72,7 @@ class Gateway:
             self.health,
             provider_states=self.provider_states,
             base_currency=base,
+            fresh_for=timedelta(seconds=settings.orders.fresh_seconds),
         )
 
     @classmethod
@@ -85,7 +87,11 @@ class Gateway:
             providers = {c.name: build(c) for c in provider_configs(settings)}
         providers = {name: InstrumentedProvider(p, name) for name, p in providers.items()}
         try:
-            store = await Store.connect(settings.gateway.database_url)
+            store = await Store.connect(
+                settings.gateway.database_url,
+                pool_size=settings.gateway.pool_size,
+                max_overflow=settings.gateway.max_overflow,
+            )
         except BaseException:
             for provider in providers.values():
                 await provider.aclose()
@@ -101,6 +107,7 @@ class Gateway:
         return cls(settings, store, cache, providers)
 
     async def aclose(self) -> None:
+        await self.orders.aclose()
         for provider in self.providers.values():
             await provider.aclose()
         await self.cache.aclose()

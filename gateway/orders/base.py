@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from gateway import events
 from gateway.health import HealthBoard
+from gateway.orders.freshness import Freshness
+from gateway.orders.outcomes import Outcome
 from gateway.routing import ProviderState
 from gateway.store import OrderRow, Store
+from gateway.store.base import Clock, utcnow
 from providers.base import Provider
 from providers.errors import ProviderError
 
@@ -32,6 +35,8 @@ class OrdersBase:
         base_currency: str,
         poll_after: timedelta = timedelta(seconds=30),
         idempotency_wait: float = 30.0,
+        fresh_for: timedelta = timedelta(seconds=60),
+        clock: Clock = utcnow,
     ) -> None:
         self.store = store
         self.providers = providers
@@ -40,6 +45,16 @@ class OrdersBase:
         self.base_currency = base_currency
         self._poll_after = poll_after
         self.idempotency_wait = idempotency_wait
+        self.clock = clock
+        self.freshness = Freshness(store, fresh_for, clock=clock)
+        # Refills and cancels being asked of a panel by this process, by order id: a second
+        # request for the same order waits for the first one's answer instead of asking again.
+        self._refilling: dict[int, asyncio.Future[Outcome]] = {}
+        self._canceling: dict[int, asyncio.Future[Outcome]] = {}
+
+    async def aclose(self) -> None:
+        """Let background work finish (the freshness write) before the store closes."""
+        await self.freshness.settled()
 
     async def _change(self, before: OrderRow, *, event_kind: str, **changes: Any) -> OrderRow:
         """Update an order and queue the event its visible change gives, in one transaction."""
@@ -84,6 +99,17 @@ class OrdersBase:
             return {ids[pid]: outcome for pid, outcome in answers.items() if pid in ids}
 
         merged: dict[int, T | ProviderError] = {}
-        for part in await asyncio.gather(*(one(n, ids) for n, ids in by_provider.items())):
+        for part in await all_of(one(n, ids) for n, ids in by_provider.items()):
             merged.update(part)
         return merged
+
+
+async def all_of(calls: Iterable[Coroutine[Any, Any, T]]) -> list[T]:
+    """Run `calls` concurrently; the first to fail cancels the others and is raised (as is,
+    not wrapped in a group, so callers see the error they know)."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(call) for call in calls]
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+    return [task.result() for task in tasks]

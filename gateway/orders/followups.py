@@ -1,69 +1,156 @@
 """After placement: refills, refill statuses and cancels, asked of each order's provider in
-batches and answered per gateway id."""
+batches and answered per gateway id. Every face (CLI, GraphQL, ``/api/v2``) calls these.
+
+A panel is asked once per order however many requests arrive together: in this process a
+second request waits for the first one's answer, and across processes the ledger decides
+(an open refill is returned instead of asking again, a cancel being asked or already accepted
+is not asked again; `Store.claim_refills`, `Store.claim_cancels`).
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 
 from gateway import events
-from gateway.orders.base import OrdersBase, T
+from gateway.orders.base import OrdersBase, all_of
 from gateway.orders.outcomes import Outcome, RefillOutcome
-from gateway.store import OrderRow
+from gateway.store import OrderRow, RefillRow
+from gateway.store.cancels import REFUSED, REQUESTED, CancelClaim
 from gateway.store.refills import OPEN_REFILL_STATES
-from providers.base import Provider
-from providers.errors import ProviderError
-from providers.models import CancelResult, Refill
+from providers.errors import (
+    Ambiguous,
+    AuthenticationError,
+    ProviderError,
+    RateLimited,
+    Unavailable,
+)
+from providers.models import Refill, RefillState
+
+REFILL_REFUSED = "Order not eligible for refill."
+CANCEL_REFUSED = "Order cannot be canceled."
+LEFT_OUT = "the panel left this order out of its answer"
+CLAIM_TTL = timedelta(minutes=5)
+"""How long a request may take to get a panel's answer to a refill or cancel: longer than any
+call may last. A claim older than this belongs to a request that died."""
+_NOT_ABOUT_THE_REFILL = (Unavailable, RateLimited, AuthenticationError)
+"""Errors of the call, not answers about the refill: it is polled again later."""
+
+
+@dataclass(frozen=True, slots=True)
+class RefillPoll:
+    """One refill after a poll; `answered` when the panel said something about it."""
+
+    refill: RefillRow
+    answered: bool
 
 
 class Followups(OrdersBase):
     """Refill and cancel."""
 
-    async def _ask_each(
+    async def _once_each(
         self,
+        in_flight: dict[int, asyncio.Future[Outcome]],
         ids: Iterable[int],
         client_id: str | None,
-        call: Callable[[Provider, list[str]], Awaitable[Mapping[str, T | ProviderError]]],
-        refused: str,
-        accepted: Callable[[OrderRow, T], Awaitable[Outcome]],
+        ask: Callable[[list[OrderRow]], Awaitable[dict[int, Outcome]]],
     ) -> list[Outcome]:
-        """Send a write to each order's provider (batched) and answer per gateway id."""
+        """`ask` for the orders no request of this process is asking for; share the others'."""
         wanted = list(dict.fromkeys(ids))
         rows = await self._owned(wanted, client_id)
-        answers = await self._per_provider(rows.values(), call)
-        outcomes = []
-        for order_id in wanted:
-            row = rows.get(order_id)
-            answer = answers.get(order_id)
-            if row is None:
-                outcomes.append(Outcome(order_id, None, "Incorrect order ID"))
-            elif answer is None:
-                outcomes.append(Outcome(order_id, row, refused))
-            elif isinstance(answer, ProviderError):
-                outcomes.append(Outcome(order_id, row, answer.message))
-            else:
-                outcomes.append(await accepted(row, answer))
-        return outcomes
+        joined = {i: in_flight[i] for i in rows if i in in_flight}
+        mine = [row for i, row in rows.items() if i not in joined]
+        loop = asyncio.get_running_loop()
+        futures = {row.id: loop.create_future() for row in mine}
+        in_flight.update(futures)
+        try:
+            answers = await ask(mine) if mine else {}
+            for order_id, future in futures.items():
+                future.set_result(answers[order_id])
+        except BaseException as exc:
+            for future in futures.values():
+                if isinstance(exc, asyncio.CancelledError):
+                    future.cancel()
+                else:
+                    future.set_exception(exc)
+                    future.exception()  # retrieved: joiners, if any, raise it themselves
+            raise
+        finally:
+            for order_id in futures:
+                in_flight.pop(order_id, None)
+        for order_id, future in joined.items():
+            answers[order_id] = await asyncio.shield(future)
+        return [answers.get(i) or Outcome(i, None, "Incorrect order ID") for i in wanted]
+
+    # -- refill ------------------------------------------------------------------------------
 
     async def refill(self, ids: Iterable[int], client_id: str | None) -> list[Outcome]:
-        """Ask each order's provider for a refill; a granted one is recorded with a gateway id."""
+        """Refill each order: its open refill if it has one, else a new one asked of its
+        provider (recorded with a gateway id)."""
+        return await self._once_each(self._refilling, ids, client_id, self._ask_refills)
 
-        async def granted(row: OrderRow, answer: Refill) -> Outcome:
-            async with self.store.transaction() as tx:
-                refill = await self.store.create_refill(
-                    row.id, row.provider or "", answer.refill, tx=tx
-                )
-                row = await self.store.update_order(
-                    row.id, event_kind="refill", event_data={"refill": refill.id}, tx=tx
-                )
-                await events.record(self.store, tx, [events.refill_event(row, refill)])
-            return Outcome(row.id, row, refill=refill)
+    async def _ask_refills(self, rows: list[OrderRow]) -> dict[int, Outcome]:
+        by_id = {row.id: row for row in rows}
+        answers = {
+            r.id: Outcome(r.id, r, REFILL_REFUSED) for r in rows if not r.provider_order_id
+        }
+        askable = {r.id: r.provider or "" for r in rows if r.provider_order_id}
+        claims = await self.store.claim_refills(
+            askable, abandoned_before=self.clock() - CLAIM_TTL
+        )
+        claimed = {i: refill for i, (refill, created) in claims.items() if created}
+        for order_id, (refill, created) in claims.items():
+            if not created:
+                answers[order_id] = Outcome(order_id, by_id[order_id], refill=refill)
+        try:
+            replies = await self._per_provider(
+                [by_id[i] for i in claimed], lambda p, pids: p.refill(pids)
+            )
+        except BaseException:
+            # Free the orders now rather than when the claims expire.
+            await asyncio.shield(self._end_claims(claimed.values(), "the request was stopped"))
+            raise
+        for order_id, claim in claimed.items():
+            reply = replies.get(order_id) or ProviderError(LEFT_OUT)
+            answers[order_id] = await self._refill_answered(by_id[order_id], claim, reply)
+        return answers
 
-        return await self._ask_each(
-            ids, client_id, lambda p, pids: p.refill(pids), "Order not eligible for refill.",
-            granted,
-        )  # fmt: skip
+    async def _refill_answered(
+        self, row: OrderRow, claim: RefillRow, reply: Refill | ProviderError
+    ) -> Outcome:
+        if isinstance(reply, Ambiguous):
+            # It may exist upstream after all: kept, ended, with the reason, for an operator.
+            await self.store.update_refill(
+                claim.id, state=RefillState.FAILED, status_raw=None, error=reply.message
+            )
+            return Outcome(row.id, row, reply.message)
+        if isinstance(reply, ProviderError):
+            await self.store.delete_refill(claim.id)
+            return Outcome(row.id, row, reply.message)
+        async with self.store.transaction() as tx:
+            refill = await self.store.update_refill(
+                claim.id,
+                state=RefillState.PENDING,
+                status_raw=None,
+                provider_refill_id=reply.refill,
+                tx=tx,
+            )
+            row = await self.store.update_order(
+                row.id, event_kind="refill", event_data={"refill": refill.id}, tx=tx
+            )
+            await events.record(self.store, tx, [events.refill_event(row, refill)])
+        return Outcome(row.id, row, refill=refill)
+
+    async def _end_claims(self, claims: Iterable[RefillRow], error: str) -> None:
+        for claim in claims:
+            await self.store.update_refill(
+                claim.id, state=RefillState.FAILED, status_raw=None, error=error
+            )
+
+    # -- refill status -----------------------------------------------------------------------
 
     async def refill_status(
         self, refill_ids: Iterable[int], client_id: str | None
@@ -73,41 +160,96 @@ class Followups(OrdersBase):
         found = {r.id: r for r in await self.store.get_refills(wanted)}
         owners = await self._owned({r.order_id for r in found.values()}, client_id)
         found = {i: r for i, r in found.items() if r.order_id in owners}
-        by_provider: dict[str, dict[str, int]] = defaultdict(dict)
-        for refill in found.values():
-            if refill.provider_refill_id and refill.state in OPEN_REFILL_STATES:
-                by_provider[refill.provider][refill.provider_refill_id] = refill.id
-
-        async def one(name: str, ids: dict[str, int]) -> None:
-            provider = self.providers.get(name)
-            if provider is None:
-                return
-            answers = await provider.refill_status(list(ids))
-            for provider_id, answer in answers.items():
-                before = found[ids[provider_id]]
-                if isinstance(answer, ProviderError) or answer.state.value == before.state:
-                    continue
-                async with self.store.transaction() as tx:
-                    after = await self.store.update_refill(
-                        before.id, state=answer.state.value, status_raw=answer.raw_status, tx=tx
-                    )
-                    order = owners[after.order_id]
-                    await events.record(self.store, tx, [events.refill_event(order, after)])
-                found[after.id] = after
-
-        await asyncio.gather(*(one(n, ids) for n, ids in by_provider.items()))
+        for poll in await self.poll_refills(found.values()):
+            found[poll.refill.id] = poll.refill
         return [
             RefillOutcome(i, found[i]) if i in found else RefillOutcome(i, None, "Refill not found")
             for i in wanted
         ]
 
+    async def poll_refills(self, refills: Iterable[RefillRow]) -> list[RefillPoll]:
+        """Ask the providers of the open refills among `refills` for their statuses (batched)
+        and record each change with its event. A panel's error about a refill ("Refill not
+        found") ends it ``FAILED`` with that text; an unrecognised status keeps it open."""
+        by_provider: dict[str, dict[str, RefillRow]] = defaultdict(dict)
+        for refill in refills:
+            if refill.provider_refill_id and refill.state in OPEN_REFILL_STATES:
+                by_provider[refill.provider][refill.provider_refill_id] = refill
+        if not by_provider:
+            return []
+        order_ids = {r.order_id for part in by_provider.values() for r in part.values()}
+        orders = {row.id: row for row in await self.store.get_orders(order_ids)}
+
+        async def one(name: str, wanted: dict[str, RefillRow]) -> list[RefillPoll]:
+            provider = self.providers.get(name)
+            if provider is None:
+                return [RefillPoll(r, False) for r in wanted.values()]
+            answers = await provider.refill_status(list(wanted))
+            polls = []
+            for provider_id, before in wanted.items():
+                answer = answers.get(provider_id)
+                if answer is None or isinstance(answer, _NOT_ABOUT_THE_REFILL):
+                    polls.append(RefillPoll(before, False))
+                    continue
+                error: str | None
+                if isinstance(answer, ProviderError):
+                    state, raw, error = RefillState.FAILED.value, before.status_raw, answer.message
+                else:
+                    state, raw, error = answer.state.value, answer.raw_status, before.error
+                if (state, raw, error) == (before.state, before.status_raw, before.error):
+                    polls.append(RefillPoll(before, True))
+                    continue
+                async with self.store.transaction() as tx:
+                    after = await self.store.update_refill(
+                        before.id, state=state, status_raw=raw, error=error, tx=tx
+                    )
+                    order = orders[after.order_id]
+                    await events.record(self.store, tx, [events.refill_event(order, after)])
+                polls.append(RefillPoll(after, True))
+            return polls
+
+        parts = await all_of(one(name, wanted) for name, wanted in by_provider.items())
+        return [poll for part in parts for poll in part]
+
+    # -- cancel ------------------------------------------------------------------------------
+
     async def cancel(self, ids: Iterable[int], client_id: str | None) -> list[Outcome]:
-        """Ask each order's provider to cancel it ("requested", not yet refunded)."""
+        """Ask each order's provider to cancel it ("requested", not yet refunded); an order
+        whose cancel is already requested (and still open) is not asked again."""
+        return await self._once_each(self._canceling, ids, client_id, self._ask_cancels)
 
-        async def requested(row: OrderRow, answer: CancelResult) -> Outcome:
-            row = await self.store.update_order(row.id, event_kind="cancel_requested")
-            return Outcome(row.id, row)
-
-        return await self._ask_each(
-            ids, client_id, lambda p, pids: p.cancel(pids), "Order cannot be canceled.", requested
+    async def _ask_cancels(self, rows: Sequence[OrderRow]) -> dict[int, Outcome]:
+        by_id = {row.id: row for row in rows}
+        answers = {
+            r.id: Outcome(r.id, r, CANCEL_REFUSED) for r in rows if not r.provider_order_id
+        }
+        claims = await self.store.claim_cancels(
+            [r.id for r in rows if r.provider_order_id], in_flight_after=self.clock() - CLAIM_TTL
         )
+        claimed = [by_id[i] for i, claim in claims.items() if claim is CancelClaim.CLAIMED]
+        for order_id, claim in claims.items():
+            if claim is not CancelClaim.CLAIMED:
+                answers[order_id] = Outcome(order_id, by_id[order_id])
+        try:
+            replies = await self._per_provider(claimed, lambda p, pids: p.cancel(pids))
+        except BaseException:
+            await asyncio.shield(self._cancels_answered(claimed, {}, "the request was stopped"))
+            raise
+        answers.update(await self._cancels_answered(claimed, replies, LEFT_OUT))
+        return answers
+
+    async def _cancels_answered(
+        self, rows: Sequence[OrderRow], replies: Mapping[int, object], missing: str
+    ) -> dict[int, Outcome]:
+        answers = {}
+        for row in rows:
+            reply = replies.get(row.id) or ProviderError(missing)
+            if isinstance(reply, ProviderError):
+                after = await self.store.update_order(
+                    row.id, event_kind=REFUSED, event_data={"error": reply.message}
+                )
+                answers[row.id] = Outcome(row.id, after, reply.message)
+            else:
+                after = await self.store.update_order(row.id, event_kind=REQUESTED)
+                answers[row.id] = Outcome(row.id, after)
+        return answers

@@ -1,29 +1,47 @@
-"""Refills: one row per refill a provider accepted, with its gateway id and latest status."""
+"""Refills: one row per refill asked of a provider, with its gateway id and latest status.
+
+A row is written *before* the provider is asked (a claim: ``PENDING`` without a provider refill
+id), so that concurrent requests for one order, in any process, find it and share it instead
+of asking the panel again. The answer fills in the provider's refill id; a refusal removes
+the claim (no refill came of it), and an unknown outcome ends it ``FAILED`` with the reason.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.base import Queries, chunks
 from gateway.store.rows import RefillRow
-from gateway.store.tables import refills
+from gateway.store.tables import orders, refills
 from providers.models import RefillState
 
-OPEN_REFILL_STATES = (RefillState.PENDING.value, RefillState.IN_PROGRESS.value)
+OPEN_REFILL_STATES = (
+    RefillState.PENDING.value,
+    RefillState.IN_PROGRESS.value,
+    RefillState.UNKNOWN.value,
+)
+"""Not final: an order with such a refill is not refilled again, and the refill is polled
+(an unrecognised status too, in case the panel's next answer is one we know)."""
+
+ABANDONED = "the request for this refill was interrupted before the panel answered"
+"""The ``error`` of a claim whose requester died before the panel answered."""
+
+_UNSET: Any = object()
 
 
 class RefillQueries(Queries):
-    """Recording and reading refills."""
+    """Recording, claiming and reading refills."""
 
     async def create_refill(
         self,
         order_id: int,
         provider: str,
-        provider_refill_id: str,
+        provider_refill_id: str | None,
         *,
         state: str = RefillState.PENDING,
         tx: AsyncConnection | None = None,
@@ -41,22 +59,84 @@ class RefillQueries(Queries):
             result = await conn.execute(refills.insert().values(values).returning(*refills.c))
             return RefillRow.from_row(result.mappings().one())
 
+    async def claim_refills(
+        self,
+        wanted: Mapping[int, str],
+        *,
+        abandoned_before: datetime,
+        tx: AsyncConnection | None = None,
+    ) -> dict[int, tuple[RefillRow, bool]]:
+        """For each order id of `wanted` (order id -> provider): its open refill, or a new claim.
+
+        Answers ``order id -> (refill, created)``; ``created`` is true for exactly one caller
+        per order, which must ask the provider and record the answer. The orders are locked
+        while deciding (``FOR UPDATE`` on PostgreSQL, the write lock on SQLite), so two
+        processes never both create a claim. A claim older than `abandoned_before` without a
+        provider id belongs to a requester that died: it ends ``FAILED`` and is replaced.
+        """
+        ids = sorted(wanted)
+        found: dict[int, tuple[RefillRow, bool]] = {}
+        now = self._clock()
+        async with self._write(tx) as conn:
+            for batch in chunks(ids):
+                await conn.execute(
+                    select(orders.c.id).where(orders.c.id.in_(batch)).with_for_update()
+                )
+                await conn.execute(
+                    refills.update()
+                    .where(refills.c.order_id.in_(batch))
+                    .where(refills.c.state.in_(OPEN_REFILL_STATES))
+                    .where(refills.c.provider_refill_id.is_(None))
+                    .where(refills.c.created_at < abandoned_before)
+                    .values(state=RefillState.FAILED.value, error=ABANDONED, updated_at=now)
+                )
+                result = await conn.execute(
+                    select(refills)
+                    .where(refills.c.order_id.in_(batch))
+                    .where(refills.c.state.in_(OPEN_REFILL_STATES))
+                    .order_by(refills.c.id)
+                )
+                for open_row in result.mappings():
+                    found[open_row["order_id"]] = (RefillRow.from_row(open_row), False)
+            for order_id in ids:
+                if order_id not in found:
+                    claim = await self.create_refill(order_id, wanted[order_id], None, tx=conn)
+                    found[order_id] = (claim, True)
+        return found
+
     async def update_refill(
         self,
         refill_id: int,
         *,
         state: str,
         status_raw: str | None,
+        error: str | None = _UNSET,
+        provider_refill_id: str | None = _UNSET,
         tx: AsyncConnection | None = None,
     ) -> RefillRow:
+        """Set a refill's state and raw status (and, when given, its error and provider id)."""
+        values: dict[str, Any] = {
+            "state": str(state),
+            "status_raw": status_raw,
+            "updated_at": self._clock(),
+        }
+        if error is not _UNSET:
+            values["error"] = error
+        if provider_refill_id is not _UNSET:
+            values["provider_refill_id"] = provider_refill_id
         async with self._write(tx) as conn:
             result = await conn.execute(
                 refills.update()
                 .where(refills.c.id == refill_id)
-                .values(state=str(state), status_raw=status_raw, updated_at=self._clock())
+                .values(values)
                 .returning(*refills.c)
             )
             return RefillRow.from_row(result.mappings().one())
+
+    async def delete_refill(self, refill_id: int, *, tx: AsyncConnection | None = None) -> None:
+        """Remove a claim the provider refused: no refill came of it."""
+        async with self._write(tx) as conn:
+            await conn.execute(refills.delete().where(refills.c.id == refill_id))
 
     async def get_refills(
         self, ids: Iterable[int], *, tx: AsyncConnection | None = None
@@ -82,16 +162,37 @@ class RefillQueries(Queries):
                 rows.extend(RefillRow.from_row(r) for r in result.mappings())
         return rows
 
-    async def open_refills(
-        self, limit: int = 1000, *, tx: AsyncConnection | None = None
+    async def due_refills(
+        self, now: datetime, limit: int = 100, *, tx: AsyncConnection | None = None
     ) -> list[RefillRow]:
-        """Refills still pending or in progress, oldest first."""
+        """Open refills known to their provider whose next poll has come, the longest due
+        first (never polled counts from creation): each poll moves a refill back in the line,
+        so old refills cannot keep new ones waiting."""
+        due_at = func.coalesce(refills.c.next_poll_at, refills.c.created_at)
         query: Any = (
             select(refills)
             .where(refills.c.state.in_(OPEN_REFILL_STATES))
-            .order_by(refills.c.id)
+            .where(refills.c.provider_refill_id.is_not(None))
+            .where(due_at <= now)
+            .order_by(due_at, refills.c.id)
             .limit(limit)
         )
         async with self._read(tx) as conn:
             result = await conn.execute(query)
             return [RefillRow.from_row(r) for r in result.mappings()]
+
+    async def reschedule_refills(
+        self, when: Mapping[int, datetime | None], *, tx: AsyncConnection | None = None
+    ) -> None:
+        """Set each refill's next poll (``None``: never)."""
+        if not when:
+            return
+        statement = (
+            refills.update()
+            .where(refills.c.id == bindparam("refill_id"))
+            .values(next_poll_at=bindparam("at"))
+        )
+        items: Sequence[dict[str, Any]] = [{"refill_id": i, "at": at} for i, at in when.items()]
+        async with self._write(tx) as conn:
+            for batch in chunks(items):
+                await conn.execute(statement, batch)

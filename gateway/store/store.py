@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.store.api_keys import ApiKeyQueries
 from gateway.store.base import Clock, utcnow
+from gateway.store.cancels import CancelQueries
 from gateway.store.catalog import CatalogQueries
 from gateway.store.engine import READ_ONLY, create_engine
 from gateway.store.idempotency import IdempotencyQueries
@@ -19,6 +20,7 @@ from gateway.store.migrate import migrate
 from gateway.store.orders import OrderQueries
 from gateway.store.outbox import OutboxQueries
 from gateway.store.prices import PriceQueries
+from gateway.store.priority import PriorityQueries
 from gateway.store.refills import RefillQueries
 from gateway.store.sync import SyncQueries
 from gateway.store.webhooks import WebhookQueries
@@ -33,6 +35,8 @@ class Store(
     OutboxQueries,
     RefillQueries,
     SyncQueries,
+    PriorityQueries,
+    CancelQueries,
     WebhookQueries,
 ):
     """The order ledger and everything else that must survive a restart.

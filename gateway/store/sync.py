@@ -12,7 +12,7 @@ Both claims are atomic in the database, so they hold however many processes run:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -87,23 +87,35 @@ class SyncQueries(Queries):
         return sorted(rows, key=lambda r: r.id)
 
     async def reschedule_orders(
-        self, when: Mapping[int, datetime | None], *, tx: AsyncConnection | None = None
+        self,
+        when: Mapping[int, datetime | None],
+        *,
+        synced: Collection[int] = (),
+        synced_at: datetime | None = None,
+        tx: AsyncConnection | None = None,
     ) -> None:
-        """Set each order's next poll (``None``: never), ending a claim without a new version.
+        """Set each order's next poll (``None``: never), ending a claim without a new version,
+        and mark the `synced` orders (those the panel answered for) as synced at `synced_at`.
 
         Rescheduling is bookkeeping, not a change of the order: no history entry, no event.
         """
-        if not when:
+        if not when and not synced:
             return
-        statement = (
-            orders.update()
-            .where(orders.c.id == bindparam("order_id"))
-            .values(next_poll_at=bindparam("at"))
-        )
-        items = [{"order_id": order_id, "at": at} for order_id, at in when.items()]
         async with self._write(tx) as conn:
-            for batch in chunks(items):
-                await conn.execute(statement, batch)
+            if when:
+                statement = (
+                    orders.update()
+                    .where(orders.c.id == bindparam("order_id"))
+                    .values(next_poll_at=bindparam("at"))
+                )
+                items = [{"order_id": order_id, "at": at} for order_id, at in when.items()]
+                for batch in chunks(items):
+                    await conn.execute(statement, batch)
+            at = synced_at or self._clock()
+            for ids in chunks(list(synced)):
+                await conn.execute(
+                    orders.update().where(orders.c.id.in_(ids)).values(synced_at=at)
+                )
 
     async def apply_polled(
         self, changes: Sequence[PolledChange], *, tx: AsyncConnection

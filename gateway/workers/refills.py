@@ -1,5 +1,11 @@
 """Refill sync: open refills polled from their providers, each state change announced once.
 
+Refills are polled when due (``next_poll_at``), the longest due first, and each poll moves a
+refill back in the line by the `Backoff` of its age: new refills are never kept waiting
+behind old ones. A refill whose status the gateway does not recognise stays open and is polled
+again; one the panel answers with an error ("Refill not found") ends ``FAILED`` with that text;
+a failed call (panel down, throttled) is retried after `Backoff.retry`.
+
 The ledger has no lease column for refills, so two runs must not overlap: in-process there is
 one loop, and on the queue the job's key allows one run at a time across the fleet. Even a
 repeat would announce nothing twice: a refill event's id is its refill id and state.
@@ -7,19 +13,55 @@ repeat would announce nothing twice: a refill event's id is its refill id and st
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from gateway.orders import Orders
+from gateway.store.base import Clock, utcnow
+from gateway.workers.backoff import Backoff
+from providers.models import RefillState
 
 
 class RefillSync:
-    """Refreshes every open refill through `Orders.refill_status` (batched per provider)."""
+    """Polls due refills through `Orders.poll_refills` (batched per provider).
 
-    def __init__(self, orders: Orders, *, limit: int = 1000) -> None:
+    ::
+
+        polled = await RefillSync(gw.orders).run()
+    """
+
+    def __init__(
+        self,
+        orders: Orders,
+        *,
+        limit: int = 1000,
+        batch: int = 100,
+        backoff: Backoff | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
         self.orders = orders
         self.limit = limit
+        self.batch = batch
+        self.backoff = backoff or Backoff()
+        self._clock = clock
 
     async def run(self, _partition: str | None = None) -> int:
-        """Poll up to `limit` open refills, oldest first; returns how many were polled."""
-        refills = await self.orders.store.open_refills(self.limit)
-        if refills:
-            await self.orders.refill_status([r.id for r in refills], None)
-        return len(refills)
+        """Poll due refills, `batch` at a time, until none is due or `limit` were polled;
+        returns how many were polled."""
+        store = self.orders.store
+        polled = 0
+        now = self._clock()
+        while polled < self.limit:
+            due = await store.due_refills(now, min(self.batch, self.limit - polled))
+            if not due:
+                break
+            polls = await self.orders.poll_refills(due)
+            later: dict[int, datetime | None] = {r.id: now + self.backoff.retry for r in due}
+            for poll in polls:
+                refill = poll.refill
+                if RefillState(refill.state).final:
+                    later[refill.id] = None
+                elif poll.answered:
+                    later[refill.id] = self.backoff.next_poll(refill.created_at, now)
+            await store.reschedule_refills(later)
+            polled += len(due)
+        return polled

@@ -85,7 +85,11 @@ def standard_jobs(
 
     return [
         PeriodicJob("status_sync", options.status_every, sync.run, providers),
-        PeriodicJob("refill_sync", options.refill_every, RefillSync(gw.orders).run),
+        PeriodicJob(
+            "refill_sync",
+            options.refill_every,
+            RefillSync(gw.orders, backoff=options.backoff, clock=options.clock).run,
+        ),
         PeriodicJob("catalog_refresh", catalog_every, catalog.run, providers),
         PeriodicJob(
             "balance_refresh",

@@ -168,7 +168,9 @@ class StatusSync:
             await self.store.add_outbox_many(
                 tx, [(e.id, e.type, e.payload()) for e in announced if e is not None]
             )
-            await self.store.reschedule_orders(later, tx=tx)
+            # Every order the panel answered for is synced now, changed or not.
+            answered = [r.id for p, r in by_pid.items() if isinstance(answers.get(p), OrderStatus)]
+            await self.store.reschedule_orders(later, synced=answered, synced_at=now, tx=tx)
         report.changed = sum(1 for c in changes if c.kind == "status" and c.before.id in done)
         return report
 

@@ -28,6 +28,7 @@ from gateway.store import GatewayState
 from providers.models import OrderState
 from providers.simulator import Fault, FaultKind
 from tests.gateway.cache_fixtures import RedisServer
+from tests.gateway.syncing import sync_statuses
 from tests.gateway.panels import (
     EUR_TO_USD,
     Trio,
@@ -222,6 +223,7 @@ async def test_a_complete_order_life(gw: Gateway, trio: Trio) -> None:
     assert pending.order.state in (OrderState.PENDING, OrderState.IN_PROGRESS)
 
     trio.advance(14 * 24 * 3600)
+    await sync_statuses(gw)
     outcomes = {o.order_id: o for o in await gw.orders.status([kept.id, dropped.id], "c")}
     done = outcomes[kept.id].order
     assert done is not None
@@ -317,10 +319,10 @@ async def test_losing_redis_mid_run_degrades_without_errors(
 async def test_every_visible_change_is_queued_once_in_the_outbox(gw: Gateway, trio: Trio) -> None:
     group = await shared_group(gw)
     order = await gw.place("c", group.id, fields_for(group))
-    await gw.orders.status([order.id], "c")
+    await sync_statuses(gw)
     trio.advance(14 * 24 * 3600)
-    await gw.orders.status([order.id], "c")
-    await gw.orders.status([order.id], "c")  # nothing new: no event
+    await sync_statuses(gw)
+    await sync_statuses(gw)  # nothing new: no event
     queued = await gw.store.pending_outbox(100)
     types = [e.type for e in queued]
     assert types[0] == "order.created"

@@ -12,6 +12,7 @@ from tests.gateway.graphql.conftest import Keys
 from tests.gateway.graphql.helpers import ORDER_FIELDS, order_input, place, shared_group
 from tests.gateway.graphql.server import ApiFactory
 from tests.gateway.panels import Trio
+from tests.gateway.syncing import sync_statuses
 
 QUOTE = """
 query Quote($id: Int!, $quantity: BigInt, $link: String, $needs: [Need!]) {
@@ -261,7 +262,7 @@ async def test_refill_and_cancel(api: ApiFactory, keys: Keys, gw: Gateway, trio:
     assert early["code"] == "REFILL_REFUSED"
 
     trio.advance(14 * 24 * 3600)
-    await gw.orders.status([kept, dropped], None)
+    await sync_statuses(gw)
     refilled = (await alice.data(REFILL, {"ids": [kept]}))["refillOrders"]["results"][0]
     assert refilled["__typename"] == "RefillRequested", refilled
     assert refilled["refill"]["orderId"] == kept

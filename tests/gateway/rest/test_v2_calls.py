@@ -12,6 +12,7 @@ from gateway.rest.v2_shapes import rate_text
 from tests.gateway.panels import Trio
 from tests.gateway.rest.conftest import Keys
 from tests.gateway.rest.helpers import ENCODINGS, order_fields, shared_group, v2
+from tests.gateway.syncing import sync_statuses
 
 SERVICE_KEYS = ["service", "name", "type", "category", "rate", "min", "max", "refill", "cancel"]
 STATUS_KEYS = ["charge", "start_count", "status", "remains", "currency"]
@@ -86,6 +87,7 @@ async def test_an_order_life_in_every_encoding(
     ]
 
     trio.advance(14 * 24 * 3600)
+    await sync_statuses(gw)
     many = await v2(client, encoding, key=key, action="status", orders=f"{order},{dropped},424242")
     assert list(many) == [str(order), str(dropped), "424242"]
     assert many["424242"] == {"error": "Incorrect order ID"}

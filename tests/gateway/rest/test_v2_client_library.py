@@ -16,6 +16,7 @@ from gateway.core import Gateway
 from tests.gateway.panels import Trio
 from tests.gateway.rest.conftest import Keys, serve
 from tests.gateway.rest.helpers import order_fields, shared_group
+from tests.gateway.syncing import sync_statuses
 
 
 async def test_babismm_runs_its_whole_api(
@@ -41,6 +42,7 @@ async def test_babismm_runs_its_whole_api(
             assert (await run("get_status", order))["status"] in ("Pending", "In progress")
             assert (await run("cancel_orders", [dropped]))[0] == {"order": dropped, "cancel": 1}
             trio.advance(14 * 24 * 3600)
+            await sync_statuses(gw)
             many = await run("get_multi_status", [order, dropped])
             assert many[str(dropped)]["status"] == "Canceled"
             refill = await run("create_refill", order)

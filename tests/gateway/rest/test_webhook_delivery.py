@@ -20,6 +20,7 @@ from tests.gateway.panels import Trio
 from tests.gateway.rest.conftest import Keys, serve
 from tests.gateway.rest.helpers import order_fields, shared_group, v2
 from tests.gateway.rest.receiver import Answer, Receiver
+from tests.gateway.syncing import sync_statuses
 
 FAST = RetrySchedule(base=0.01, factor=2.0, cap=0.05, max_retry_after=0.05)
 
@@ -72,6 +73,7 @@ async def test_an_order_life_arrives_verified_through_failures(
         placed = await v2(client, "form", key=keys.alice, action="add", **order_fields(group))
         await v2(client, "form", key=keys.alice, action="status", order=placed["order"])
         trio.advance(14 * 24 * 3600)
+        await sync_statuses(gw)
         await v2(client, "form", key=keys.alice, action="status", order=placed["order"])
         sent = [r.event_id for r in await gw.store.pending_outbox(500)]
         await relay(gw, dispatcher)
