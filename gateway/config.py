@@ -110,6 +110,9 @@ class CatalogSection(BaseModel):
 
     groups: list[GroupSection] = Field(default_factory=list)
     refresh_seconds: float = Field(default=900.0, gt=0)
+    stale_after_refreshes: float = Field(default=3.0, gt=0)
+    """A provider whose services were last fetched this many refresh intervals ago is left out
+    of routing ("catalog stale") rather than routed on old prices."""
 
 
 class ApiSection(BaseModel):

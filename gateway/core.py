@@ -21,11 +21,13 @@ from gateway.balances import BalanceBook
 from gateway.cache import Cache, cache_from_url
 from gateway.catalog_sync import Catalog
 from gateway.config import Settings, provider_configs
+from gateway.currencies import CurrencyWatch
 from gateway.health import HealthBoard
 from gateway.metrics import InstrumentedProvider
 from gateway.orders import Orders
 from gateway.routing import Need, ProviderState, Quote
 from gateway.store import OrderRow, Store
+from gateway.store.base import Clock, utcnow
 from providers.base import Provider
 from providers.registry import build
 
@@ -41,6 +43,7 @@ class Gateway:
         providers: Mapping[str, Provider],
         *,
         health: HealthBoard | None = None,
+        clock: Clock = utcnow,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -51,6 +54,12 @@ class Gateway:
         self.base_currency = base
         sections = {p.name: p for p in settings.providers}
         self._priority = {name: s.priority for name, s in sections.items()}
+        self._clock = clock
+        catalog = settings.catalog
+        self._stale_after = timedelta(
+            seconds=catalog.refresh_seconds * catalog.stale_after_refreshes
+        )
+        self.currencies = CurrencyWatch(cache, {name: s.currency for name, s in sections.items()})
         self.catalog = Catalog(
             self.providers,
             store,
@@ -58,6 +67,7 @@ class Gateway:
             base_currency=base,
             to_base=settings.rate_to_base,
             groups=settings.catalog.groups,
+            clock=clock,
         )
         self.balances = BalanceBook(
             self.providers,
@@ -77,7 +87,11 @@ class Gateway:
 
     @classmethod
     async def open(
-        cls, settings: Settings, *, providers: Mapping[str, Provider] | None = None
+        cls,
+        settings: Settings,
+        *,
+        providers: Mapping[str, Provider] | None = None,
+        clock: Clock = utcnow,
     ) -> Gateway:
         """Connect the store (migrating it), the cache, and build every enabled provider.
 
@@ -104,7 +118,7 @@ class Gateway:
                 await provider.aclose()
             raise
         cache = cache_from_url(settings.gateway.redis_url, settings.gateway.cache_namespace)
-        return cls(settings, store, cache, providers)
+        return cls(settings, store, cache, providers, clock=clock)
 
     async def aclose(self) -> None:
         await self.orders.aclose()
@@ -125,17 +139,28 @@ class Gateway:
         await self.aclose()
 
     async def provider_states(self) -> dict[str, ProviderState]:
-        """What routing knows of each provider now: health, known balance, priority."""
+        """What routing knows of each provider now: health, known balance, priority, whether it
+        reports its configured currency, and whether its catalog is recent enough to trust."""
         known = await self.balances.known()
-        return {
-            name: ProviderState(
+        mismatched = await self.currencies.mismatches(known)
+        synced = await self.catalog.synced_at()
+        now = self._clock()
+        states = {}
+        for name in self.providers:
+            at = synced.get(name)
+            stale = None
+            if at is not None and now - at > self._stale_after:
+                stale = f"last synced {at.isoformat(timespec='seconds')}"
+            mismatch = mismatched.get(name)
+            states[name] = ProviderState(
                 enabled=True,
                 available=self.health.available(name),
                 balance=known.get(name),
                 priority=self._priority.get(name, 0),
+                currency_mismatch=None if mismatch is None else mismatch.detail,
+                catalog_stale=stale,
             )
-            for name in self.providers
-        }
+        return states
 
     async def quote(
         self, service_id: int, fields: Mapping[str, Any], needs: frozenset[Need] = frozenset()

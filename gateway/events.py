@@ -38,15 +38,17 @@ ORDER_PARTIAL = "order.partial"
 ORDER_CANCELED = "order.canceled"
 ORDER_UNCONFIRMED = "order.unconfirmed"
 ORDER_FAILED = "order.failed"
+ORDER_OVERCHARGED = "order.overcharged"
 REFILL_UPDATED = "refill.updated"
 SERVICE_PRICE_CHANGED = "service.price_changed"
 PROVIDER_UNHEALTHY = "provider.unhealthy"
 PROVIDER_BALANCE_LOW = "provider.balance_low"
+PROVIDER_CURRENCY_MISMATCH = "provider.currency_mismatch"
 
 EVENT_TYPES = (
     ORDER_CREATED, ORDER_UPDATED, ORDER_COMPLETED, ORDER_PARTIAL, ORDER_CANCELED,
-    ORDER_UNCONFIRMED, ORDER_FAILED, REFILL_UPDATED, SERVICE_PRICE_CHANGED, PROVIDER_UNHEALTHY,
-    PROVIDER_BALANCE_LOW,
+    ORDER_UNCONFIRMED, ORDER_FAILED, ORDER_OVERCHARGED, REFILL_UPDATED, SERVICE_PRICE_CHANGED,
+    PROVIDER_UNHEALTHY, PROVIDER_BALANCE_LOW, PROVIDER_CURRENCY_MISMATCH,
 )  # fmt: skip
 
 # A change into one of these states has an event of its own; other changes are "updated".
@@ -59,7 +61,7 @@ _STATE_EVENTS = {
     GatewayState.FAILED.value: ORDER_FAILED,
 }
 # What a client sees change; routing bookkeeping (provider chosen, attempts) is not an event.
-_VISIBLE = ("state", "status_raw", "charge", "start_count", "remains", "error")
+_VISIBLE = ("state", "status_raw", "charge", "charge_currency", "start_count", "remains", "error")
 
 
 class Event(BaseModel):
@@ -101,7 +103,7 @@ def order_data(row: OrderRow) -> dict[str, Any]:
         "cost": _money(row.quoted_cost),
         "currency": row.currency,
         "charge": _money(row.charge),
-        "charge_currency": row.provider_currency,
+        "charge_currency": row.charge_currency or row.provider_currency,
         "start_count": row.start_count,
         "remains": row.remains,
         "error": row.error,
@@ -156,6 +158,37 @@ def provider_unhealthy(name: str, error: str, cooldown: float, at: datetime) -> 
         type=PROVIDER_UNHEALTHY,
         created_at=at,
         data={"provider": {"name": name, "error": error, "cooldown_seconds": cooldown}},
+    )
+
+
+def order_overcharged(row: OrderRow) -> Event:
+    """`row` was charged above the provider cost quoted for it; announced once per order."""
+    return Event(
+        id=f"evt_order_{row.id}_overcharged",
+        type=ORDER_OVERCHARGED,
+        created_at=row.updated_at,
+        data={
+            "order": order_data(row),
+            "quoted": _money(row.provider_cost),
+            "quoted_currency": row.provider_currency,
+        },
+    )
+
+
+def provider_currency_mismatch(
+    name: str, configured: str, reported: str, source: str, at: datetime
+) -> Event:
+    """`name` reported money (`source`: its balance or a status) in a currency not configured."""
+    return Event(
+        id=f"evt_provider_{name}_currency_mismatch_{source}_{int(at.timestamp() * 1_000_000)}",
+        type=PROVIDER_CURRENCY_MISMATCH,
+        created_at=at,
+        data={
+            "provider": {"name": name},
+            "configured": configured,
+            "reported": reported,
+            "source": source,
+        },
     )
 
 

@@ -23,11 +23,12 @@ from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import case, func, select
+from sqlalchemy import String, case, cast, func, select
 
 from gateway.health import BreakerState, HealthBoard
+from gateway.orders.polled import OVERCHARGED
 from gateway.store import GatewayState, Store
 from gateway.store.tables import orders
 from providers.base import BatchResult, BeforeSend, Provider
@@ -207,6 +208,25 @@ async def _unconfirmed_ages(gw: Observed, now: datetime) -> dict[str, int]:
     return dict(zip(UNCONFIRMED_AGES, (hour, day - hour, total - day), strict=True))
 
 
+async def _overcharged(gw: Observed) -> Metric:
+    # Counted in the ledger, so every instance and worker agrees and a restart loses nothing;
+    # the flag is never taken off an order, which keeps the count a counter.
+    flagged = cast(orders.c.flags, String).like(f'%"{OVERCHARGED}"%')
+    query = (
+        select(orders.c.provider, func.count())
+        .where(orders.c.flags.is_not(None), flagged)
+        .group_by(orders.c.provider)
+    )
+    family = CounterMetricFamily(
+        "smmgw_overcharged_orders", "Orders charged above their quoted provider cost.",
+        labels=["provider"],
+    )  # fmt: skip
+    async with gw.store.engine.connect() as conn:
+        for provider, count in sorted((await conn.execute(query)).all()):
+            family.add_metric([provider or ""], count)
+    return family
+
+
 async def state_families(gw: Observed, now: datetime | None = None) -> list[Metric]:
     """Circuit states per provider, orders by state, webhook deliveries by state, unconfirmed
     orders by age (at `now`, default the current time)."""
@@ -234,7 +254,7 @@ async def state_families(gw: Observed, now: datetime | None = None) -> list[Metr
     ages = await _unconfirmed_ages(gw, now or datetime.now(UTC))
     for age, count in ages.items():
         unconfirmed.add_metric([age], count)
-    return [circuits, by_state, deliveries, unconfirmed]
+    return [circuits, by_state, deliveries, unconfirmed, await _overcharged(gw)]
 
 
 async def exposition(gw: Observed | None) -> bytes:

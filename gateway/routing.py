@@ -2,8 +2,10 @@
 
 A member is eligible when the quantity is within its limits, it offers what the order needs
 (refill, cancel, drip-feed), its provider is enabled, healthy and funded (where the balance is
-known), and its rate is under the group's cap. Ties in cost go to the lower provider priority.
-A quote explains itself: the ranked candidates and the reason each other member was left out.
+known), reports money in its configured currency, has a catalog synced recently enough for its
+prices to hold, and its rate is under the group's cap. Ties in cost go to the lower provider
+priority. A quote explains itself: the ranked candidates and the reason each other member was
+left out.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ class Exclusion(StrEnum):
     PROVIDER_COOLDOWN = "provider in cooldown after failures"
     INSUFFICIENT_BALANCE = "provider balance too low"
     ABOVE_RATE_CAP = "rate above the group's cap"
+    CURRENCY_MISMATCH = "currency mismatch"
+    """The panel reports its balance or charges in another currency than configured."""
+    CATALOG_STALE = "catalog stale"
+    """The provider's prices were not synced for several refresh intervals."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +88,22 @@ class ProviderState:
     balance: Money | None = None
     """In the provider's currency; None when unknown (then assumed sufficient)."""
     priority: int = 0
+    currency_mismatch: str | None = None
+    """What the panel reported in another currency than configured, if it did."""
+    catalog_stale: str | None = None
+    """How old the provider's catalog is, when older than prices may be trusted."""
+
+    def held(self) -> tuple[Exclusion, str] | None:
+        """Why every offer of this provider is left out now, whatever the order."""
+        if not self.enabled:
+            return Exclusion.PROVIDER_DISABLED, ""
+        if not self.available:
+            return Exclusion.PROVIDER_COOLDOWN, ""
+        if self.currency_mismatch is not None:
+            return Exclusion.CURRENCY_MISMATCH, self.currency_mismatch
+        if self.catalog_stale is not None:
+            return Exclusion.CATALOG_STALE, self.catalog_stale
+        return None
 
 
 def _exclusion(
@@ -119,11 +141,7 @@ def quote(
     excluded: list[Excluded] = []
     for offer in group.members:
         state = providers.get(offer.provider, ProviderState(enabled=False))
-        reason = _exclusion(offer, request, needs, group.max_rate)
-        if reason is None and not state.enabled:
-            reason = Exclusion.PROVIDER_DISABLED, ""
-        if reason is None and not state.available:
-            reason = Exclusion.PROVIDER_COOLDOWN, ""
+        reason = _exclusion(offer, request, needs, group.max_rate) or state.held()
         provider_cost = offer.service.cost(request)
         balance = state.balance
         if reason is None and balance is not None and balance.amount < provider_cost.amount:

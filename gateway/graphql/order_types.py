@@ -77,7 +77,7 @@ class OrderNode:
     quantity: BigInt | None = strawberry.field(description="The quantity ordered.")
     cost: Money | None = strawberry.field(description="The quoted cost, in the base currency.")
     charge: Money | None = strawberry.field(
-        description="What the provider charged, in its currency, once it says."
+        description="What the provider charged, in the currency it charged in, once it says."
     )
     start_count: BigInt | None = strawberry.field(description="The count when delivery started.")
     remains: BigInt | None = strawberry.field(description="How many units are still to deliver.")
@@ -110,7 +110,7 @@ class OrderNode:
             link=row.request.get("link"),
             quantity=BigInt(int(quantity)) if quantity is not None else None,
             cost=_money(row.quoted_cost, row.currency),
-            charge=_money(row.charge, row.provider_currency),
+            charge=_money(row.charge, row.charge_currency or row.provider_currency),
             start_count=_big(row.start_count), remains=_big(row.remains), error=row.error,
             created_at=row.created_at, updated_at=row.updated_at, row=row,
         )  # fmt: skip

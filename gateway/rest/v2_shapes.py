@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from gateway.catalog import Group, Offer
+from gateway.config import ConfigError
 from gateway.routing import ProviderState
 from gateway.store import GatewayState, OrderRow, RefillRow
 from providers.models import OrderState, RefillState, ServiceType
@@ -55,9 +56,9 @@ def rate_text(value: Decimal) -> str:
 
 
 def usable(offer: Offer, state: ProviderState | None, cap: Decimal | None) -> bool:
-    """Whether routing could choose `offer` now: provider enabled, healthy, not out of funds,
-    rate under the group's cap."""
-    if state is None or not state.enabled or not state.available:
+    """Whether routing could choose `offer` now: provider enabled, healthy, in its currency,
+    catalog fresh, not out of funds, rate under the group's cap."""
+    if state is None or state.held() is not None:
         return False
     if state.balance is not None and state.balance.amount <= 0:
         return False
@@ -130,12 +131,23 @@ def _units(row: OrderRow) -> int:
 def status_entry(
     row: OrderRow, base_currency: str, to_base: Callable[[str], Decimal]
 ) -> dict[str, Any]:
-    """An order's status as the caller sees it: charge in the gateway's base currency."""
+    """An order's status as the caller sees it: charge in the gateway's base currency.
+
+    The charge converts from the currency the panel charged in (`to_base` gives units of base
+    per unit); a currency without a configured rate shows the quoted cost instead.
+    """
     charge = Decimal(0)
+    charged_in = row.charge_currency or row.provider_currency
+    rate = None
+    if charged_in:
+        try:
+            rate = to_base(charged_in)
+        except ConfigError:
+            rate = None
     if row.state == GatewayState.FAILED:
         pass
-    elif row.charge is not None and row.provider_currency:
-        charge = row.charge * to_base(row.provider_currency)
+    elif row.charge is not None and rate is not None:
+        charge = row.charge * rate
     elif row.quoted_cost is not None:
         charge = row.quoted_cost
     remains = row.remains

@@ -26,7 +26,10 @@ from gateway.store.rows import OrderRow, OutboxRow
 from gateway.store.states import FINAL_STATES
 from gateway.store.tables import order_events, orders, outbox
 
-SYNCED = ("state", "status_raw", "start_count", "remains", "charge", "error", "next_poll_at")
+SYNCED = (
+    "state", "status_raw", "start_count", "remains", "charge", "charge_currency", "flags",
+    "error", "next_poll_at",
+)  # fmt: skip
 """The columns a status poll may change."""
 
 

@@ -3,18 +3,23 @@
 "Once" is per episode: ``provider.balance_low`` fires when a balance goes under its
 ``balance_low`` threshold and not again until it has been back above it. Whether a provider is
 in an episode is kept in the shared cache, so every worker agrees; a lost Redis can at worst
-repeat one announcement.
+repeat one announcement. A balance in another currency than the provider's configured one is
+announced the same way (``provider.currency_mismatch``); routing reads it from the cached
+balance and leaves the provider out.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from gateway import events
 from gateway.balances import BalanceBook, ProviderBalance
 from gateway.cache import Cache
+from gateway.currencies import CurrencyWatch
 from gateway.events import Event
 from gateway.store import Store
+from providers.models import Money
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +49,18 @@ def low_balance_event(balance: ProviderBalance) -> Event:
 class BalanceRefresh:
     """Reads every balance fresh (refreshing the cache routing uses) and announces low ones."""
 
-    def __init__(self, balances: BalanceBook, store: Store, cache: Cache) -> None:
+    def __init__(
+        self,
+        balances: BalanceBook,
+        store: Store,
+        cache: Cache,
+        *,
+        currencies: CurrencyWatch | None = None,
+    ) -> None:
         self.balances = balances
         self.store = store
         self.cache = cache
+        self.currencies = currencies
 
     async def run(self, _partition: str | None = None) -> list[ProviderBalance]:
         result = await self.balances.fetch(fresh=True)
@@ -64,6 +77,11 @@ class BalanceRefresh:
                 started.append(key)
             elif not balance.low and known:
                 await self.cache.delete(key)
+            if self.currencies is not None:
+                mismatch = await self._mismatch(self.currencies, balance, balance.balance)
+                if mismatch is not None:
+                    fresh.append(mismatch[0])
+                    started.append(mismatch[1])
         if fresh:
             # The event first: a run that dies before marking the episode announces it again
             # next time rather than never.
@@ -72,3 +90,24 @@ class BalanceRefresh:
             for key in started:
                 await self.cache.set(key, b"1", EPISODE_TTL)
         return list(result.providers)
+
+    async def _mismatch(
+        self, watch: CurrencyWatch, balance: ProviderBalance, reading: Money
+    ) -> tuple[Event, str] | None:
+        """The event and episode key of a currency mismatch this balance starts, if any."""
+        key = f"workers:currency-mismatch:{balance.provider}"
+        known = await self.cache.get(key) is not None
+        mismatch = watch.balance_mismatch(balance.provider, reading)
+        if mismatch is None:
+            if known:
+                await self.cache.delete(key)
+            return None
+        if known:
+            return None
+        log.warning("balance of %s is in %s, configured %s", balance.provider,
+                    mismatch.reported, mismatch.configured)  # fmt: skip
+        at = balance.fetched_at or datetime.now(UTC)
+        event = events.provider_currency_mismatch(
+            balance.provider, mismatch.configured, mismatch.reported, "balance", at
+        )
+        return event, key

@@ -56,6 +56,18 @@ class CatalogRefresh:
         await self.announce(since, provider)
         return results
 
+    async def refresh_if_older(self, provider: str, than: datetime) -> bool:
+        """Re-sync `provider` unless its catalog was fetched after `than`; whether it did.
+
+        The status sync calls this when an order created at `than` was charged above its quote:
+        a catalog fetched since already has the new price, and asking again would be a waste.
+        """
+        synced = (await self.catalog.synced_at()).get(provider)
+        if synced is not None and synced >= than:
+            return False
+        await self.run(provider)
+        return True
+
     async def announce(self, since: datetime, provider: str | None = None) -> int:
         """Queue an event for every price change recorded from `since` on; returns how many."""
         count = 0

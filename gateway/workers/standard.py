@@ -59,6 +59,7 @@ def standard_jobs(
     orders surfaced; `sinks` receive each event inside the drain's transaction."""
     options = options or WorkerOptions()
     providers = tuple(gw.providers)
+    catalog = CatalogRefresh(gw.catalog, gw.store, clock=options.clock)
     sync = StatusSync(
         gw.store,
         gw.providers,
@@ -66,8 +67,10 @@ def standard_jobs(
         lease=options.lease,
         lanes=options.lanes,
         clock=options.clock,
+        to_base=gw.settings.rate_to_base,
+        currencies=gw.currencies,
+        resync=catalog.refresh_if_older,  # an overcharge means the prices moved
     )
-    catalog = CatalogRefresh(gw.catalog, gw.store, clock=options.clock)
     catalog_every = options.catalog_every or gw.settings.catalog.refresh_seconds
 
     async def settle_interrupted(_partition: str | None) -> int:
@@ -94,7 +97,7 @@ def standard_jobs(
         PeriodicJob(
             "balance_refresh",
             options.balance_every,
-            BalanceRefresh(gw.balances, gw.store, gw.cache).run,
+            BalanceRefresh(gw.balances, gw.store, gw.cache, currencies=gw.currencies).run,
         ),
         PeriodicJob(
             "outbox", options.outbox_every, OutboxDrain(gw.store, broadcast, sinks=sinks).run

@@ -10,19 +10,27 @@ rarely, settled ones never. An order the panel no longer knows ("Incorrect order
 flagged (its ``error`` set, an ``order.updated`` event) and kept, polled rarely; ``UNCONFIRMED``
 orders have no provider id to poll and are never re-sent: `unconfirmed_orders` lists them for
 operators.
+
+The charge is recorded in the currency the panel reports. A charge above the order's quoted
+provider cost flags the order ``overcharged`` (an ``order.overcharged`` event, once) and has
+`resync` re-fetch that provider's catalog, whose prices are evidently out of date. Statuses in
+another currency than the provider's configured one start a ``provider.currency_mismatch``
+episode in the `CurrencyWatch`, which keeps the provider out of routing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from gateway import events
+from gateway.currencies import CurrencyWatch
 from gateway.events import Event, order_data
-from gateway.orders.polled import status_values
+from gateway.orders.polled import OVERCHARGED, ToBase, status_values
 from gateway.store import GatewayState, OrderRow, Store, is_final
 from gateway.store.base import Clock, utcnow
 from gateway.store.sync import SYNCED, PolledChange
@@ -86,6 +94,9 @@ class StatusSync:
         batch: int = MAX_BATCH,
         lanes: int = 4,
         clock: Clock = utcnow,
+        to_base: ToBase | None = None,
+        currencies: CurrencyWatch | None = None,
+        resync: Callable[[str, datetime], Awaitable[object]] | None = None,
     ) -> None:
         self.store = store
         self.providers = providers
@@ -94,6 +105,12 @@ class StatusSync:
         self.batch = batch
         self.lanes = lanes
         self._clock = clock
+        self.to_base = to_base
+        """Compares a charge and a quote in different currencies (else only like ones)."""
+        self.currencies = currencies
+        self.resync = resync
+        """Called with a provider and the newest overcharged order's creation time."""
+        self._resyncing: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def run(self, provider: str | None = None) -> SyncReport:
         """Poll every due order of `provider` (default: of every provider) until none is due."""
@@ -138,6 +155,11 @@ class StatusSync:
             await asyncio.shield(self._release(rows))
             raise
         report = SyncReport(polled=len(rows), calls=1)
+        name = rows[0].provider or ""
+        reported = self._reported_currency(name, answers.values())
+        mismatch = None
+        if reported is not None and self.currencies is not None:
+            mismatch = await self.currencies.new_status_mismatch(name, reported)
         now = self._clock()
         later: dict[int, datetime | None] = {}
         changes: list[PolledChange] = []
@@ -165,6 +187,18 @@ class StatusSync:
                 else events.order_event(befores[row.id], row)
                 for row in applied
             ]  # fmt: skip
+            overcharged = [
+                row for row in applied
+                if OVERCHARGED in (row.flags or ())
+                and OVERCHARGED not in (befores[row.id].flags or ())
+            ]  # fmt: skip
+            announced += [events.order_overcharged(row) for row in overcharged]
+            if mismatch is not None:
+                announced.append(
+                    events.provider_currency_mismatch(
+                        name, mismatch.configured, mismatch.reported, mismatch.source, now
+                    )
+                )
             await self.store.add_outbox_many(
                 tx, [(e.id, e.type, e.payload()) for e in announced if e is not None]
             )
@@ -172,7 +206,38 @@ class StatusSync:
             answered = [r.id for p, r in by_pid.items() if isinstance(answers.get(p), OrderStatus)]
             await self.store.reschedule_orders(later, synced=answered, synced_at=now, tx=tx)
         report.changed = sum(1 for c in changes if c.kind == "status" and c.before.id in done)
+        if reported is not None and self.currencies is not None:
+            await self.currencies.record_status(name, reported)
+        if mismatch is not None:
+            log.warning("provider %s reports statuses in %s, configured %s", name,
+                        mismatch.reported, mismatch.configured)  # fmt: skip
+        if overcharged:
+            ids = ", ".join(str(row.id) for row in overcharged)
+            log.warning("orders charged above their quote at %s: %s", name, ids)
+            await self._resync(name, max(row.created_at for row in overcharged))
         return report
+
+    def _reported_currency(
+        self, name: str, answers: Iterable[OrderStatus | ProviderError]
+    ) -> str | None:
+        """The currency this batch's charges came in: one that differs from the configured
+        currency if any does, else the configured one; None when no answer had a charge."""
+        configured = None if self.currencies is None else self.currencies.configured.get(name)
+        seen = {a.charge.currency for a in answers if isinstance(a, OrderStatus) and a.charge}
+        if not seen:
+            return None
+        others = sorted(seen - {configured})
+        return others[0] if others else configured
+
+    async def _resync(self, name: str, newest: datetime) -> None:
+        if self.resync is None:
+            return
+        # One re-sync at a time per provider: the lanes finding the same new price share it.
+        async with self._resyncing[name]:
+            try:
+                await self.resync(name, newest)
+            except Exception:  # a failed re-sync must not undo the statuses just recorded
+                log.exception("catalog re-sync of %s after an overcharge failed", name)
 
     async def _release(self, rows: list[OrderRow]) -> None:
         now = self._clock()
@@ -201,7 +266,7 @@ class StatusSync:
             return None
         state = answer.state.value
         polled = {
-            **status_values(row, answer),
+            **status_values(row, answer, to_base=self.to_base),
             # The panel knows the order (again): a flag of an earlier poll no longer holds.
             "error": None if row.error == MISSING_UPSTREAM else row.error,
         }

@@ -28,6 +28,8 @@ class Api:
         self.profile = profile
         self.render = Renderer(profile, salt=str(panel.seed))
         self._services: bytes | None = None
+        self._rendered: object = None
+        """The list `_services` was rendered from: a re-priced panel holds a new one."""
         self._actions: dict[str, Callable[[str, Fields], Answer]] = {
             "services": self.services,
             "add": self.add,
@@ -58,8 +60,9 @@ class Api:
 
     def services(self, key: str, fields: Fields) -> Answer:
         # Rendered once: a 20,000-service list is the biggest answer a panel gives.
-        if self._services is None:
-            self._services = self.render.services(self.panel.services)
+        listed = self.panel.services
+        if self._services is None or self._rendered is not listed:
+            self._services, self._rendered = self.render.services(listed), listed
         return self._services
 
     def add(self, key: str, fields: Fields) -> Answer:

@@ -5,9 +5,11 @@
 ``GET /_sim/faults``          the active fault rules
 ``POST /_sim/faults``         ``{"kind", "actions", "rate", "count", "params"}`` or ``{"spec"}``
 ``DELETE /_sim/faults``       remove every fault rule
+``POST /_sim/faults/release`` let the calls a ``hold`` fault holds go on
 ``GET /_sim/stats``           calls per action, orders and refills placed, simulated time
 ``POST /_sim/accounts``       ``{"key": ..., "balance": "..."}``: create a key or set its balance
 ``GET /_sim/orders/{id}``     everything about one order (the profile's id, or the integer)
+``POST /_sim/services/{id}``  ``{"rate": "..."}``: re-price a service (the profile's id)
 =======================  ===========================================================
 
 Answers are JSON; a bad request is HTTP 400 ``{"error": ...}``.
@@ -25,6 +27,7 @@ from starlette.routing import BaseRoute, Route
 
 from .actions import Api
 from .faults import Fault, FaultPlan, parse_faults, parse_kind
+from .problems import PanelError
 from .render import dumps, money_text
 
 
@@ -104,6 +107,10 @@ def control_routes(api: Api, faults: FaultPlan) -> list[BaseRoute]:
         faults.clear()
         return _reply({"faults": []})
 
+    async def release(request: Request) -> Response:
+        faults.release()
+        return _reply({"released": True})
+
     async def stats(request: Request) -> Response:
         return _reply(
             {
@@ -158,11 +165,24 @@ def control_routes(api: Api, faults: FaultPlan) -> list[BaseRoute]:
             }
         )
 
+    async def reprice(request: Request) -> Response:
+        service_id = api.render.service_ids.decode(request.path_params["service_id"])
+        try:
+            rate = Decimal(str((await _body(request)).get("rate")))
+            service = panel.set_rate(service_id, rate)
+        except (_BadInput, InvalidOperation, ValueError) as error:
+            return _reply({"error": str(error) or "bad rate"}, 400)
+        except PanelError:
+            return _reply({"error": "Incorrect service ID"}, 404)
+        return _reply({"service": request.path_params["service_id"], "rate": service.rate})
+
     return [
+        Route("/_sim/services/{service_id}", reprice, methods=["POST"]),
         Route("/_sim/clock/advance", advance, methods=["POST"]),
         Route("/_sim/faults", list_faults, methods=["GET"]),
         Route("/_sim/faults", add_fault, methods=["POST"]),
         Route("/_sim/faults", clear_faults, methods=["DELETE"]),
+        Route("/_sim/faults/release", release, methods=["POST"]),
         Route("/_sim/stats", stats, methods=["GET"]),
         Route("/_sim/accounts", account, methods=["POST"]),
         Route("/_sim/orders/{order_id}", order, methods=["GET"]),

@@ -17,7 +17,7 @@ import random
 import threading
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from providers.models import OrderState, RefillState
@@ -144,6 +144,17 @@ class Panel:
         if service is None:
             raise PanelError(Problem.BAD_SERVICE)
         return service
+
+    def set_rate(self, service_id: int | None, rate: Decimal) -> SimService:
+        """Re-price service `service_id` (a panel raising its price); orders placed before keep
+        what they were charged."""
+        if rate <= 0:
+            raise ValueError("a rate must be positive")
+        with self._lock:
+            repriced = replace(self.service(service_id), rate=rate)
+            self._by_id[repriced.id] = repriced
+            self.services = [repriced if s.id == repriced.id else s for s in self.services]
+            return repriced
 
     def add(self, key: str, service_id: int | None, fields: Mapping[str, str]) -> SimOrder:
         """Place an order for `key`, charging its cost."""

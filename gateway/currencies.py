@@ -1,0 +1,103 @@
+"""Providers whose panel reports money in another currency than configured: kept out of routing.
+
+A panel configured in USD that reports its balance or a status charge in EUR has its rates read
+in the wrong currency, so its quotes, balance checks and charges are all off. Routing leaves it
+out ("currency mismatch") until the panel and the configuration agree again.
+
+Both readings are shared through the cache, so every instance agrees: the balance refresh caches
+each balance with its currency (`BalanceBook.known`), and the status sync records a mismatched
+status currency under ``currency:status:{provider}``. A lost cache forgets a status mismatch until
+the next status reports it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from gateway.cache import Cache
+from providers.models import Money
+
+STATUS_TTL = 7 * 24 * 3600.0
+"""How long a mismatched status currency is remembered without a status confirming it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    """`provider` reported money in `reported`, configured in `configured`; seen in `source`."""
+
+    provider: str
+    configured: str
+    reported: str
+    source: str
+    """``"balance"`` or ``"status"``."""
+
+    @property
+    def detail(self) -> str:
+        return f"{self.source} in {self.reported}, configured {self.configured}"
+
+
+class CurrencyWatch:
+    """What each provider reports its money in, against its configured currency.
+
+    ::
+
+        watch = CurrencyWatch(cache, {"alpha": "USD", "gamma": "EUR"})
+        started = await watch.new_status_mismatch("gamma", "USD")  # a Mismatch: announce it
+        await watch.record_status("gamma", "USD")
+        await watch.mismatches(await balances.known())  # {"gamma": Mismatch(...)}
+    """
+
+    def __init__(self, cache: Cache, configured: Mapping[str, str]) -> None:
+        self.cache = cache
+        self.configured = {name: currency.upper() for name, currency in configured.items()}
+
+    @staticmethod
+    def _key(provider: str) -> str:
+        return f"currency:status:{provider}"
+
+    def balance_mismatch(self, provider: str, balance: Money) -> Mismatch | None:
+        """The mismatch `balance` shows, if any."""
+        configured = self.configured.get(provider)
+        if configured is None or balance.currency.upper() == configured:
+            return None
+        return Mismatch(provider, configured, balance.currency.upper(), "balance")
+
+    async def new_status_mismatch(self, provider: str, reported: str) -> Mismatch | None:
+        """The mismatch a status charge in `reported` starts, if it starts one (not recorded yet).
+
+        Announce it, then `record_status`: a process that dies in between announces it again
+        rather than never.
+        """
+        configured = self.configured.get(provider)
+        reported = reported.upper()
+        if configured is None or reported == configured:
+            return None
+        if await self.cache.get(self._key(provider)) == reported.encode():
+            return None
+        return Mismatch(provider, configured, reported, "status")
+
+    async def record_status(self, provider: str, reported: str) -> None:
+        """Remember the currency statuses of `provider` came in: a mismatch, or the end of one."""
+        configured = self.configured.get(provider)
+        if configured is None:
+            return
+        if reported.upper() == configured:
+            await self.cache.delete(self._key(provider))
+        else:
+            # Written on every mismatched batch: the episode lasts while statuses show it.
+            await self.cache.set(self._key(provider), reported.upper().encode(), STATUS_TTL)
+
+    async def mismatches(self, balances: Mapping[str, Money]) -> dict[str, Mismatch]:
+        """Every provider reporting another currency now, by its cached balance or statuses."""
+        found: dict[str, Mismatch] = {}
+        for name, configured in self.configured.items():
+            balance = balances.get(name)
+            mismatch = None if balance is None else self.balance_mismatch(name, balance)
+            if mismatch is None:
+                reported = await self.cache.get(self._key(name))
+                if reported is not None:
+                    mismatch = Mismatch(name, configured, reported.decode(), "status")
+            if mismatch is not None:
+                found[name] = mismatch
+        return found
