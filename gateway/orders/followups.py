@@ -94,13 +94,9 @@ class Followups(OrdersBase):
 
     async def _ask_refills(self, rows: list[OrderRow]) -> dict[int, Outcome]:
         by_id = {row.id: row for row in rows}
-        answers = {
-            r.id: Outcome(r.id, r, REFILL_REFUSED) for r in rows if not r.provider_order_id
-        }
+        answers = {r.id: Outcome(r.id, r, REFILL_REFUSED) for r in rows if not r.provider_order_id}
         askable = {r.id: r.provider or "" for r in rows if r.provider_order_id}
-        claims = await self.store.claim_refills(
-            askable, abandoned_before=self.clock() - CLAIM_TTL
-        )
+        claims = await self.store.claim_refills(askable, abandoned_before=self.clock() - CLAIM_TTL)
         claimed = {i: refill for i, (refill, created) in claims.items() if created}
         for order_id, (refill, created) in claims.items():
             if not created:
@@ -220,9 +216,7 @@ class Followups(OrdersBase):
 
     async def _ask_cancels(self, rows: Sequence[OrderRow]) -> dict[int, Outcome]:
         by_id = {row.id: row for row in rows}
-        answers = {
-            r.id: Outcome(r.id, r, CANCEL_REFUSED) for r in rows if not r.provider_order_id
-        }
+        answers = {r.id: Outcome(r.id, r, CANCEL_REFUSED) for r in rows if not r.provider_order_id}
         claims = await self.store.claim_cancels(
             [r.id for r in rows if r.provider_order_id], in_flight_after=self.clock() - CLAIM_TTL
         )

@@ -41,9 +41,10 @@ async def test_stale_orders_read_by_many_clients_are_polled_in_one_batched_call(
         next_poll_at=later,
     )  # fmt: skip
 
-    readers = [gw.orders.status(ids[n % 3 :], None) for n in range(50)]
-    readers += [gw.orders.get(i, None) for i in ids[:10]]
-    await asyncio.gather(*readers)
+    await asyncio.gather(
+        *(gw.orders.status(ids[n % 3 :], None) for n in range(50)),
+        *(gw.orders.get(i, None) for i in ids[:10]),
+    )
     await gw.orders.freshness.settled()
     assert recorders["alpha"].batches == [], "reads themselves call no panel"
     moved = {r.id: r.next_poll_at for r in await gw.store.get_orders(ids + other)}

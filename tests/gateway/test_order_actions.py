@@ -1,0 +1,106 @@
+"""Refills and cancels ask a panel once per order, however many requests arrive together, in
+one process or two sharing the ledger; an order with an open refill returns that refill."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack
+
+import pytest
+
+from gateway.config import Settings
+from gateway.core import Gateway
+from gateway.routing import Need
+from gateway.store import OrderRow
+from tests.gateway.panels import Trio, open_gateway, shared_group, start_trio, trio_settings
+from tests.gateway.syncing import sync_statuses
+
+
+@pytest.fixture
+def trio() -> Iterator[Trio]:
+    with ExitStack() as stack:
+        yield start_trio(stack)
+
+
+@pytest.fixture
+def settings(trio: Trio, database_url: str, redis_url: str, namespace: str) -> Settings:
+    return trio_settings(trio, database_url, redis_url, namespace)
+
+
+@pytest.fixture
+async def gw(settings: Settings, trio: Trio) -> AsyncIterator[Gateway]:
+    async with open_gateway(settings, trio) as gateway:
+        yield gateway
+
+
+@pytest.fixture
+async def other(settings: Settings, trio: Trio) -> AsyncIterator[Gateway]:
+    """A second gateway on the same ledger and panels: another process, as far as they know."""
+    async with open_gateway(settings, trio) as gateway:
+        yield gateway
+
+
+async def place(gw: Gateway, n: int) -> OrderRow:
+    group = await shared_group(gw, refill=True, cancel=True)
+    quantity = max(m.service.min for m in group.members)
+    fields = {"link": f"https://instagram.com/p/{n}", "quantity": quantity}
+    return await gw.place("c", group.id, fields, needs=frozenset({Need.REFILL, Need.CANCEL}))
+
+
+def calls(trio: Trio, action: str) -> int:
+    return sum(trio.calls(action).values())
+
+
+async def test_fifty_concurrent_refills_of_one_order_make_one_call(
+    gw: Gateway, other: Gateway, trio: Trio
+) -> None:
+    order = await place(gw, 1)
+    trio.advance(14 * 24 * 3600)
+    await sync_statuses(gw)
+    before = calls(trio, "refill")
+
+    requests = [g.orders.refill([order.id], "c") for g in (gw, other) for _ in range(25)]
+    outcomes = [o for answer in await asyncio.gather(*requests) for o in answer]
+    assert calls(trio, "refill") - before == 1
+    assert all(o.error is None and o.refill is not None for o in outcomes), outcomes[0]
+    assert len({o.refill.id for o in outcomes if o.refill}) == 1, "one refill, shared"
+    [refill] = await gw.store.refills_for_orders([order.id])
+    assert refill.provider_refill_id
+
+    [again] = await other.orders.refill([order.id], "c")
+    assert again.refill is not None
+    assert again.refill.id == refill.id, "an open refill is returned, not asked again"
+    assert calls(trio, "refill") - before == 1
+
+
+async def test_a_refused_refill_leaves_no_refill_and_may_be_asked_again(
+    gw: Gateway, trio: Trio
+) -> None:
+    order = await place(gw, 2)
+    before = calls(trio, "refill")
+    first, second = await asyncio.gather(*(gw.orders.refill([order.id], "c") for _ in range(2)))
+    assert first[0].error, "not complete yet: the panel refuses"
+    assert first[0].refill is None
+    assert second == first
+    assert await gw.store.refills_for_orders([order.id]) == []
+    [later] = await gw.orders.refill([order.id], "c")
+    assert later.error == first[0].error
+    assert calls(trio, "refill") - before == 2, "one call per request round, none shared twice"
+
+
+async def test_fifty_concurrent_cancels_of_one_order_make_one_call(
+    gw: Gateway, other: Gateway, trio: Trio
+) -> None:
+    order = await place(gw, 3)
+    before = calls(trio, "cancel")
+    requests = [g.orders.cancel([order.id], "c") for g in (gw, other) for _ in range(25)]
+    outcomes = [o for answer in await asyncio.gather(*requests) for o in answer]
+    assert calls(trio, "cancel") - before == 1
+    assert all(o.error is None and o.order is not None for o in outcomes)
+    [again] = await gw.orders.cancel([order.id], "c")
+    assert again.error is None, "already requested and still open: not asked again"
+    assert calls(trio, "cancel") - before == 1
+    history = [e.kind for e in await gw.store.order_events(order.id)]
+    assert history.count("cancel_requesting") == 1
+    assert history.count("cancel_requested") == 1
