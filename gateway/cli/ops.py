@@ -344,7 +344,8 @@ def orders_show(
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """One order, refreshed from its provider, with its history."""
+    """One order as the ledger has it (a stale one is polled next by the status sync), with
+    its history."""
 
     async def work(gw: Gateway) -> dict[str, Any]:
         [outcome] = await gw.orders.status([order_id], None)
