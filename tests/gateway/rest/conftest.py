@@ -1,5 +1,6 @@
-"""The gateway app over three simulated panels, served through its real ASGI stack, with API
-keys of every scope; the ``[webhooks]`` and ``[limits]`` sections get test defaults here."""
+"""The gateway app over three simulated panels, served by uvicorn on a loopback port (the
+tests' client speaks real HTTP to it), with API keys of every scope; the ``[webhooks]`` and
+``[limits]`` sections get test defaults here."""
 
 from __future__ import annotations
 
@@ -94,10 +95,17 @@ async def app(settings: Settings, gw: Gateway) -> AsyncIterator[Starlette]:
         yield started
 
 
+@contextlib.asynccontextmanager
+async def client_for(app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of `app` served by uvicorn on a loopback port: real sockets, real HTTP
+    parsing, as panel clients reach the gateway."""
+    async with serve(app) as url, httpx.AsyncClient(base_url=url) as c:
+        yield c
+
+
 @pytest.fixture
 async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
+    async with client_for(app) as c:
         yield c
 
 

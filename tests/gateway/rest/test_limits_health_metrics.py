@@ -9,7 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from gateway.core import Gateway
 from gateway.metrics import InstrumentedProvider
 from tests.gateway.panels import Trio
-from tests.gateway.rest.conftest import Keys, LimitsSection, rest_settings, running
+from tests.gateway.rest.conftest import Keys, LimitsSection, client_for, rest_settings, running
 from tests.gateway.rest.helpers import order_fields, shared_group, v2
 
 
@@ -18,27 +18,21 @@ async def test_per_key_limits_are_shared_by_every_instance(
 ) -> None:
     limits = LimitsSection(per_key="5/minute", anonymous="3/minute", keys={"bob": "8/minute"})
     settings = rest_settings(trio, database_url, redis_url, namespace, limits=limits)
-    async with running(settings, gw) as one, running(settings, gw) as two:
-        clients = [
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test")
-            for app in (one, two)
+    async with (
+        running(settings, gw) as one,
+        running(settings, gw) as two,
+        client_for(one) as first,
+        client_for(two) as second,
+    ):
+        clients = [first, second]
+        answers = [
+            await v2(clients[i % 2], "form", key=keys.alice, action="balance") for i in range(6)
         ]
-        try:
-            answers = [
-                await v2(clients[i % 2], "form", key=keys.alice, action="balance") for i in range(6)
-            ]
-            refused = await clients[0].post(
-                "/api/v2", data={"key": keys.alice, "action": "balance"}
-            )
-            bob = [
-                await v2(clients[i % 2], "query", key=keys.bob, action="balance") for i in range(8)
-            ]
-            anonymous = [
-                await v2(clients[i % 2], "form", key="nope", action="balance") for i in range(4)
-            ]
-        finally:
-            for client in clients:
-                await client.aclose()
+        refused = await clients[0].post("/api/v2", data={"key": keys.alice, "action": "balance"})
+        bob = [await v2(clients[i % 2], "query", key=keys.bob, action="balance") for i in range(8)]
+        anonymous = [
+            await v2(clients[i % 2], "form", key="nope", action="balance") for i in range(4)
+        ]
     assert all("balance" in a for a in answers[:5])
     assert answers[5] == {"error": "Rate limit exceeded. Max 5 requests per minute."}
     assert refused.status_code == 200
@@ -54,10 +48,8 @@ async def test_limits_hold_without_redis(
     settings = rest_settings(
         trio, database_url, None, namespace, limits=LimitsSection(per_key="2/minute")
     )
-    async with running(settings, gw) as app:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as client:
-            answers = [await v2(client, "form", key=keys.alice, action="balance") for _ in "abc"]
+    async with running(settings, gw) as app, client_for(app) as client:
+        answers = [await v2(client, "form", key=keys.alice, action="balance") for _ in "abc"]
     assert answers[2] == {"error": "Rate limit exceeded. Max 2 requests per minute."}
 
 

@@ -8,7 +8,7 @@ import pytest
 from gateway.config import Settings
 from gateway.core import Gateway
 from tests.gateway.panels import Trio
-from tests.gateway.rest.conftest import Keys, WebhooksSection, rest_settings, running
+from tests.gateway.rest.conftest import Keys, WebhooksSection, client_for, rest_settings, running
 
 TARGET = "http://127.0.0.1:9/hook"
 
@@ -108,11 +108,9 @@ async def test_private_targets_are_refused_unless_allowed(
     strict: Settings = rest_settings(
         trio, database_url, None, namespace, webhooks=WebhooksSection(allow_private_targets=False)
     )
-    async with running(strict, gw) as app:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as client:
-            response = await client.post(
-                "/v1/webhooks", json={"url": url, "event_types": ["*"]}, headers=admin(keys)
-            )
+    async with running(strict, gw) as app, client_for(app) as client:
+        response = await client.post(
+            "/v1/webhooks", json={"url": url, "event_types": ["*"]}, headers=admin(keys)
+        )
     assert response.status_code == 422
     assert "private" in response.json()["error"]["message"] or "resolve" in response.text
