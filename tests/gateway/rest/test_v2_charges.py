@@ -16,6 +16,7 @@ from providers.models import OrderState, ServiceType
 from tests.gateway.panels import EUR_TO_USD, Trio
 from tests.gateway.rest.conftest import Keys
 from tests.gateway.rest.helpers import order_fields, v2
+from tests.gateway.syncing import sync_statuses
 
 
 async def only_at(gw: Gateway, provider: str) -> Group:
@@ -35,6 +36,7 @@ async def test_a_charge_in_another_currency_is_converted_to_the_base_currency(
     group = await only_at(gw, "gamma")
     order = (await v2(client, "form", key=keys.alice, action="add", **order_fields(group)))["order"]
     trio.advance(14 * 24 * 3600)
+    await sync_statuses(gw)
     answer = await v2(client, "form", key=keys.alice, action="status", order=order)
     [charged] = [o.charge for o in gamma.panel.orders()]
     assert charged > 0

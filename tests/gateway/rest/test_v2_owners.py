@@ -9,6 +9,7 @@ from gateway.core import Gateway
 from tests.gateway.panels import Trio
 from tests.gateway.rest.conftest import Keys
 from tests.gateway.rest.helpers import order_fields, shared_group, v2
+from tests.gateway.syncing import sync_statuses
 
 UNKNOWN = {"error": "Incorrect order ID"}
 
@@ -56,7 +57,7 @@ async def test_a_client_cannot_refill_another_clients_orders(
 ) -> None:
     first, second = await alice_orders(client, gw, keys)
     trio.advance(14 * 24 * 3600)
-    await v2(client, "form", key=keys.alice, action="status", orders=f"{first},{second}")
+    await sync_statuses(gw)
     before = sum(trio.calls("refill").values())
     single = await v2(client, "form", key=keys.bob, action="refill", order=first)
     batch = await v2(client, "query", key=keys.bob, action="refill", orders=f"{first},{second}")
@@ -73,7 +74,7 @@ async def test_a_client_cannot_read_another_clients_refills(
 ) -> None:
     first, _ = await alice_orders(client, gw, keys)
     trio.advance(14 * 24 * 3600)
-    await v2(client, "form", key=keys.alice, action="status", order=first)
+    await sync_statuses(gw)
     refill = int((await v2(client, "form", key=keys.alice, action="refill", order=first))["refill"])
     single = await v2(client, "form", key=keys.bob, action="refill_status", refill=refill)
     batch = await v2(client, "json", key=keys.bob, action="refill_status", refills=f"{refill}")
