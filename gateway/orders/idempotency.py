@@ -2,10 +2,15 @@
 order of the request that does, and never places a second order for one key.
 
 The owner attaches its order with its claim's token, in the order row's transaction, before
-any provider call. A waiter waits for that order at most `idempotency_wait`, and treats a claim
-that has held its key that long (measured from the claim, whoever is waiting) without an order
-as abandoned: it takes the claim over by replacing its token, so the first request, if it was
-only slow, fails its attach, rolls back and never reaches a provider.
+any provider call. Everything else is measured from the claim's creation, whoever is waiting:
+
+- younger than `idempotency_patience`: a retry waits for the first request's order;
+- then, while younger than `idempotency_wait`: the first request is still running, slowly; a
+  retry answers at once that the order is being processed (`IdempotencyPending`);
+- older than `idempotency_wait` and still without an order: its request died or is stuck before
+  its order. A retry takes the claim over by replacing its token (compare-and-set), so the
+  first request, if it was only slow, fails its attach, rolls back and never reaches a
+  provider, and answers with the key's order, or pending until there is one.
 """
 
 from __future__ import annotations
@@ -39,15 +44,18 @@ class ClaimLost(Exception):
 class Idempotency(OrdersBase):
     """Claims on idempotency keys, waiting for the first request's order."""
 
+    idempotency_patience: float = 10.0
+    """Seconds from a claim's creation during which a retry waits for its order."""
+
     async def _claim(self, client_id: str, key: str, print_: str) -> IdempotencyClaim:
         """A claim on `key` that we own, or the claim whose order answers this request.
 
         Raises `IdempotencyConflict` when the key was used with another request, and
-        `IdempotencyPending` when its first request is still running after our wait.
+        `IdempotencyPending` while its first request is still running.
         """
         claim = await self.store.claim_idempotency_key(client_id, key, print_)
-        started = claim.read_at
-        patience = timedelta(seconds=self.idempotency_wait)
+        abandoned = timedelta(seconds=self.idempotency_wait)
+        patience = timedelta(seconds=self.idempotency_patience)
         delay = _FIRST_POLL
         while True:
             if claim.owner:
@@ -56,18 +64,16 @@ class Idempotency(OrdersBase):
                 raise IdempotencyConflict(CONFLICT)
             if claim.order_id is not None:
                 return claim
-            if claim.age >= patience:
-                # Held that long without an order: its request died or is stuck before its
-                # order. Ours from now on, unless someone changed the claim since we read it.
+            if claim.age >= abandoned:
+                # Ours from now on, unless someone changed the claim since we read it.
                 taken = await self.store.take_over_idempotency_key(client_id, key, claim.token)
                 if taken is not None:
                     log.warning("idempotency key of %s taken over after %s", client_id, claim.age)
                     return taken
-            elif claim.read_at - started >= patience:
+            elif claim.age >= patience:
                 raise IdempotencyPending(PENDING)
             else:
-                left = min(patience - claim.age, patience - (claim.read_at - started))
-                await asyncio.sleep(min(delay, left.total_seconds()))
+                await asyncio.sleep(min(delay, (patience - claim.age).total_seconds()))
                 delay = min(delay * 2, _LAST_POLL)
             seen = await self.store.idempotency_claim(client_id, key)
             # Freed: the holder produced no order. Claim it afresh, like a new request.

@@ -15,14 +15,28 @@ from typing import Any
 from gateway.auth import Principal, Scope
 from gateway.context import AppContext
 from gateway.core import Gateway
-from gateway.orders import InvalidOrder, NoEligibleProvider, OrderError, ServiceNotFound
+from gateway.orders import (
+    IdempotencyConflict,
+    IdempotencyPending,
+    InvalidOrder,
+    NoEligibleProvider,
+    OrderError,
+    ServiceNotFound,
+)
 from gateway.rest import v2_texts as texts
 from gateway.rest.v2_shapes import GroupView, money_text, refill_status_text, status_entry
-from gateway.store import GatewayState
+from gateway.store import GatewayState, OrderRow
 from providers.models import OPTIONAL_FIELDS, REQUIRED_FIELDS, ServiceType
 
 _ID = re.compile(r"[0-9]{1,18}")
 _DRIPFEED = ("runs", "interval")
+# Every field some service type takes: an order's fields as sent, whatever its type.
+_ORDER_FIELDS = frozenset(
+    name
+    for table in (REQUIRED_FIELDS, OPTIONAL_FIELDS)
+    for names in table.values()
+    for name in names
+)
 
 
 class V2Error(Exception):
@@ -100,11 +114,40 @@ def order_fields(kind: ServiceType, given: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in given.items() if k in accepted and v.strip()}
 
 
+def sent_order_fields(given: Mapping[str, str]) -> dict[str, str]:
+    """The order fields of a call as sent, before the catalog says which its service takes:
+    what an idempotency key is fingerprinted from, so a retry matches whatever the catalog
+    says today."""
+    return {k: v for k, v in given.items() if k in _ORDER_FIELDS and v.strip()}
+
+
 async def add(call: Call) -> dict[str, Any]:
     service_id = parse_id(call.field("service"))
+    if service_id is None:
+        raise V2Error(texts.INCORRECT_SERVICE)
+    sent = sent_order_fields(call.fields)
+    key = call.idempotency_key
+    try:
+        if key is not None:
+            # A retry is answered before today's catalog is asked: its order stands even if
+            # the service left since or its limits changed.
+            known = await call.gw.orders.answered(call.principal.client_id, key, service_id, sent)
+            if known is not None:
+                return _added(known)
+        row = await _place(call, service_id, sent)
+    except IdempotencyPending:
+        raise V2Error(texts.ORDER_IN_PROGRESS) from None
+    except IdempotencyConflict:
+        raise V2Error(texts.KEY_REUSED) from None
+    except OrderError as exc:
+        raise V2Error(exc.message) from None
+    return _added(row)
+
+
+async def _place(call: Call, service_id: int, sent: Mapping[str, str]) -> OrderRow:
     snapshot = await call.gw.catalog.snapshot()
-    group = snapshot.groups.get(service_id) if service_id is not None else None
-    if group is None or service_id is None:
+    group = snapshot.groups.get(service_id)
+    if group is None:
         raise V2Error(texts.INCORRECT_SERVICE)
     view = GroupView.of(group, await call.gw.provider_states())
     low, high = (view.min, view.max) if view is not None else (group.min, group.max)
@@ -117,9 +160,10 @@ async def add(call: Call) -> dict[str, Any]:
         if quantity is None or not low <= quantity <= high:
             raise V2Error(texts.quantity_text(low, high))
     try:
-        row = await call.gw.place(
-            call.principal.client_id, service_id, fields, idempotency_key=call.idempotency_key
-        )
+        return await call.gw.orders.place(
+            snapshot, call.principal.client_id, service_id, fields,
+            idempotency_key=call.idempotency_key, as_sent=sent,
+        )  # fmt: skip
     except ServiceNotFound:
         raise V2Error(texts.INCORRECT_SERVICE) from None
     except NoEligibleProvider as exc:
@@ -128,8 +172,9 @@ async def add(call: Call) -> dict[str, Any]:
         if "quantity" in exc.message:
             raise V2Error(texts.quantity_text(low, high)) from None
         raise V2Error(exc.message) from None
-    except OrderError as exc:
-        raise V2Error(exc.message) from None
+
+
+def _added(row: OrderRow) -> dict[str, Any]:
     if row.state == GatewayState.FAILED:
         raise V2Error(texts.failed_text(row.attempts))
     return {"order": row.id}

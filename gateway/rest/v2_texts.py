@@ -22,6 +22,11 @@ TOO_MANY_IDS = "Too many IDs: up to 100 per request"
 TOO_LARGE = "Request too large"
 UNAVAILABLE = "Service temporarily unavailable, please try again later"
 INTERNAL = "Internal server error"
+ORDER_IN_PROGRESS = "An order with this idempotency key is being processed. Please try again later."
+"""A retry while the key's first request is still placing its order (panels' own "please wait"
+wording; the client retries and gets the order). A gateway behind another reads it as a
+transient fault, never as "not placed"."""
+KEY_REUSED = "This idempotency key was already used for a different order"
 MAX_IDS = 100
 
 
