@@ -61,7 +61,13 @@ _STATE_EVENTS = {
     GatewayState.FAILED.value: ORDER_FAILED,
 }
 # What a client sees change; routing bookkeeping (provider chosen, attempts) is not an event.
-_VISIBLE = ("state", "status_raw", "charge", "charge_currency", "start_count", "remains", "error")
+_VISIBLE = (
+    "state", "status_raw", "charge", "charge_currency", "start_count", "remains", "error", "flags",
+)  # fmt: skip
+
+FLAG_PROVIDER_ORDER_ID_REUSED = "provider_order_id_reused"
+"""The provider gave this order an id an older order of the gateway already has (a panel that
+was reset, or one that merged an identical order into an earlier one)."""
 
 
 class Event(BaseModel):
@@ -107,6 +113,7 @@ def order_data(row: OrderRow) -> dict[str, Any]:
         "start_count": row.start_count,
         "remains": row.remains,
         "error": row.error,
+        "flags": list(row.flags or []),
         "created_at": row.created_at.isoformat(),
         "updated_at": row.updated_at.isoformat(),
     }

@@ -233,6 +233,49 @@ class OrderQueries(Queries):
             found = (await conn.execute(query)).mappings().one_or_none()
         return None if found is None else OrderRow.from_row(found)
 
+    async def mark_sent(
+        self, order_id: int, expected_version: int, *, tx: AsyncConnection | None = None
+    ) -> OrderRow:
+        """Record that an order's request is leaving for its provider: ``sent_at`` set and the
+        version bumped, in one statement, without a history entry (the outcome's follows).
+
+        ``StaleOrder`` unless the row is still at `expected_version`, so an order settled as
+        never sent meanwhile is never sent after all.
+        """
+        now = self._clock()
+        query = (
+            orders.update()
+            .where(orders.c.id == order_id, orders.c.version == expected_version)
+            .values(sent_at=now, updated_at=now, version=expected_version + 1)
+            .returning(*orders.c)
+        )
+        async with self._write(tx) as conn:
+            found = (await conn.execute(query)).mappings().one_or_none()
+        if found is None:
+            current = await self.get_order(order_id, tx=tx)
+            raise StaleOrder(order_id, expected_version, current.version)
+        return OrderRow.from_row(found)
+
+    async def received_before(
+        self,
+        before: datetime,
+        after_id: int = 0,
+        limit: int = 100,
+        *,
+        tx: AsyncConnection | None = None,
+    ) -> list[OrderRow]:
+        """``RECEIVED`` orders untouched since `before`, oldest first, ids above `after_id`."""
+        query = (
+            select(orders)
+            .where(orders.c.state == GatewayState.RECEIVED.value)
+            .where(orders.c.updated_at <= before, orders.c.id > after_id)
+            .order_by(orders.c.id)
+            .limit(limit)
+        )
+        async with self._read(tx) as conn:
+            result = await conn.execute(query)
+            return [OrderRow.from_row(found) for found in result.mappings()]
+
 
 async def _add_event(
     conn: AsyncConnection,

@@ -76,7 +76,7 @@ def standard_jobs(
     async def settle_interrupted(_partition: str | None) -> int:
         settled = await gw.orders.settle_interrupted(options.interrupted_after)
         for row in settled:
-            log.warning("order %s was interrupted while being sent; now UNCONFIRMED", row.id)
+            log.warning("order %s was left behind by a stopped process; now %s", row.id, row.state)
         return len(settled)
 
     async def surface_unconfirmed(_partition: str | None) -> int:

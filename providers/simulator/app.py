@@ -82,6 +82,8 @@ class V2Endpoint:
         decision = self.faults.decide(action)
         if decision.latency_ms > 0:
             await anyio.sleep(decision.latency_ms / 1000)
+        if decision.hold is not None:
+            await anyio.to_thread.run_sync(self.faults.wait_released, decision.hold)
         if early is not None:
             return self._error(early)
         allowed = encoding in self.profile.encodings

@@ -39,6 +39,9 @@ class FaultKind(StrEnum):
     """The call takes effect, then the connection closes mid-answer."""
     REDIRECT = "redirect"
     """HTTP 307 (param ``status``) to param ``location``, as a moved panel's web server does."""
+    HOLD = "hold"
+    """Holds the call until `FaultPlan.release` (at most ``seconds``, default 30); does not fail
+    it. Lets a test act while a call is known to be in flight."""
 
 
 _ALIASES = {
@@ -49,6 +52,9 @@ _ALIASES = {
     "cloudflare": FaultKind.HTML,
     "truncated": FaultKind.MALFORMED,
 }
+
+# Kinds that delay a call without failing it: they combine with one failure.
+_PASSING = frozenset({FaultKind.LATENCY, FaultKind.HOLD})
 
 # Whether the panel does the work before failing, unless a fault's `process` param says.
 # A dropped or garbled answer comes from a panel that did the work; a 5xx from one that did not.
@@ -102,6 +108,8 @@ class Decision:
     fault: Fault | None = None
     status: int = 502
     """The status of an HTTP 5xx fault."""
+    hold: float | None = None
+    """Seconds at most to hold the call until released, when a hold fault applies."""
 
 
 @dataclass(slots=True)
@@ -121,6 +129,7 @@ class FaultPlan:
         self._rng = random.Random(f"faults:{seed}")
         self._lock = threading.Lock()
         self._rules: list[_Rule] = []
+        self._released = threading.Event()
         self.fired: dict[FaultKind, int] = {}
         """How many times each kind has fired."""
         for fault in faults:
@@ -135,7 +144,17 @@ class FaultPlan:
     def add(self, fault: Fault) -> None:
         """Append a rule."""
         with self._lock:
+            if fault.kind is FaultKind.HOLD:
+                self._released.clear()
             self._rules.append(_Rule(fault, fault.count))
+
+    def release(self) -> None:
+        """Let every held call go on (and later ones, until a hold fault is added again)."""
+        self._released.set()
+
+    def wait_released(self, seconds: float) -> bool:
+        """Block until `release` or `seconds`; True if released."""
+        return self._released.wait(seconds)
 
     def clear(self) -> None:
         """Remove every rule (the global latency stays)."""
@@ -146,17 +165,20 @@ class FaultPlan:
         """Latency and failure for one call of `action`."""
         with self._lock:
             latency = self.latency_ms
+            hold: float | None = None
             chosen: Fault | None = None
             for rule in list(self._rules):
                 fault = rule.fault
                 if not fault.matches(action):
                     continue
-                if fault.kind is not FaultKind.LATENCY and chosen is not None:
+                if fault.kind not in _PASSING and chosen is not None:
                     continue
                 if self._rng.random() >= fault.rate:
                     continue
                 if fault.kind is FaultKind.LATENCY:
                     latency += fault.number("ms", 0.0)
+                elif fault.kind is FaultKind.HOLD:
+                    hold = fault.number("seconds", 30.0)
                 else:
                     chosen = fault
                 self.fired[fault.kind] = self.fired.get(fault.kind, 0) + 1
@@ -167,7 +189,7 @@ class FaultPlan:
             status = 502
             if chosen is not None and chosen.kind is FaultKind.HTTP_5XX:
                 status = int(chosen.number("status", self._rng.choice((502, 503))))
-            return Decision(latency_ms=latency, fault=chosen, status=status)
+            return Decision(latency_ms=latency, fault=chosen, status=status, hold=hold)
 
 
 def parse_kind(text: str) -> FaultKind:

@@ -339,14 +339,18 @@ async def test_an_order_interrupted_while_sending_becomes_unconfirmed(gw: Gatewa
     group = await shared_group(gw)
     quote = await gw.quote(group.id, fields_for(group))
     stuck = await gw.store.create_order(client_id="c", request=quote.request, group_id=group.id)
-    fresh = await gw.store.create_order(client_id="c", request=quote.request, group_id=group.id)
+    stuck = await gw.store.mark_sent(stuck.id, stuck.version)
+    unsent = await gw.store.create_order(client_id="c", request=quote.request, group_id=group.id)
     assert await gw.orders.settle_interrupted(timedelta(hours=1)) == []
     settled = await gw.orders.settle_interrupted(timedelta(0))
-    assert {row.id for row in settled} == {stuck.id, fresh.id}
-    assert all(row.state == GatewayState.UNCONFIRMED for row in settled)
+    assert [(row.id, row.state) for row in settled] == [
+        (stuck.id, GatewayState.UNCONFIRMED),
+        (unsent.id, GatewayState.FAILED),
+    ]
     assert all(row.error for row in settled)
     queued = [e.type for e in await gw.store.pending_outbox(100)]
-    assert queued.count("order.unconfirmed") == 2
+    assert queued.count("order.unconfirmed") == 1
+    assert queued.count("order.failed") == 1
 
 
 async def test_a_late_provider_answer_settles_an_order_marked_unconfirmed(

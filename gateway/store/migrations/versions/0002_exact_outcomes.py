@@ -33,6 +33,8 @@ def upgrade() -> None:
         batch.create_index(
             "ix_orders_provider_provider_order_id", ["provider", "provider_order_id"]
         )
+    # Orders left RECEIVED before this revision may have been sent: never settled as unsent.
+    op.execute("UPDATE orders SET sent_at = updated_at WHERE state = 'RECEIVED'")
     with op.batch_alter_table("idempotency_keys") as batch:
         batch.add_column(sa.Column("token", sa.String(64), nullable=True))
     with op.batch_alter_table("refills") as batch:
