@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import httpx
 import pytest
 
 from gateway.core import Gateway
-from gateway.rest.v2_shapes import rate_text
-from tests.gateway.panels import Trio
+from gateway.rest.v2_shapes import money_text, rate_text
+from tests.gateway.panels import EUR_TO_USD, Trio
 from tests.gateway.rest.conftest import Keys
 from tests.gateway.rest.helpers import ENCODINGS, order_fields, shared_group, v2
 from tests.gateway.syncing import sync_statuses
@@ -18,8 +19,22 @@ SERVICE_KEYS = ["service", "name", "type", "category", "rate", "min", "max", "re
 STATUS_KEYS = ["charge", "start_count", "status", "remains", "currency"]
 
 
+DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
 def is_decimal_text(value: object) -> bool:
-    return isinstance(value, str) and Decimal(value) == Decimal(value) and "e" not in value.lower()
+    """Plain decimal digits: no exponent, no "Infinity" or "NaN", no sign but minus."""
+    return isinstance(value, str) and DECIMAL_TEXT.fullmatch(value) is not None
+
+
+@pytest.mark.parametrize("text", ["Infinity", "-Infinity", "NaN", "1E-7", "1e3", "+1", " 1", ""])
+def test_decimal_text_refuses_what_panels_never_send(text: str) -> None:
+    assert not is_decimal_text(text)
+
+
+@pytest.mark.parametrize("text", ["0", "0.90", "8.00", "-1.5", "0.00001"])
+def test_decimal_text_takes_plain_amounts(text: str) -> None:
+    assert is_decimal_text(text)
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
@@ -72,13 +87,20 @@ async def test_an_order_life_in_every_encoding(
     order = placed["order"]
     dropped = (await v2(client, encoding, key=key, action="add", **order_fields(group, 2)))["order"]
 
+    await sync_statuses(gw)
     one = await v2(client, encoding, key=key, action="status", order=order)
     assert list(one) == STATUS_KEYS
     assert all(isinstance(v, str) for v in one.values())
     assert one["status"] in ("Pending", "In progress")
     assert one["currency"] == "USD"
     assert is_decimal_text(one["charge"])
-    assert Decimal(one["charge"]) > 0
+    row = await gw.store.get_order(order)
+    assert row.provider is not None
+    panel = trio.sims[row.provider].panel
+    [upstream] = [o for o in panel.orders() if o.fields.get("link") == row.request["link"]]
+    to_usd = EUR_TO_USD if row.provider == "gamma" else Decimal(1)
+    assert upstream.charge > 0
+    assert one["charge"] == money_text(upstream.charge * to_usd), "what the panel charged"
 
     canceled = await v2(client, encoding, key=key, action="cancel", orders=f"{dropped},999999")
     assert canceled == [
@@ -100,9 +122,9 @@ async def test_an_order_life_in_every_encoding(
     assert refill["refill"].isdigit()
     refills = await v2(client, encoding, key=key, action="refill", orders=f"{order},31337")
     assert refills[1] == {"order": 31337, "refill": {"error": "Incorrect order ID"}}
-    assert refills[0]["order"] == order
-    second = refills[0]["refill"]
-    assert isinstance(second, int) or "error" in second
+    assert refills[0] == {"order": order, "refill": int(refill["refill"])}, (
+        "an order with an open refill answers that refill"
+    )
 
     status = await v2(client, encoding, key=key, action="refill_status", refill=refill["refill"])
     assert list(status) == ["status"]

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import StatementError
 
 from gateway.store import PriceChange, Store
 from gateway.store.tables import orders, price_changes
@@ -80,10 +81,12 @@ async def test_timestamps_come_back_aware_utc(store: Store) -> None:
 
 
 async def test_naive_timestamps_are_refused(store: Store) -> None:
-    with pytest.raises(Exception, match="naive"):
+    with pytest.raises(StatementError, match="naive datetime") as caught:
         await store.create_order(
             client_id="c", request={"service": "1"}, next_poll_at=datetime(2026, 1, 1)
         )
+    assert isinstance(caught.value.orig, ValueError), "refused by our type, not by the driver"
+    assert await store.list_orders(None, None, None, 10) == []
 
 
 async def test_decimals_inside_json_are_stored_as_strings(store: Store) -> None:
