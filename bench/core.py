@@ -8,6 +8,8 @@
 Five simulated panels run in this process, on loopback, spoken to over real HTTP. Balances are
 read with 100 ms added to every panel call; orders are placed with no added latency, through
 `Gateway.place` and straight through the same adapter, alternately, so machine noise hits both.
+The durable ledger's cost is measured the same way: one SQLite ledger with ``synchronous =
+NORMAL`` (as before), one with ``FULL`` (as the gateway runs), and the adapter, in turn.
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ from time import perf_counter
 
 from pydantic import SecretStr
 
+from gateway.cache import cache_from_url
 from gateway.config import GatewaySection, ProviderSection, Settings
 from gateway.core import Gateway
+from gateway.store import Store
+from gateway.store.engine import Synchronous
 from providers.base import Provider
 from providers.models import OrderState, ServiceType
 from providers.registry import ProviderConfig, build
@@ -47,7 +52,12 @@ def start_panels(stack: ExitStack, latency_ms: float) -> dict[str, SimulatorServ
     }
 
 
-async def open_gateway(sims: dict[str, SimulatorServer], database_url: str) -> Gateway:
+async def open_gateway(
+    sims: dict[str, SimulatorServer], database_url: str, synchronous: Synchronous = "FULL"
+) -> Gateway:
+    """A gateway on `sims`, as `Gateway.open` builds it; `synchronous` for a SQLite ledger."""
+    from gateway.metrics import InstrumentedProvider  # as Gateway.open: metrics reads the core
+
     sections = [
         ProviderSection(name=name, kind="simulator", url=sim.url, calls_per_minute=1_000_000)
         for name, sim in sims.items()
@@ -56,15 +66,20 @@ async def open_gateway(sims: dict[str, SimulatorServer], database_url: str) -> G
         gateway=GatewaySection(database_url=database_url, redis_url=None), providers=sections
     )
     providers: dict[str, Provider] = {
-        s.name: build(
-            ProviderConfig(
-                name=s.name, kind=s.kind, url=s.url, key=SecretStr(sims[s.name].key or ""),
-                calls_per_minute=s.calls_per_minute, timeout=s.timeout,
-            )
+        s.name: InstrumentedProvider(
+            build(
+                ProviderConfig(
+                    name=s.name, kind=s.kind, url=s.url, key=SecretStr(sims[s.name].key or ""),
+                    calls_per_minute=s.calls_per_minute, timeout=s.timeout,
+                )
+            ),
+            s.name,
         )
         for s in sections
     }  # fmt: skip
-    return await Gateway.open(settings, providers=providers)
+    store = await Store.connect(database_url, sqlite_synchronous=synchronous)
+    await store.migrate()
+    return Gateway(settings, store, cache_from_url(None), providers)
 
 
 async def elapsed(call: Awaitable[object]) -> float:
@@ -84,8 +99,12 @@ async def time_balances(gw: Gateway, runs: int) -> tuple[float, float, float]:
     return statistics.median(together), statistics.median(slowest), statistics.median(in_turn)
 
 
-async def time_orders(gw: Gateway, orders: int, tag: str) -> tuple[float, float]:
-    """Medians of one order placed through the core and one sent straight to its adapter."""
+Timed = Callable[[int], Awaitable[None]]
+
+
+async def order_calls(gw: Gateway, tag: str) -> tuple[Timed, Timed]:
+    """An order placed through the core, and the same order straight to the adapter the core
+    chooses; each call takes the order's number, for a link of its own."""
     await gw.catalog.sync()
     snapshot = await gw.catalog.snapshot()
     group = max(
@@ -109,17 +128,49 @@ async def time_orders(gw: Gateway, orders: int, tag: str) -> tuple[float, float]
             raise RuntimeError(f"order {row.id} went {row.state} at {row.provider}")
 
     async def direct(n: int) -> None:
-        await adapter.add(direct_request.model_copy(update={"link": link(n)}))
+        await adapter.add(direct_request.model_copy(update={"link": f"{link(n)}-direct"}))
 
+    return core, direct
+
+
+async def time_in_turn(calls: dict[str, Timed], orders: int) -> dict[str, float]:
+    """The median of each call, run in turn order by order; the turn rotates, so none always
+    follows the same other's work."""
+    names = list(calls)
     for n in range(WARMUP):
-        await core(-1 - n)
-        await direct(-1 - n)
-    timings: dict[Callable[[int], Awaitable[None]], list[float]] = {core: [], direct: []}
+        for name in names:
+            await calls[name](-1 - n)
+    timings: dict[str, list[float]] = {name: [] for name in names}
     for n in range(orders):
-        # Alternate which goes first, so neither always follows the other's work.
-        for call in (core, direct) if n % 2 == 0 else (direct, core):
-            timings[call].append(await elapsed(call(n)))
-    return statistics.median(timings[core]), statistics.median(timings[direct])
+        turn = names[n % len(names) :] + names[: n % len(names)]
+        for name in turn:
+            timings[name].append(await elapsed(calls[name](n)))
+    return {name: statistics.median(values) for name, values in timings.items()}
+
+
+async def time_orders(gw: Gateway, orders: int, tag: str) -> tuple[float, float]:
+    """Medians of one order placed through the core and one sent straight to its adapter."""
+    core, direct = await order_calls(gw, tag)
+    medians = await time_in_turn({"core": core, "direct": direct}, orders)
+    return medians["core"], medians["direct"]
+
+
+async def time_durability(
+    sims: dict[str, SimulatorServer], workdir: Path, orders: int
+) -> dict[str, float]:
+    """Medians of an order through a SQLite ledger at ``NORMAL`` and at ``FULL``, and direct."""
+    modes: tuple[Synchronous, ...] = ("NORMAL", "FULL")
+    gateways = [
+        await open_gateway(sims, f"sqlite+aiosqlite:///{workdir / mode}.db", mode) for mode in modes
+    ]
+    try:
+        calls: dict[str, Timed] = {}
+        for mode, gw in zip(modes, gateways, strict=True):
+            calls[mode], calls["direct"] = await order_calls(gw, f"durability-{mode}")
+        return await time_in_turn(calls, orders)
+    finally:
+        for gw in gateways:
+            await gw.aclose()
 
 
 async def run(runs: int, orders: int, database_url: str | None) -> None:
@@ -148,6 +199,21 @@ async def run(runs: int, orders: int, database_url: str | None) -> None:
                 f"direct adapter add {added * 1000:.1f} ms   ratio {placed / added:.2f}x   "
                 f"overhead {(placed - added) * 1000:.1f} ms"
             )
+
+        medians = await time_durability(sims, workdir, orders)
+        added = medians["direct"]
+        for mode in ("NORMAL", "FULL"):
+            placed = medians[mode]
+            print(
+                f"place order, SQLite synchronous={mode:<6}   median {placed * 1000:.1f} ms   "
+                f"direct adapter add {added * 1000:.1f} ms   "
+                f"overhead {(placed - added) * 1000:.1f} ms"
+            )
+        normal, full = medians["NORMAL"] - added, medians["FULL"] - added
+        print(
+            f"durable ledger (FULL vs NORMAL)   order {medians['FULL'] / medians['NORMAL']:.2f}x   "
+            f"overhead {full / normal:.2f}x   +{(full - normal) * 1000:.1f} ms an order"
+        )
     print(f"({runs} balance runs, {orders} orders each way, medians)")
 
 

@@ -1,14 +1,17 @@
 """Engines for the two supported backends, chosen by URL scheme.
 
 SQLite is tuned for a small embedded ledger shared by several processes: WAL (readers never
-wait for the writer), foreign keys on, a busy timeout instead of "database is locked", and
+wait for the writer), foreign keys on, a busy timeout instead of "database is locked",
 ``BEGIN IMMEDIATE`` for writes so two writers queue on the lock up front instead of failing
-when a read transaction tries to become a write.
+when a read transaction tries to become a write, and ``synchronous = FULL``: every commit is
+on disk before it returns, so an OS crash or power loss cannot roll back the row of an order
+whose ``add`` already left (``NORMAL`` in WAL mode may lose the last commits; ``bench/`` states
+what FULL costs per order).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
@@ -16,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+Synchronous = Literal["NORMAL", "FULL", "EXTRA"]
 READ_ONLY = "smmgw_read_only"
 """Execution option that marks a connection as a reader (a deferred ``BEGIN`` on SQLite)."""
 
@@ -45,19 +49,28 @@ def database_url(url: str | URL) -> URL:
     return parsed.set(drivername=driver)
 
 
-def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
-    """An async engine for `url`, with the SQLite tuning above when it is SQLite."""
+def create_engine(
+    url: str | URL, *, sqlite_synchronous: Synchronous = "FULL", **options: Any
+) -> AsyncEngine:
+    """An async engine for `url`, with the SQLite tuning above when it is SQLite.
+
+    `sqlite_synchronous` exists for measuring what durability costs (``bench/``): the ledger
+    itself always runs ``FULL``.
+    """
     parsed = database_url(url)
     if parsed.get_backend_name() == "sqlite":
         options.setdefault("poolclass", AsyncAdaptedQueuePool)
         engine = create_async_engine(parsed, **options)
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, sqlite_synchronous)
         return engine
     options.setdefault("pool_pre_ping", True)
     return create_async_engine(parsed, **options)
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
+def _tune_sqlite(engine: AsyncEngine, synchronous: Synchronous) -> None:
+    if synchronous not in ("NORMAL", "FULL", "EXTRA"):
+        raise ValueError(f"unknown SQLite synchronous mode {synchronous!r}")
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         # Take BEGIN away from the sqlite3 module (which skips it before SELECT) and emit it
@@ -67,7 +80,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA synchronous = NORMAL")  # durable enough with WAL, much faster
+        cursor.execute(f"PRAGMA synchronous = {synchronous}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

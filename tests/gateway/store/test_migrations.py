@@ -12,6 +12,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from gateway.store import Store
+from gateway.store.engine import READ_ONLY
 from gateway.store.migrate import alembic_config
 from gateway.store.tables import metadata
 
@@ -76,12 +77,18 @@ async def test_migrations_build_exactly_the_declared_tables(store: Store) -> Non
         assert await conn.run_sync(_diff) == []
 
 
-async def test_sqlite_runs_in_wal_mode_with_foreign_keys(store: Store) -> None:
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_durable_commits(store: Store) -> None:
     if store.dialect != "sqlite":
         pytest.skip("SQLite pragmas")
-    async with store.engine.connect() as conn:
-        assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
-        assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+    # Two connections at once (readers, so neither waits for the other's write lock): every
+    # new connection of the pool is tuned, not only the first.
+    readers = store.engine.execution_options(**{READ_ONLY: True})
+    async with readers.connect() as conn, readers.connect() as other:
+        for each in (conn, other):
+            assert (await each.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+            assert (await each.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+            # FULL (2): a commit is on disk before it returns, even across a power loss.
+            assert (await each.execute(text("PRAGMA synchronous"))).scalar() == 2
 
 
 async def test_alembic_env_runs_standalone_without_an_ini_file(database_url: str) -> None:
