@@ -14,6 +14,7 @@ from tests.gateway.graphql.conftest import Keys
 from tests.gateway.graphql.helpers import place, shared_group
 from tests.gateway.graphql.server import ApiFactory, Server, Subscriber, subscriber
 from tests.gateway.panels import Trio
+from tests.gateway.syncing import sync_statuses
 
 UPDATES = """subscription($ids: [Int!]) {
   orderUpdated(ids: $ids) { event eventId at order { id clientId status remains } }
@@ -68,7 +69,7 @@ async def test_order_updates_arrive_as_the_order_progresses(
         assert (await updates_until(admin, "1", "PENDING"))[-1]["order"]["clientId"] == "client-a"
 
         trio.advance(14 * 24 * 3600)
-        await gw.orders.status([order["id"]], None)
+        await sync_statuses(gw)
         done = (await updates_until(alice, "1", "COMPLETED", "PARTIAL"))[-1]
         assert done["event"] == f"order.{done['order']['status'].lower()}"
         assert done["order"]["remains"] is not None
