@@ -118,6 +118,9 @@ class Resolution(OrdersBase):
                 "next_poll_at": datetime.now(UTC),
                 "event_data": {"outcome": "placed", "provider_order_id": pid, **who, **checked},
             }  # fmt: skip
+            if "also_order" in checked:
+                # Flagged like a placement given a reused id; both orders stay readable.
+                changes["flags"] = [*(row.flags or []), events.FLAG_PROVIDER_ORDER_ID_REUSED]
         return await self._record(row, changes)
 
     async def _check_placed(self, row: OrderRow, pid: str, force: bool) -> dict[str, Any]:

@@ -137,6 +137,7 @@ async def test_an_id_another_order_has_is_refused_unless_forced(gw: Gateway, tri
         order.id, provider_order_id=other.provider_order_id, by="x", force=True
     )
     assert forced.state == OrderState.PENDING
+    assert forced.flags == [events.FLAG_PROVIDER_ORDER_ID_REUSED]
     entry = (await gw.store.order_events(order.id))[-1]
     assert entry.data is not None
     assert (entry.data["also_order"], entry.data["forced"]) == (other.id, True)
