@@ -37,6 +37,7 @@ from tests.gateway.panels import (
     trio_settings,
 )
 from tests.gateway.syncing import sync_statuses
+from tests.gateway.transports import Switchboard, open_switched_gateway
 
 
 @pytest.fixture
@@ -361,21 +362,25 @@ async def test_an_order_interrupted_while_sending_becomes_unconfirmed(gw: Gatewa
 
 
 async def test_a_late_provider_answer_settles_an_order_marked_unconfirmed(
-    gw: Gateway, trio: Trio
+    settings: Settings, trio: Trio
 ) -> None:
-    group = await shared_group(gw)
-    ranked = [c.offer.provider for c in (await gw.quote(group.id, fields_for(group))).candidates]
-    slow = Fault(FaultKind.LATENCY, actions=frozenset({"add"}), params={"ms": 1500})
-    trio.sims[ranked[0]].faults.add(slow)
-    placing = asyncio.create_task(gw.place("c", group.id, fields_for(group)))
-    await asyncio.sleep(0.5)
-    [marked] = await gw.orders.settle_interrupted(timedelta(0))
-    assert marked.state == GatewayState.UNCONFIRMED
-    order = await placing
+    boards = {name: Switchboard() for name in trio.sims}
+    async with open_switched_gateway(settings, trio, boards) as gw:
+        group = await shared_group(gw)
+        quote = await gw.quote(group.id, fields_for(group))
+        board = boards[quote.candidates[0].offer.provider]
+        board.hold("add")
+        placing = asyncio.create_task(gw.place("c", group.id, fields_for(group)))
+        # The add is on its way to the panel: its ledger row must exist already.
+        await asyncio.wait_for(board.arrived.wait(), 60)
+        [marked] = await gw.orders.settle_interrupted(timedelta(0))
+        assert marked.state == GatewayState.UNCONFIRMED
+        board.release()
+        order = await placing
+        kinds = [e.kind for e in await gw.store.order_events(order.id)]
     assert order.id == marked.id
     assert order.state == OrderState.PENDING
     assert order.provider_order_id
-    kinds = [e.kind for e in await gw.store.order_events(order.id)]
     assert kinds == ["created", "unconfirmed", "placed"]
 
 

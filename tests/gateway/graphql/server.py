@@ -25,6 +25,14 @@ class Server:
     """A running app: `url` is its root, `ws_url` its GraphQL WebSocket."""
 
     base_url: str
+    app: Starlette | None = None
+    """The app served, for tests that wait on its state (subscribers on its event bus)."""
+
+    def subscribers(self) -> int:
+        """How many subscriptions listen on the app's event bus now."""
+        assert self.app is not None
+        count: int = self.app.state.context.bus.subscribers
+        return count
 
     @property
     def graphql_url(self) -> str:
@@ -53,7 +61,7 @@ async def serve(app: Starlette) -> AsyncIterator[Server]:
                 task.result()
                 raise RuntimeError("the server stopped before it started")
             await asyncio.sleep(0.01)
-        yield Server(f"http://127.0.0.1:{port}")
+        yield Server(f"http://127.0.0.1:{port}", app)
     finally:
         server.should_exit = True
         await task
