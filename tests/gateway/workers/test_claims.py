@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import cast
+
+from sqlalchemy.pool import QueuePool
 
 from gateway.store import Store
 from providers.models import OrderState
-from tests.gateway.workers.helpers import insert_orders
+from tests.gateway.workers.helpers import eventually, insert_orders
 
 
 async def test_concurrent_claims_are_disjoint(database_url: str) -> None:
@@ -79,7 +82,13 @@ async def test_an_outbox_claim_excludes_other_drains_until_it_ends(database_url:
         async with store.claim_outbox(10) as (tx, rows):
             assert len(rows) == 3
             holding.set()
-            await asyncio.sleep(0.2)
+            # The other drain's claim is under way while these rows are held: on PostgreSQL it
+            # skips the locked rows and ends at once; on SQLite it waits for the write lock.
+            if store.engine.dialect.name == "postgresql":
+                await eventually(task.done)
+            else:
+                pool = cast(QueuePool, store.engine.pool)
+                await eventually(lambda: pool.checkedout() == 2)
             await store.mark_published((r.id for r in rows), tx=tx)
         await task
         assert second_saw == [0], "the other drain got nothing: every row was published once"
