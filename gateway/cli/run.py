@@ -31,7 +31,11 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
     workers: Annotated[int, typer.Option(help="Worker processes of the web server.")] = 1,
 ) -> None:
-    """Serve the gateway (GraphQL, /api/v2, webhooks, health) with in-process workers."""
+    """Serve the gateway (GraphQL, /api/v2, webhooks, health).
+
+    Background jobs (status sync, refreshes, deliveries) run in this process unless the
+    configuration sets workers.in_process = false, for separate `smm-gateway worker` processes.
+    """
     import uvicorn
 
     from gateway.config import load_config
