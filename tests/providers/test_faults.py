@@ -2,7 +2,6 @@
 
 import asyncio
 import socket
-import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -128,22 +127,20 @@ async def test_other_writes_are_never_retried(
 
 
 async def test_a_hanging_panel_times_out(sim: SimulatorServer) -> None:
+    # The panel would answer after 30 s: only the adapter's own timeout can end these calls
+    # with "timed out", each read try once (then retried), the write once (never retried).
     fault(sim, FaultKind.TIMEOUT, "add", seconds=30)
     fault(sim, FaultKind.TIMEOUT, "balance", seconds=30)
     async with V2Provider("sim", sim.url, sim.key or "", timeout=0.3, retry=RETRY,
                           calls_per_minute=100_000) as adapter:  # fmt: skip
-        started = time.monotonic()
-        with pytest.raises(Unavailable):
+        with pytest.raises(Unavailable, match="timed out"):
             await adapter.balance()
-        reads = time.monotonic() - started
         request = OrderRequest(service="1", link="https://example.com/x", quantity=100)
-        started = time.monotonic()
-        with pytest.raises(Ambiguous):
+        with pytest.raises(Ambiguous, match="timed out"):
             await adapter.add(request)
-        write = time.monotonic() - started
-    # Bounded by the timeouts and the retry schedule, far below the panel's 30 s.
-    assert reads < RETRY.attempts * (0.3 + RETRY.maximum) + 1.0
-    assert write < 0.3 + 1.0
+    assert sim.panel.calls["balance"] == RETRY.attempts
+    assert sim.panel.calls["add"] == 1
+    assert sim.panel.order_count == 0
 
 
 def _closed_port() -> int:
@@ -182,10 +179,21 @@ async def test_secrets_stay_out_of_errors_and_reprs(sim: SimulatorServer) -> Non
 
 
 async def test_client_side_rate_limit_holds_calls_back(sim: SimulatorServer) -> None:
-    async with V2Provider("sim", sim.url, sim.key or "", calls_per_minute=3, retry=RETRY) as p:
+    async with (
+        # 4 calls a minute, of which reads may take 3: a share stays for writes.
+        V2Provider("sim", sim.url, sim.key or "", calls_per_minute=4, retry=RETRY) as p,
+        V2Provider("other", sim.url, sim.key or "", calls_per_minute=100_000) as other,
+    ):
         for _ in range(3):
             await p.balance()
-        # The fourth call in the same minute waits for the bucket instead of reaching the panel.
-        with pytest.raises(TimeoutError):
-            await asyncio.wait_for(p.balance(), timeout=0.3)
-    assert sim.panel.calls["balance"] == 3
+        # The fourth call in the same minute waits for the bucket instead of reaching the panel:
+        # it was sent first, yet three calls of an unlimited client get there and back before it.
+        fourth = asyncio.create_task(p.balance())
+        for _ in range(3):
+            await other.balance()
+        assert not fourth.done()
+        assert sim.panel.calls["balance"] == 6
+        fourth.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await fourth
+    assert sim.panel.calls["balance"] == 6
