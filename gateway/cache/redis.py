@@ -35,7 +35,7 @@ class RedisCache(Cache):
 
     Pass a URL (the cache owns and closes its client) or a `redis.asyncio.Redis` (the caller does).
     A URL's client waits at most `timeout` seconds for Redis. After a Redis error, calls skip Redis
-    for `backoff` seconds and act as misses / no-op writes.
+    for `backoff` seconds (measured by `monotonic`) and act as misses / no-op writes.
     """
 
     def __init__(
@@ -46,6 +46,7 @@ class RedisCache(Cache):
         backoff: float = 2.0,
         timeout: float = 1.0,
         clock: Clock = time.time,
+        monotonic: Clock = time.monotonic,
         lock_ttl: float = 30.0,
         lock_wait: float = 10.0,
         poll_interval: float = 0.05,
@@ -71,6 +72,7 @@ class RedisCache(Cache):
         self._secret = str(kwargs.get("password") or "")
         self.namespace = namespace
         self._backoff = backoff
+        self._monotonic = monotonic
         self._down_until = 0.0
         self._failing = False
         self._next_warning = 0.0
@@ -81,12 +83,12 @@ class RedisCache(Cache):
         return f"RedisCache({self._where!r}, namespace={self.namespace!r})"
 
     async def _call(self, default: T, command: Callable[[], Awaitable[T]]) -> T:
-        if time.monotonic() < self._down_until:
+        if self._monotonic() < self._down_until:
             return default
         try:
             result = await command()
         except (RedisError, OSError) as exc:
-            self._down_until = time.monotonic() + self._backoff
+            self._down_until = self._monotonic() + self._backoff
             self._report(exc)
             return default
         if self._failing:
@@ -96,7 +98,7 @@ class RedisCache(Cache):
 
     def _report(self, exc: BaseException) -> None:
         # One warning per outage (repeated each minute while it lasts), not one per call.
-        now = time.monotonic()
+        now = self._monotonic()
         if not self._failing or now >= self._next_warning:
             message = str(exc).replace(self._secret, "***") if self._secret else str(exc)
             log.warning(

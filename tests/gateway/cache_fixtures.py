@@ -1,10 +1,12 @@
-"""Helpers for the cache tests: a fake clock, a recording compute, a private redis-server."""
+"""Helpers for the cache tests: a fake clock, a recording compute, a private redis-server, a
+silent server, Redis's own clock."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -105,3 +107,49 @@ class RedisServer:
             self._process.kill()
             self._process.wait()
             self._process = None
+
+
+async def redis_now_ms(client: redis.Redis) -> int:
+    """Redis's own clock, in milliseconds (what its expiry times are measured by)."""
+    seconds, micros = await client.time()
+    return int(seconds) * 1000 + int(micros) // 1000
+
+
+class Silent:
+    """A loopback server that accepts connections and never answers; `connections` counts
+    them. ``with Silent() as s: RedisCache(s.url, ...)``."""
+
+    def __init__(self) -> None:
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(64)
+        self.url = f"redis://127.0.0.1:{self._socket.getsockname()[1]}/0"
+        self._accepted: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    @property
+    def connections(self) -> int:
+        with self._lock:
+            return len(self._accepted)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._socket.accept()
+            except OSError:
+                return  # closed
+            with self._lock:
+                self._accepted.append(conn)
+
+    def __enter__(self) -> Silent:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._socket.shutdown(socket.SHUT_RDWR)
+        self._socket.close()
+        self._thread.join()
+        with self._lock:
+            for conn in self._accepted:
+                conn.close()

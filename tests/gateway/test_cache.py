@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import Decimal
@@ -19,9 +18,12 @@ from tests.gateway.cache_fixtures import (
     FakeClock,
     Recorder,
     RedisServer,
+    Silent,
     purge,
+    redis_now_ms,
     unique_namespace,
 )
+from tests.gateway.workers.helpers import eventually
 
 MakeCache = Callable[..., Cache]
 
@@ -101,8 +103,11 @@ async def test_entry_is_a_miss_after_its_ttl(cache: Cache, clock: FakeClock) -> 
 async def test_entries_expire_in_real_time(make_cache: MakeCache) -> None:
     cache = make_cache()
     await cache.set("k", b"v", ttl=0.05)
-    await asyncio.sleep(0.12)
-    assert await cache.get("k") is None
+
+    async def gone() -> bool:
+        return await cache.get("k") is None
+
+    await eventually(gone)  # by the real clocks, no fake one
 
 
 async def test_delete_removes_keys_and_ignores_missing_ones(cache: Cache) -> None:
@@ -198,14 +203,17 @@ async def test_failed_refresh_is_logged_and_the_stale_value_kept(
 
 
 async def test_caller_cancelled_while_waiting_does_not_stop_the_computation(cache: Cache) -> None:
-    compute = Recorder(b"v", delay=0.05)
+    gate = asyncio.Event()
+    compute = Recorder(b"v", gate=gate)
     impatient = asyncio.create_task(cache.get_or_compute("k", compute, ttl=60))
-    await asyncio.sleep(0.01)
+    await eventually(lambda: compute.calls == 1)  # computing, its caller waiting for it
     impatient.cancel()
-    assert await cache.get_or_compute("k", compute, ttl=60) == b"v"
-    assert compute.calls == 1
     with pytest.raises(asyncio.CancelledError):
         await impatient
+    patient = asyncio.create_task(cache.get_or_compute("k", compute, ttl=60))
+    gate.set()
+    assert await patient == b"v"
+    assert compute.calls == 1, "the computation went on without its first caller"
 
 
 # --- versioned namespaces
@@ -298,10 +306,13 @@ async def test_redis_key_lives_for_ttl_plus_stale_ttl(
     redis_pair: tuple[RedisCache, RedisCache],
 ) -> None:
     cache, _ = redis_pair
-    await cache.get_or_compute("k", Recorder(b"v"), ttl=10, stale_ttl=50)
     async with redis.Redis.from_url(REDIS_URL) as client:
-        ttl_ms = await client.pttl(f"{cache.namespace}:d:k")
-    assert 59_000 < ttl_ms <= 60_000
+        before = await redis_now_ms(client)
+        await cache.get_or_compute("k", Recorder(b"v"), ttl=10, stale_ttl=50)
+        after = await redis_now_ms(client)
+        expires = await client.pexpiretime(f"{cache.namespace}:d:k")
+    # Set at some moment between the two readings of Redis's clock, to expire 60 s later.
+    assert before + 60_000 <= expires <= after + 60_000
 
 
 async def test_instances_share_values_and_bumps(redis_pair: tuple[RedisCache, RedisCache]) -> None:
@@ -325,13 +336,15 @@ async def test_two_instances_compute_once(redis_pair: tuple[RedisCache, RedisCac
 async def test_waiter_computes_itself_when_the_lock_holder_never_delivers(clock: FakeClock) -> None:
     namespace = unique_namespace()
     async with redis.Redis.from_url(REDIS_URL) as client:
-        await client.set(f"{namespace}:lock:k", "someone else", px=60_000)
+        # The lock outlives the test by far: only the waiter's own `lock_wait` can end its wait.
+        await client.set(f"{namespace}:lock:k", "someone else", px=600_000)
         cache = RedisCache(REDIS_URL, namespace=namespace, lock_wait=0.2, poll_interval=0.02)
+        compute = Recorder(b"v")
         try:
-            started = time.monotonic()
-            assert await cache.get_or_compute("k", Recorder(b"v"), ttl=60) == b"v"
-            assert 0.2 <= time.monotonic() - started < 1.0
+            assert await asyncio.wait_for(cache.get_or_compute("k", compute, ttl=60), 60) == b"v"
+            assert compute.calls == 1
             assert await client.get(f"{namespace}:lock:k") == b"someone else"  # not ours to free
+            assert await client.pttl(f"{namespace}:lock:k") > 60_000
         finally:
             await cache.aclose()
             await purge(namespace)
@@ -343,9 +356,11 @@ async def test_a_failed_compute_frees_the_lock_for_the_next_instance(
     one, two = redis_pair
     with pytest.raises(RuntimeError):
         await one.get_or_compute("k", Recorder(b"", error=RuntimeError("boom")), ttl=60)
-    started = time.monotonic()
-    assert await two.get_or_compute("k", Recorder(b"v"), ttl=60) == b"v"
-    assert time.monotonic() - started < 0.5
+    async with redis.Redis.from_url(REDIS_URL) as client:
+        assert await client.exists(f"{one.namespace}:lock:k") == 0, "the lock was released"
+    compute = Recorder(b"v")
+    assert await two.get_or_compute("k", compute, ttl=60) == b"v"
+    assert compute.calls == 1
 
 
 # --- losing Redis
@@ -376,26 +391,25 @@ async def test_lost_redis_degrades_to_misses_without_stalls_and_recovers(
     private_redis: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="gateway.cache")
-    cache = RedisCache(private_redis.url, backoff=0.3)
+    monotonic = FakeClock(0.0)
+    cache = RedisCache(private_redis.url, backoff=0.3, monotonic=monotonic)
     try:
         await cache.set("k", b"before", ttl=60)
         assert await cache.get("k") == b"before"
 
         private_redis.stop()
         compute = Recorder(b"fresh")
-        started = time.monotonic()
         for _ in range(10):
             await exercise(cache, compute)
-        await asyncio.sleep(0.35)  # let the back-off lapse: the next calls probe a dead port
+        monotonic.advance(0.35)  # the back-off lapses: the next calls probe a dead port
         for _ in range(10):
             await exercise(cache, compute)
-        assert time.monotonic() - started - 0.35 < 1.0
         assert compute.calls == 20  # no cache, yet every caller got its value
         warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
         assert len(warnings) == 1  # one line per outage, not one per call
 
         private_redis.start()
-        await asyncio.sleep(0.35)
+        monotonic.advance(0.35)
         await cache.set("k", b"after", ttl=60)
         assert await cache.get("k") == b"after"
         assert "reachable again" in caplog.text
@@ -406,17 +420,21 @@ async def test_lost_redis_degrades_to_misses_without_stalls_and_recovers(
 
 
 async def test_unresponsive_redis_costs_one_timeout_per_backoff_not_per_call() -> None:
-    # A listening socket that never answers: every command would wait for the full timeout.
-    with socket.socket() as silent:
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(64)
-        port = silent.getsockname()[1]
-        cache = RedisCache(f"redis://127.0.0.1:{port}/0", timeout=0.2, backoff=5.0)
+    # A server that accepts connections and never answers: every command would wait for the
+    # full timeout. Its connections count the tries.
+    with Silent() as silent:
+        monotonic = FakeClock(0.0)
+        cache = RedisCache(silent.url, timeout=0.2, backoff=5.0, monotonic=monotonic)
         try:
-            started = time.monotonic()
-            for _ in range(20):
+            assert await cache.get_or_compute("k", Recorder(b"v"), ttl=60) == b"v"
+            one_try = silent.connections
+            assert one_try >= 1
+            for _ in range(19):
                 assert await cache.get_or_compute("k", Recorder(b"v"), ttl=60) == b"v"
-            assert time.monotonic() - started < 0.6  # one 0.2 s timeout, then the back-off
+            assert silent.connections == one_try, "no call tried Redis during the back-off"
+            monotonic.advance(5.0)
+            assert await cache.get_or_compute("k", Recorder(b"v"), ttl=60) == b"v"
+            assert silent.connections == 2 * one_try, "tried again once it lapsed"
         finally:
             await cache.aclose()
 
