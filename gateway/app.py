@@ -20,6 +20,7 @@ from gateway.config import Settings, load_config
 from gateway.context import AppContext
 from gateway.core import Gateway
 from gateway.events import EventBus
+from gateway.graphql.view import graphiql_assets
 from gateway.ratelimit import RateLimiter
 from gateway.workers import inprocess as workers
 
@@ -27,8 +28,10 @@ log = logging.getLogger(__name__)
 
 
 def face_routes(settings: Settings) -> list[BaseRoute]:
-    """Every face's routes: the v2-compatible REST endpoint, webhooks, health, GraphQL."""
-    return [*rest.routes(settings), *graphql.routes(settings)]
+    """Every face's routes: the v2-compatible REST endpoint, webhooks, health, GraphQL (and
+    GraphiQL's assets, served from the package)."""
+    assets = graphiql_assets(graphql.GraphQLOptions.from_settings(settings))
+    return [*rest.routes(settings), *graphql.routes(settings), *assets]
 
 
 def create_app(

@@ -3,16 +3,23 @@
 HTTP callers authenticate with ``Authorization: Bearer <key>``; WebSocket callers with the same
 header on the handshake or, as browsers cannot set one, an ``Authorization`` entry in the
 ``connection_init`` payload. A WebSocket without a valid key is closed with 4403.
+
+GraphiQL (``GET /graphql`` in a browser) is served with its scripts from the package
+(`graphiql.html`, ``static/``): no CDN, so it works offline.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import timedelta
+from importlib import resources
 
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry import Schema
@@ -30,6 +37,21 @@ from gateway.graphql.response_cache import ResponseCache
 from gateway.rest.body import BodyError, BodyTooLarge, read_limited
 
 REQUEST_ID_HEADER = "X-Request-ID"
+STATIC = "/static"
+"""Where GraphiQL's assets are served, below the GraphQL path."""
+
+
+@functools.cache
+def _graphiql_template() -> str:
+    return resources.files("gateway.graphql").joinpath("graphiql.html").read_text("utf-8")
+
+
+def graphiql_assets(options: GraphQLOptions) -> list[BaseRoute]:
+    """The route of GraphiQL's scripts and styles (none when GraphiQL is off)."""
+    if not options.graphiql:
+        return []
+    files = StaticFiles(packages=[("gateway.graphql", "static")])
+    return [Mount(options.path + STATIC, app=files, name="graphiql-assets")]
 
 
 class BadBody(Exception):
@@ -73,6 +95,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.options = options
         self.views = CatalogViews()
         self.responses = ResponseCache(ttl=options.response_cache_ttl)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Behind a proxy that mounts the gateway below a prefix, the assets are below it too.
+        static = request.scope.get("root_path", "") + self.options.path + STATIC
+        return HTMLResponse(_graphiql_template().replace("{{STATIC}}", static))
 
     async def _principal(self, connection: Request | WebSocket) -> Principal | None:
         token = bearer_token(connection.headers.get("authorization"))

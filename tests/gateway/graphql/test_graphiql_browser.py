@@ -1,0 +1,126 @@
+"""GraphiQL in a real browser (Debian's chromium driven by Playwright) with every address but
+127.0.0.1 unreachable: the page renders from the gateway's own assets and runs a query with the
+key typed into its Headers pane.
+
+Set ``GRAPHIQL_SCREENSHOT=docs/graphiql.png`` to refresh the README's screenshot.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, Route, async_playwright
+
+from tests.databases import unavailable
+from tests.gateway.graphql.conftest import Keys
+from tests.gateway.graphql.server import Server
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Chromium's own resolver answers nothing but loopback, so not even a CDN's name resolves.
+OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    if CHROMIUM is None:
+        unavailable("chromium (apt-get install chromium)")
+    async with async_playwright() as driver:
+        launched = await driver.chromium.launch(executable_path=CHROMIUM, args=[OFFLINE])
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+async def _offline_page(browser: Browser, outside: list[str]) -> Page:
+    """A page whose requests to any host but 127.0.0.1 are refused and listed in `outside`."""
+    page = await browser.new_page(viewport={"width": 1440, "height": 810})
+
+    async def only_loopback(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            await route.continue_()
+        else:
+            outside.append(route.request.url)
+            await route.abort("internetdisconnected")
+
+    await page.route("**/*", only_loopback)
+    return page
+
+
+async def test_graphiql_works_offline_with_the_key_in_the_headers_pane(
+    server: Server, keys: Keys, browser: Browser, tmp_path: Path
+) -> None:
+    outside: list[str] = []
+    page = await _offline_page(browser, outside)
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.on("pageerror", lambda error: failed.append(str(error)))
+
+    await page.goto(server.graphql_url, wait_until="load")
+    # React replaces the "Loading..." placeholder with the editors once every script has run.
+    query_editor = page.locator(".graphiql-query-editor .CodeMirror")
+    await query_editor.wait_for(state="visible", timeout=20_000)
+    assert "Loading..." not in await page.locator("#graphiql").inner_text()
+    assert outside == [], "the page asked for something beyond the gateway"
+    assert failed == []
+    # The page tells how to pass the key.
+    query = await page.evaluate(
+        "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.getValue()"
+    )
+    assert '{"Authorization": "Bearer YOUR_KEY"}' in query
+    assert "connection_init" in query
+
+    # Type the key as a user does: the Headers pane is open below the query.
+    headers = page.locator(".graphiql-editor-tool .CodeMirror").last
+    await headers.click()
+    await page.keyboard.type(f'{{"Authorization": "Bearer {keys.reader}"')
+    # The editor closed the brace itself; whatever it did, the pane must now hold the header.
+    typed = await headers.evaluate("node => node.CodeMirror.getValue()")
+    assert typed.replace(" ", "") == f'{{"Authorization":"Bearer{keys.reader}"}}'.replace(" ", "")
+
+    await page.locator(".graphiql-execute-button").click()
+    response = page.locator(".graphiql-response .CodeMirror")
+    await page.wait_for_function(
+        "() => document.querySelector('.graphiql-response .CodeMirror')"
+        "?.CodeMirror.getValue().includes('\"currency\"')",
+        timeout=20_000,
+    )
+    answer = await response.evaluate("node => node.CodeMirror.getValue()")
+    assert '"errors"' not in answer
+    assert answer.count('"currency"') == 3
+    assert outside == []
+
+    shot = os.environ.get("GRAPHIQL_SCREENSHOT") or str(tmp_path / "graphiql.png")
+    await headers.click()
+    await page.keyboard.press("Home")
+    assert len(await page.screenshot(path=shot)) > 10_000
+
+
+async def test_graphiql_assets_are_the_vendored_files(server: Server) -> None:
+    """Every asset the page names is served from the package, byte for byte."""
+    static = Path(__file__).parents[3] / "gateway" / "graphql" / "static"
+    async with httpx.AsyncClient() as http:
+        page = await http.get(server.graphql_url, headers={"Accept": "text/html"})
+        assert page.status_code == 200
+        assert "unpkg.com" not in page.text
+        assert "https://" not in page.text
+        names = [
+            "react-18.2.0/react.production.min.js",
+            "react-dom-18.2.0/react-dom.production.min.js",
+            "graphiql-3.8.3/graphiql.min.js",
+            "graphiql-3.8.3/graphiql.min.css",
+            "graphiql-plugin-explorer-1.0.2/index.umd.js",
+            "graphiql-plugin-explorer-1.0.2/style.css",
+        ]
+        for name in names:
+            assert f"/graphql/static/{name}" in page.text
+            asset = await http.get(f"{server.graphql_url}/static/{name}")
+            assert asset.status_code == 200, name
+            assert asset.content == (static / name).read_bytes()
+            assert (static / name).parent.joinpath("LICENSE").is_file()
