@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 
-from gateway.config import load_config
+from gateway.config import ConfigError, Settings, load_config
 from gateway.core import Gateway
 
 T = TypeVar("T")
@@ -22,10 +23,25 @@ ConfigOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
+NOTHING_TO_ASK = (
+    "no gateway to ask: give --url URL --key KEY for a running one (the demo prints both; or "
+    "set SMM_GATEWAY_URL and SMM_GATEWAY_KEY), or --config FILE for its configuration"
+)
+_LEDGER_VARIABLES = ("DATABASE_URL", "SMM_GATEWAY_GATEWAY__DATABASE_URL")
+
+
+def local_settings(config: Path | None) -> Settings:
+    """The settings of `config`; without a file or a database in the environment, a one-line
+    `ConfigError` (rather than a new, empty ``./smm-gateway.db`` nobody serves)."""
+    if config is None and not any(os.environ.get(v) for v in _LEDGER_VARIABLES):
+        raise ConfigError(NOTHING_TO_ASK)
+    return load_config(config)
+
+
 @contextlib.asynccontextmanager
 async def opened(config: Path | None) -> AsyncIterator[Gateway]:
     """The gateway core of `config`, for the length of one command."""
-    gateway = await Gateway.open(load_config(config))
+    gateway = await Gateway.open(local_settings(config))
     try:
         yield gateway
     finally:

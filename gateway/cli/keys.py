@@ -1,25 +1,53 @@
-"""``smm-gateway keys``: the gateway's own API keys, straight on the store."""
+"""``smm-gateway keys``: the gateway's own API keys, on a running gateway (``--url/--key``, an
+admin key) or straight on the store of a configuration (``--config``, e.g. the first key)."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 from gateway.auth import parse_scopes
-from gateway.cli.common import ConfigOption, JsonOption
+from gateway.cli.common import ConfigOption, JsonOption, local_settings
 from gateway.cli.output import console, emit, emit_one
-from gateway.config import load_config
-from gateway.store import Store
+from gateway.cli.remote import KeyOption, RemoteUrlOption, expect, graphql
+from gateway.store import ApiKeyRow, Store
 
 app = typer.Typer(help="Create, list and revoke the gateway's API keys.", no_args_is_help=True)
 
+KEY_FIELDS = "id name prefix clientId scopes createdAt lastUsedAt revokedAt"
+CREATE_MUTATION = f"""mutation($name: String!, $scopes: [String!]!, $client: String) {{
+  createApiKey(name: $name, scopes: $scopes, clientId: $client) {{ __typename
+    ... on CreateApiKeySuccess {{ secret apiKey {{ {KEY_FIELDS} }} }}
+    ... on UserError {{ message code }} }} }}"""
+LIST_QUERY = f"{{ apiKeys {{ {KEY_FIELDS} }} }}"
+REVOKE_MUTATION = """mutation($id: Int!) { revokeApiKey(id: $id) { __typename
+  ... on RevokeApiKeySuccess { apiKey { id } } ... on UserError { message code } } }"""
 
-async def _store(config: ConfigOption) -> Store:
-    store = await Store.connect(load_config(config).gateway.database_url)
+
+async def _store(config: Path | None) -> Store:
+    store = await Store.connect(local_settings(config).gateway.database_url)
     await store.migrate()
     return store
+
+
+def _row(row: ApiKeyRow) -> dict[str, Any]:
+    return {
+        "id": row.id, "name": row.name, "prefix": row.prefix, "client": row.client_id,
+        "scopes": ",".join(row.scopes), "created": row.created_at,
+        "last_used": row.last_used_at, "revoked": row.revoked_at,
+    }  # fmt: skip
+
+
+def _remote_row(node: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": node["id"], "name": node["name"], "prefix": node["prefix"],
+        "client": node["clientId"], "scopes": ",".join(node["scopes"]),
+        "created": node["createdAt"], "last_used": node["lastUsedAt"],
+        "revoked": node["revokedAt"],
+    }  # fmt: skip
 
 
 @app.command()
@@ -28,62 +56,74 @@ def create(
     scope: Annotated[list[str], typer.Option(help="read, order or admin; repeatable.")],
     client: Annotated[str | None, typer.Option(help="Client id (default: the name).")] = None,
     config: ConfigOption = None,
+    url: RemoteUrlOption = None,
+    key: KeyOption = "",
     as_json: JsonOption = False,
 ) -> None:
     """Create a key; its secret is shown this once and stored only as a hash."""
     parse_scopes(scope)  # reject unknown scopes before touching the store
+    if url:
+        variables = {"name": name, "scopes": scope, "client": client}
+        answer = graphql(url, key, CREATE_MUTATION, variables)["createApiKey"]
+        made = expect(answer, "CreateApiKeySuccess")
+        node = made["apiKey"]
+        created: dict[str, Any] = {
+            "id": node["id"], "name": node["name"], "client": node["clientId"],
+            "scopes": ",".join(node["scopes"]), "key": made["secret"],
+        }  # fmt: skip
+    else:
 
-    async def run() -> dict[str, object]:
-        async with await _store(config) as store:
-            row, secret = await store.create_api_key(name, client or name, scope)
-        return {
-            "id": row.id,
-            "name": row.name,
-            "client": row.client_id,
-            "scopes": ",".join(row.scopes),
-            "key": secret,
-        }
+        async def run() -> dict[str, Any]:
+            async with await _store(config) as store:
+                row, secret = await store.create_api_key(name, client or name, scope)
+            return {
+                "id": row.id, "name": row.name, "client": row.client_id,
+                "scopes": ",".join(row.scopes), "key": secret,
+            }  # fmt: skip
 
-    created = asyncio.run(run())
+        created = asyncio.run(run())
     emit_one(created, as_json=as_json)
     if not as_json:
         console.print("Keep the key now: it cannot be shown again.")
 
 
 @app.command("list")
-def list_keys(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+def list_keys(
+    config: ConfigOption = None,
+    url: RemoteUrlOption = None,
+    key: KeyOption = "",
+    as_json: JsonOption = False,
+) -> None:
     """Every key, without secrets."""
+    if url:
+        rows = [_remote_row(n) for n in graphql(url, key, LIST_QUERY)["apiKeys"]]
+        emit(rows, as_json=as_json, title="API keys")
+        return
 
-    async def run() -> list[dict[str, object]]:
+    async def run() -> list[dict[str, Any]]:
         async with await _store(config) as store:
-            rows = await store.list_api_keys()
-        return [
-            {
-                "id": r.id,
-                "name": r.name,
-                "prefix": r.prefix,
-                "client": r.client_id,
-                "scopes": ",".join(r.scopes),
-                "created": r.created_at,
-                "last_used": r.last_used_at,
-                "revoked": r.revoked_at,
-            }
-            for r in rows
-        ]
+            return [_row(r) for r in await store.list_api_keys()]
 
     emit(asyncio.run(run()), as_json=as_json, title="API keys")
 
 
 @app.command()
 def revoke(
-    key_id: Annotated[int, typer.Argument(help="The key's id.")], config: ConfigOption = None
+    key_id: Annotated[int, typer.Argument(help="The key's id.")],
+    config: ConfigOption = None,
+    url: RemoteUrlOption = None,
+    key: KeyOption = "",
 ) -> None:
     """Revoke a key; it stops working at once here, within 30 s on running instances."""
+    if url:
+        expect(graphql(url, key, REVOKE_MUTATION, {"id": key_id})["revokeApiKey"],
+               "RevokeApiKeySuccess")  # fmt: skip
+    else:
 
-    async def run() -> bool:
-        async with await _store(config) as store:
-            return await store.revoke_api_key(key_id)
+        async def run() -> bool:
+            async with await _store(config) as store:
+                return await store.revoke_api_key(key_id)
 
-    if not asyncio.run(run()):
-        raise typer.BadParameter(f"no active key {key_id}")
+        if not asyncio.run(run()):
+            raise ValueError(f"no active key {key_id}")
     console.print(f"key {key_id} revoked")

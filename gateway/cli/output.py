@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -11,8 +12,20 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-console = Console()
-errors = Console(stderr=True)
+PIPE_WIDTH = 10_000
+"""Columns when the output is not a terminal: a program reading a table gets whole lines."""
+
+
+def _console(*, stderr: bool = False) -> Console:
+    """A console as wide as the terminal, or (piped, without COLUMNS) wide enough for any row."""
+    found = Console(stderr=stderr)
+    if found.is_terminal or os.environ.get("COLUMNS"):
+        return found
+    return Console(stderr=stderr, width=PIPE_WIDTH)
+
+
+console = _console()
+errors = _console(stderr=True)
 
 
 def _plain(value: Any) -> Any:
@@ -61,3 +74,7 @@ def emit_one(row: Mapping[str, Any], *, as_json: bool) -> None:
 
 def fail(message: str) -> None:
     errors.print(f"[red]error:[/red] {message}", highlight=False)
+
+
+def warn(message: str) -> None:
+    errors.print(f"[yellow]warning:[/yellow] {message}", highlight=False)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import strawberry
 
+from gateway.graphql.api_keys import ApiKeyMutations
 from gateway.graphql.context import Info
 from gateway.graphql.errors import BadInput
 from gateway.graphql.fields import mutation
@@ -58,7 +59,7 @@ _INPUT_NAMES = {"provider_order_id": "providerOrderId"}
 
 
 @strawberry.type(description="Place, refill and cancel orders; resolve them; sync the catalog.")
-class Mutation:
+class Mutation(ApiKeyMutations):
     @mutation(
         (
             "Place an order with the cheapest provider able to take it, failing over only when "

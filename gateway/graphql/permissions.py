@@ -20,6 +20,16 @@ UNAUTHENTICATED = "UNAUTHENTICATED"
 FORBIDDEN = "FORBIDDEN"
 
 
+def _key_sent(info: Info) -> bool:
+    """Whether the caller presented a key at all (a header, or a connection_init payload)."""
+    params = info.context.connection_params or {}
+    return bool(
+        info.context.request.headers.get("authorization")
+        or params.get("Authorization")
+        or params.get("authorization")
+    )
+
+
 class _RequireScope(BasePermission):
     scope: ClassVar[Scope]
 
@@ -29,7 +39,9 @@ class _RequireScope(BasePermission):
             # Raised here rather than via on_unauthorized: the instance is shared by every
             # request, so it cannot remember which of the two failures happened.
             raise StrawberryGraphQLError(
-                "an API key is required: send 'Authorization: Bearer <key>'",
+                "invalid API key"
+                if _key_sent(info)
+                else "an API key is required: send 'Authorization: Bearer <key>'",
                 extensions={"code": UNAUTHENTICATED},
             )
         return principal.can(self.scope)

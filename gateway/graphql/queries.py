@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 from strawberry.permission import BasePermission
 
+from gateway.graphql.api_keys import ApiKeyQueries
 from gateway.graphql.catalog_types import Money, ServiceFilter, ServiceNode, ServiceOrder
 from gateway.graphql.context import Info
 from gateway.graphql.enums import status_value
@@ -49,7 +50,7 @@ class Viewer:
 
 
 @strawberry.type(description="Read the catalog, quotes, orders, balances and providers.")
-class Query:
+class Query(ApiKeyQueries):
     @field("The caller's identity and scopes.", permission_classes=READ)
     def viewer(self, info: Info) -> Viewer:
         principal = info.context.principal
