@@ -1,8 +1,10 @@
 """The gateway's own API keys: stored hashed, with scopes; a client sees only its own orders.
 
-Scopes: ``read`` (services, quotes, own orders, balances), ``order`` (also place, refill, cancel)
-and ``admin`` (everything, every client's orders, webhooks, keys, catalog sync). Each implies
-the ones before it.
+Client scopes: ``read`` (the unified catalog, prices, its own orders and what they cost it) and
+``order`` (also place, refill, cancel). Operator scopes: ``ops`` (read-only dashboards: also the
+providers behind the catalog, their balances, health, errors, wholesale costs and routing
+candidates) and ``admin`` (everything: every client's orders, webhooks, keys, catalog sync).
+``order`` implies ``read``; ``ops`` implies ``read``; ``admin`` implies all of them.
 """
 
 from __future__ import annotations
@@ -20,13 +22,15 @@ from gateway.store import ApiKeyRow, Store
 class Scope(StrEnum):
     READ = "read"
     ORDER = "order"
+    OPS = "ops"
     ADMIN = "admin"
 
 
 _IMPLIED = {
     Scope.READ: {Scope.READ},
     Scope.ORDER: {Scope.READ, Scope.ORDER},
-    Scope.ADMIN: {Scope.READ, Scope.ORDER, Scope.ADMIN},
+    Scope.OPS: {Scope.READ, Scope.OPS},
+    Scope.ADMIN: {Scope.READ, Scope.ORDER, Scope.OPS, Scope.ADMIN},
 }
 
 
@@ -54,6 +58,11 @@ class Principal:
     @property
     def admin(self) -> bool:
         return Scope.ADMIN in self.scopes
+
+    @property
+    def operator(self) -> bool:
+        """May see the providers behind the catalog (``ops`` or ``admin``)."""
+        return Scope.OPS in self.scopes
 
     def can(self, scope: Scope) -> bool:
         return scope in self.scopes

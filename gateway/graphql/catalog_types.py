@@ -10,6 +10,7 @@ from gateway.catalog import Group, Offer
 from gateway.classify import Metric, Platform, RefillKind
 from gateway.graphql.enums import OrderDirection, ServiceOrderField
 from gateway.graphql.fields import field
+from gateway.graphql.permissions import OPERATOR
 from gateway.graphql.scalars import BigInt
 from providers.models import Money as CoreMoney
 from providers.models import ServiceType
@@ -83,12 +84,16 @@ class ServiceNode:
     min: BigInt = strawberry.field(description="Smallest quantity any provider accepts.")
     max: BigInt = strawberry.field(description="Largest quantity any provider accepts.")
     rate: Money = strawberry.field(description="The cheapest price per 1000, in the base currency.")
-    provider_count: int = strawberry.field(description="How many providers offer it.")
+    provider_count: int | None = strawberry.field(
+        description="How many providers offer it (ops or admin keys).", permission_classes=OPERATOR
+    )
     geo: str | None = strawberry.field(description="The audience's country, when targeted.")
     group: strawberry.Private[Group]
 
-    @field("The providers' offers, cheapest first.")
-    def members(self) -> list[OfferNode]:
+    @field(
+        "The providers' offers, cheapest first (ops or admin keys).", permission_classes=OPERATOR
+    )
+    def members(self) -> list[OfferNode] | None:
         return [OfferNode.of(offer) for offer in self.group.members]
 
     @classmethod
@@ -115,7 +120,7 @@ class ServiceFilter:
         description="Words that must all appear in the name or a provider's service name.",
     )
     provider: str | None = strawberry.field(
-        default=None, description="Only services this provider offers."
+        default=None, description="Only services this provider offers (ops or admin keys)."
     )
     max_rate: Decimal | None = strawberry.field(
         default=None, description="Only services whose cheapest rate is at most this."

@@ -10,6 +10,7 @@ from gateway.graphql.catalog_types import Money, ServiceNode
 from gateway.graphql.context import Info
 from gateway.graphql.enums import OrderStatus, order_status
 from gateway.graphql.fields import field
+from gateway.graphql.permissions import OPERATOR
 from gateway.graphql.scalars import BigInt
 from gateway.store import OrderEvent, OrderRow, RefillRow
 from providers.models import RefillState
@@ -72,12 +73,21 @@ class OrderNode:
     service_id: int | None = strawberry.field(description="The unified service ordered.")
     status: OrderStatus = strawberry.field(description="The normalised status.")
     status_raw: str | None = strawberry.field(description="The provider's own status text.")
-    provider: str | None = strawberry.field(description="The provider that took the order.")
+    provider: str | None = strawberry.field(
+        description="The provider that took the order (ops or admin keys).",
+        permission_classes=OPERATOR,
+    )
     link: str | None = strawberry.field(description="The link the order is for.")
     quantity: BigInt | None = strawberry.field(description="The quantity ordered.")
-    cost: Money | None = strawberry.field(description="The quoted cost, in the base currency.")
+    cost: Money | None = strawberry.field(
+        description="What the order costs the client: its quoted price, in the base currency."
+    )
     charge: Money | None = strawberry.field(
-        description="What the provider charged, in the currency it charged in, once it says."
+        description=(
+            "What the provider charged (wholesale), in the currency it charged in, once it "
+            "says (ops or admin keys)."
+        ),
+        permission_classes=OPERATOR,
     )
     start_count: BigInt | None = strawberry.field(description="The count when delivery started.")
     remains: BigInt | None = strawberry.field(description="How many units are still to deliver.")

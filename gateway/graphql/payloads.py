@@ -14,6 +14,7 @@ import strawberry
 
 from gateway.graphql.catalog_types import Money, OfferNode, ServiceNode
 from gateway.graphql.order_types import OrderNode, RefillNode
+from gateway.graphql.permissions import OPERATOR
 from gateway.graphql.provider_types import ProviderSync
 from gateway.graphql.scalars import BigInt
 from gateway.orders import (
@@ -48,11 +49,18 @@ class QuoteCandidate:
 
 @strawberry.type(description="A provider left out of a quote, and why.")
 class QuoteExclusion:
-    provider: str = strawberry.field(description="The provider's name.")
-    offer: OfferNode = strawberry.field(description="The provider's service.")
+    provider: str | None = strawberry.field(
+        description="The provider's name (ops or admin keys).", permission_classes=OPERATOR
+    )
+    offer: OfferNode | None = strawberry.field(
+        description="The provider's service (ops or admin keys).", permission_classes=OPERATOR
+    )
     reason: Exclusion = strawberry.field(description="Why it cannot take the order.")
     message: str = strawberry.field(description="The reason in words.")
-    detail: str | None = strawberry.field(description="The numbers behind it, if any.")
+    detail: str | None = strawberry.field(
+        description="The numbers behind it, if any (ops or admin keys).",
+        permission_classes=OPERATOR,
+    )
 
     @classmethod
     def of(cls, e: Excluded) -> QuoteExclusion:
@@ -69,12 +77,19 @@ class QuoteNode:
     cost: Money | None = strawberry.field(
         description="The cost with the chosen provider; null when none can take it."
     )
-    chosen: QuoteCandidate | None = strawberry.field(description="The provider that would be used.")
-    candidates: list[QuoteCandidate] = strawberry.field(
-        description="Every provider able to take it, cheapest first (failover order)."
+    chosen: QuoteCandidate | None = strawberry.field(
+        description="The provider that would be used (ops or admin keys).",
+        permission_classes=OPERATOR,
     )
-    excluded: list[QuoteExclusion] = strawberry.field(
-        description="The providers that cannot, with the reason for each."
+    candidates: list[QuoteCandidate] | None = strawberry.field(
+        description=(
+            "Every provider able to take it, cheapest first (failover order; ops or admin keys)."
+        ),
+        permission_classes=OPERATOR,
+    )
+    excluded: list[QuoteExclusion] | None = strawberry.field(
+        description="The providers that cannot, with the reason for each (ops or admin keys).",
+        permission_classes=OPERATOR,
     )
 
     @classmethod

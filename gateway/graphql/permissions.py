@@ -1,20 +1,29 @@
-"""Scopes per field: ``read`` to browse, ``order`` to place, refill and cancel, ``admin`` for all.
+"""Scopes per field: ``read`` to browse, ``order`` to place, refill and cancel, ``ops`` to see the
+providers behind the catalog (names, balances, health, wholesale costs, routing candidates),
+``admin`` for all.
 
 ::
 
     @field("Place an order.", permission_classes=[RequireOrder])
     async def place_order(...) -> ...
+
+    provider: str | None = strawberry.field(description="...", permission_classes=OPERATOR)
+
+A field an operator scope guards is nullable: a client key that selects it gets ``null`` there
+and a FORBIDDEN error naming the field, while the rest of its answer stands.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.permission import BasePermission
 
 from gateway.auth import Scope
-from gateway.graphql.context import Info
+
+if TYPE_CHECKING:  # the context module imports the types that use these permissions
+    from gateway.graphql.context import Info
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
 FORBIDDEN = "FORBIDDEN"
@@ -63,6 +72,16 @@ class RequireOrder(_RequireScope):
     """Keys with the ``order`` (or ``admin``) scope."""
 
     scope = Scope.ORDER
+
+
+class RequireOps(_RequireScope):
+    """Operator keys: ``ops`` (read-only) or ``admin``."""
+
+    scope = Scope.OPS
+
+
+OPERATOR: list[type[BasePermission]] = [RequireOps]
+"""For fields about the providers behind the catalog."""
 
 
 class RequireAdmin(_RequireScope):

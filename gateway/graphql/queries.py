@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.permission import BasePermission
 
 from gateway.graphql.api_keys import ApiKeyQueries
@@ -27,7 +28,7 @@ from gateway.graphql.payloads import (
     QuoteResult,
     ValidationError,
 )
-from gateway.graphql.permissions import RequireRead
+from gateway.graphql.permissions import FORBIDDEN, RequireOps, RequireRead
 from gateway.graphql.provider_types import (
     BalanceNode,
     Balances,
@@ -40,12 +41,15 @@ from gateway.orders import InvalidOrder, OrderUnknown, ServiceNotFound
 from gateway.routing import Need
 
 READ: list[type[BasePermission]] = [RequireRead]
+OPS: list[type[BasePermission]] = [RequireOps]
 
 
 @strawberry.type(description="The caller, as its API key identifies it.")
 class Viewer:
     client_id: str = strawberry.field(description="The client whose orders the key reaches.")
-    scopes: list[str] = strawberry.field(description="What the key may do: read, order, admin.")
+    scopes: list[str] = strawberry.field(
+        description="What the key may do: read, order, ops, admin."
+    )
     key_name: str = strawberry.field(description="The key's name.")
 
 
@@ -73,6 +77,14 @@ class Query(ApiKeyQueries):
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ServiceNode]:
+        principal = info.context.principal
+        probing = filter is not None and filter.provider is not None
+        if probing and (principal is None or not principal.operator):
+            # Filtering by provider would let a client learn which panels are behind us.
+            raise StrawberryGraphQLError(
+                "filtering by provider needs the 'ops' scope",
+                extensions={"code": FORBIDDEN, "scope": "ops"},
+            )
         size = page_size(first)
         position = decode_cursor("svc", after)
         start = 0 if position is None else position + 1
@@ -160,7 +172,10 @@ class Query(ApiKeyQueries):
             return None
         return OrderNode.of(row)
 
-    @field("Every provider's balance and the total in the base currency.", permission_classes=READ)
+    @field(
+        "Every provider's balance and the total in the base currency (ops or admin keys).",
+        permission_classes=OPS,
+    )
     async def balances(self, info: Info) -> Balances:
         found = await info.context.gateway.balances.fetch()
         return Balances(
@@ -169,8 +184,9 @@ class Query(ApiKeyQueries):
         )
 
     @field(
-        "The upstream panels: health, cooldown, last catalog sync, service count.",
-        permission_classes=READ,
+        "The upstream panels: health, cooldown, last catalog sync, service count "
+        "(ops or admin keys).",
+        permission_classes=OPS,
     )
     async def providers(self, info: Info) -> list[ProviderNode]:
         gw = info.context.gateway
@@ -191,7 +207,10 @@ class Query(ApiKeyQueries):
             )  # fmt: skip
         return nodes
 
-    @field("Provider services added, re-priced or removed, oldest first.", permission_classes=READ)
+    @field(
+        "Provider services added, re-priced or removed, oldest first (ops or admin keys).",
+        permission_classes=OPS,
+    )
     async def price_changes(
         self,
         info: Info,

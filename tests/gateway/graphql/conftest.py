@@ -61,6 +61,8 @@ class Keys:
     """client-b, order."""
     admin: str
     """ops, admin."""
+    ops: str
+    """dashboard, ops (read-only operator)."""
 
 
 @pytest.fixture
@@ -68,7 +70,7 @@ async def keys(gw: Gateway) -> Keys:
     made = {}
     for name, client, scope in (
         ("reader", "client-a", "read"), ("alice", "client-a", "order"),
-        ("bob", "client-b", "order"), ("admin", "ops", "admin"),
+        ("bob", "client-b", "order"), ("admin", "ops", "admin"), ("ops", "dashboard", "ops"),
     ):  # fmt: skip
         _, made[name] = await gw.store.create_api_key(name, client, [scope])
     return Keys(**made)

@@ -7,14 +7,20 @@ from typing import Any
 from gateway.catalog import Group
 from tests.gateway.panels import shared_group as shared_group
 
+OPERATOR_SERVICE_FIELDS = "providerCount"
+"""Service fields only ops and admin keys may read."""
+
 SERVICE_FIELDS = """
     id name platform metric type refill refillKind refillDays cancel dripFeed min max geo
-    rate { amount currency } providerCount
+    rate { amount currency }
 """
 
+OPERATOR_ORDER_FIELDS = "provider charge { amount currency }"
+"""Order fields only ops and admin keys may read."""
+
 ORDER_FIELDS = """
-    id clientId serviceId status statusRaw provider link quantity startCount remains error
-    cost { amount currency } charge { amount currency } createdAt updatedAt
+    id clientId serviceId status statusRaw link quantity startCount remains error
+    cost { amount currency } createdAt updatedAt
 """
 
 
@@ -32,8 +38,8 @@ mutation Place($input: OrderInput!, $key: String) {
     ... on UserError { message code }
     ... on NotFoundError { id }
     ... on ValidationError { field }
-    ... on NoEligibleProviderError { exclusions { provider reason message detail } }
-    ... on InsufficientFundsError { failedOrder { id status } exclusions { provider reason } }
+    ... on NoEligibleProviderError { exclusions { reason message } }
+    ... on InsufficientFundsError { failedOrder { id status } exclusions { reason } }
     ... on AmbiguousOrderError { order { id status } }
     ... on PlacementFailedError { order { id status error } }
   }

@@ -16,10 +16,12 @@ READS = [
     "{ service(id: 1) { id } }",
     "{ orders { edges { cursor } } }",
     "{ order(id: 1) { id } }",
+    '{ quote(serviceId: 1, quantity: 10, link: "x") { __typename } }',
+]
+OPERATOR_READS = [
     "{ balances { total { amount } } }",
     "{ providers { name } }",
     "{ priceChanges { edges { cursor } } }",
-    '{ quote(serviceId: 1, quantity: 10, link: "x") { __typename } }',
 ]
 
 
@@ -28,6 +30,17 @@ async def test_every_field_needs_a_key(api: ApiFactory, keys: Keys, query: str) 
     assert await api(None).error_codes(query) == ["UNAUTHENTICATED"]
     assert await api("smmgw_not-a-key").error_codes(query) == ["UNAUTHENTICATED"]
     assert await api(keys.reader).error_codes(query) == []
+
+
+@pytest.mark.parametrize("query", OPERATOR_READS)
+async def test_operator_fields_need_an_operator_key(
+    api: ApiFactory, keys: Keys, query: str
+) -> None:
+    assert await api(None).error_codes(query) == ["UNAUTHENTICATED"]
+    for client in (keys.reader, keys.alice):
+        assert await api(client).error_codes(query) == ["FORBIDDEN"]
+    assert await api(keys.ops).error_codes(query) == []
+    assert await api(keys.admin).error_codes(query) == []
 
 
 async def test_scopes_are_enforced_per_field(api: ApiFactory, keys: Keys, gw: Gateway) -> None:
@@ -48,7 +61,7 @@ async def test_scopes_are_enforced_per_field(api: ApiFactory, keys: Keys, gw: Ga
     viewer = await api(keys.admin).data("{ viewer { clientId scopes keyName } }")
     assert viewer["viewer"] == {
         "clientId": "ops",
-        "scopes": ["admin", "order", "read"],
+        "scopes": ["admin", "ops", "order", "read"],
         "keyName": "admin",
     }
 

@@ -17,8 +17,9 @@ query Services($filter: ServiceFilter, $orderBy: ServiceOrder, $first: Int, $aft
   services(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
     totalCount
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-    edges { cursor node { SERVICE_FIELDS members { provider providerServiceId name category type
-      rate { amount currency } baseRate { amount currency } min max refill cancel dripFeed } } }
+    edges { cursor node { SERVICE_FIELDS providerCount
+      members { provider providerServiceId name category type rate { amount currency }
+        baseRate { amount currency } min max refill cancel dripFeed } } }
   }
 }
 """.replace("SERVICE_FIELDS", SERVICE_FIELDS)
@@ -40,7 +41,7 @@ async def all_services(api: ApiFactory, key: str, **variables: Any) -> list[dict
 async def test_pages_cover_the_whole_catalog_once_cheapest_first(
     api: ApiFactory, keys: Keys, gw: Gateway
 ) -> None:
-    nodes = await all_services(api, keys.reader)
+    nodes = await all_services(api, keys.ops)
     snapshot = await gw.catalog.snapshot()
     assert sorted(n["id"] for n in nodes) == sorted(snapshot.groups)
     rates = [Decimal(n["rate"]["amount"]) for n in nodes]
@@ -55,20 +56,20 @@ async def test_pages_cover_the_whole_catalog_once_cheapest_first(
 
 
 async def test_page_info_and_default_page_size(api: ApiFactory, keys: Keys) -> None:
-    first = (await api(keys.reader).data(SERVICES))["services"]
+    first = (await api(keys.ops).data(SERVICES))["services"]
     assert len(first["edges"]) == 50
     assert first["pageInfo"]["hasNextPage"] is True
     assert first["pageInfo"]["hasPreviousPage"] is False
     assert first["pageInfo"]["startCursor"] == first["edges"][0]["cursor"]
     after = first["pageInfo"]["endCursor"]
-    second = (await api(keys.reader).data(SERVICES, {"first": 10, "after": after}))["services"]
+    second = (await api(keys.ops).data(SERVICES, {"first": 10, "after": after}))["services"]
     assert second["pageInfo"]["hasPreviousPage"] is True
     ids = {e["node"]["id"] for e in first["edges"]}
     assert not ids & {e["node"]["id"] for e in second["edges"]}
 
 
 async def test_page_size_is_capped_and_cursors_checked(api: ApiFactory, keys: Keys) -> None:
-    reader = api(keys.reader)
+    reader = api(keys.ops)
     assert await reader.error_codes(SERVICES, {"first": 501}) == ["BAD_USER_INPUT"]
     assert await reader.error_codes(SERVICES, {"first": -1}) == ["BAD_USER_INPUT"]
     assert await reader.error_codes(SERVICES, {"after": "not-a-cursor"}) == ["BAD_USER_INPUT"]
@@ -77,10 +78,10 @@ async def test_page_size_is_capped_and_cursors_checked(api: ApiFactory, keys: Ke
 
 
 async def test_filters_narrow_the_catalog(api: ApiFactory, keys: Keys) -> None:
-    everything = await all_services(api, keys.reader)
+    everything = await all_services(api, keys.ops)
 
     async def matching(**where: Any) -> list[dict[str, Any]]:
-        return await all_services(api, keys.reader, filter=where)
+        return await all_services(api, keys.ops, filter=where)
 
     instagram = await matching(platform="INSTAGRAM")
     assert instagram
@@ -114,10 +115,10 @@ async def test_filters_narrow_the_catalog(api: ApiFactory, keys: Keys) -> None:
 
 
 async def test_ordering_by_name_and_rate(api: ApiFactory, keys: Keys) -> None:
-    by_name = await all_services(api, keys.reader, orderBy={"field": "NAME", "direction": "DESC"})
+    by_name = await all_services(api, keys.ops, orderBy={"field": "NAME", "direction": "DESC"})
     names = [n["name"].casefold() for n in by_name]
     assert names == sorted(names, reverse=True)
-    by_rate = await all_services(api, keys.reader, orderBy={"field": "RATE", "direction": "DESC"})
+    by_rate = await all_services(api, keys.ops, orderBy={"field": "RATE", "direction": "DESC"})
     rates = [Decimal(n["rate"]["amount"]) for n in by_rate]
     assert rates == sorted(rates, reverse=True)
 
@@ -125,16 +126,16 @@ async def test_ordering_by_name_and_rate(api: ApiFactory, keys: Keys) -> None:
 async def test_service_by_id(api: ApiFactory, keys: Keys, gw: Gateway) -> None:
     group = next(iter((await gw.catalog.snapshot()).groups.values()))
     query = "query($id: Int!) { service(id: $id) { " + SERVICE_FIELDS + " } }"
-    found = (await api(keys.reader).data(query, {"id": group.id}))["service"]
+    found = (await api(keys.ops).data(query, {"id": group.id}))["service"]
     assert found["id"] == group.id
     assert found["name"] == group.name
     assert found["min"] == str(group.min)
     assert found["max"] == str(group.max)
-    assert (await api(keys.reader).data(query, {"id": 99_999_999}))["service"] is None
+    assert (await api(keys.ops).data(query, {"id": 99_999_999}))["service"] is None
 
 
 async def test_decimal_inputs_must_be_exact(api: ApiFactory, keys: Keys) -> None:
-    reader = api(keys.reader)
+    reader = api(keys.ops)
     query = "query($r: Decimal) { services(filter: {maxRate: $r}) { totalCount } }"
     answer = await reader.execute(query, {"r": 0.5})
     assert "strings" in answer["errors"][0]["message"]
@@ -147,10 +148,10 @@ async def test_catalog_answers_are_cached_until_a_sync(
     api: ApiFactory, keys: Keys, gw: Gateway
 ) -> None:
     body = {"query": SERVICES, "variables": {"first": 20}}
-    reader = api(keys.reader)
+    reader = api(keys.ops)
     first = await reader.post(SERVICES, {"first": 20})
     cache = ResponseCache(ttl=60)
-    row = await gw.store.verify_api_key(keys.reader)
+    row = await gw.store.verify_api_key(keys.ops)
     assert row is not None
     key = cache.key(body, principal_of(row))
     assert key is not None

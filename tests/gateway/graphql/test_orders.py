@@ -50,7 +50,7 @@ query($filter: OrderFilter, $first: Int, $after: String) {
 async def test_quote_ranks_every_able_provider(api: ApiFactory, keys: Keys, gw: Gateway) -> None:
     group = await shared_group(gw)
     fields = order_input(group)
-    data = await api(keys.reader).data(
+    data = await api(keys.ops).data(
         QUOTE, {"id": group.id, "quantity": fields["quantity"], "link": fields["link"]}
     )
     quote = data["quote"]
@@ -68,7 +68,7 @@ async def test_quote_ranks_every_able_provider(api: ApiFactory, keys: Keys, gw: 
 
 
 async def test_quote_explains_what_cannot_be_done(api: ApiFactory, keys: Keys, gw: Gateway) -> None:
-    reader = api(keys.reader)
+    reader = api(keys.ops)
     group = await shared_group(gw)
     unknown = (await reader.data(QUOTE, {"id": 99_999_999, "quantity": 10, "link": "x"}))["quote"]
     assert unknown["__typename"] == "NotFoundError"
@@ -98,7 +98,9 @@ async def test_place_an_order_and_read_it_back(
     assert order["serviceId"] == group.id
     assert order["quantity"] == str(order_input(group)["quantity"])
     assert Decimal(order["cost"]["amount"]) > 0
-    assert trio.sims[order["provider"]].panel.order_count == 1
+    stored = await gw.store.get_order(order["id"])
+    assert stored.provider is not None
+    assert trio.sims[stored.provider].panel.order_count == 1
 
     found = (await api(keys.reader).data(ORDER, {"id": order["id"]}))["order"]
     assert found["id"] == order["id"]
@@ -269,7 +271,7 @@ async def test_refill_and_cancel(api: ApiFactory, keys: Keys, gw: Gateway, trio:
     assert refilled["refill"]["status"] == "PENDING"
     order = (await alice.data(ORDER, {"id": kept}))["order"]
     assert order["status"] in ("COMPLETED", "PARTIAL")
-    assert order["charge"]["amount"]
+    assert (await gw.store.get_order(kept)).charge is not None
     assert [r["id"] for r in order["refills"]] == [refilled["refill"]["id"]]
     assert (await alice.data(ORDER, {"id": dropped}))["order"]["status"] == "CANCELED"
 

@@ -16,7 +16,7 @@ async def test_balances_in_provider_and_base_currency(api: ApiFactory, keys: Key
     query = """{ balances { total { amount currency }
         providers { provider balance { amount currency } baseBalance { amount currency }
                     fetchedAt error low } } }"""
-    balances = (await api(keys.reader).data(query))["balances"]
+    balances = (await api(keys.ops).data(query))["balances"]
     by_name = {b["provider"]: b for b in balances["providers"]}
     assert set(by_name) == {"alpha", "beta", "gamma"}
     gamma = by_name["gamma"]
@@ -34,7 +34,7 @@ async def test_providers_show_health_sync_and_services(
 ) -> None:
     query = """{ providers { name health consecutiveFailures cooldownSeconds lastError
         serviceCount lastSync { provider ok services error } balance { provider low } } }"""
-    providers = (await api(keys.reader).data(query))["providers"]
+    providers = (await api(keys.ops).data(query))["providers"]
     snapshot = await gw.catalog.snapshot()
     assert [p["name"] for p in providers] == ["alpha", "beta", "gamma"]
     for p in providers:
@@ -48,7 +48,7 @@ async def test_providers_show_health_sync_and_services(
     gw.health.failure("beta", "HTTP 502")
     gw.health.failure("beta", "HTTP 502")
     gw.health.failure("beta", "HTTP 502")
-    beta = (await api(keys.reader).data(query))["providers"][1]
+    beta = (await api(keys.ops).data(query))["providers"][1]
     assert beta["health"] == "OPEN"
     assert beta["cooldownSeconds"] > 0
     assert beta["consecutiveFailures"] == 3
@@ -75,7 +75,7 @@ async def test_price_changes_feed(api: ApiFactory, keys: Keys, gw: Gateway) -> N
             PriceChange("gamma", "new-1", PriceChangeKind.ADDED, None, Decimal("0.5"), "EUR", now),
         ]
     )  # fmt: skip
-    reader = api(keys.reader)
+    reader = api(keys.ops)
     first = (await reader.data(PRICES, {"first": 2}))["priceChanges"]
     assert [n["kind"] for n in first["nodes"]] == ["CHANGED", "REMOVED"]
     changed = first["nodes"][0]
