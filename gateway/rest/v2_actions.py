@@ -263,7 +263,12 @@ async def cancel(call: Call) -> list[dict[str, Any]]:
 
 
 async def balance(call: Call) -> dict[str, str]:
+    """The operator's funds at every panel, for ops and admin keys only; complete or refused."""
+    if not call.principal.operator:
+        raise V2Error(texts.NO_CLIENT_BALANCE)
     balances = await call.gw.balances.fetch()
+    if not balances.providers or any(b.error is not None for b in balances.providers):
+        raise V2Error(texts.BALANCE_INCOMPLETE)
     return {"balance": money_text(balances.total.amount), "currency": balances.total.currency}
 
 

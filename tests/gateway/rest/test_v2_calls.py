@@ -137,7 +137,9 @@ async def test_an_order_life_in_every_encoding(
     assert statuses[0]["status"] in ("Completed", "Rejected")
     assert statuses[1] == {"refill": 777, "status": {"error": "Refill not found"}}
 
-    balance = await v2(client, encoding, key=key, action="balance")
+    refused = await v2(client, encoding, key=key, action="balance")
+    assert refused == {"error": "Balance is not available for this API key"}
+    balance = await v2(client, encoding, key=keys.admin, action="balance")
     assert list(balance) == ["balance", "currency"]
     assert balance["currency"] == "USD"
     total = (await gw.balances.fetch()).total.amount
