@@ -2,15 +2,18 @@
 
 Nothing to install or configure: the panels differ in price (their seeds), quirks (profiles),
 currency and latency, so routing has real choices to make; simulated time runs a minute per
-second, so orders move from Pending to Completed while you watch.
+second, so orders move from Pending to Completed while you watch. Everything lives in the data
+folder (the ledger, the panels' orders, the admin key), so a restart goes on where it stopped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
 import secrets
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,15 +21,28 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from gateway.config import GatewaySection, ProviderSection, Settings
+from gateway.config import (
+    ApiSection,
+    GatewaySection,
+    ProviderSection,
+    Settings,
+    WebhooksSection,
+)
 from gateway.core import Gateway
 from providers.base import Provider
 from providers.registry import ProviderConfig, build
 from providers.simulator import SimulatorServer, simulator
+from providers.simulator.persist import PanelFile
 
 DEMO_KEY_VARIABLE = "SMM_GATEWAY_DEMO_KEY"
 SPEED = 60.0
 """Simulated seconds per real second."""
+KEY_FILE = "demo-key"
+ENV_FILE = "env"
+
+
+class DemoError(Exception):
+    """The demo cannot start; the message says why in one line."""
 
 
 @dataclass(frozen=True)
@@ -47,19 +63,26 @@ EUR_RATE = Decimal("1.08")
 
 
 @contextlib.contextmanager
-def running_panels(services: int = 300) -> Iterator[dict[str, SimulatorServer]]:
-    """Start the demo's simulated panels on loopback; stop them on exit."""
+def running_panels(
+    services: int = 300, data_dir: Path | None = None
+) -> Iterator[dict[str, SimulatorServer]]:
+    """Start the demo's simulated panels on loopback; stop them on exit. With `data_dir`, each
+    panel keeps its key, orders and ids in ``panels/<name>.state`` there across restarts."""
     with contextlib.ExitStack() as stack:
-        yield {
-            panel.name: stack.enter_context(
-                simulator(
-                    seed=panel.seed, services=services, profile=panel.profile,
-                    currency=panel.currency, latency_ms=panel.latency_ms, speed=SPEED,
-                    balance="5000",
-                )
-            )
-            for panel in PANELS
-        }  # fmt: skip
+        found = {}
+        for panel in PANELS:
+            saved = PanelFile(data_dir / "panels" / f"{panel.name}.state") if data_dir else None
+            server = simulator(
+                seed=panel.seed, services=services, profile=panel.profile,
+                currency=panel.currency, latency_ms=panel.latency_ms, speed=SPEED,
+                balance="5000", key=saved.key() if saved else None,
+            )  # fmt: skip
+            if saved is not None:
+                saved.keep(server.panel)
+                # Also on the way out (after the server stopped): its time goes on from there.
+                stack.callback(saved.save, server.panel)
+            found[panel.name] = stack.enter_context(server)
+        yield found
 
 
 def demo_settings(
@@ -78,6 +101,10 @@ def demo_settings(
             for p in PANELS
         ],
         currency_rates={"EUR": EUR_RATE},
+        # The demo is one machine: webhooks to a receiver on loopback are what it is for.
+        webhooks=WebhooksSection(allow_private_targets=True),
+        # A place to explore: GraphiQL works without pasting a key first.
+        api=ApiSection(anonymous_introspection=True),
     )  # fmt: skip
 
 
@@ -95,36 +122,85 @@ def demo_providers(panels: dict[str, SimulatorServer], settings: Settings) -> di
     }  # fmt: skip
 
 
-async def demo_key(gateway: Gateway, environ: dict[str, str] | None = None) -> tuple[str, bool]:
-    """The demo's admin key: ``SMM_GATEWAY_DEMO_KEY`` if set, else a new one.
+@dataclass(frozen=True)
+class DemoKey:
+    secret: str
+    supplied: bool
+    """Given in ``SMM_GATEWAY_DEMO_KEY``: the user's own, never printed."""
 
-    Returns the key and whether it was created now.
-    """
+
+async def demo_key(
+    gateway: Gateway, data_dir: Path, environ: dict[str, str] | None = None
+) -> DemoKey:
+    """The demo's admin key: ``SMM_GATEWAY_DEMO_KEY`` if set, else the one kept in the data
+    folder, else a new one kept there. A key the ledger lacks is added once, never again."""
     environ = dict(os.environ) if environ is None else environ
     chosen = environ.get(DEMO_KEY_VARIABLE, "").strip()
-    if chosen and await gateway.store.verify_api_key(chosen) is not None:
-        return chosen, False
-    secret = chosen or "smmgw_demo_" + secrets.token_urlsafe(24)
-    await gateway.store.create_api_key("demo admin", "demo", ["admin"], secret=secret)
-    return secret, True
+    kept = data_dir / KEY_FILE
+    secret = chosen
+    if not secret:
+        with contextlib.suppress(FileNotFoundError):
+            secret = (await asyncio.to_thread(kept.read_text)).strip()
+    if not secret:
+        secret = "smmgw_demo_" + secrets.token_urlsafe(24)
+        await asyncio.to_thread(_write_private, kept, secret + "\n")
+    if await gateway.store.verify_api_key(secret) is None:
+        await gateway.store.create_api_key("demo admin", "demo", ["admin"], secret=secret)
+    return DemoKey(secret, supplied=bool(chosen))
 
 
-def banner(host: str, port: int, key: str, data_dir: Path) -> str:
-    base = f"http://{host}:{port}"
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The demo's listening socket, bound before anything is printed."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise DemoError(f"port {port} is in use; try --port") from None
+        raise DemoError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+def export_line(base: str, key: DemoKey) -> str:
+    shown = f'"${DEMO_KEY_VARIABLE}"' if key.supplied else key.secret
+    return f"export SMM_GATEWAY_URL={base} SMM_GATEWAY_KEY={shown}"
+
+
+def banner(base: str, key: DemoKey, data_dir: Path, panels: dict[str, SimulatorServer]) -> str:
+    shown = f"(from {DEMO_KEY_VARIABLE})" if key.supplied else key.secret
+    panel_lines = "\n".join(
+        f"  {name:<6} {p.url}  key {p.key}  ({p.profile.name}, {p.panel.currency})"
+        for name, p in panels.items()
+    )
     return f"""
 smm-gateway demo is running: three simulated panels (alpha, beta, gamma) behind one gateway.
 
   GraphQL    {base}/graphql   (open it in a browser for GraphiQL)
   API v2     {base}/api/v2
   Health     {base}/healthz
-  Admin key  {key}
+  Admin key  {shown}
   Data       {data_dir}
 
+The simulated panels (v2 panels of their own; try them with their keys):
+{panel_lines}
+
+For the operator commands, in another terminal (also in {data_dir / ENV_FILE}):
+  {export_line(base, key)}
+
 Try:
-  curl -s {base}/api/v2 -d key={key} -d action=balance
-  curl -s {base}/api/v2 -d key={key} -d action=services | head -c 600
-  curl -s {base}/graphql -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\
-    -d '{{"query": "{{ services(first: 3) {{ nodes {{ id name rate {{ amount }} }} }} }}"}}'
+  curl -s {base}/api/v2 -d key=$SMM_GATEWAY_KEY -d action=balance
+  smm-gateway services search "instagram followers"
 
 Stop with Ctrl-C.
 """
@@ -138,25 +214,33 @@ async def serve_demo(
     redis_url: str | None = None,
     say: Callable[[str], None] = print,
 ) -> None:
-    """Run the demo until interrupted."""
+    """Run the demo until interrupted; `DemoError` when it cannot start."""
     import uvicorn
 
     from gateway.app import create_app
 
-    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
-    with running_panels() as panels:
-        settings = demo_settings(panels, data_dir, redis_url)
-        gateway = await Gateway.open(settings, providers=demo_providers(panels, settings))
-        try:
-            results = await gateway.catalog.sync()
-            for result in results:
-                state = f"{result.services} services" if result.ok else f"failed: {result.error}"
-                say(f"  catalog: {result.provider}: {state}")
-            key, _ = await demo_key(gateway)
-            app = create_app(settings, gateway=gateway)
-            config = uvicorn.Config(app, host=host, port=port, log_level="warning")
-            server = uvicorn.Server(config)
-            say(banner(host, port, key, data_dir))
-            await server.serve()
-        finally:
-            await gateway.aclose()
+    sock = bind(host, port)
+    try:
+        await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
+        with running_panels(data_dir=data_dir) as panels:
+            settings = demo_settings(panels, data_dir, redis_url)
+            gateway = await Gateway.open(settings, providers=demo_providers(panels, settings))
+            try:
+                for result in await gateway.catalog.sync():
+                    state = (
+                        f"{result.services} services" if result.ok else f"failed: {result.error}"
+                    )
+                    say(f"  catalog: {result.provider}: {state}")
+                key = await demo_key(gateway, data_dir)
+                base = f"http://{host}:{sock.getsockname()[1]}"
+                await asyncio.to_thread(
+                    _write_private, data_dir / ENV_FILE, export_line(base, key) + "\n"
+                )
+                app = create_app(settings, gateway=gateway)
+                server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+                say(banner(base, key, data_dir, panels))
+                await server.serve(sockets=[sock])
+            finally:
+                await gateway.aclose()
+    finally:
+        sock.close()

@@ -1,21 +1,30 @@
 """`smm-gateway demo` from a clean folder: up within seconds, answering both APIs, stopping
-cleanly on Ctrl-C."""
+cleanly on Ctrl-C; restarted on the same folder it goes on where it stopped; a busy port is one
+line."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
+from gateway.store import Store
+
 KEY = "smmgw_demo_test_key_0123456789"
+CLI = [sys.executable, "-c", "from gateway.cli import entry_point; entry_point()"]
+INSTAGRAM_FOLLOWERS = 45
+"""The demo's "Instagram Followers - Refill 30d" (the README orders it)."""
 
 
 def free_port() -> int:
@@ -24,19 +33,24 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def demo(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def demo_env(key: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "SMM_GATEWAY_DEMO_KEY")}
+    if key is not None:
+        env["SMM_GATEWAY_DEMO_KEY"] = key
+    return env
+
+
+@contextmanager
+def running_demo(data: Path, key: str | None = KEY) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """A demo process on a free port; the caller may stop it (SIGINT) and read its output."""
     port = free_port()
-    env = {**os.environ, "SMM_GATEWAY_DEMO_KEY": KEY}
-    env.pop("REDIS_URL", None)
     process = subprocess.Popen(
-        [sys.executable, "-c", "from gateway.cli import entry_point; entry_point()",
-         "demo", "--port", str(port), "--data-dir", str(tmp_path / "data")],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [*CLI, "demo", "--port", str(port), "--data-dir", str(data)],
+        env=demo_env(key), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -45,7 +59,7 @@ def demo(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
                 time.sleep(0.2)
         else:
             process.kill()
-            pytest.fail(f"the demo did not answer within 30 s:\n{process.communicate()[0]}")
+            pytest.fail(f"the demo did not answer within 60 s:\n{process.communicate()[0]}")
         yield base, process
     finally:
         if process.poll() is None:
@@ -55,24 +69,91 @@ def demo(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
             process.stdout.close()
 
 
-def test_demo_answers_both_apis_and_stops_cleanly(
-    demo: tuple[str, subprocess.Popen[str]], tmp_path: Path
-) -> None:
-    base, process = demo
-    balance = httpx.post(f"{base}/api/v2", data={"key": KEY, "action": "balance"}).json()
-    assert balance["currency"] == "USD"
-    assert float(balance["balance"]) > 0
-    services = httpx.post(f"{base}/api/v2", data={"key": KEY, "action": "services"}).json()
-    assert len(services) > 100
-    query = "{ services(first: 2) { edges { node { id name } } } }"
-    answer = httpx.post(f"{base}/graphql", json={"query": query},
-                        headers={"Authorization": f"Bearer {KEY}"}).json()  # fmt: skip
-    assert "errors" not in answer, answer
-    assert len(answer["data"]["services"]["edges"]) == 2
-
+def stop(process: subprocess.Popen[str]) -> str:
     process.send_signal(signal.SIGINT)
-    output, _ = process.communicate(timeout=20)
+    output, _ = process.communicate(timeout=30)
     assert process.returncode == 0, output
-    assert KEY in output, "the demo prints its admin key"
-    assert (tmp_path / "data" / "smm-gateway.db").exists()
     assert "Traceback" not in output
+    return output
+
+
+def v2(base: str, key: str, **fields: object) -> object:
+    return httpx.post(f"{base}/api/v2", data={"key": key, **fields}, timeout=30).json()
+
+
+def test_demo_answers_both_apis_and_stops_cleanly(tmp_path: Path) -> None:
+    with running_demo(tmp_path / "data") as (base, process):
+        balance = v2(base, KEY, action="balance")
+        assert isinstance(balance, dict)
+        assert balance["currency"] == "USD"
+        assert float(balance["balance"]) > 0
+        services = v2(base, KEY, action="services")
+        assert isinstance(services, list)
+        assert len(services) > 100
+        query = "{ services(first: 2) { edges { node { id name } } } }"
+        answer = httpx.post(f"{base}/graphql", json={"query": query},
+                            headers={"Authorization": f"Bearer {KEY}"}).json()  # fmt: skip
+        assert "errors" not in answer, answer
+        assert len(answer["data"]["services"]["edges"]) == 2
+        output = stop(process)
+    assert KEY not in output, "a key the user supplied is never printed"
+    assert 'SMM_GATEWAY_KEY="$SMM_GATEWAY_DEMO_KEY"' in output
+    for panel in ("alpha", "beta", "gamma"):
+        assert re.search(rf"{panel} +http://127\.0\.0\.1:\d+/api/v\d  key [0-9a-f]{{32}}", output)
+    assert (tmp_path / "data" / "smm-gateway.db").exists()
+
+
+async def placed(data: Path) -> list[tuple[str | None, str | None, list[str]]]:
+    """Provider, provider order id and flags of orders 1 and 2, as the ledger has them."""
+    async with await Store.connect(f"sqlite+aiosqlite:///{data / 'smm-gateway.db'}") as store:
+        rows = [await store.get_order(n) for n in (1, 2)]
+    return [(r.provider, r.provider_order_id, list(r.flags or [])) for r in rows]
+
+
+def test_a_restart_on_the_same_folder_goes_on(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with running_demo(data, key=None) as (base, process):
+        key = (data / "demo-key").read_text().strip()
+        first = v2(base, key, action="add", service=INSTAGRAM_FOLLOWERS,
+                   link="https://instagram.com/first", quantity=1000)  # fmt: skip
+        assert first == {"order": 1}
+        stop_after = stop(process)
+    assert f"SMM_GATEWAY_KEY={key}" in stop_after, "a key the demo made is printed to export"
+
+    with running_demo(data, key=None) as (base, process):
+        assert (data / "demo-key").read_text().strip() == key
+        second = v2(base, key, action="add", service=INSTAGRAM_FOLLOWERS,
+                    link="https://instagram.com/second", quantity=1000)  # fmt: skip
+        assert second == {"order": 2}
+        old = v2(base, key, action="status", order=1)
+        assert isinstance(old, dict)
+        assert old.get("status") in ("Pending", "In progress", "Completed", "Partial"), old
+        keys = httpx.post(f"{base}/graphql", json={"query": "{ apiKeys { name } }"},
+                          headers={"Authorization": f"Bearer {key}"}).json()  # fmt: skip
+        assert keys["data"]["apiKeys"] == [{"name": "demo admin"}], "one key, reused"
+        output = stop(process)
+    assert f"SMM_GATEWAY_KEY={key}" in output
+
+    (first_at, first_pid, first_flags), (second_at, second_pid, second_flags) = asyncio.run(
+        placed(data)
+    )
+    assert first_at == second_at, "both orders went to one panel, which restarted between them"
+    assert first_pid is not None
+    assert second_pid is not None
+    assert first_pid != second_pid, "the panel did not hand out an id it had already used"
+    assert "provider_order_id_reused" not in first_flags + second_flags
+
+
+def test_a_busy_port_is_one_line_before_anything_else(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            [*CLI, "demo", "--port", str(port), "--data-dir", str(tmp_path / "data")],
+            env=demo_env(None), capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr == f"error: port {port} is in use; try --port\n"
+    assert not (tmp_path / "data").exists(), "nothing made, no key printed"

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from gateway.cli.common import ConfigOption
-from gateway.cli.output import console
+from gateway.cli.output import console, fail, warn
 
 
 def register(app: typer.Typer) -> None:
@@ -40,7 +40,12 @@ def serve(
 
     from gateway.config import load_config
 
-    load_config(config)  # fail here, in one clear line, rather than inside a server process
+    settings = load_config(config)  # fail here, in one clear line, not in a server process
+    if not settings.providers:
+        warn(
+            "no providers configured ([[providers]] in the configuration file): the catalog "
+            "is empty and /readyz says 'no provider configured'"
+        )
     if config is not None:
         os.environ["SMM_GATEWAY_CONFIG"] = str(config)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C / SIGINT is a normal stop
@@ -91,13 +96,17 @@ def demo(
     Uses Redis when REDIS_URL is set; the admin key comes from SMM_GATEWAY_DEMO_KEY or is made
     and printed.
     """
-    from gateway.demo import serve_demo
+    from gateway.demo import DemoError, serve_demo
 
     # Plain echo, not the rich console: the banner's commands must not be wrapped.
     redis_url = os.environ.get("REDIS_URL")
     # Ctrl-C is how the demo stops: a clean exit, not an interruption.
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_demo(host, port, data_dir, redis_url=redis_url, say=typer.echo))
+        try:
+            asyncio.run(serve_demo(host, port, data_dir, redis_url=redis_url, say=typer.echo))
+        except DemoError as exc:
+            fail(str(exc))
+            raise typer.Exit(1) from None
 
 
 def migrate(config: ConfigOption = None) -> None:

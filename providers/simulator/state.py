@@ -16,7 +16,7 @@ import math
 import random
 import threading
 from collections import Counter, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -72,6 +72,9 @@ class Panel:
         self.rate_clock: Clock = rate_clock or ScaledClock()
         self.duplicate_links = duplicate_links
         """Refuse an order while the key has an unfinished one for the same link."""
+        self.on_change: Callable[[], None] | None = None
+        """Called (holding the panel's lock) after an order, cancel or refill changed state:
+        `providers.simulator.persist` saves the panel there."""
         self.calls: Counter[str] = Counter()
         """Calls per action, for tests that assert "add was called exactly once"."""
 
@@ -198,6 +201,7 @@ class Panel:
                 self._last_by_link[(key, placement.link)] = order_id
             if target < total:
                 heapq.heappush(self._settle_queue, (order.final_at, order_id))
+            self._changed()
             return order
 
     def _own_order(self, key: str, order_id: int | None) -> SimOrder:
@@ -226,6 +230,7 @@ class Panel:
             delivered = order.delivered_at(now)
             state = OrderState.PARTIAL if delivered else OrderState.CANCELED
             self.account(key).balance += order.stop(state, delivered)
+            self._changed()
 
     def refill(self, key: str, order_id: int | None) -> int:
         """Request a refill of a Completed or Partial order of a refillable service."""
@@ -252,6 +257,7 @@ class Panel:
                 rejected=rng.random() < REFILL_REJECT_CHANCE,
             )
             self._open_refill[order.id] = refill_id
+            self._changed()
             return refill_id
 
     def refill_status(self, key: str, refill_id: int | None) -> RefillState:
@@ -292,6 +298,10 @@ class Panel:
         with self._lock:
             self._settle()
         return self.clock.now()
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
 
     def _settle(self) -> None:
         # Partial orders are refunded the moment they end, whoever looks first.
