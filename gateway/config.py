@@ -131,6 +131,12 @@ class ApiSection(BaseModel):
     graphql_max_aliases: int = Field(default=20, ge=0)
     response_cache_ttl: float = Field(default=300.0, gt=0)
     """Seconds a catalog response stays cached; a catalog sync invalidates it sooner."""
+    metrics_token_env: str | None = None
+    """The environment variable holding the bearer token /metrics asks of its scraper."""
+    metrics_token_file: Path | None = None
+    """Or a file holding it; ``<secrets_dir>/metrics_token`` is looked at too."""
+    metrics_public: bool = False
+    """/metrics without a token (only where no one but the scraper can reach the port)."""
 
 
 class WebhooksSection(BaseModel):

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from gateway import metrics
 from gateway.context import app_context
 from gateway.core import Gateway
+from gateway.rest.metrics_auth import may_scrape
 from gateway.rest.responses import json_answer, timed
 
 log = logging.getLogger(__name__)
@@ -78,9 +79,21 @@ async def readyz(request: Request) -> Response:
 @timed("/metrics")
 async def metrics_endpoint(request: Request) -> Response:
     try:
-        gw: Gateway | None = app_context(request).gateway
+        context = app_context(request)
     except RuntimeError:
-        gw = None
+        return json_answer({"error": "starting"}, status=503)
+    if not may_scrape(context.settings, request.headers.get("authorization")):
+        # Guessing the token costs the same budget as guessing an API key.
+        address = request.client.host if request.client else "unknown"
+        decision = await context.limiter.check(None, address)
+        if not decision.allowed:
+            retry = str(int(decision.retry_after + 0.999))
+            return json_answer({"error": "rate limit exceeded"}, 429, {"Retry-After": retry})
+        return json_answer(
+            {"error": "a valid metrics token is required (Authorization: Bearer)"},
+            status=401, headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )  # fmt: skip
+    gw: Gateway | None = context.gateway
     try:
         body = await metrics.exposition(gw)
     except Exception:

@@ -37,6 +37,10 @@ class LimitsSection(config.LimitsSection):
     anonymous: str = "100000/minute"
 
 
+METRICS_TOKEN_ENV = "SMM_GATEWAY_TEST_METRICS_TOKEN"
+"""The variable /metrics reads its token from in these tests (set it with monkeypatch)."""
+
+
 @dataclass(frozen=True)
 class Keys:
     alice: str
@@ -65,9 +69,13 @@ def rest_settings(
     webhooks: WebhooksSection | None = None,
 ) -> Settings:
     base = trio_settings(trio, database_url, redis_url, namespace)
+    api = base.api.model_copy(update={"metrics_token_env": METRICS_TOKEN_ENV})
     return base.model_copy(
-        update={"limits": limits or LimitsSection(), "webhooks": webhooks or WebhooksSection()}
-    )
+        update={
+            "limits": limits or LimitsSection(), "webhooks": webhooks or WebhooksSection(),
+            "api": api,
+        }
+    )  # fmt: skip
 
 
 @pytest.fixture

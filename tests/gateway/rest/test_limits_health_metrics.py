@@ -4,13 +4,23 @@ Prometheus metrics."""
 from __future__ import annotations
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.core import Gateway
 from gateway.metrics import InstrumentedProvider
 from tests.gateway.panels import Trio
-from tests.gateway.rest.conftest import Keys, LimitsSection, client_for, rest_settings, running
+from tests.gateway.rest.conftest import (
+    METRICS_TOKEN_ENV,
+    Keys,
+    LimitsSection,
+    client_for,
+    rest_settings,
+    running,
+)
 from tests.gateway.rest.helpers import order_fields, shared_group, v2
+
+METRICS_TOKEN = "scraper-token-for-tests"
 
 
 async def test_per_key_limits_are_shared_by_every_instance(
@@ -93,13 +103,14 @@ def samples(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
 
 
 async def test_metrics_expose_requests_orders_circuits_and_upstream_calls(
-    client: httpx.AsyncClient, gw: Gateway, keys: Keys
+    client: httpx.AsyncClient, gw: Gateway, keys: Keys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv(METRICS_TOKEN_ENV, METRICS_TOKEN)
     group = await shared_group(gw)
     await v2(client, "form", key=keys.alice, action="add", **order_fields(group))
     wrapped = InstrumentedProvider(gw.providers["alpha"], "alpha")
     await wrapped.balance()
-    response = await client.get("/metrics")
+    response = await client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     found = samples(response.text)
