@@ -137,6 +137,30 @@ class ApiSection(BaseModel):
     """Or a file holding it; ``<secrets_dir>/metrics_token`` is looked at too."""
     metrics_public: bool = False
     """/metrics without a token (only where no one but the scraper can reach the port)."""
+    anonymous_introspection: bool = False
+    """Introspection and "Did you mean" suggestions for callers without a key (on in the demo)."""
+    graphql_max_cost: int = Field(default=20_000, ge=1)
+    """The largest static cost of one GraphQL operation (objects, times list sizes)."""
+    graphql_cost_budget: str = "200000/minute"
+    """Per key (per address without a key): GraphQL cost executed, in the ``limits`` notation."""
+    graphql_list_size: int = Field(default=10, ge=1)
+    """The size assumed for a list without a slicing argument (``first``) or bound of its own."""
+    graphql_heavy_cost: int = Field(default=1000, ge=1)
+    """Operations of at least this cost run at most ``graphql_heavy_concurrency`` at once per
+    process, so that they cannot crowd out light requests."""
+    graphql_heavy_concurrency: int = Field(default=2, ge=1)
+
+    @model_validator(mode="after")
+    def _budget_fits(self) -> Self:
+        from limits import parse
+
+        try:
+            budget = parse(self.graphql_cost_budget)
+        except ValueError:
+            raise ValueError(f"unreadable graphql_cost_budget {self.graphql_cost_budget!r}")
+        if budget.amount < self.graphql_max_cost:
+            raise ValueError("graphql_cost_budget must allow at least graphql_max_cost")
+        return self
 
 
 class WebhooksSection(BaseModel):
@@ -189,6 +213,20 @@ class WorkersSection(BaseModel):
     """Run status sync, refreshes and deliveries inside ``serve`` (one instance). Set false
     when separate ``smm-gateway worker`` processes do them, so that periodic work is not
     repeated by every gateway instance."""
+    heartbeat_seconds: float = Field(default=2.0, gt=0)
+    """How often every gateway and worker process records in the ledger that it is alive."""
+    heartbeat_timeout_seconds: float = Field(default=10.0, gt=0)
+    """A process silent this long counts as dead: its status-sync claims and idempotency
+    claims are taken over at once."""
+    lease_seconds: float = Field(default=120.0, gt=0)
+    """How long a live worker's claim on an order lasts: a bound for a stuck, not a dead,
+    worker (a dead one loses its claims after `heartbeat_timeout_seconds`)."""
+
+    @model_validator(mode="after")
+    def _heartbeat_fits(self) -> Self:
+        if self.heartbeat_timeout_seconds < 2 * self.heartbeat_seconds:
+            raise ValueError("heartbeat_timeout_seconds must be at least twice heartbeat_seconds")
+        return self
 
 
 class OrdersSection(BaseModel):

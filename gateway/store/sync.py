@@ -3,8 +3,10 @@
 Two workers must never poll the same order, and two relays must never publish the same event.
 Both claims are atomic in the database, so they hold however many processes run:
 
-- an order is *claimed* by moving its ``next_poll_at`` past a lease; a worker that dies simply
-  lets the lease run out and the order becomes due again;
+- an order is *claimed* by moving its ``next_poll_at`` past a lease and recording the
+  claimant's process id (``claimed_by``); it is due again when the lease runs out or, sooner,
+  when the claimant's heartbeat in ``instances`` has expired (a dead worker's orders come back
+  within its heartbeat timeout, not the lease);
 - outbox rows are claimed for the length of one transaction: ``FOR UPDATE SKIP LOCKED`` on
   PostgreSQL (other relays skip them), the database write lock on SQLite (``BEGIN IMMEDIATE``
   serialises relays). A relay that dies rolls back, and the rows are pending again.
@@ -18,13 +20,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.base import Queries, chunks
 from gateway.store.rows import OrderRow, OutboxRow
 from gateway.store.states import FINAL_STATES
-from gateway.store.tables import order_events, orders, outbox
+from gateway.store.tables import catalog_syncs, instances, order_events, orders, outbox
 
 SYNCED = (
     "state", "status_raw", "start_count", "remains", "charge", "charge_currency", "flags",
@@ -46,8 +48,56 @@ class PolledChange:
     event_data: Mapping[str, Any] | None = None
 
 
+def dead_instances(now: datetime) -> ColumnElement[bool]:
+    """Processes whose last heartbeat has expired by `now`, as an ``IN`` condition's subquery."""
+    return select(instances.c.id).where(instances.c.expires_at < now).scalar_subquery()
+
+
 class SyncQueries(Queries):
-    """Claims for the status sync and the outbox relay."""
+    """Claims for the status sync and the outbox relay; process heartbeats; catalog syncs."""
+
+    async def beat(self, instance: str, kind: str, *, expires_at: datetime) -> None:
+        """Record that `instance` lives until `expires_at` (its heartbeat timeout from now)."""
+        now = self._clock()
+        async with self._write(None) as conn:
+            updated = await conn.execute(
+                instances.update()
+                .where(instances.c.id == instance)
+                .values(expires_at=expires_at)
+            )
+            if not updated.rowcount:
+                await conn.execute(
+                    self._insert(instances)
+                    .values(id=instance, kind=kind, started_at=now, expires_at=expires_at)
+                    .on_conflict_do_nothing(index_elements=[instances.c.id])
+                )
+
+    async def forget_instances(self, *, before: datetime) -> int:
+        """Drop heartbeats that expired before `before` (long dead processes)."""
+        async with self._write(None) as conn:
+            result = await conn.execute(delete(instances).where(instances.c.expires_at < before))
+        return int(result.rowcount or 0)
+
+    async def record_catalog_sync(self, provider: str, at: datetime) -> None:
+        """Remember that `provider`'s services were fetched at `at` (the latest time wins)."""
+        async with self._write(None) as conn:
+            updated = await conn.execute(
+                catalog_syncs.update()
+                .where(catalog_syncs.c.provider == provider, catalog_syncs.c.synced_at < at)
+                .values(synced_at=at)
+            )
+            if not updated.rowcount:
+                await conn.execute(
+                    self._insert(catalog_syncs)
+                    .values(provider=provider, synced_at=at)
+                    .on_conflict_do_nothing(index_elements=[catalog_syncs.c.provider])
+                )
+
+    async def catalog_syncs(self) -> dict[str, datetime]:
+        """When each provider's services were last fetched, by any process."""
+        async with self._read(None) as conn:
+            result = await conn.execute(select(catalog_syncs.c.provider, catalog_syncs.c.synced_at))
+            return {str(provider): at for provider, at in result}
 
     async def claim_due_orders(
         self,
@@ -56,11 +106,13 @@ class SyncQueries(Queries):
         lease: timedelta,
         limit: int = 100,
         provider: str | None = None,
+        instance: str | None = None,
     ) -> list[OrderRow]:
         """Take up to `limit` open, placed orders whose poll is due, oldest due first.
 
-        Each one's ``next_poll_at`` moves to ``now + lease`` in the same statement, so no other
-        caller gets it until the claimant reschedules it or the lease runs out.
+        Each one's ``next_poll_at`` moves to ``now + lease`` in the same statement, and its
+        ``claimed_by`` to `instance`, so no other caller gets it until the claimant reschedules
+        it, the lease runs out or the claimant's heartbeat expires.
 
             rows = await store.claim_due_orders(now=now, lease=timedelta(minutes=2),
                                                 provider="alpha")
@@ -68,7 +120,9 @@ class SyncQueries(Queries):
         due = (
             select(orders.c.id)
             .where(orders.c.state.not_in(sorted(FINAL_STATES)))
-            .where(orders.c.next_poll_at <= now)
+            .where(
+                or_(orders.c.next_poll_at <= now, orders.c.claimed_by.in_(dead_instances(now)))
+            )
             .where(orders.c.provider_order_id.is_not(None))
             .order_by(orders.c.next_poll_at, orders.c.id)
             .limit(limit)
@@ -81,7 +135,7 @@ class SyncQueries(Queries):
         claim = (
             orders.update()
             .where(orders.c.id.in_(due))
-            .values(next_poll_at=now + lease)
+            .values(next_poll_at=now + lease, claimed_by=instance)
             .returning(*orders.c)
         )
         async with self._write(None) as conn:
@@ -109,7 +163,7 @@ class SyncQueries(Queries):
                 statement = (
                     orders.update()
                     .where(orders.c.id == bindparam("order_id"))
-                    .values(next_poll_at=bindparam("at"))
+                    .values(next_poll_at=bindparam("at"), claimed_by=None)
                 )
                 items = [{"order_id": order_id, "at": at} for order_id, at in when.items()]
                 for batch in chunks(items):
@@ -150,7 +204,7 @@ class SyncQueries(Queries):
         update = (
             orders.update()
             .where(orders.c.id == bindparam("order_id"))
-            .values({name: bindparam(f"new_{name}") for name in columns})
+            .values({**{name: bindparam(f"new_{name}") for name in columns}, "claimed_by": None})
         )
         await tx.execute(
             update,

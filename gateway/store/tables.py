@@ -65,7 +65,10 @@ orders = Table(
     Column("synced_at", UTCDateTime),
     # Marks an operator should see: e.g. a provider id reused by the panel, a charge above quote.
     Column("flags", Json),
+    # The process (an `instances` id) holding the order's status-sync claim, if any.
+    Column("claimed_by", String(100)),
     Index(None, "state", "next_poll_at"),
+    Index(None, "claimed_by"),
     # Not unique: a panel that was reset hands out its order ids again.
     Index(None, "provider", "provider_order_id"),
 )
@@ -111,6 +114,8 @@ idempotency_keys = Table(
     Column("created_at", UTCDateTime, nullable=False),
     # The claiming request's own token: only its owner may attach an order or release it.
     Column("token", String(64)),
+    # The process that made the claim: when its heartbeat expired, the claim is taken over.
+    Column("instance", String(100)),
 )
 
 catalog_services = Table(
@@ -208,4 +213,22 @@ webhook_deliveries = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index(None, "endpoint_id", "event_id"),
     Index(None, "next_attempt_at"),
+)
+
+instances = Table(
+    "instances",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    # Pushed forward by every heartbeat; past it, the process counts as dead.
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index(None, "expires_at"),
+)
+
+catalog_syncs = Table(
+    "catalog_syncs",
+    metadata,
+    Column("provider", String(100), primary_key=True),
+    Column("synced_at", UTCDateTime, nullable=False),
 )

@@ -14,6 +14,11 @@ Two concerns, kept apart:
 Broadcasting after the commit means a live subscriber never sees an event twice; a drain killed
 between commit and broadcast loses that broadcast only, which live subscribers tolerate (they
 re-read the ledger). Webhooks, which must not lose anything, are fed inside the transaction.
+
+While Redis is unreachable, an instance's own drain hands its events straight to its own bus
+(its subscribers keep hearing what this process publishes; other instances hear them again
+once Redis is back, for new events), and the listener retries quietly: one warning when Redis
+goes, one a minute while it stays away, one line when it is back.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
@@ -59,37 +65,100 @@ class LocalBroadcast:
         return None
 
 
+class Quiet:
+    """Warnings about one ongoing outage: the first at once, then one per `every` seconds."""
+
+    def __init__(self, every: float = 60.0, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.every = every
+        self._clock = clock
+        self._last: float | None = None
+        self.failures = 0
+        """Failures since the outage began (0 while things work)."""
+
+    def failed(self, message: str, *args: object) -> None:
+        self.failures += 1
+        now = self._clock()
+        if self._last is None or now - self._last >= self.every:
+            self._last = now
+            log.warning(message + " (%d failures so far)", *args, self.failures)
+
+    def recovered(self, message: str, *args: object) -> None:
+        if self.failures:
+            log.info(message + " after %d failures", *args, self.failures)
+        self.failures = 0
+        self._last = None
+
+
 class RedisBroadcast:
     """Many instances: events go to a Redis channel every instance listens to.
 
     ::
 
-        broadcast = RedisBroadcast(redis_url, f"{namespace}:events")
+        broadcast = RedisBroadcast(redis_url, f"{namespace}:events", local=bus)
         listener = asyncio.create_task(broadcast.listen(bus))   # on every instance
         await broadcast.publish(events)                         # from whichever drain ran
+
+    `local`, this instance's bus, receives what `publish` could not send to Redis.
     """
 
-    def __init__(self, url: str, channel: str, *, reconnect: float = 1.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        channel: str,
+        *,
+        reconnect: float = 1.0,
+        local: EventBus | None = None,
+        quiet: Quiet | None = None,
+    ) -> None:
         self.channel = channel
-        self._redis: aioredis.Redis = aioredis.Redis.from_url(url)
+        # A blackholed Redis must not hold a connection attempt (or startup) for long.
+        self._redis: aioredis.Redis = aioredis.Redis.from_url(url, socket_connect_timeout=2.0)
         self._reconnect = reconnect
+        self.local = local
+        self.quiet = quiet or Quiet()
+        self._publishing = Quiet(self.quiet.every, clock=self.quiet._clock)
 
     async def publish(self, events: Sequence[Event]) -> None:
+        """Send `events` to every instance; without Redis, to this instance's bus only.
+
+        Never raises for Redis: the events are committed already, and a drain that failed here
+        would only fail again on the next batch.
+        """
         if not events:
             return
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for event in events:
-                pipe.publish(self.channel, json.dumps(event.payload()))
-            await pipe.execute()
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for event in events:
+                    pipe.publish(self.channel, json.dumps(event.payload()))
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            self._publishing.failed("events not broadcast, Redis unreachable: %s", exc)
+            if self.local is not None:
+                for event in events:
+                    self.local.publish(event)
+            return
+        self._publishing.recovered("event broadcast through Redis again")
 
-    async def listen(self, bus: EventBus, ready: asyncio.Event | None = None) -> None:
-        """Forward the channel's events to `bus` until cancelled, resubscribing after errors."""
+    async def listen(
+        self,
+        bus: EventBus,
+        ready: asyncio.Event | None = None,
+        *,
+        tried: asyncio.Event | None = None,
+    ) -> None:
+        """Forward the channel's events to `bus` until cancelled, resubscribing after errors.
+
+        `ready` is set once subscribed; `tried` once the first attempt subscribed or failed.
+        """
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
                     await pubsub.subscribe(self.channel)
+                    self.quiet.recovered("event listener subscribed to Redis again")
                     if ready is not None:
                         ready.set()
+                    if tried is not None:
+                        tried.set()
                     async for message in pubsub.listen():
                         if message.get("type") != "message":
                             continue
@@ -101,7 +170,9 @@ class RedisBroadcast:
                             continue
                         bus.publish(event)
             except (RedisError, OSError) as exc:
-                log.warning("event broadcast lost Redis (%s); resubscribing", exc)
+                self.quiet.failed("event listener cannot reach Redis (%s); retrying", exc)
+                if tried is not None:
+                    tried.set()
                 await asyncio.sleep(self._reconnect)
 
     async def aclose(self) -> None:

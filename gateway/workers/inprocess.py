@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.core import Gateway
 from gateway.events import Event, EventBus
+from gateway.fleet import Heartbeat
 from gateway.webhooks.dispatcher import WebhookDispatcher
 from gateway.webhooks.options import WebhookOptions
 from gateway.workers.broadcast import Broadcast, LocalBroadcast, RedisBroadcast, Sink
@@ -42,11 +43,20 @@ async def webhook_delivery(gw: Gateway) -> AsyncIterator[tuple[list[Sink], list[
 
 
 def broadcast_for(gw: Gateway, bus: EventBus) -> Broadcast:
-    """Redis pub/sub shared by every instance, or this process's bus when there is no Redis."""
+    """Redis pub/sub shared by every instance, or this process's bus when there is no Redis
+    (or while Redis is unreachable)."""
     settings = gw.settings.gateway
     if settings.redis_url:
-        return RedisBroadcast(settings.redis_url, f"{settings.cache_namespace}:events")
+        return RedisBroadcast(settings.redis_url, f"{settings.cache_namespace}:events", local=bus)
     return LocalBroadcast(bus)
+
+
+def heartbeat_for(gw: Gateway, kind: str) -> Heartbeat:
+    """This process's heartbeat in the ledger, paced by ``[workers]``."""
+    section = gw.settings.workers
+    return Heartbeat(
+        gw.store, kind, every=section.heartbeat_seconds, timeout=section.heartbeat_timeout_seconds
+    )
 
 
 @contextlib.asynccontextmanager
@@ -63,13 +73,17 @@ async def background(
     broadcast = broadcast_for(gw, bus)
     listener: asyncio.Task[None] | None = None
     if isinstance(broadcast, RedisBroadcast):
-        ready = asyncio.Event()
-        listener = asyncio.create_task(broadcast.listen(bus, ready))
+        tried = asyncio.Event()
+        listener = asyncio.create_task(broadcast.listen(bus, tried=tried))
+        # Subscribed, or failed once (Redis down: serve without it, retrying behind).
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(ready.wait(), timeout=5)
+            await asyncio.wait_for(tried.wait(), timeout=5)
     runner: Runner | None = None
     try:
-        async with webhook_delivery(gw) as (webhook_sinks, webhook_jobs):
+        async with heartbeat_for(gw, "gateway"), webhook_delivery(gw) as (
+            webhook_sinks,
+            webhook_jobs,
+        ):
             if run_jobs:
                 jobs = standard_jobs(gw, broadcast, options, sinks=[*webhook_sinks, *sinks])
                 runner = Runner([*jobs, *webhook_jobs, *extra])

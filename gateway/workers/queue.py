@@ -5,10 +5,10 @@ providers' shared HTTP clients), keeps its state in the Redis the gateway alread
 small and actively maintained, and gives exactly the fleet-level guarantees needed here:
 
 - *one run per key at a time*: a job's key (``status_sync:alpha``) is unique among incomplete
-  jobs, so however many workers offer it, one runs; per-provider keys also keep each provider's
-  rate limit and concurrency fleet-wide, not per process;
+  jobs, so however many workers offer it, one runs (each provider's rate limit and calls in
+  flight are fleet-wide through `gateway.fleet_limits`, whichever process calls);
 - *SIGKILL-safe*: a running job heartbeats; when its worker dies the sweep re-queues it, and the
-  orders it had claimed come back when their store lease runs out;
+  orders it had claimed come back once the worker's own heartbeat in the ledger expires;
 - *graceful SIGTERM*: the worker stops taking jobs and gives those in flight a grace period
   before cancelling them (a cancelled status sync hands its claimed orders straight back; its
   open transaction rolls back, so nothing is half-written).
@@ -40,6 +40,7 @@ from saq.queue.redis import RedisQueue
 from saq.types import Context
 
 from gateway.core import Gateway
+from gateway.fleet import Heartbeat
 from gateway.workers.broadcast import RedisBroadcast, Sink
 from gateway.workers.jobs import PeriodicJob
 from gateway.workers.standard import WorkerOptions, standard_jobs
@@ -210,12 +211,22 @@ async def run_worker(
     *,
     extra: Sequence[PeriodicJob] = (),
     sinks: Sequence[Sink] = (),
-    heartbeat: int = 10,
-    sweep: int = 5,
+    heartbeat: int | None = None,
+    sweep: int | None = None,
     grace: int = 10,
     abort_wait: float = 1.5,
 ) -> None:
-    """One ``smm-gateway worker`` process: the standard jobs (plus `extra`) on the queue."""
+    """One ``smm-gateway worker`` process: the standard jobs (plus `extra`) on the queue.
+
+    The process heartbeats in the ledger (``[workers]`` heartbeat), and its saq jobs do too,
+    with the same timeout by default: a killed worker's running jobs and its claimed orders
+    come back within about ``heartbeat_timeout_seconds``.
+    """
+    section = gw.settings.workers
+    if heartbeat is None:
+        heartbeat = max(1, math.ceil(section.heartbeat_timeout_seconds))
+    if sweep is None:
+        sweep = max(1, math.ceil(section.heartbeat_seconds))
     redis_url = gw.settings.gateway.redis_url
     if not redis_url:
         raise ValueError(
@@ -224,6 +235,12 @@ async def run_worker(
         )
     namespace = gw.settings.gateway.cache_namespace
     broadcast = RedisBroadcast(redis_url, f"{namespace}:events")
+    alive = Heartbeat(
+        gw.store,
+        "worker",
+        every=section.heartbeat_seconds,
+        timeout=section.heartbeat_timeout_seconds,
+    )
     try:
         jobs = [*standard_jobs(gw, broadcast, options, sinks=sinks), *extra]
         worker = QueueWorker(
@@ -233,6 +250,7 @@ async def run_worker(
             sweep=sweep,
             grace=grace,
         )
-        await worker.run()
+        async with alive:
+            await worker.run()
     finally:
         await broadcast.aclose()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from gateway.core import Gateway
+from gateway.fleet import instance_id
 from gateway.store.base import Clock, utcnow
 from gateway.workers.backoff import Backoff
 from gateway.workers.balances import BalanceRefresh
@@ -42,8 +43,9 @@ class WorkerOptions:
     """An order still ``RECEIVED`` this long after its last change was being sent by a process
     that stopped: far longer than any provider call may take."""
     backoff: Backoff = field(default_factory=Backoff)
-    lease: timedelta = timedelta(minutes=2)
-    """How long a claimed order stays away from other workers: longer than a poll can take."""
+    lease: timedelta | None = None
+    """How long a claimed order stays away from other workers while its worker lives: longer
+    than a poll can take. Default: ``[workers] lease_seconds``."""
     lanes: int = 4
     clock: Clock = utcnow
 
@@ -64,12 +66,13 @@ def standard_jobs(
         gw.store,
         gw.providers,
         backoff=options.backoff,
-        lease=options.lease,
+        lease=options.lease or timedelta(seconds=gw.settings.workers.lease_seconds),
         lanes=options.lanes,
         clock=options.clock,
         to_base=gw.settings.rate_to_base,
         currencies=gw.currencies,
         resync=catalog.refresh_if_older,  # an overcharge means the prices moved
+        instance=instance_id(),
     )
     catalog_every = options.catalog_every or gw.settings.catalog.refresh_seconds
 

@@ -3,7 +3,8 @@
 Per provider, `lanes` loops each claim a batch of due orders (a lease in the store, so no other
 worker polls them), ask the panel for their statuses in one call, and write every change with
 its history entry and outbox event in one transaction. The claim is what makes two workers
-safe; the adapter's own rate limit and concurrency cap bound the calls.
+safe; it names this process, so a worker that dies loses its claims when its heartbeat
+expires (`gateway.fleet`). The provider's rate limit and concurrency cap bound the calls.
 
 Every poll ends with the order rescheduled by the `Backoff`: young orders soon, old ones
 rarely, settled ones never. An order the panel no longer knows ("Incorrect order ID") is
@@ -97,6 +98,7 @@ class StatusSync:
         to_base: ToBase | None = None,
         currencies: CurrencyWatch | None = None,
         resync: Callable[[str, datetime], Awaitable[object]] | None = None,
+        instance: str | None = None,
     ) -> None:
         self.store = store
         self.providers = providers
@@ -109,6 +111,8 @@ class StatusSync:
         """Compares a charge and a quote in different currencies (else only like ones)."""
         self.currencies = currencies
         self.resync = resync
+        self.instance = instance
+        """This process's fleet id, recorded on its claims (`gateway.fleet`)."""
         """Called with a provider and the newest overcharged order's creation time."""
         self._resyncing: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -134,8 +138,9 @@ class StatusSync:
             while True:
                 async with claiming:
                     rows = await self.store.claim_due_orders(
-                        now=self._clock(), lease=self.lease, limit=self.batch, provider=name
-                    )
+                        now=self._clock(), lease=self.lease, limit=self.batch, provider=name,
+                        instance=self.instance,
+                    )  # fmt: skip
                 if not rows:
                     return
                 report.add(await self._batch(provider, rows))

@@ -28,6 +28,8 @@ TABLES = {
     "webhook_endpoints",
     "outbox",
     "webhook_deliveries",
+    "instances",
+    "catalog_syncs",
 }
 
 
