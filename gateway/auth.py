@@ -76,7 +76,9 @@ class Principal:
 class Authenticator:
     """Turns a presented key into a `Principal`, with a short in-process memory.
 
-    A revoked key stops working within `ttl` seconds on every instance.
+    A revoked key stops working within `ttl` seconds on every instance. Keys are found by the
+    SHA-256 of the secret (here and in the store), never by comparing secrets: how long a
+    lookup takes can only tell a guesser about a digest, which says nothing of a secret.
     """
 
     def __init__(

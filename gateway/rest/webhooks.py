@@ -185,13 +185,8 @@ def _guard(
             principal = await context.auth.authenticate(
                 bearer_token(request.headers.get("authorization"))
             )
-            if principal is None:
-                return problem(
-                    401, "UNAUTHENTICATED", "a valid API key is required (Authorization: Bearer)",
-                    **{"WWW-Authenticate": "Bearer"},
-                )  # fmt: skip
-            if not principal.can(Scope.ADMIN):
-                return problem(403, "FORBIDDEN", "webhook management needs the admin scope")
+            # Counted before the key is judged: a caller without a valid key spends its
+            # address's anonymous budget, as on /api/v2 and /graphql, so guessing keys is slow.
             address = request.client.host if request.client else "unknown"
             decision = await context.limiter.check(principal, address)
             if not decision.allowed:
@@ -200,6 +195,13 @@ def _guard(
                     429, "RATE_LIMITED", "rate limit exceeded",
                     **{"Retry-After": str(int(decision.retry_after + 0.999))},
                 )  # fmt: skip
+            if principal is None:
+                return problem(
+                    401, "UNAUTHENTICATED", "a valid API key is required (Authorization: Bearer)",
+                    **{"WWW-Authenticate": "Bearer"},
+                )  # fmt: skip
+            if not principal.can(Scope.ADMIN):
+                return problem(403, "FORBIDDEN", "webhook management needs the admin scope")
             return await action(request, state)
         except EndpointNotFound as exc:
             return problem(404, "NOT_FOUND", str(exc))
