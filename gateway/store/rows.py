@@ -106,6 +106,8 @@ class IdempotencyClaim:
     created_at: datetime
     token: str | None
     read_at: datetime
+    orphaned: bool = False
+    """The claiming process has stopped heartbeating: its request will never attach."""
 
     def matches(self, fingerprint: str) -> bool:
         """Whether a retry carries the same request as the first use of the key."""
