@@ -151,6 +151,40 @@ ERROR_TEXTS: Sequence[tuple[str, type[ProviderError]]] = (
 
 _COMPILED = tuple((re.compile(pattern), kind) for pattern, kind in ERROR_TEXTS)
 
+# Some panels answer with message keys instead of texts (see PANELS.md); each known key stands
+# for the text a panel shows, which is what clients are told. Matched on the whole stripped
+# answer; ``{field}`` is the key's field, as a word ("Link is required"). Unknown keys stay raw.
+ERROR_KEYS: Sequence[tuple[str, str]] = (
+    (r"auth\.error\.invalid_key", "Invalid API key"),
+    (r"neworder\.error\.not_enough_funds", "Not enough funds on balance"),
+    (r"neworder\.error\.service_not_found", "Incorrect service ID"),
+    (r"neworder\.error\.link_duplicate",
+     "You have active order with this link. Please wait until order being completed."),
+    (r"neworder\.error\.link_invalid", "Incorrect link"),
+    (r"neworder\.error\.min_quantity", "Quantity less than minimal"),
+    (r"neworder\.error\.max_quantity", "Quantity more than maximum"),
+    (r"neworder\.error\.dripfeed_not_supported",
+     "This services does not support Dripfeed feature!"),
+    (r"neworder\.error\.(?P<field>[a-z][a-z_]*)_required", "{field} is required"),
+)  # fmt: skip
+
+_KEYS = tuple((re.compile(pattern, re.IGNORECASE), text) for pattern, text in ERROR_KEYS)
+
+
+def panel_text(text: str) -> str:
+    """The text a panel shows for `text`: a known message key translated, anything else as is.
+
+    >>> panel_text("neworder.error.link_required")
+    'Link is required'
+    """
+    stripped = text.strip()
+    for pattern, template in _KEYS:
+        match = pattern.fullmatch(stripped)
+        if match:
+            field = (match.groupdict().get("field") or "").replace("_", " ").capitalize()
+            return template.format(field=field)
+    return text
+
 
 def classify_error_text(text: str) -> type[ProviderError]:
     """The error class for a panel's error text; unknown texts are plain `ProviderError`.
@@ -168,5 +202,6 @@ def classify_error_text(text: str) -> type[ProviderError]:
 
 
 def error_from_text(text: str, *, provider: str | None = None) -> ProviderError:
-    """Build the typed error for a panel's error text."""
-    return classify_error_text(text)(text, provider=provider)
+    """Build the typed error for a panel's error text (a message key becomes its text)."""
+    message = panel_text(text)
+    return classify_error_text(message)(message, provider=provider)
