@@ -11,11 +11,18 @@ any provider call. Everything else is measured from the claim's creation, whoeve
   its order. A retry takes the claim over by replacing its token (compare-and-set), so the
   first request, if it was only slow, fails its attach, rolls back and never reaches a
   provider, and answers with the key's order, or pending until there is one.
+
+A key stands for its order for good, with one exception: an order that FAILED without being
+placed anywhere (`reusable`) does not burn its key for a corrected request. A request with
+other fields then places a new order, which the key stands for from then on (compare-and-set
+on the failed order, in the new order's transaction: of concurrent corrections one wins, the
+others roll back before any provider call). The same fields still get the failed order back.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
@@ -23,12 +30,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.fleet import instance_id
 from gateway.orders.base import OrdersBase
 from gateway.orders.errors import IdempotencyConflict, IdempotencyPending
 from gateway.orders.validation import fingerprint
 from gateway.routing import Need
-from gateway.store import IdempotencyClaim, OrderRow
+from gateway.store import GatewayState, IdempotencyClaim, OrderRow
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +42,10 @@ PENDING = "an order with this idempotency key is still being placed; retry in a 
 CONFLICT = "this idempotency key was used with a different request"
 _FIRST_POLL = 0.01
 _LAST_POLL = 0.5
+# An order whose history holds nothing else never reached a panel that might have placed it:
+# created, routed from member to member, failed (every answer proved it was not placed, or it
+# was never sent). An UNCONFIRMED, resolved or placed order shows other entries.
+_NEVER_PLACED = frozenset({"created", "routed", "failed"})
 
 
 class ClaimLost(Exception):
@@ -47,13 +57,6 @@ class Idempotency(OrdersBase):
 
     idempotency_patience: float = 10.0
     """Seconds from a claim's creation during which a retry waits for its order."""
-    instance: str | None = None
-    """The fleet id our claims record (default: this process's, `gateway.fleet`). A claim
-    whose process stopped heartbeating is taken over at once, without waiting."""
-
-    @property
-    def _me(self) -> str:
-        return self.instance or instance_id()
 
     async def _claim(self, client_id: str, key: str, print_: str) -> IdempotencyClaim:
         """A claim on `key` that we own, or the claim whose order answers this request.
@@ -61,7 +64,7 @@ class Idempotency(OrdersBase):
         Raises `IdempotencyConflict` when the key was used with another request, and
         `IdempotencyPending` while its first request is still running.
         """
-        claim = await self.store.claim_idempotency_key(client_id, key, print_, instance=self._me)
+        claim = await self.store.claim_idempotency_key(client_id, key, print_)
         abandoned = timedelta(seconds=self.idempotency_wait)
         patience = timedelta(seconds=self.idempotency_patience)
         delay = _FIRST_POLL
@@ -69,14 +72,15 @@ class Idempotency(OrdersBase):
             if claim.owner:
                 return claim
             if not claim.matches(print_):
+                if claim.order_id is not None and await self.reusable(claim.order_id):
+                    # Ours to reuse: `_attach` moves the key from the failed order to ours.
+                    return dataclasses.replace(claim, owner=True, fingerprint=print_)
                 raise IdempotencyConflict(CONFLICT)
             if claim.order_id is not None:
                 return claim
-            if claim.age >= abandoned or claim.orphaned:
+            if claim.age >= abandoned:
                 # Ours from now on, unless someone changed the claim since we read it.
-                taken = await self.store.take_over_idempotency_key(
-                    client_id, key, claim.token, instance=self._me
-                )
+                taken = await self.store.take_over_idempotency_key(client_id, key, claim.token)
                 if taken is not None:
                     log.warning("idempotency key of %s taken over after %s", client_id, claim.age)
                     return taken
@@ -87,19 +91,29 @@ class Idempotency(OrdersBase):
                 delay = min(delay * 2, _LAST_POLL)
             seen = await self.store.idempotency_claim(client_id, key)
             # Freed: the holder produced no order. Claim it afresh, like a new request.
-            claim = seen or await self.store.claim_idempotency_key(
-                client_id, key, print_, instance=self._me
-            )
+            claim = seen or await self.store.claim_idempotency_key(client_id, key, print_)
+
+    async def reusable(self, order_id: int) -> bool:
+        """Whether a key standing for this order may take a corrected request: the order
+        FAILED and was provably never placed (see `_NEVER_PLACED`)."""
+        order = await self.store.get_order(order_id)
+        if order.state != GatewayState.FAILED or order.provider_order_id is not None:
+            return False
+        history = await self.store.order_events(order_id)
+        return {event.kind for event in history} <= _NEVER_PLACED
 
     async def _answer(self, claim: IdempotencyClaim) -> OrderRow:
         """The order of a claim that has one."""
         assert claim.order_id is not None
         return await self.store.get_order(claim.order_id)
 
-    async def _after_lost_claim(self, client_id: str, key: str) -> OrderRow:
-        """The answer of a request whose claim was taken over before it could attach its
-        order: the new owner's order if there is one yet, never a second one."""
+    async def _after_lost_claim(self, client_id: str, key: str, print_: str) -> OrderRow:
+        """The answer of a request whose claim was taken over (or whose reuse of a failed
+        order's key lost to another) before it could attach its order: the new owner's order
+        if there is one yet, never a second one."""
         claim = await self.store.idempotency_claim(client_id, key)
+        if claim is not None and not claim.matches(print_):
+            raise IdempotencyConflict(CONFLICT)
         if claim is not None and claim.order_id is not None:
             return await self._answer(claim)
         raise IdempotencyPending(PENDING)
@@ -107,6 +121,11 @@ class Idempotency(OrdersBase):
     async def _attach(self, claim: IdempotencyClaim, order_id: int, tx: AsyncConnection) -> bool:
         """Attach our order to our claim, in the order's transaction; ``False`` when the claim
         is no longer ours (then raise `ClaimLost` to roll the order back)."""
+        if claim.order_id is not None:
+            # A reuse: the key moves from the failed order to ours, unless another did first.
+            return await self.store.reuse_idempotency_key(
+                claim.client_id, claim.key, claim.order_id, claim.fingerprint, order_id, tx=tx
+            )
         assert claim.token is not None
         return await self.store.attach_idempotency_order(
             claim.client_id, claim.key, claim.token, order_id, tx=tx
@@ -114,6 +133,8 @@ class Idempotency(OrdersBase):
 
     async def _release(self, claim: IdempotencyClaim) -> None:
         """Free our claim if it produced no order, so a retry may claim the key afresh."""
+        if claim.order_id is not None:
+            return  # a reuse that placed nothing: the key still stands for its failed order
         assert claim.token is not None
         await self.store.release_idempotency_key(claim.client_id, claim.key, claim.token)
 
@@ -136,5 +157,7 @@ class Idempotency(OrdersBase):
         if claim is None:
             return None
         if not claim.matches(fingerprint(service_id, fields, needs)):
+            if claim.order_id is not None and await self.reusable(claim.order_id):
+                return None  # a corrected request: placing it reuses the key
             raise IdempotencyConflict(CONFLICT)
         return await self._answer(claim) if claim.order_id is not None else None

@@ -69,7 +69,7 @@ class Placement(Sending, Idempotency):
         try:
             return await self._place(snapshot, client_id, service_id, fields, needs, claim)
         except ClaimLost:
-            return await self._after_lost_claim(client_id, idempotency_key)
+            return await self._after_lost_claim(client_id, idempotency_key, print_)
         except BaseException:
             # Only a claim of ours without an order is released: once created, the order
             # stays the key's answer whatever happens after.

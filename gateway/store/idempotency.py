@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway.store.base import Queries
 from gateway.store.rows import IdempotencyClaim
 from gateway.store.tables import idempotency_keys as keys
-from gateway.store.tables import instances
 
 
 def _new_token() -> str:
@@ -39,13 +38,7 @@ class IdempotencyQueries(Queries):
     """Claiming, attaching, taking over and releasing idempotency keys."""
 
     async def claim_idempotency_key(
-        self,
-        client_id: str,
-        key: str,
-        fingerprint: str,
-        *,
-        tx: AsyncConnection | None = None,
-        instance: str | None = None,
+        self, client_id: str, key: str, fingerprint: str, *, tx: AsyncConnection | None = None
     ) -> IdempotencyClaim:
         """Claim `key` for `client_id`; exactly one caller ever gets ``owner=True``, with a
         fresh `token` that only it knows.
@@ -60,12 +53,7 @@ class IdempotencyQueries(Queries):
         insert = (
             self._insert(keys)
             .values(
-                client_id=client_id,
-                key=key,
-                fingerprint=fingerprint,
-                created_at=now,
-                token=token,
-                instance=instance,
+                client_id=client_id, key=key, fingerprint=fingerprint, created_at=now, token=token
             )
             .on_conflict_do_nothing(index_elements=[keys.c.client_id, keys.c.key])
             .returning(keys.c.created_at)
@@ -105,14 +93,29 @@ class IdempotencyQueries(Queries):
         )
         return bool(result.rowcount)
 
-    async def take_over_idempotency_key(
+    async def reuse_idempotency_key(
         self,
         client_id: str,
         key: str,
-        token: str | None,
+        failed_order_id: int,
+        fingerprint: str,
+        order_id: int,
         *,
-        tx: AsyncConnection | None = None,
-        instance: str | None = None,
+        tx: AsyncConnection,
+    ) -> bool:
+        """Make `key`, whose order `failed_order_id` failed without being placed, stand for
+        `order_id` and the request `fingerprint` from now on (compare-and-set on the failed
+        order: of concurrent reuses one wins). The caller has checked that order; run this in
+        the new order's transaction and roll it back when it returns ``False``."""
+        result = await tx.execute(
+            keys.update()
+            .where(_key(client_id, key), keys.c.order_id == failed_order_id)
+            .values(order_id=order_id, fingerprint=fingerprint, created_at=self._clock())
+        )
+        return bool(result.rowcount)
+
+    async def take_over_idempotency_key(
+        self, client_id: str, key: str, token: str | None, *, tx: AsyncConnection | None = None
     ) -> IdempotencyClaim | None:
         """Replace the token of a claim that still has no order with a fresh one, if it is
         still `token` (compare-and-set). The claim restarts its clock under its new owner.
@@ -126,7 +129,7 @@ class IdempotencyQueries(Queries):
             result = await conn.execute(
                 keys.update()
                 .where(_key(client_id, key), _held_by(token), keys.c.order_id.is_(None))
-                .values(token=fresh, created_at=now, instance=instance)
+                .values(token=fresh, created_at=now)
             )
             if not result.rowcount:
                 return None
@@ -157,14 +160,6 @@ class IdempotencyQueries(Queries):
         row = (await conn.execute(select(keys).where(_key(client_id, key)))).mappings().first()
         if row is None:
             return None
-        # The claiming process stopped heartbeating (`gateway.fleet`): nobody will attach.
-        orphaned = row["instance"] is not None and (
-            await conn.execute(
-                select(instances.c.id).where(
-                    instances.c.id == row["instance"], instances.c.expires_at < self._clock()
-                )
-            )
-        ).first() is not None
         return IdempotencyClaim(
             owner=False,
             client_id=client_id,
@@ -174,5 +169,4 @@ class IdempotencyQueries(Queries):
             created_at=row["created_at"],
             token=row["token"],
             read_at=self._clock(),
-            orphaned=orphaned,
         )
