@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.fleet import instance_id
 from gateway.orders.base import OrdersBase
 from gateway.orders.errors import IdempotencyConflict, IdempotencyPending
 from gateway.orders.validation import fingerprint
@@ -57,6 +58,13 @@ class Idempotency(OrdersBase):
 
     idempotency_patience: float = 10.0
     """Seconds from a claim's creation during which a retry waits for its order."""
+    instance: str | None = None
+    """The fleet id our claims record (default: this process's, `gateway.fleet`). A claim
+    whose process stopped heartbeating is taken over at once, without waiting."""
+
+    @property
+    def _me(self) -> str:
+        return self.instance or instance_id()
 
     async def _claim(self, client_id: str, key: str, print_: str) -> IdempotencyClaim:
         """A claim on `key` that we own, or the claim whose order answers this request.
@@ -64,7 +72,7 @@ class Idempotency(OrdersBase):
         Raises `IdempotencyConflict` when the key was used with another request, and
         `IdempotencyPending` while its first request is still running.
         """
-        claim = await self.store.claim_idempotency_key(client_id, key, print_)
+        claim = await self.store.claim_idempotency_key(client_id, key, print_, instance=self._me)
         abandoned = timedelta(seconds=self.idempotency_wait)
         patience = timedelta(seconds=self.idempotency_patience)
         delay = _FIRST_POLL
@@ -78,9 +86,11 @@ class Idempotency(OrdersBase):
                 raise IdempotencyConflict(CONFLICT)
             if claim.order_id is not None:
                 return claim
-            if claim.age >= abandoned:
+            if claim.age >= abandoned or claim.orphaned:
                 # Ours from now on, unless someone changed the claim since we read it.
-                taken = await self.store.take_over_idempotency_key(client_id, key, claim.token)
+                taken = await self.store.take_over_idempotency_key(
+                    client_id, key, claim.token, instance=self._me
+                )
                 if taken is not None:
                     log.warning("idempotency key of %s taken over after %s", client_id, claim.age)
                     return taken
@@ -91,7 +101,9 @@ class Idempotency(OrdersBase):
                 delay = min(delay * 2, _LAST_POLL)
             seen = await self.store.idempotency_claim(client_id, key)
             # Freed: the holder produced no order. Claim it afresh, like a new request.
-            claim = seen or await self.store.claim_idempotency_key(client_id, key, print_)
+            claim = seen or await self.store.claim_idempotency_key(
+                client_id, key, print_, instance=self._me
+            )
 
     async def reusable(self, order_id: int) -> bool:
         """Whether a key standing for this order may take a corrected request: the order

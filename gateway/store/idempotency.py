@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway.store.base import Queries
 from gateway.store.rows import IdempotencyClaim
 from gateway.store.tables import idempotency_keys as keys
+from gateway.store.tables import instances
 
 
 def _new_token() -> str:
@@ -38,7 +39,13 @@ class IdempotencyQueries(Queries):
     """Claiming, attaching, taking over and releasing idempotency keys."""
 
     async def claim_idempotency_key(
-        self, client_id: str, key: str, fingerprint: str, *, tx: AsyncConnection | None = None
+        self,
+        client_id: str,
+        key: str,
+        fingerprint: str,
+        *,
+        tx: AsyncConnection | None = None,
+        instance: str | None = None,
     ) -> IdempotencyClaim:
         """Claim `key` for `client_id`; exactly one caller ever gets ``owner=True``, with a
         fresh `token` that only it knows.
@@ -53,7 +60,12 @@ class IdempotencyQueries(Queries):
         insert = (
             self._insert(keys)
             .values(
-                client_id=client_id, key=key, fingerprint=fingerprint, created_at=now, token=token
+                client_id=client_id,
+                key=key,
+                fingerprint=fingerprint,
+                created_at=now,
+                token=token,
+                instance=instance,
             )
             .on_conflict_do_nothing(index_elements=[keys.c.client_id, keys.c.key])
             .returning(keys.c.created_at)
@@ -115,7 +127,13 @@ class IdempotencyQueries(Queries):
         return bool(result.rowcount)
 
     async def take_over_idempotency_key(
-        self, client_id: str, key: str, token: str | None, *, tx: AsyncConnection | None = None
+        self,
+        client_id: str,
+        key: str,
+        token: str | None,
+        *,
+        tx: AsyncConnection | None = None,
+        instance: str | None = None,
     ) -> IdempotencyClaim | None:
         """Replace the token of a claim that still has no order with a fresh one, if it is
         still `token` (compare-and-set). The claim restarts its clock under its new owner.
@@ -129,7 +147,7 @@ class IdempotencyQueries(Queries):
             result = await conn.execute(
                 keys.update()
                 .where(_key(client_id, key), _held_by(token), keys.c.order_id.is_(None))
-                .values(token=fresh, created_at=now)
+                .values(token=fresh, created_at=now, instance=instance)
             )
             if not result.rowcount:
                 return None
@@ -160,6 +178,14 @@ class IdempotencyQueries(Queries):
         row = (await conn.execute(select(keys).where(_key(client_id, key)))).mappings().first()
         if row is None:
             return None
+        # The claiming process stopped heartbeating (`gateway.fleet`): nobody will attach.
+        orphaned = row["instance"] is not None and (
+            await conn.execute(
+                select(instances.c.id).where(
+                    instances.c.id == row["instance"], instances.c.expires_at < self._clock()
+                )
+            )
+        ).first() is not None
         return IdempotencyClaim(
             owner=False,
             client_id=client_id,
@@ -169,4 +195,5 @@ class IdempotencyQueries(Queries):
             created_at=row["created_at"],
             token=row["token"],
             read_at=self._clock(),
+            orphaned=orphaned,
         )
