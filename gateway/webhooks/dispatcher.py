@@ -12,7 +12,7 @@ connection errors are retried with `RetrySchedule` (honouring ``Retry-After``) u
 
 ::
 
-    dispatcher = WebhookDispatcher(store, httpx.AsyncClient(), WebhookOptions())
+    dispatcher = WebhookDispatcher(store, delivery_client(), WebhookOptions())
     drain = OutboxDrain(store, broadcast, sinks=[dispatcher.fan_out])
     PeriodicJob("webhooks", 1.0, lambda _: dispatcher.deliver_due(100))
 """
@@ -36,11 +36,17 @@ from gateway.store import Store, WebhookDeliveryRow, WebhookEndpointRow
 from gateway.webhooks.options import WebhookOptions
 from gateway.webhooks.retry import RetrySchedule, parse_retry_after
 from gateway.webhooks.signing import SecretSet, sign_headers
-from gateway.webhooks.targets import InvalidTarget, UnresolvedTarget, check_target
+from gateway.webhooks.targets import InvalidTarget, Target, UnresolvedTarget, resolve_target
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "smm-gateway-webhooks/1"
+
+
+def delivery_client() -> httpx.AsyncClient:
+    """The HTTP client for deliveries: no redirects, and no proxy or other settings from the
+    environment (a proxy would connect by name again, past the address check)."""
+    return httpx.AsyncClient(follow_redirects=False, trust_env=False)
 
 
 def subscribed(endpoint: WebhookEndpointRow, event_type: str) -> bool:
@@ -138,19 +144,21 @@ class WebhookDispatcher:
             await self._finish(row, AttemptResult(None, "event no longer in the outbox"), "gave_up")
             return
         try:
-            await check_target(endpoint.url, allow_private=self.options.allow_private_targets)
+            # One budget for the lookup and the request: a slow resolver cannot hold a worker
+            # longer than a slow receiver can. httpx bounds each read; a receiver trickling
+            # bytes is cut here.
+            async with asyncio.timeout(self.options.timeout):
+                target = await resolve_target(
+                    endpoint.url, allow_private=self.options.allow_private_targets
+                )
+                result = await self._attempt(target, endpoint, row.event_id, payload)
         except UnresolvedTarget as exc:
             result = AttemptResult(None, str(exc))
         except InvalidTarget as exc:
             await self._finish(row, AttemptResult(None, str(exc)), "refused")
             return
-        else:
-            try:
-                # httpx bounds each read; a receiver trickling bytes is cut here.
-                async with asyncio.timeout(self.options.timeout):
-                    result = await self._attempt(endpoint, row.event_id, payload)
-            except TimeoutError:
-                result = AttemptResult(None, f"no answer within {self.options.timeout:g}s")
+        except TimeoutError:
+            result = AttemptResult(None, f"no answer within {self.options.timeout:g}s")
         if result.ok:
             outcome = "delivered"
         elif result.status_code == 410:
@@ -167,7 +175,7 @@ class WebhookDispatcher:
             log.warning("webhook endpoint %s answered 410: disabled", endpoint.id)
 
     async def _attempt(
-        self, endpoint: WebhookEndpointRow, event_id: str, payload: dict[str, Any]
+        self, target: Target, endpoint: WebhookEndpointRow, event_id: str, payload: dict[str, Any]
     ) -> AttemptResult:
         now = self._clock()
         body = body_of(payload)
@@ -178,14 +186,20 @@ class WebhookDispatcher:
             "user-agent": USER_AGENT,
         }
         timeout = httpx.Timeout(self.options.timeout)
+        url, pinned_headers, extensions = target.pinned()
         try:
+            # Built by hand: `stream` takes no request extensions (the pinned TLS name).
+            request = self.client.build_request(
+                "POST", url, content=body, headers={**headers, **pinned_headers},
+                timeout=timeout, extensions=extensions,
+            )  # fmt: skip
             # Streamed so the receiver's body is never read: only its status matters.
-            async with self.client.stream(
-                "POST", endpoint.url, content=body, headers=headers, timeout=timeout,
-                follow_redirects=False,
-            ) as response:  # fmt: skip
+            response = await self.client.send(request, stream=True, follow_redirects=False)
+            try:
                 status = response.status_code
                 retry_after = parse_retry_after(response.headers.get("retry-after"), now)
+            finally:
+                await response.aclose()
         except httpx.TimeoutException:
             return AttemptResult(None, f"no answer within {self.options.timeout:g}s")
         except httpx.HTTPError as exc:

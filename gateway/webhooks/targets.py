@@ -2,7 +2,11 @@
 unless the configuration allows it (a webhook is otherwise a way to probe the internal network).
 
 The check runs when an endpoint is registered and again before every attempt, since a name can
-resolve elsewhere later.
+resolve elsewhere later. An attempt then connects to the very address that was checked
+(`pinned`), so a name that answers differently a moment later (DNS rebinding) changes nothing.
+
+IPv6 addresses that carry an IPv4 address inside (IPv4-mapped and -compatible, SIIT, NAT64,
+6to4, Teredo) are judged by the IPv4 address they lead to.
 """
 
 from __future__ import annotations
@@ -10,9 +14,20 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv6Address, ip_network
 from urllib.parse import SplitResult, urlsplit
 
 MAX_URL_LENGTH = 2048
+
+# Prefixes whose last 32 bits are an IPv4 address the packet goes to.
+_LOW_32 = (
+    ip_network("::/96"),  # IPv4-compatible (deprecated), also :: and ::1
+    ip_network("::ffff:0:0:0/96"),  # SIIT (IPv4-translated)
+    ip_network("64:ff9b::/96"),  # NAT64, well-known prefix
+)
+# The local-use NAT64 prefix may put the IPv4 address anywhere (RFC 6052): never a target.
+_NAT64_LOCAL = ip_network("64:ff9b:1::/48")
 
 
 class InvalidTarget(ValueError):
@@ -43,10 +58,28 @@ def parse_target(url: str) -> SplitResult:
     return parts
 
 
+def embedded_ipv4(ip: IPv6Address) -> list[IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to (none for a plain IPv6 address)."""
+    found: list[IPv4Address] = []
+    if ip.ipv4_mapped is not None:
+        found.append(ip.ipv4_mapped)
+    if any(ip in net for net in _LOW_32):
+        found.append(IPv4Address(int(ip) & 0xFFFFFFFF))
+    if ip.sixtofour is not None:
+        found.append(ip.sixtofour)
+    if ip.teredo is not None:
+        found.extend(ip.teredo)  # the Teredo server and the client's (de-obfuscated) address
+    return found
+
+
 def _public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, IPv6Address):
+        if ip in _NAT64_LOCAL:
+            return False
+        inner = embedded_ipv4(ip)
+        if inner:
+            return all(v4.is_global and not v4.is_multicast for v4 in inner)
     return ip.is_global and not ip.is_multicast
 
 
@@ -63,18 +96,51 @@ async def resolve(host: str, port: int) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
-async def check_target(url: str, *, allow_private: bool) -> str:
-    """`url` if it may receive webhooks; raises `InvalidTarget` otherwise."""
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A checked URL and the address an attempt must connect to."""
+
+    url: str
+    host: str
+    address: str
+
+    def pinned(self) -> tuple[str, dict[str, str], dict[str, object]]:
+        """(the URL to request, extra headers, request extensions): the URL names the checked
+        address; ``Host`` and TLS SNI (and certificate checks) keep the original name."""
+        parts = urlsplit(self.url)
+        literal = f"[{self.address}]" if ":" in self.address else self.address
+        netloc = literal if parts.port is None else f"{literal}:{parts.port}"
+        host_header = parts.netloc.rpartition("@")[2]
+        headers = {"host": host_header}
+        extensions: dict[str, object] = {}
+        if parts.scheme == "https":
+            extensions["sni_hostname"] = self.host
+            # A pooled connection is keyed by address alone: never reuse one made (and its
+            # certificate checked) for another name on the same address.
+            headers["connection"] = "close"
+        return parts._replace(netloc=netloc).geturl(), headers, extensions
+
+
+async def resolve_target(url: str, *, allow_private: bool) -> Target:
+    """`url` checked, with the one address an attempt may connect to; raises `InvalidTarget`."""
     parts = parse_target(url)
-    if allow_private:
-        return parts.geturl()
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     addresses = await resolve(host, port)
-    blocked = [a for a in addresses if not _public(a)]
-    if blocked or not addresses:
+    if not addresses:
+        raise UnresolvedTarget(f"host {host!r} resolves to no address")
+    blocked = [] if allow_private else [a for a in addresses if not _public(a)]
+    if blocked:
         raise InvalidTarget(
             f"url resolves to a private, loopback or reserved address ({', '.join(blocked)}); "
             "such targets are refused unless the configuration allows them"
         )
-    return parts.geturl()
+    return Target(parts.geturl(), host, addresses[0])
+
+
+async def check_target(url: str, *, allow_private: bool) -> str:
+    """`url` if it may receive webhooks (resolved only when private targets are refused);
+    raises `InvalidTarget` otherwise."""
+    if allow_private:
+        return parse_target(url).geturl()
+    return (await resolve_target(url, allow_private=False)).url

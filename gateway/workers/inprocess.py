@@ -11,13 +11,12 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.core import Gateway
 from gateway.events import Event, EventBus
 from gateway.fleet import Heartbeat
-from gateway.webhooks.dispatcher import WebhookDispatcher
+from gateway.webhooks.dispatcher import WebhookDispatcher, delivery_client
 from gateway.webhooks.options import WebhookOptions
 from gateway.workers.broadcast import Broadcast, LocalBroadcast, RedisBroadcast, Sink
 from gateway.workers.jobs import PeriodicJob
@@ -30,7 +29,7 @@ async def webhook_delivery(gw: Gateway) -> AsyncIterator[tuple[list[Sink], list[
     """The webhook side of the workers: a sink that schedules deliveries in the outbox drain's
     transaction, and the job that attempts due deliveries."""
     options = WebhookOptions.from_settings(gw.settings)
-    async with httpx.AsyncClient(follow_redirects=False) as client:
+    async with delivery_client() as client:
         dispatcher = WebhookDispatcher(gw.store, client, options)
 
         async def schedule(event: Event, tx: AsyncConnection) -> None:
