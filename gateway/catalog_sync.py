@@ -169,6 +169,8 @@ class Catalog:
         await self.cache.set_model(f"catalog:services:{name}", services, SERVICES_TTL)
         self._synced[name] = now
         await self.cache.set_model(f"catalog:synced:{name}", now, SERVICES_TTL)
+        # In the ledger too: every process routes on it, with Redis or without.
+        await self.store.record_catalog_sync(name, now)
 
         def count(kind: PriceChangeKind) -> int:
             return sum(1 for c in changes if c.kind is kind)
@@ -186,10 +188,13 @@ class Catalog:
     async def synced_at(self) -> dict[str, datetime | None]:
         """When each provider's services were last fetched by any instance (None: unknown).
 
-        Read with the snapshot: a sync anywhere changes the catalog's version, and the times are
-        re-read when the snapshot is rebuilt.
+        From the ledger, which every process shares even while Redis is away (a gateway beside
+        separate workers never syncs itself, and would otherwise see every catalog go stale).
         """
         await self.snapshot()
+        for name, at in (await self.store.catalog_syncs()).items():
+            if name in self.providers and (name not in self._synced or at > self._synced[name]):
+                self._synced[name] = at
         return {name: self._synced.get(name) for name in self.providers}
 
     async def _read_synced(self) -> None:

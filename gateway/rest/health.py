@@ -1,5 +1,9 @@
-"""``/healthz`` (the process answers), ``/readyz`` (store, cache and a provider answer) and
-``/metrics`` (Prometheus)."""
+"""``/healthz`` (the process answers), ``/readyz`` (can serve: the store and a provider answer;
+the cache is reported, ``degraded`` when it fails) and ``/metrics`` (Prometheus).
+
+A gateway serves correctly without Redis (slower, with per-process limits), so a Redis outage
+must not make a load balancer drop every instance: readiness stays 200 with the cache named as
+degraded."""
 
 from __future__ import annotations
 
@@ -21,6 +25,8 @@ from gateway.rest.responses import json_answer, timed
 log = logging.getLogger(__name__)
 
 CHECK_TIMEOUT = 5.0
+OPTIONAL = frozenset({"cache"})
+"""Checks whose failure degrades service without stopping it."""
 
 
 @timed("/healthz")
@@ -69,11 +75,14 @@ async def readyz(request: Request) -> Response:
         _check("providers", _providers(gw)),
     )
     checks = {name: ("ok" if error is None else error) for name, error in results}
-    ready = all(error is None for _, error in results)
-    return json_answer(
-        {"status": "ready" if ready else "not ready", "checks": checks},
-        status=200 if ready else 503,
-    )
+    degraded = [name for name, error in results if error is not None and name in OPTIONAL]
+    ready = all(error is None for name, error in results if name not in OPTIONAL)
+    for name in degraded:
+        checks[name] = f"degraded: {checks[name]}"
+    body: dict[str, Any] = {"status": "ready" if ready else "not ready", "checks": checks}
+    if degraded:
+        body["degraded"] = degraded
+    return json_answer(body, status=200 if ready else 503)
 
 
 @timed("/metrics")
