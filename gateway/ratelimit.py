@@ -75,6 +75,13 @@ def describe(item: RateLimitItem) -> str:
     return str(item.GRANULARITY.name)
 
 
+def identity(principal: Principal | None, address: str) -> str:
+    """Whose budget a request spends: its key's, or its address's without a valid key."""
+    if principal is None:
+        return f"anon:{address}"
+    return f"key:{principal.key_id}" if principal.key_id else f"client:{principal.client_id}"
+
+
 class RateLimiter:
     """A moving-window limiter on a `limits` storage, falling back to memory on errors."""
 
@@ -122,32 +129,30 @@ class RateLimiter:
             return self._named[key_name]
         return self.per_key
 
-    async def hit(self, identity: str, item: RateLimitItem) -> Decision:
-        """Count one request of `identity` against `item`."""
+    async def hit(self, identity: str, item: RateLimitItem, cost: int = 1) -> Decision:
+        """Count `cost` (one request, or a GraphQL operation's cost) of `identity` against
+        `item`; a refused hit counts nothing."""
         limiter = self._memory
         if self._shared is not None and time.monotonic() >= self._redis_down_until:
             limiter = self._shared
         try:
-            return await self._hit(limiter, identity, item)
+            return await self._hit(limiter, identity, item, cost)
         except (StorageError, RedisError, OSError) as exc:
             log.warning("rate limit store unavailable (%s); limiting in this process", exc)
             self._redis_down_until = time.monotonic() + self._retry_after
-            return await self._hit(self._memory, identity, item)
+            return await self._hit(self._memory, identity, item, cost)
 
     async def check(self, principal: Principal | None, address: str) -> Decision:
         """Count one request of a caller: a key against its own limit, an unknown caller by
         address (so guessing keys is slow too). /api/v2 and /graphql share these budgets."""
         if principal is None:
-            return await self.hit(f"anon:{address}", self.anonymous)
-        identity = (
-            f"key:{principal.key_id}" if principal.key_id else f"client:{principal.client_id}"
-        )
-        return await self.hit(identity, self.limit_for(principal.name))
+            return await self.hit(identity(None, address), self.anonymous)
+        return await self.hit(identity(principal, address), self.limit_for(principal.name))
 
     async def _hit(
-        self, limiter: MovingWindowRateLimiter, identity: str, item: RateLimitItem
+        self, limiter: MovingWindowRateLimiter, identity: str, item: RateLimitItem, cost: int
     ) -> Decision:
-        allowed = await limiter.hit(item, identity)
+        allowed = await limiter.hit(item, identity, cost=cost)
         stats = await limiter.get_window_stats(item, identity)
         retry_after = 0.0 if allowed else max(1.0, stats.reset_time - time.time())
         return Decision(allowed, item.amount, max(0, stats.remaining), retry_after, describe(item))

@@ -6,6 +6,9 @@
     cors_origins = ["https://app.example.com"]
     graphiql = false          # the in-browser IDE at GET /graphql
     introspection = false     # schema introspection queries
+    anonymous_introspection = false   # introspection and suggestions without a key
+    graphql_max_cost = 20000          # the static cost one operation may have
+    graphql_cost_budget = "200000/minute"   # cost executed per key
 
 The defaults are development-friendly: IDE and introspection on, no cross-origin browsers.
 """
@@ -38,6 +41,17 @@ class GraphQLOptions:
     """The largest request body read; a bigger one is refused with 413."""
     max_batch_ids: int = 100
     """Most order ids one mutation or subscription may name."""
+    anonymous_introspection: bool = False
+    """Introspection and field suggestions for callers without a valid key."""
+    max_cost: int = 20_000
+    """The largest static cost (see `gateway.graphql.cost`) of one operation."""
+    cost_budget: str = "200000/minute"
+    """GraphQL cost each key (or address, without a key) may have executed, `limits` notation."""
+    list_size: int = 10
+    """The size assumed for a list with neither a slicing argument nor a bound of its own."""
+    heavy_cost: int = 1000
+    """Operations of at least this cost wait for one of `heavy_concurrency` places per process."""
+    heavy_concurrency: int = 2
 
     @classmethod
     def from_settings(cls, settings: Settings) -> GraphQLOptions:
@@ -52,4 +66,10 @@ class GraphQLOptions:
             max_aliases=api.graphql_max_aliases,
             response_cache_ttl=api.response_cache_ttl,
             max_body_bytes=settings.limits.max_body_bytes,
+            anonymous_introspection=api.anonymous_introspection,
+            max_cost=api.graphql_max_cost,
+            cost_budget=api.graphql_cost_budget,
+            list_size=api.graphql_list_size,
+            heavy_cost=api.graphql_heavy_cost,
+            heavy_concurrency=api.graphql_heavy_concurrency,
         )

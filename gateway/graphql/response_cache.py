@@ -1,11 +1,14 @@
 """A response cache for catalog queries, shared through the gateway's cache.
 
 Only queries whose every top-level field reads the catalog (``services``, ``service``) are
-cached, and only answers without errors. The key holds the query text, its variables and
-operation name, and the caller's scopes; it lives in the ``catalog`` namespace, which a catalog
-sync bumps, and names the snapshot it was computed from, so an instance that has not yet seen a
-sync elsewhere never stores an old answer under the new version. Hot answers are also kept in
-a bounded in-process LRU under the same keys.
+cached, and only answers without errors. The key holds the operation as parsed and printed again
+(so whitespace, comments and commas do not matter, while aliases, which shape the answer, do),
+its variables as canonical JSON, the operation name and the caller's scopes; it lives in the
+``catalog`` namespace, which a catalog sync bumps, and names the snapshot it was computed from,
+so an instance that has not yet seen a sync elsewhere never stores an old answer under the new
+version. Hot answers are also kept in a bounded in-process LRU under the same keys. A renamed
+alias is another answer and so another key: what keeps such variants from forcing heavy work
+cheaply is the cost they are charged when they run (`gateway.graphql.demand`).
 
 ::
 
@@ -31,6 +34,7 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     parse,
+    print_ast,
 )
 
 from gateway.auth import Principal
@@ -48,6 +52,13 @@ def _document(query: str) -> DocumentNode | None:
         return parse(query)
     except GraphQLSyntaxError:
         return None
+
+
+@lru_cache(maxsize=256)
+def normalised(query: str) -> str | None:
+    """The query as graphql-core prints it back: one spelling for every layout of it."""
+    document = _document(query)
+    return None if document is None else print_ast(document)
 
 
 def reads_only_catalog(query: str, operation_name: str | None) -> bool:
@@ -95,7 +106,10 @@ class ResponseCache:
         if not reads_only_catalog(query, operation_name):
             return None
         scopes = sorted(s.value for s in principal.scopes)
-        material = json.dumps([query, variables, operation_name, scopes], sort_keys=True)
+        material = json.dumps(
+            [normalised(query), variables or {}, operation_name, scopes],
+            sort_keys=True, separators=(",", ":"),
+        )  # fmt: skip
         return hashlib.sha256(material.encode()).hexdigest()
 
     async def _namespace(self, gw: Gateway) -> str:

@@ -6,37 +6,45 @@ from collections.abc import Callable
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 
+from gateway.graphql.demand import DemandControl, DemandLimits
+from gateway.graphql.limits import KeylessCallers, depth_limit
 from gateway.graphql.masking import MaskUnexpectedErrors
 from gateway.graphql.mutations import Mutation
 from gateway.graphql.options import GraphQLOptions
 from gateway.graphql.queries import Query
 from gateway.graphql.scalars import SCALARS
 from gateway.graphql.subscriptions import Subscription
+from gateway.graphql.yielding import YieldingExecutionContext
 
 
 def extensions(options: GraphQLOptions) -> list[Callable[[], SchemaExtension]]:
     """Factories of the per-request extensions (Strawberry makes one of each per request; the
     parser and validation caches themselves are shared and bounded)."""
+    depth = depth_limit(options.max_depth)
+    demand = DemandLimits(options)
     found: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=options.max_tokens),
-        lambda: QueryDepthLimiter(max_depth=options.max_depth),
+        lambda: AddValidationRules([depth]),
         lambda: MaxAliasesLimiter(max_alias_count=options.max_aliases),
         lambda: ParserCache(maxsize=options.parser_cache_size),
         lambda: ValidationCache(maxsize=options.validation_cache_size),
         MaskUnexpectedErrors,
+        lambda: DemandControl(demand),
     ]
     if not options.introspection:
         found.append(DisableIntrospection)
+    if not options.anonymous_introspection:
+        found.append(KeylessCallers)
     return found
 
 
@@ -48,4 +56,5 @@ def build_schema(options: GraphQLOptions | None = None) -> strawberry.Schema:
         subscription=Subscription,
         extensions=extensions(options or GraphQLOptions()),
         config=StrawberryConfig(scalar_map=SCALARS),
+        execution_context_class=YieldingExecutionContext,
     )
