@@ -29,6 +29,7 @@ from gateway.config import (
     WebhooksSection,
 )
 from gateway.core import Gateway
+from gateway.store.api_keys import MIN_SECRET_LENGTH
 from providers.base import Provider
 from providers.registry import ProviderConfig, build
 from providers.simulator import SimulatorServer, simulator
@@ -134,8 +135,7 @@ async def demo_key(
 ) -> DemoKey:
     """The demo's admin key: ``SMM_GATEWAY_DEMO_KEY`` if set, else the one kept in the data
     folder, else a new one kept there. A key the ledger lacks is added once, never again."""
-    environ = dict(os.environ) if environ is None else environ
-    chosen = environ.get(DEMO_KEY_VARIABLE, "").strip()
+    chosen = chosen_key(environ)
     kept = data_dir / KEY_FILE
     secret = chosen
     if not secret:
@@ -147,6 +147,15 @@ async def demo_key(
     if await gateway.store.verify_api_key(secret) is None:
         await gateway.store.create_api_key("demo admin", "demo", ["admin"], secret=secret)
     return DemoKey(secret, supplied=bool(chosen))
+
+
+def chosen_key(environ: dict[str, str] | None = None) -> str:
+    """``SMM_GATEWAY_DEMO_KEY``, or "" when unset; `DemoError` when it cannot be a key."""
+    environ = dict(os.environ) if environ is None else environ
+    chosen = environ.get(DEMO_KEY_VARIABLE, "").strip()
+    if chosen and len(chosen) < MIN_SECRET_LENGTH:
+        raise DemoError(f"{DEMO_KEY_VARIABLE} needs at least {MIN_SECRET_LENGTH} characters")
+    return chosen
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -219,6 +228,7 @@ async def serve_demo(
 
     from gateway.app import create_app
 
+    chosen_key()  # a key that cannot be used fails before anything starts
     sock = bind(host, port)
     try:
         await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)

@@ -157,3 +157,15 @@ def test_a_busy_port_is_one_line_before_anything_else(tmp_path: Path) -> None:
     assert done.stdout == ""
     assert done.stderr == f"error: port {port} is in use; try --port\n"
     assert not (tmp_path / "data").exists(), "nothing made, no key printed"
+
+
+def test_a_demo_key_too_short_is_one_line(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*CLI, "demo", "--port", str(free_port()), "--data-dir", str(tmp_path / "data")],
+        env=demo_env("short"), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert (done.stdout, done.stderr) == (
+        "",
+        "error: SMM_GATEWAY_DEMO_KEY needs at least 16 characters\n",
+    )

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 import httpx
 import typer
 
+from gateway.cli.output import fail
+
 RemoteUrlOption = Annotated[
     str | None,
     typer.Option(
@@ -24,8 +26,15 @@ class RemoteError(ValueError):
     """The gateway refused or could not be reached; the message says which."""
 
 
+NO_KEY = "no API key: give --key KEY or set SMM_GATEWAY_KEY (the demo prints the line to export)"
+
+
 def call(method: str, url: str, key: str, path: str, **kwargs: Any) -> Any:
-    """One JSON request to the gateway at `url`; errors become one-line `RemoteError`s."""
+    """One JSON request to the gateway at `url`; errors become one-line `RemoteError`s, and a
+    missing key a one-line usage error (exit 2)."""
+    if not key.strip():
+        fail(NO_KEY)
+        raise typer.Exit(2)
     try:
         with httpx.Client(base_url=url.rstrip("/"), timeout=30) as client:
             answer = client.request(

@@ -18,6 +18,7 @@ import pytest
 from gateway.app import create_app
 from gateway.cli import main
 from gateway.cli.common import NOTHING_TO_ASK
+from gateway.cli.remote import NO_KEY
 from gateway.config import Settings
 from tests.gateway.graphql.server import serve
 from tests.gateway.panels import Trio, open_gateway, start_trio, trio_settings
@@ -58,8 +59,8 @@ async def test_keys_are_made_listed_and_revoked_on_a_running_gateway(
     made = json.loads(out)
     assert (made["name"], made["client"], made["scopes"]) == ("shop", "shop", "order")
     async with httpx.AsyncClient() as http:
-        answer = await http.post(f"{url}/api/v2", data={"key": made["key"], "action": "balance"})
-    assert "balance" in answer.json(), "the new key works on the running gateway at once"
+        answer = await http.post(f"{url}/api/v2", data={"key": made["key"], "action": "services"})
+    assert isinstance(answer.json(), list), "the new key works on the running gateway at once"
 
     code, out, _ = await cli(capsys, "keys", "list", *remote, "--json")
     listed = json.loads(out)
@@ -71,7 +72,7 @@ async def test_keys_are_made_listed_and_revoked_on_a_running_gateway(
     code, _, err = await cli(capsys, "keys", "revoke", str(made["id"]), *remote)
     assert (code, err.strip()) == (1, f"error: no active key {made['id']}")
     async with httpx.AsyncClient() as http:
-        answer = await http.post(f"{url}/api/v2", data={"key": made["key"], "action": "balance"})
+        answer = await http.post(f"{url}/api/v2", data={"key": made["key"], "action": "services"})
     assert answer.json() == {"error": "Invalid API key"}
 
 
@@ -126,3 +127,14 @@ async def test_a_piped_table_keeps_whole_rows(running: tuple[str, str]) -> None:
     assert rows, done.stdout
     assert "…" not in done.stdout
     assert max(len(line) for line in rows) > 80, "a row wider than 80 columns, kept whole"
+
+
+@pytest.mark.parametrize(
+    "args", [["keys", "list"], ["providers"], ["webhooks", "list"], ["orders", "unconfirmed"]]
+)
+def test_a_url_without_a_key_is_one_usage_line(args: list[str]) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMM_GATEWAY")}
+    done = subprocess.run([*CLI, *args, "--url", "http://127.0.0.1:9"], env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == f"error: {NO_KEY}\n"
