@@ -53,7 +53,7 @@ def _remote_row(node: dict[str, Any]) -> dict[str, Any]:
 @app.command()
 def create(
     name: Annotated[str, typer.Option(help="What the key is for.")],
-    scope: Annotated[list[str], typer.Option(help="read, order or admin; repeatable.")],
+    scope: Annotated[list[str], typer.Option(help="read, order, ops or admin; repeatable.")],
     client: Annotated[str | None, typer.Option(help="Client id (default: the name).")] = None,
     config: ConfigOption = None,
     url: RemoteUrlOption = None,

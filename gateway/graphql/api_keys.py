@@ -24,7 +24,7 @@ class ApiKeyNode:
     name: str = strawberry.field(description="What the key is for.")
     prefix: str = strawberry.field(description="The first characters of the secret.")
     client_id: str = strawberry.field(description="The client whose orders the key reaches.")
-    scopes: list[str] = strawberry.field(description="read, order or admin.")
+    scopes: list[str] = strawberry.field(description="read, order, ops or admin.")
     created_at: datetime = strawberry.field(description="When it was made.")
     last_used_at: datetime | None = strawberry.field(description="When it was last presented.")
     revoked_at: datetime | None = strawberry.field(description="When it was revoked, if it was.")
@@ -69,15 +69,16 @@ class ApiKeyQueries:
 @strawberry.type(description="Making and revoking the gateway's API keys (admin).")
 class ApiKeyMutations:
     @mutation(
-        "Make an API key (admin): `scopes` are read, order or admin (each implies the ones "
-        "before it); `clientId` defaults to the name. The secret is in the answer only.",
+        "Make an API key (admin): `scopes` are read, order, ops or admin (order and ops imply "
+        "read, admin implies all); `clientId` defaults to the name. The secret is in the "
+        "answer only.",
         permission_classes=[RequireAdmin],
     )
     async def create_api_key(
         self,
         info: Info,
         name: Annotated[str, strawberry.argument(description="What the key is for.")],
-        scopes: Annotated[list[str], strawberry.argument(description="read, order or admin.")],
+        scopes: Annotated[list[str], strawberry.argument(description="read, order, ops or admin.")],
         client_id: Annotated[
             str | None, strawberry.argument(description="The client (default: the name).")
         ] = None,
@@ -90,7 +91,7 @@ class ApiKeyMutations:
             )  # fmt: skip
         try:
             if not parse_scopes(scopes):
-                raise ValueError("give at least one scope: read, order or admin")
+                raise ValueError("give at least one scope: read, order, ops or admin")
         except ValueError as exc:
             return ValidationError(message=str(exc), code="INVALID_SCOPE", field="scopes")
         client = (client_id or name).strip()
