@@ -16,6 +16,7 @@ from datetime import timedelta
 from importlib import resources
 
 from cross_web import HTTPException
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount
@@ -37,6 +38,9 @@ from gateway.graphql.response_cache import ResponseCache
 from gateway.rest.body import BodyError, BodyTooLarge, read_limited
 
 REQUEST_ID_HEADER = "X-Request-ID"
+SUBSCRIPTIONS_OVER_WS = (
+    "subscriptions are served over a WebSocket at this URL (graphql-transport-ws), not over HTTP"
+)
 STATIC = "/static"
 """Where GraphiQL's assets are served, below the GraphQL path."""
 
@@ -78,6 +82,22 @@ async def _json_body(request: Request, max_bytes: int) -> object:
         return json.loads(body)
     except (ValueError, RecursionError):
         raise BadBody("the body is not a JSON GraphQL request", 400) from None
+
+
+def _is_subscription(data: object, max_tokens: int) -> bool:
+    """Whether a request over HTTP runs a subscription, which only the WebSocket serves."""
+    if not isinstance(data, dict) or not isinstance(data.get("query"), str):
+        return False
+    if "subscription" not in data["query"]:
+        return False  # the usual case, without parsing twice
+    try:
+        document = parse(data["query"], no_location=True, max_tokens=max_tokens)
+    except GraphQLError:
+        return False  # the view reports it
+    name = data.get("operationName")
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [o for o in operations if name is None or (o.name and o.name.value == name)]
+    return len(chosen) == 1 and chosen[0].operation is OperationType.SUBSCRIPTION
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
@@ -150,6 +170,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             except BadBody as exc:
                 error = {"message": str(exc), "extensions": {"code": "BAD_REQUEST"}}
                 return JSONResponse({"data": None, "errors": [error]}, status_code=exc.status)
+        else:
+            data = dict(request.query_params)
+        if _is_subscription(data, self.options.max_tokens):
+            error = {"message": SUBSCRIPTIONS_OVER_WS, "extensions": {"code": "BAD_REQUEST"}}
+            return JSONResponse({"data": None, "errors": [error]}, status_code=400)
+        if request.method == "POST":
             key = self.responses.key(data, context.principal)
             if key is not None:
                 stored_key, hit = await self.responses.lookup(context.gateway, key)

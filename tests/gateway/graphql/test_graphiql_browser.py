@@ -17,9 +17,12 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, Route, async_playwright
 
+from gateway.core import Gateway
 from tests.databases import unavailable
 from tests.gateway.graphql.conftest import Keys
-from tests.gateway.graphql.server import Server
+from tests.gateway.graphql.helpers import place, shared_group
+from tests.gateway.graphql.server import ApiFactory, Server
+from tests.gateway.workers.helpers import eventually
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Chromium's own resolver answers nothing but loopback, so not even a CDN's name resolves.
@@ -53,6 +56,21 @@ async def _offline_page(browser: Browser, outside: list[str]) -> Page:
     return page
 
 
+def _value(selector: str) -> str:
+    """JavaScript for the text of the CodeMirror editor under `selector`."""
+    return f"document.querySelector('{selector} .CodeMirror').CodeMirror.getValue()"
+
+
+async def _type_key(page: Page, key: str) -> None:
+    """Type the key into the Headers pane as a user does (it is open below the query)."""
+    headers = page.locator(".graphiql-editor-tool .CodeMirror").last
+    await headers.click()
+    await page.keyboard.type(f'{{"Authorization": "Bearer {key}"')
+    # The editor closed the brace itself; whatever it did, the pane must now hold the header.
+    typed = await headers.evaluate("node => node.CodeMirror.getValue()")
+    assert typed.replace(" ", "") == f'{{"Authorization":"Bearer{key}"}}'
+
+
 async def test_graphiql_works_offline_with_the_key_in_the_headers_pane(
     server: Server, keys: Keys, browser: Browser, tmp_path: Path
 ) -> None:
@@ -76,13 +94,7 @@ async def test_graphiql_works_offline_with_the_key_in_the_headers_pane(
     assert '{"Authorization": "Bearer YOUR_KEY"}' in query
     assert "connection_init" in query
 
-    # Type the key as a user does: the Headers pane is open below the query.
-    headers = page.locator(".graphiql-editor-tool .CodeMirror").last
-    await headers.click()
-    await page.keyboard.type(f'{{"Authorization": "Bearer {keys.reader}"')
-    # The editor closed the brace itself; whatever it did, the pane must now hold the header.
-    typed = await headers.evaluate("node => node.CodeMirror.getValue()")
-    assert typed.replace(" ", "") == f'{{"Authorization":"Bearer{keys.reader}"}}'.replace(" ", "")
+    await _type_key(page, keys.reader)
 
     await page.locator(".graphiql-execute-button").click()
     response = page.locator(".graphiql-response .CodeMirror")
@@ -97,9 +109,42 @@ async def test_graphiql_works_offline_with_the_key_in_the_headers_pane(
     assert outside == []
 
     shot = os.environ.get("GRAPHIQL_SCREENSHOT") or str(tmp_path / "graphiql.png")
-    await headers.click()
+    await page.locator(".graphiql-editor-tool .CodeMirror").last.click()
     await page.keyboard.press("Home")
     assert len(await page.screenshot(path=shot)) > 10_000
+
+
+async def test_a_subscription_in_graphiql_authenticates_with_the_headers_pane(
+    server: Server, api: ApiFactory, gw: Gateway, keys: Keys, browser: Browser
+) -> None:
+    """GraphiQL sends the Headers pane as the WebSocket's connection_init payload, where the
+    gateway reads the key (a browser cannot set headers on a WebSocket)."""
+    outside: list[str] = []
+    page = await _offline_page(browser, outside)
+    await page.goto(server.graphql_url, wait_until="load")
+    editor = page.locator(".graphiql-query-editor .CodeMirror")
+    await editor.wait_for(state="visible", timeout=20_000)
+    await _type_key(page, keys.alice)
+    subscription = "subscription { orderUpdated { event order { id status } } }"
+    await editor.evaluate("(node, text) => node.CodeMirror.setValue(text)", subscription)
+    # GraphiQL reads the operation's type a moment after an edit: a subscription goes to the
+    # WebSocket once it knows.
+    await page.wait_for_function(
+        "() => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror"
+        ".documentAST?.definitions[0].operation === 'subscription'"
+    )
+    await page.locator(".graphiql-execute-button").click()
+    await eventually(lambda: server.subscribers() == 1)
+
+    group = await shared_group(gw)
+    order = (await place(api(keys.alice), group))["order"]
+    await page.wait_for_function(
+        f"() => {_value('.graphiql-response')}.includes('order.created')", timeout=20_000
+    )
+    answer = await page.evaluate(_value(".graphiql-response"))
+    assert f'"id": {order["id"]}' in answer
+    assert '"errors"' not in answer
+    assert outside == []
 
 
 async def test_graphiql_assets_are_the_vendored_files(server: Server) -> None:
