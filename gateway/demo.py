@@ -242,7 +242,8 @@ async def serve_demo(
                     )
                     say(f"  catalog: {result.provider}: {state}")
                 key = await demo_key(gateway, data_dir)
-                base = f"http://{host}:{sock.getsockname()[1]}"
+                shown_host = f"[{host}]" if ":" in host else host  # an IPv6 address
+                base = f"http://{shown_host}:{sock.getsockname()[1]}"
                 await asyncio.to_thread(
                     _write_private, data_dir / ENV_FILE, export_line(base, key) + "\n"
                 )
