@@ -179,13 +179,17 @@ class IdempotencyQueries(Queries):
         if row is None:
             return None
         # The claiming process stopped heartbeating (`gateway.fleet`): nobody will attach.
-        orphaned = row["instance"] is not None and (
-            await conn.execute(
-                select(instances.c.id).where(
-                    instances.c.id == row["instance"], instances.c.expires_at < self._clock()
+        orphaned = (
+            row["instance"] is not None
+            and (
+                await conn.execute(
+                    select(instances.c.id).where(
+                        instances.c.id == row["instance"], instances.c.expires_at < self._clock()
+                    )
                 )
-            )
-        ).first() is not None
+            ).first()
+            is not None
+        )
         return IdempotencyClaim(
             owner=False,
             client_id=client_id,
