@@ -15,9 +15,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from providers.amounts import read_decimal
+from providers.order_text import check_handles, check_link, check_text
 
 ServiceId = str
 OrderId = str
@@ -214,6 +215,12 @@ def _lines(value: object) -> object:
 
 
 Lines = Annotated[str | None, BeforeValidator(_lines)]
+# Checked text (providers.order_text): what panels accept, nothing placed that they would not.
+Link = Annotated[str | None, AfterValidator(check_link)]
+Handle = Annotated[str | None, AfterValidator(check_handles)]
+HandleLines = Annotated[str | None, BeforeValidator(_lines), AfterValidator(check_handles)]
+Text = Annotated[str | None, AfterValidator(check_text)]
+TextLines = Annotated[str | None, BeforeValidator(_lines), AfterValidator(check_text)]
 PositiveCount = Annotated[int | None, BeforeValidator(to_optional_int), Field(gt=0)]
 NonNegativeCount = Annotated[int | None, BeforeValidator(to_optional_int), Field(ge=0)]
 
@@ -232,24 +239,24 @@ class OrderRequest(BaseModel):
 
     service: Id
     service_type: ServiceType = ServiceType.DEFAULT
-    link: str | None = None
+    link: Link = None
     quantity: PositiveCount = None
     runs: PositiveCount = None
     interval: PositiveCount = None
-    keywords: Lines = None
-    comments: Lines = None
-    usernames: Lines = None
-    hashtags: Lines = None
-    hashtag: str | None = None
-    username: str | None = None
-    media: str | None = None
+    keywords: TextLines = None
+    comments: TextLines = None
+    usernames: HandleLines = None
+    hashtags: TextLines = None
+    hashtag: Text = None
+    username: Handle = None
+    media: Text = None
     answer_number: PositiveCount = None
-    groups: Lines = None
-    country: str | None = None
-    device: str | None = None
-    type_of_traffic: str | None = None
-    google_keyword: str | None = None
-    referring_url: str | None = None
+    groups: TextLines = None
+    country: Text = None
+    device: Text = None
+    type_of_traffic: Text = None
+    google_keyword: Text = None
+    referring_url: Text = None
     min: NonNegativeCount = None
     max: NonNegativeCount = None
     posts: NonNegativeCount = None

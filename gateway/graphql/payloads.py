@@ -253,7 +253,8 @@ def order_error(exc: OrderError, *, service_id: int) -> PlaceOrderResult:
     if isinstance(exc, ServiceNotFound):
         return NotFoundError(message=exc.message, code=exc.code, id=service_id)
     if isinstance(exc, InvalidOrder):
-        return ValidationError(message=exc.message, code=exc.code, field=None)
+        field = getattr(exc, "field", None)  # the input at fault, when the error knows it
+        return ValidationError(message=exc.message, code=exc.code, field=field)
     if isinstance(exc, IdempotencyConflict | IdempotencyPending):
         return IdempotencyError(message=exc.message, code=exc.code)
     if isinstance(exc, NoEligibleProvider):

@@ -127,7 +127,8 @@ class Query(ApiKeyQueries):
         except ServiceNotFound as exc:
             return NotFoundError(message=exc.message, code=exc.code, id=service_id)
         except InvalidOrder as exc:
-            return ValidationError(message=exc.message, code=exc.code, field=None)
+            field = getattr(exc, "field", None)
+            return ValidationError(message=exc.message, code=exc.code, field=field)
         return QuoteNode.of(quote)
 
     @field(

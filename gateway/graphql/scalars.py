@@ -16,14 +16,21 @@ from graphql import FloatValueNode, IntValueNode, StringValueNode, ValueNode
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.types.scalar import ScalarDefinition
 
+MAX_NUMBER_TEXT = 40
+"""Longest number text read: no amount or count needs more, and the refusal never repeats it."""
+
 
 def _exact(text: str) -> Decimal:
+    if len(text.strip()) > MAX_NUMBER_TEXT:
+        raise StrawberryInputCoercionError(
+            f"not a decimal number of at most {MAX_NUMBER_TEXT} characters"
+        )
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
-        raise StrawberryInputCoercionError(f"not a decimal number: {text!r}") from None
+        raise StrawberryInputCoercionError("not a decimal number") from None
     if not value.is_finite():
-        raise StrawberryInputCoercionError(f"not a finite decimal number: {text!r}")
+        raise StrawberryInputCoercionError("not a finite decimal number")
     return value
 
 
@@ -68,10 +75,14 @@ def parse_big_int(value: object) -> int:
     """An integer, or a string of one (as the scalar is sent)."""
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise StrawberryInputCoercionError("BigInt values must be integers or strings of one")
+    if isinstance(value, str) and len(value.strip()) > MAX_NUMBER_TEXT:
+        raise StrawberryInputCoercionError(
+            f"not a whole number of at most {MAX_NUMBER_TEXT} digits"
+        )
     try:
         return int(value)
     except ValueError:
-        raise StrawberryInputCoercionError(f"not a whole number: {value!r}") from None
+        raise StrawberryInputCoercionError("not a whole number") from None
 
 
 def parse_big_int_literal(node: ValueNode, _variables: object = None) -> int:

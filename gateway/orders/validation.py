@@ -13,6 +13,7 @@ from gateway.catalog import Group
 from gateway.orders.errors import InvalidOrder
 from gateway.routing import Need, Quote
 from providers.models import OrderRequest
+from providers.order_text import INCORRECT_LINK
 
 
 def fingerprint(group_id: int, fields: Mapping[str, Any], needs: frozenset[Need]) -> str:
@@ -24,18 +25,34 @@ def fingerprint(group_id: int, fields: Mapping[str, Any], needs: frozenset[Need]
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+class InvalidLink(InvalidOrder):
+    """The link is none panels would take: answered with their own ``Incorrect link``."""
+
+    code = "INVALID_LINK"
+    field = "link"
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    """One refusal in our words: our validators' sentences as written, any other (a number
+    that is none, a wrong type) as ``Incorrect <field>``, never the validator library's text
+    or the value given (which may be 5,000 digits long)."""
+    where = ".".join(map(str, error["loc"]))
+    if error["type"] == "value_error":
+        text = str(error["msg"]).removeprefix("Value error, ")
+        return f"{text} ({where})" if where and where not in text else text
+    return f"Incorrect {where or 'order'}"
+
+
 def build_request(group: Group, fields: Mapping[str, Any]) -> OrderRequest:
     """The order's fields validated for the group's service type."""
     data = {k: v for k, v in fields.items() if v is not None and k not in ("service", "type")}
     try:
         return OrderRequest(service=str(group.id), service_type=group.type, **data)
     except ValidationError as exc:
-        problems = "; ".join(
-            str(e["msg"]).removeprefix("Value error, ")
-            + (f" ({'.'.join(map(str, e['loc']))})" if e["loc"] else "")
-            for e in exc.errors()
-        )
-        raise InvalidOrder(problems) from None
+        errors = exc.errors(include_url=False, include_input=False)
+        if any(e["loc"] == ("link",) for e in errors):
+            raise InvalidLink(INCORRECT_LINK) from None
+        raise InvalidOrder("; ".join(dict.fromkeys(_problem(e) for e in errors))) from None
 
 
 def no_candidate_message(decision: Quote) -> str:

@@ -238,10 +238,12 @@ async def test_refused_orders_raise_typed_errors(provider: Provider) -> None:
 
 async def test_bad_link_is_a_link_error(provider: Provider) -> None:
     service = await first_of(provider, ServiceType.DEFAULT)
+    # Built unchecked: the gateway never sends such a link, but a panel's refusal must map.
+    unchecked = OrderRequest.model_construct(
+        service=service.id, link="not a link", quantity=service.min
+    )
     with pytest.raises(InvalidLink):
-        await provider.add(
-            OrderRequest(service=service.id, link="not a link", quantity=service.min)
-        )
+        await provider.add(unchecked)
 
 
 async def test_insufficient_funds(panel: Panel) -> None:

@@ -70,14 +70,15 @@ async def test_quote_ranks_every_able_provider(api: ApiFactory, keys: Keys, gw: 
 async def test_quote_explains_what_cannot_be_done(api: ApiFactory, keys: Keys, gw: Gateway) -> None:
     reader = api(keys.ops)
     group = await shared_group(gw)
-    unknown = (await reader.data(QUOTE, {"id": 99_999_999, "quantity": 10, "link": "x"}))["quote"]
+    link = "https://x.com/a"
+    unknown = (await reader.data(QUOTE, {"id": 99_999_999, "quantity": 10, "link": link}))["quote"]
     assert unknown["__typename"] == "NotFoundError"
     assert unknown["code"] == "SERVICE_NOT_FOUND"
     invalid = (await reader.data(QUOTE, {"id": group.id, "quantity": 1000}))["quote"]
     assert invalid["__typename"] == "ValidationError"
     assert "link" in invalid["message"]
     huge = max(m.service.max for m in group.members) + 1
-    too_many = await reader.data(QUOTE, {"id": group.id, "quantity": str(huge), "link": "x"})
+    too_many = await reader.data(QUOTE, {"id": group.id, "quantity": str(huge), "link": link})
     quote = too_many["quote"]
     assert quote["__typename"] == "Quote"
     assert quote["chosen"] is None

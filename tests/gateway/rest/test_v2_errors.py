@@ -40,7 +40,7 @@ async def test_unknown_actions_are_incorrect_requests(
 async def test_actions_are_read_case_and_space_insensitively(
     client: httpx.AsyncClient, keys: Keys
 ) -> None:
-    answer = await v2(client, "form", key=keys.alice, action=" Balance ")
+    answer = await v2(client, "form", key=keys.admin, action=" Balance ")
     assert list(answer) == ["balance", "currency"]
 
 
@@ -145,7 +145,7 @@ async def test_malformed_and_oversized_bodies(client: httpx.AsyncClient, keys: K
 
 async def test_multipart_forms_are_read(client: httpx.AsyncClient, keys: Keys) -> None:
     response = await client.post(
-        "/api/v2", files={"key": (None, keys.alice), "action": (None, "balance")}
+        "/api/v2", files={"key": (None, keys.admin), "action": (None, "balance")}
     )
     assert list(response.json()) == ["balance", "currency"]
 
