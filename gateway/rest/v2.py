@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from gateway import metrics
@@ -91,6 +91,11 @@ def v2_endpoint(settings: Settings) -> Endpoint:
     async def api_v2(request: Request) -> Response:
         try:
             return await _serve(request, settings)
+        except ClientDisconnect:
+            # The client's own doing, and no one reads the answer: one line, no traceback.
+            address = request.client.host if request.client else "unknown"
+            log.info("/api/v2 client %s hung up before its request was read", address)
+            return _error(texts.INCORRECT_REQUEST)
         except Exception:
             # Panel clients read any non-JSON answer as an outage; a panel's own text for an
             # internal fault keeps them (and this project's adapters) on known ground.

@@ -24,7 +24,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
@@ -209,6 +209,9 @@ def _guard(
             return problem(413, "TOO_LARGE", "request body too large")
         except (EndpointError, BodyError) as exc:
             return problem(422, "INVALID", str(exc))
+        except ClientDisconnect:
+            log.info("%s %s: the client hung up before its request was read", request.method, route)
+            return problem(400, "BAD_REQUEST", "the request body ended early")
         except Exception:
             log.exception("%s %s failed", request.method, route)
             return problem(500, "INTERNAL", "internal error")
