@@ -22,6 +22,7 @@ from gateway.core import Gateway
 from gateway.events import EventBus
 from gateway.graphql.view import graphiql_assets
 from gateway.ratelimit import RateLimiter
+from gateway.rest.method_errors import method_not_allowed
 from gateway.workers import inprocess as workers
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,12 @@ def create_app(
             if gateway is None:
                 await core.aclose()
 
-    return Starlette(routes=[*face_routes(settings), *extra_routes], lifespan=lifespan)
+    return Starlette(
+        routes=[*face_routes(settings), *extra_routes],
+        lifespan=lifespan,
+        # Every face answers a wrong method in its own JSON shape, not Starlette's plain text.
+        exception_handlers={405: method_not_allowed},
+    )
 
 
 def app_from_environment() -> Starlette:
