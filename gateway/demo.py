@@ -34,6 +34,7 @@ from providers.base import Provider
 from providers.registry import ProviderConfig, build
 from providers.simulator import SimulatorServer, simulator
 from providers.simulator.persist import PanelFile
+from providers.simulator.render import Renderer
 
 DEMO_KEY_VARIABLE = "SMM_GATEWAY_DEMO_KEY"
 SPEED = 60.0
@@ -72,7 +73,7 @@ def running_panels(
     with contextlib.ExitStack() as stack:
         found = {}
         for panel in PANELS:
-            saved = PanelFile(data_dir / "panels" / f"{panel.name}.state") if data_dir else None
+            saved = PanelFile(state_file(data_dir, panel.name)) if data_dir else None
             server = simulator(
                 seed=panel.seed, services=services, profile=panel.profile,
                 currency=panel.currency, latency_ms=panel.latency_ms, speed=SPEED,
@@ -84,6 +85,33 @@ def running_panels(
                 stack.callback(saved.save, server.panel)
             found[panel.name] = stack.enter_context(server)
         yield found
+
+
+def state_file(data_dir: Path, name: str) -> Path:
+    return data_dir / "panels" / f"{name}.state"
+
+
+async def ids_past_the_ledger(
+    gateway: Gateway, panels: dict[str, SimulatorServer], fresh: set[str]
+) -> None:
+    """Panels started without a saved state (a data folder from before panels kept theirs,
+    or one whose panels/ was removed) hand out ids above any the ledger has from them."""
+    codecs = {n: Renderer(panels[n].profile, salt=str(panels[n].panel.seed)).order_ids
+              for n in fresh}  # fmt: skip
+    highest: dict[str, int] = {}
+    after: int | None = None
+    while codecs:
+        page = await gateway.store.list_orders(None, None, after, 500)
+        if not page:
+            break
+        for row in page:
+            name, given = row.provider or "", row.provider_order_id
+            number = codecs[name].decode(given) if name in codecs and given else None
+            if number is not None:
+                highest[name] = max(highest.get(name, 0), number)
+        after = page[-1].id
+    for name, number in highest.items():
+        panels[name].panel.ids_from(number + 1)
 
 
 def demo_settings(
@@ -232,10 +260,12 @@ async def serve_demo(
     sock = bind(host, port)
     try:
         await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
+        fresh = {p.name for p in PANELS if not state_file(data_dir, p.name).exists()}
         with running_panels(data_dir=data_dir) as panels:
             settings = demo_settings(panels, data_dir, redis_url)
             gateway = await Gateway.open(settings, providers=demo_providers(panels, settings))
             try:
+                await ids_past_the_ledger(gateway, panels, fresh)
                 for result in await gateway.catalog.sync():
                     state = (
                         f"{result.services} services" if result.ok else f"failed: {result.error}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -169,3 +170,26 @@ def test_a_demo_key_too_short_is_one_line(tmp_path: Path) -> None:
         "",
         "error: SMM_GATEWAY_DEMO_KEY needs at least 16 characters\n",
     )
+
+
+def test_a_ledger_without_panel_states_gets_ids_past_its_own(tmp_path: Path) -> None:
+    """A data folder from before the panels kept their state (or with panels/ removed)."""
+    data = tmp_path / "data"
+    with running_demo(data) as (base, process):
+        first = v2(base, KEY, action="add", service=INSTAGRAM_FOLLOWERS,
+                   link="https://instagram.com/first", quantity=1000)  # fmt: skip
+        assert first == {"order": 1}
+        stop(process)
+    shutil.rmtree(data / "panels")
+
+    with running_demo(data) as (base, process):
+        second = v2(base, KEY, action="add", service=INSTAGRAM_FOLLOWERS,
+                    link="https://instagram.com/second", quantity=1000)  # fmt: skip
+        assert second == {"order": 2}
+        stop(process)
+    (first_at, first_pid, _), (second_at, second_pid, flags) = asyncio.run(placed(data))
+    assert first_at == second_at
+    assert first_pid is not None
+    assert second_pid is not None
+    assert second_pid != first_pid, "no id the ledger already has from this panel"
+    assert "provider_order_id_reused" not in flags

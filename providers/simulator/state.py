@@ -299,6 +299,11 @@ class Panel:
             self._settle()
         return self.clock.now()
 
+    def ids_from(self, order_id: int) -> None:
+        """Hand out order ids from `order_id` on, if that is past the next one."""
+        with self._lock:
+            self._next_order = max(self._next_order, order_id)
+
     def _changed(self) -> None:
         if self.on_change is not None:
             self.on_change()
