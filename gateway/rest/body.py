@@ -60,8 +60,9 @@ def _scalar(name: str, value: object) -> str | None:
 def json_fields(body: bytes) -> dict[str, str]:
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise BodyError(f"malformed JSON: {exc}") from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # Our sentence, not the decoder's (which quotes positions and the input).
+        raise BodyError("the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise BodyError("the JSON body must be an object")
     fields: dict[str, str] = {}
@@ -126,5 +127,6 @@ async def json_body(request: Request, max_bytes: int) -> object:
         return {}
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise BodyError(f"malformed JSON: {exc}") from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # Our sentence, not the decoder's (which quotes positions and the input).
+        raise BodyError("the body is not valid JSON") from None
