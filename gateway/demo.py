@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from pydantic import SecretStr
+from sqlalchemy.exc import IntegrityError
 
 from gateway.config import (
     ApiSection,
@@ -162,19 +163,27 @@ async def demo_key(
     gateway: Gateway, data_dir: Path, environ: dict[str, str] | None = None
 ) -> DemoKey:
     """The demo's admin key: ``SMM_GATEWAY_DEMO_KEY`` if set, else the one kept in the data
-    folder, else a new one kept there. A key the ledger lacks is added once, never again."""
+    folder, else a new one kept there. A key the ledger lacks is added once, never again; a
+    kept key that was revoked is replaced."""
     chosen = chosen_key(environ)
     kept = data_dir / KEY_FILE
     secret = chosen
     if not secret:
         with contextlib.suppress(FileNotFoundError):
             secret = (await asyncio.to_thread(kept.read_text)).strip()
-    if not secret:
-        secret = "smmgw_demo_" + secrets.token_urlsafe(24)
-        await asyncio.to_thread(_write_private, kept, secret + "\n")
-    if await gateway.store.verify_api_key(secret) is None:
-        await gateway.store.create_api_key("demo admin", "demo", ["admin"], secret=secret)
-    return DemoKey(secret, supplied=bool(chosen))
+    while True:
+        if not secret:
+            secret = "smmgw_demo_" + secrets.token_urlsafe(24)
+            await asyncio.to_thread(_write_private, kept, secret + "\n")
+        if await gateway.store.verify_api_key(secret) is not None:
+            return DemoKey(secret, supplied=bool(chosen))
+        try:
+            await gateway.store.create_api_key("demo admin", "demo", ["admin"], secret=secret)
+            return DemoKey(secret, supplied=bool(chosen))
+        except IntegrityError:  # in the ledger already, and revoked
+            if chosen:
+                raise DemoError(f"the key in {DEMO_KEY_VARIABLE} was revoked here") from None
+            secret = ""
 
 
 def chosen_key(environ: dict[str, str] | None = None) -> str:

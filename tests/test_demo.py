@@ -193,3 +193,22 @@ def test_a_ledger_without_panel_states_gets_ids_past_its_own(tmp_path: Path) -> 
     assert second_pid is not None
     assert second_pid != first_pid, "no id the ledger already has from this panel"
     assert "provider_order_id_reused" not in flags
+
+
+def test_a_revoked_demo_key_is_replaced_on_restart(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with running_demo(data, key=None) as (base, process):
+        old = (data / "demo-key").read_text().strip()
+        revoke = "mutation { revokeApiKey(id: 1) { __typename } }"
+        answer = httpx.post(f"{base}/graphql", json={"query": revoke},
+                            headers={"Authorization": f"Bearer {old}"}).json()  # fmt: skip
+        assert answer == {"data": {"revokeApiKey": {"__typename": "RevokeApiKeySuccess"}}}
+        stop(process)
+
+    with running_demo(data, key=None) as (base, process):
+        new = (data / "demo-key").read_text().strip()
+        assert new != old
+        assert v2(base, old, action="services") == {"error": "Invalid API key"}
+        assert isinstance(v2(base, new, action="services"), list)
+        output = stop(process)
+    assert f"SMM_GATEWAY_KEY={new}" in output
