@@ -15,7 +15,7 @@ import os
 import secrets
 import socket
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -154,7 +154,7 @@ def demo_providers(panels: dict[str, SimulatorServer], settings: Settings) -> di
 
 @dataclass(frozen=True)
 class DemoKey:
-    secret: str
+    secret: str = field(repr=False)
     supplied: bool
     """Given in ``SMM_GATEWAY_DEMO_KEY``: the user's own, never printed."""
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gateway.demo import DemoKey
 from gateway.store import Store
 
 KEY = "smmgw_demo_test_key_0123456789"
@@ -212,3 +213,7 @@ def test_a_revoked_demo_key_is_replaced_on_restart(tmp_path: Path) -> None:
         assert isinstance(v2(base, new, action="services"), list)
         output = stop(process)
     assert f"SMM_GATEWAY_KEY={new}" in output
+
+
+def test_the_demo_key_is_not_in_its_repr() -> None:
+    assert KEY not in repr(DemoKey(KEY, supplied=True))
