@@ -88,13 +88,17 @@ def demo(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
     data_dir: Annotated[
-        Path, typer.Option("--data-dir", help="Where the demo keeps its SQLite ledger.")
+        Path,
+        typer.Option(
+            "--data-dir", help="Where the demo keeps its ledger, its panels' orders and its key."
+        ),
     ] = Path(".smm-gateway-demo"),
 ) -> None:
     """The gateway on three simulated panels, SQLite and in-process workers: nothing to set up.
 
-    Uses Redis when REDIS_URL is set; the admin key comes from SMM_GATEWAY_DEMO_KEY or is made
-    and printed.
+    Uses Redis when REDIS_URL is set. The admin key is made on the first start, kept in the data
+    folder and printed, or comes from SMM_GATEWAY_DEMO_KEY (never printed). A restart on the same
+    folder goes on where it stopped.
     """
     from gateway.demo import DemoError, serve_demo
 
