@@ -17,6 +17,7 @@ from datetime import timedelta
 from types import TracebackType
 from typing import Any, Self
 
+from gateway import fleet_limits
 from gateway.balances import BalanceBook
 from gateway.cache import Cache, cache_from_url
 from gateway.catalog_sync import Catalog
@@ -55,6 +56,7 @@ class Gateway:
         sections = {p.name: p for p in settings.providers}
         self._priority = {name: s.priority for name, s in sections.items()}
         self._clock = clock
+        self._fleet_limits: fleet_limits.FleetLimitsFactory | None = None
         catalog = settings.catalog
         self._stale_after = timedelta(
             seconds=catalog.refresh_seconds * catalog.stale_after_refreshes
@@ -118,12 +120,17 @@ class Gateway:
                 await provider.aclose()
             raise
         cache = cache_from_url(settings.gateway.redis_url, settings.gateway.cache_namespace)
-        return cls(settings, store, cache, providers, clock=clock)
+        gateway = cls(settings, store, cache, providers, clock=clock)
+        # Provider rate and calls in flight counted across every process (Redis), if any.
+        gateway._fleet_limits = fleet_limits.install(gateway.providers, settings)
+        return gateway
 
     async def aclose(self) -> None:
         await self.orders.aclose()
         for provider in self.providers.values():
             await provider.aclose()
+        if self._fleet_limits is not None:
+            await self._fleet_limits.aclose()
         await self.cache.aclose()
         await self.store.aclose()
 

@@ -1,7 +1,8 @@
 """The one adapter for every v2 panel.
 
 One `httpx.AsyncClient` per provider, a client-side rate limit and a cap on calls in flight,
-of which reads never take all: a share stays for writes (`providers.share`).
+of which reads never take all: a share stays for writes (`providers.share`). Both are counted
+in this process unless other `CallLimits` are given (`limits=`, or `use_limits` later).
 Reads (`services`, `status`, `refill_status`, `balance`) are retried with jittered exponential
 backoff on transient faults; writes (`add`, `refill`, `cancel`) never are: a write whose outcome
 is unknown raises `Ambiguous`, and only a failure before the request left proves nothing happened.
@@ -18,7 +19,6 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import httpx
-from aiolimiter import AsyncLimiter
 from pydantic import SecretStr
 from tenacity import (
     AsyncRetrying,
@@ -51,7 +51,7 @@ from providers.models import (
     Service,
 )
 from providers.profiles import SEED, Method, Profile
-from providers.share import WRITE_SHARE, ReadShare
+from providers.share import WRITE_SHARE, CallLimits, LocalLimits
 
 # httpx logs every request URL at INFO and GET-style panels carry the key in the URL; a library
 # leaves logging levels to its application (the gateway sets httpx's in `gateway.logs`).
@@ -99,6 +99,7 @@ class V2Provider(Provider):
         concurrency: int | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         write_share: float = WRITE_SHARE,
+        limits: CallLimits | None = None,
     ) -> None:
         url = url or profile.url
         if not url:
@@ -113,10 +114,9 @@ class V2Provider(Provider):
         # httpx bounds each read, not a whole exchange; a panel trickling bytes is cut here.
         self._deadline = deadline or 2 * max(t or 0 for t in timeout.as_dict().values())
         self._concurrency = concurrency or profile.concurrency
-        self._gate = asyncio.Semaphore(self._concurrency)
-        self._limiter = AsyncLimiter(calls_per_minute or profile.calls_per_minute, 60)
-        # Reads queue here first, so polls never take the whole gate or rate from `add`.
-        self._reads = ReadShare(
+        self.write_share = write_share
+        # Reads never take the whole gate or rate from `add`: a share stays for writes.
+        self.limits: CallLimits = limits or LocalLimits(
             self._concurrency, calls_per_minute or profile.calls_per_minute, write_share=write_share
         )
         self._client = httpx.AsyncClient(
@@ -131,8 +131,13 @@ class V2Provider(Provider):
     def __repr__(self) -> str:
         return f"V2Provider(name={self.name!r}, url={self.url!r}, profile={self.profile.name!r})"
 
+    def use_limits(self, limits: CallLimits) -> None:
+        """Count this provider's calls with `limits` from now on (e.g. across processes)."""
+        self.limits = limits
+
     async def aclose(self) -> None:
         await self._client.aclose()
+        await self.limits.aclose()
 
     # -- the calls ---------------------------------------------------------------------------
 
@@ -269,8 +274,7 @@ class V2Provider(Provider):
         )
         async for attempt in retrying:
             with attempt:
-                async with self._reads.turn(self._deadline, self._queued_too_long):
-                    return await self._exchange(action, fields, success_keys, write=False)
+                return await self._exchange(action, fields, success_keys, write=False)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     async def _write(
@@ -304,17 +308,10 @@ class V2Provider(Provider):
         params = {"key": self._key.get_secret_value(), "action": action, **fields}
         # Waiting for a turn (calls in flight, rate limit) is bounded too; a call that gave up
         # waiting never left, so nothing can have happened upstream.
-        try:
-            async with asyncio.timeout(self._deadline):
-                await self._gate.acquire()
-        except TimeoutError:
-            raise self._queued_too_long() from None
-        try:
-            try:
-                async with asyncio.timeout(self._deadline):
-                    await self._limiter.acquire()
-            except TimeoutError:
-                raise self._queued_too_long() from None
+        turn = self.limits.turn(
+            write=write, deadline=self._deadline, too_long=self._queued_too_long
+        )
+        async with turn:
             if before_send is not None:
                 await before_send()
             log.debug("%s: %s %s", self.name, action, sorted(fields))
@@ -331,8 +328,6 @@ class V2Provider(Provider):
                 raise self._fault(write, f"timed out ({type(exc).__name__})") from None
             except httpx.HTTPError as exc:
                 raise self._fault(write, f"connection failed ({type(exc).__name__})") from None
-        finally:
-            self._gate.release()
         answer = self._decode(response, write)
         failure = parsing.is_failure(answer, success_keys or ())
         if failure is not None:

@@ -70,14 +70,14 @@ class Quiet:
 
     def __init__(self, every: float = 60.0, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.every = every
-        self._clock = clock
+        self.clock = clock
         self._last: float | None = None
         self.failures = 0
         """Failures since the outage began (0 while things work)."""
 
     def failed(self, message: str, *args: object) -> None:
         self.failures += 1
-        now = self._clock()
+        now = self.clock()
         if self._last is None or now - self._last >= self.every:
             self._last = now
             log.warning(message + " (%d failures so far)", *args, self.failures)
@@ -116,7 +116,7 @@ class RedisBroadcast:
         self._reconnect = reconnect
         self.local = local
         self.quiet = quiet or Quiet()
-        self._publishing = Quiet(self.quiet.every, clock=self.quiet._clock)
+        self._publishing = Quiet(self.quiet.every, clock=self.quiet.clock)
 
     async def publish(self, events: Sequence[Event]) -> None:
         """Send `events` to every instance; without Redis, to this instance's bus only.
