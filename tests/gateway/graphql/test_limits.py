@@ -36,7 +36,7 @@ async def test_unexpected_errors_are_masked_and_logged(
         raise RuntimeError("database password is hunter2")
 
     monkeypatch.setattr(gw.balances, "fetch", broken)
-    reader = api(keys.reader)
+    reader = api(keys.ops)
     with caplog.at_level(logging.ERROR, logger="gateway.graphql.masking"):
         response = await reader.http.post(
             reader.url, json={"query": "{ balances { total { amount } } viewer { clientId } }"},
