@@ -18,7 +18,7 @@ from importlib import resources
 from cross_web import HTTPException
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
@@ -184,7 +184,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         try:
             response = await self.run(request, context=context)
         except HTTPException as exc:
-            return PlainTextResponse(exc.reason, status_code=exc.status_code)
+            # Strawberry refuses in plain text (no query, a batch, an unsupported body); a
+            # GraphQL client reads errors from JSON.
+            code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "BAD_REQUEST")
+            error = {"message": exc.reason, "extensions": {"code": code}}
+            return JSONResponse({"data": None, "errors": [error]}, status_code=exc.status_code)
         if stored_key is not None and response.status_code == 200:
             answer = json.loads(bytes(response.body))
             if isinstance(answer, dict) and not answer.get("errors"):
