@@ -12,12 +12,24 @@ from gateway.graphql.enums import OrderStatus, order_status
 from gateway.graphql.fields import field
 from gateway.graphql.permissions import OPERATOR
 from gateway.graphql.scalars import BigInt
-from gateway.store import OrderEvent, OrderRow, RefillRow
+from gateway.rest.v2_texts import failed_text
+from gateway.store import GatewayState, OrderEvent, OrderRow, RefillRow
 from providers.models import RefillState
 
 
 def _big(value: int | None) -> BigInt | None:
     return None if value is None else BigInt(value)
+
+
+UNCONFIRMED_TEXT = "The provider's answer was lost; the order may exist there and is checked"
+
+
+def client_error(row: OrderRow) -> str:
+    """An order's error as a client may read it, in the v2 endpoint's texts: nothing of which
+    panel said what, or how."""
+    if row.state == GatewayState.UNCONFIRMED:
+        return UNCONFIRMED_TEXT
+    return failed_text(row.attempts)
 
 
 def _money(amount: object, currency: str | None) -> Money | None:
@@ -91,10 +103,20 @@ class OrderNode:
     )
     start_count: BigInt | None = strawberry.field(description="The count when delivery started.")
     remains: BigInt | None = strawberry.field(description="How many units are still to deliver.")
-    error: str | None = strawberry.field(description="Why the order failed, if it did.")
     created_at: datetime = strawberry.field(description="When the order was received.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
     row: strawberry.Private[OrderRow]
+
+    @field(
+        "Why the order failed or is unconfirmed, if it is: the panel's own words for ops and "
+        "admin keys; for a client, the panel's text only when it is about the client's input "
+        "(a bad link, a quantity), else a plain reason."
+    )
+    def error(self, info: Info) -> str | None:
+        principal = info.context.principal
+        if self.row.error is None or (principal is not None and principal.operator):
+            return self.row.error
+        return client_error(self.row)
 
     @field("The unified service ordered, if it is still in the catalog.")
     async def service(self, info: Info) -> ServiceNode | None:
@@ -121,7 +143,7 @@ class OrderNode:
             quantity=BigInt(int(quantity)) if quantity is not None else None,
             cost=_money(row.quoted_cost, row.currency),
             charge=_money(row.charge, row.charge_currency or row.provider_currency),
-            start_count=_big(row.start_count), remains=_big(row.remains), error=row.error,
+            start_count=_big(row.start_count), remains=_big(row.remains),
             created_at=row.created_at, updated_at=row.updated_at, row=row,
         )  # fmt: skip
 

@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.core import Gateway
+from gateway.graphql.order_types import UNCONFIRMED_TEXT
+from providers.simulator import Fault, FaultKind
 from tests.gateway.graphql.conftest import Keys
 from tests.gateway.graphql.helpers import ORDER_FIELDS, order_input, place, shared_group
 from tests.gateway.graphql.server import ApiFactory
+from tests.gateway.panels import Trio
 
 PROVIDER_NAMES = ("alpha", "beta", "gamma")
 
@@ -82,9 +85,7 @@ async def test_what_a_client_may_read_names_no_provider(
         assert not [p for p in PROVIDER_NAMES if p in str(answer)], answer
 
 
-async def test_a_client_cannot_filter_the_catalog_by_provider(
-    api: ApiFactory, keys: Keys
-) -> None:
+async def test_a_client_cannot_filter_the_catalog_by_provider(api: ApiFactory, keys: Keys) -> None:
     query = 'query { services(filter: {provider: "alpha"}) { totalCount } }'
     assert await api(keys.reader).error_codes(query) == ["FORBIDDEN"]
     assert await api(keys.ops).error_codes(query) == []
@@ -106,3 +107,22 @@ async def test_placement_refusals_name_no_provider_for_a_client(
     assert exclusions
     assert all(e["provider"] is None for e in exclusions)
     assert {e["reason"] for e in exclusions} == {"QUANTITY_ABOVE_MAX"}
+
+
+async def test_a_client_reads_no_panel_words_in_its_orders_error(
+    api: ApiFactory, keys: Keys, gw: Gateway, trio: Trio
+) -> None:
+    secret_words = "backend db-7 at panel host 10.1.2.3 refused"
+    for sim in trio.sims.values():
+        sim.faults.add(Fault(FaultKind.ERROR, actions=frozenset({"add"}),
+                             params={"text": secret_words}))  # fmt: skip
+    group = await shared_group(gw)
+    payload = await place(api(keys.alice), group)
+    assert payload["__typename"] == "AmbiguousOrderError", payload
+    order_id = payload["order"]["id"]
+    query = "query($id: Int!) { order(id: $id) { status error } }"
+    mine = (await api(keys.alice).data(query, {"id": order_id}))["order"]
+    assert mine["status"] == "UNCONFIRMED"
+    assert mine["error"] == UNCONFIRMED_TEXT
+    operator = (await api(keys.admin).data(query, {"id": order_id}))["order"]
+    assert secret_words in operator["error"]
