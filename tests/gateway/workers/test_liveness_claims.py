@@ -4,7 +4,12 @@ at once, whatever its lease; a live claimant keeps it; a finished poll ends the 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
+import pytest
+from pydantic import ValidationError
+
+from gateway.config import WorkersSection
 from gateway.fleet import Heartbeat
 from gateway.store import Store
 from tests.gateway.workers.helpers import insert_orders
@@ -59,3 +64,12 @@ async def test_a_process_that_stops_cleanly_frees_its_claims_at_once(database_ur
         after = datetime.now(UTC) + timedelta(milliseconds=1)
         [row] = await store.claim_due_orders(now=after, lease=LEASE, instance="w-b")
         assert row.id == order_id
+
+
+def test_the_heartbeat_timeout_must_leave_room_for_missed_beats() -> None:
+    section = WorkersSection(heartbeat_seconds=1, heartbeat_timeout_seconds=5, lease_seconds=60)
+    assert (section.heartbeat_seconds, section.heartbeat_timeout_seconds) == (1, 5)
+    with pytest.raises(ValidationError, match="at least twice heartbeat_seconds"):
+        WorkersSection(heartbeat_seconds=2, heartbeat_timeout_seconds=3)
+    with pytest.raises(ValueError, match="longer than the heartbeat"):
+        Heartbeat(cast(Store, None), "worker", every=5, timeout=5)
