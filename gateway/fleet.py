@@ -45,6 +45,13 @@ def instance_id() -> str:
     return _ids[pid]
 
 
+def beating_instance() -> str | None:
+    """This process's id while a `Heartbeat` runs in it, else ``None``: a claim should name
+    only a process whose death others can see (an id without heartbeats never expires)."""
+    own = instance_id()
+    return own if _beating.get(own) else None
+
+
 class Heartbeat:
     """Keeps `instance` alive in the ledger every `every` seconds, for `timeout` seconds each.
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.fleet import instance_id
+from gateway.fleet import beating_instance
 from gateway.orders.base import OrdersBase
 from gateway.orders.errors import IdempotencyConflict, IdempotencyPending
 from gateway.orders.validation import fingerprint
@@ -59,12 +59,12 @@ class Idempotency(OrdersBase):
     idempotency_patience: float = 10.0
     """Seconds from a claim's creation during which a retry waits for its order."""
     instance: str | None = None
-    """The fleet id our claims record (default: this process's, `gateway.fleet`). A claim
-    whose process stopped heartbeating is taken over at once, without waiting."""
+    """The fleet id our claims record (default: this process's while it heartbeats,
+    `gateway.fleet`). A claim whose process stopped heartbeating is taken over at once."""
 
     @property
-    def _me(self) -> str:
-        return self.instance or instance_id()
+    def _me(self) -> str | None:
+        return self.instance or beating_instance()
 
     async def _claim(self, client_id: str, key: str, print_: str) -> IdempotencyClaim:
         """A claim on `key` that we own, or the claim whose order answers this request.

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from gateway.core import Gateway
-from gateway.fleet import instance_id
 from gateway.store.base import Clock, utcnow
 from gateway.workers.backoff import Backoff
 from gateway.workers.balances import BalanceRefresh
@@ -72,7 +71,6 @@ def standard_jobs(
         to_base=gw.settings.rate_to_base,
         currencies=gw.currencies,
         resync=catalog.refresh_if_older,  # an overcharge means the prices moved
-        instance=instance_id(),
     )
     catalog_every = options.catalog_every or gw.settings.catalog.refresh_seconds
 

@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from gateway import events
 from gateway.currencies import CurrencyWatch
 from gateway.events import Event, order_data
+from gateway.fleet import beating_instance
 from gateway.orders.polled import OVERCHARGED, ToBase, status_values
 from gateway.store import GatewayState, OrderRow, Store, is_final
 from gateway.store.base import Clock, utcnow
@@ -112,7 +113,7 @@ class StatusSync:
         self.currencies = currencies
         self.resync = resync
         self.instance = instance
-        """This process's fleet id, recorded on its claims (`gateway.fleet`)."""
+        """The fleet id recorded on claims (default: this process's while it heartbeats)."""
         """Called with a provider and the newest overcharged order's creation time."""
         self._resyncing: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -133,13 +134,14 @@ class StatusSync:
         # Claims are taken one at a time (each a short transaction) so that every call of this
         # process carries a full batch; the calls themselves overlap.
         claiming = asyncio.Lock()
+        instance = self.instance if self.instance is not None else beating_instance()
 
         async def lane() -> None:
             while True:
                 async with claiming:
                     rows = await self.store.claim_due_orders(
                         now=self._clock(), lease=self.lease, limit=self.batch, provider=name,
-                        instance=self.instance,
+                        instance=instance,
                     )  # fmt: skip
                 if not rows:
                     return
