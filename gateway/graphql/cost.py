@@ -6,8 +6,9 @@ The model is the IBM cost directives' as Apollo Router's and Hive's demand contr
   scalar or enum field costs 0; `WEIGHTS` overrides a field's own cost;
 - a list multiplies the cost of one element by its assumed size: the slicing argument
   (``first``/``last``, or its default page when omitted) for the ``edges`` and ``nodes`` of a
-  connection, the length of an ``ids`` argument for the ``results`` of a batch payload,
-  `ASSUMED_SIZES` for the lists that name their own bound, else `CostModel.list_size`;
+  connection, the length of an ``ids`` argument for the ``results`` of a batch payload, the
+  sizes the data gives at the time (``sizes``: the largest unified service's offers), else
+  `CostModel.list_size`;
 - every root mutation field adds `MUTATION_COST` (each one places or changes orders upstream);
 - of the fragments that apply to different types of an abstract field, only the dearest counts
   (one object is only ever one of them);
@@ -18,7 +19,7 @@ The model is the IBM cost directives' as Apollo Router's and Hive's demand contr
 ::
 
     model = CostModel.of(schema)                    # once per schema
-    found = model.cost(document, operation_name, variables)
+    found = model.cost(document, operation_name, variables, sizes={("Service", "members"): 12})
     found.total, found.mutation_fields
 """
 
@@ -76,8 +77,8 @@ WEIGHTS: Mapping[tuple[str, str], int] = {
     ("__InputValue", "type"): 0,
 }
 """A field's own cost where 1 (or 0 for a leaf) understates it, by (type, field)."""
-ASSUMED_SIZES: Mapping[tuple[str, str], int] = {}
-"""List sizes by (type, field) where the default list size does not fit."""
+Sizes = Mapping[tuple[str, str], int]
+"""List sizes by (type, field), where the data bounds them."""
 INTROSPECTION_LISTS = ("fields", "inputFields", "enumValues", "args", "interfaces", "possibleTypes")
 
 
@@ -107,6 +108,7 @@ class CostModel:
         document: DocumentNode,
         operation_name: str | None = None,
         variables: Mapping[str, Any] | None = None,
+        sizes: Sizes | None = None,
     ) -> Cost:
         """The cost of the operation `operation_name` picks (the only one when None)."""
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
@@ -123,7 +125,7 @@ class CostModel:
             name = definition.variable.name.value
             if name not in given and definition.default_value is not None:
                 given[name] = value_from_ast_untyped(definition.default_value)
-        walk = _Walk(self, document, given)
+        walk = _Walk(self, document, given, sizes or {})
         total = walk.selections(operation.selection_set, root, sized=None)
         mutation_fields = 0
         if operation.operation is OperationType.MUTATION:
@@ -135,9 +137,12 @@ class CostModel:
 class _Walk:
     """One walk over a document (fragments resolved by name, variables at hand)."""
 
-    def __init__(self, model: CostModel, document: DocumentNode, variables: dict[str, Any]):
+    def __init__(
+        self, model: CostModel, document: DocumentNode, variables: dict[str, Any], sizes: Sizes
+    ) -> None:
         self.model = model
         self.variables = variables
+        self.sizes = sizes
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
@@ -240,7 +245,7 @@ class _Walk:
             return self.model.introspection_sizes.get(name, self.model.list_size)
         if parent is self.model.schema.query_type and name == "__schema":
             return 1
-        return ASSUMED_SIZES.get((parent.name, name), self.model.list_size)
+        return self.sizes.get((parent.name, name), self.model.list_size)
 
 
 def _list_depth(type_: GraphQLOutputType) -> int:

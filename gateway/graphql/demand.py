@@ -28,7 +28,8 @@ from limits import RateLimitItem, parse
 from strawberry.extensions import SchemaExtension
 
 from gateway import metrics
-from gateway.graphql.cost import Cost, CostModel
+from gateway.catalog import Snapshot
+from gateway.graphql.cost import Cost, CostModel, Sizes
 from gateway.graphql.options import GraphQLOptions
 from gateway.ratelimit import Decision, RateLimiter, identity
 
@@ -44,6 +45,14 @@ class DemandLimits:
         self.budget: RateLimitItem = parse(options.cost_budget)
         self._model: CostModel | None = None
         self._heavy: asyncio.Semaphore | None = None
+        self._sizes: tuple[Snapshot, Sizes] | None = None
+
+    def sizes(self, snapshot: Snapshot) -> Sizes:
+        """The list sizes the catalog bounds: a service's offers, at most the largest group's."""
+        if self._sizes is None or self._sizes[0] is not snapshot:
+            largest = max((len(g.members) for g in snapshot.groups.values()), default=0)
+            self._sizes = (snapshot, {("Service", "members"): largest})
+        return self._sizes[1]
 
     def model(self, schema: GraphQLSchema) -> CostModel:
         if self._model is None or self._model.schema is not schema:
@@ -77,7 +86,12 @@ class DemandControl(SchemaExtension):
         if document is None or ec.result is not None:
             yield
             return
-        cost = self.limits.model(ec.schema._schema).cost(document, ec.operation_name, ec.variables)
+        sizes: Sizes = {}
+        app = getattr(ec.context, "app", None)
+        if app is not None:
+            sizes = self.limits.sizes(await app.gateway.catalog.snapshot())
+        model = self.limits.model(ec.schema._schema)
+        cost = model.cost(document, ec.operation_name, ec.variables, sizes)
         ec.result = await self._refusal(cost)
         if ec.result is None and cost.total >= self.limits.options.heavy_cost:
             async with self.limits.heavy:

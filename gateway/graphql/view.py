@@ -26,7 +26,9 @@ from starlette.websockets import WebSocket
 from strawberry import Schema
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.auth import Principal, bearer_token
@@ -189,8 +191,15 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "BAD_REQUEST")
             error = {"message": exc.reason, "extensions": {"code": code}}
             return JSONResponse({"data": None, "errors": [error]}, status_code=exc.status_code)
-        if stored_key is not None and response.status_code == 200:
-            answer = json.loads(bytes(response.body))
-            if isinstance(answer, dict) and not answer.get("errors"):
-                await self.responses.put(context.gateway, stored_key, bytes(response.body))
+        # Whether the answer had errors is noted as it is made: parsing a page of services
+        # again here would hold the event loop as long as encoding it did.
+        clean = getattr(request.state, "graphql_answered_cleanly", False)
+        if stored_key is not None and response.status_code == 200 and clean:
+            await self.responses.put(context.gateway, stored_key, bytes(response.body))
         return response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        request.state.graphql_answered_cleanly = not result.errors
+        return await super().process_result(request, result)

@@ -6,6 +6,12 @@ process is read or answered. Here a long list is completed in a coroutine that y
 loop whenever the operation has run `SLICE` seconds since it last did, so other requests get
 their turn between slices.
 
+Nested lists run as sibling tasks (graphql-core gathers them), all ready in the same turn of the
+loop. So a slice is the operation's, not a task's: once it is spent, every task of the
+operation waits at one gate, which opens `REST` seconds later. Between two slices the loop is
+free for everything else: a light request needs many turns of the loop (its key, its limit,
+its rows), and each of them would otherwise wait behind a slice of heavy work.
+
 ::
 
     strawberry.Schema(Query, execution_context_class=YieldingExecutionContext)
@@ -24,6 +30,9 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 SLICE = 0.002
 """Seconds of uninterrupted work before the loop gets a turn."""
+REST = 0.002
+"""Seconds the operation then leaves the loop to others: at most half of it goes to one heavy
+operation while it runs."""
 LONG = 16
 """Lists up to this long are completed in one go, as graphql-core does."""
 
@@ -34,6 +43,21 @@ class YieldingExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._since = time.perf_counter()
+        self._gate: asyncio.Future[None] | None = None
+
+    def _next_slice(self) -> None:
+        gate, self._gate = self._gate, None
+        self._since = time.perf_counter()
+        if gate is not None and not gate.done():
+            gate.set_result(None)
+
+    async def _pause(self) -> None:
+        if self._gate is None:
+            loop = asyncio.get_running_loop()
+            self._gate = loop.create_future()
+            loop.call_later(REST, self._next_slice)
+        # Shielded: one cancelled request must not cancel the gate its siblings wait at.
+        await asyncio.shield(self._gate)
 
     def complete_list_value(
         self,
@@ -65,9 +89,8 @@ class YieldingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         pending: list[int] = []
         try:
             for index, item in enumerate(items):
-                if time.perf_counter() - self._since > SLICE:
-                    await asyncio.sleep(0)
-                    self._since = time.perf_counter()
+                while self._gate is not None or time.perf_counter() - self._since > SLICE:
+                    await self._pause()
                 item_path = path.add_key(index, None)
                 if self.is_awaitable(item):
                     completed.append(
