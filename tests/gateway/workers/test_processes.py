@@ -153,6 +153,9 @@ async def test_two_workers_sync_1000_orders_without_a_double_poll_or_duplicate_e
         group.start()
         group.start()
         await eventually(lambda: settled(gw, heard), within=60, interval=0.1)
+        # One worker may finish everything before the other is up: SIGTERM only once both
+        # have started, else it would stop a process still importing.
+        await eventually(lambda: group.logs().count("Worker starting") == 2, within=60)
         codes = group.stop()
     assert codes == [0, 0], "SIGTERM stops a worker cleanly"
     logs = group.logs()
