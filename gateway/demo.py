@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import ipaddress
 import os
 import secrets
 import socket
@@ -116,7 +117,11 @@ async def ids_past_the_ledger(
 
 
 def demo_settings(
-    panels: dict[str, SimulatorServer], data_dir: Path, redis_url: str | None
+    panels: dict[str, SimulatorServer],
+    data_dir: Path,
+    redis_url: str | None,
+    *,
+    loopback: bool = True,
 ) -> Settings:
     return Settings(
         gateway=GatewaySection(
@@ -134,7 +139,8 @@ def demo_settings(
         # The demo is one machine: webhooks to a receiver on loopback are what it is for.
         webhooks=WebhooksSection(allow_private_targets=True),
         # A place to explore: GraphiQL works without pasting a key first.
-        api=ApiSection(anonymous_introspection=True),
+        # /metrics without a token only while nobody but this machine can reach it.
+        api=ApiSection(anonymous_introspection=True, metrics_public=loopback),
     )  # fmt: skip
 
 
@@ -271,7 +277,8 @@ async def serve_demo(
         await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
         fresh = {p.name for p in PANELS if not state_file(data_dir, p.name).exists()}
         with running_panels(data_dir=data_dir) as panels:
-            settings = demo_settings(panels, data_dir, redis_url)
+            loopback = ipaddress.ip_address(sock.getsockname()[0]).is_loopback
+            settings = demo_settings(panels, data_dir, redis_url, loopback=loopback)
             gateway = await Gateway.open(settings, providers=demo_providers(panels, settings))
             try:
                 await ids_past_the_ledger(gateway, panels, fresh)

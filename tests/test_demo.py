@@ -97,6 +97,10 @@ def test_demo_answers_both_apis_and_stops_cleanly(tmp_path: Path) -> None:
                             headers={"Authorization": f"Bearer {KEY}"}).json()  # fmt: skip
         assert "errors" not in answer, answer
         assert len(answer["data"]["services"]["edges"]) == 2
+        # On loopback the demo's /metrics needs no token (a server's does).
+        metrics = httpx.get(f"{base}/metrics")
+        assert metrics.status_code == 200
+        assert "smmgw_unconfirmed_orders" in metrics.text
         output = stop(process)
     assert KEY not in output, "a key the user supplied is never printed"
     assert 'SMM_GATEWAY_KEY="$SMM_GATEWAY_DEMO_KEY"' in output
