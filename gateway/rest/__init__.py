@@ -11,6 +11,8 @@ from starlette.routing import BaseRoute, Route
 
 from gateway.config import Settings
 from gateway.rest.health import healthz, metrics_endpoint, readyz
+from gateway.rest.openapi import PATH as OPENAPI_PATH
+from gateway.rest.openapi import openapi_endpoint
 from gateway.rest.v2 import v2_endpoint
 from gateway.rest.webhooks import webhook_routes
 
@@ -27,6 +29,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/api/v2", api_v2, methods=V2_METHODS),
         Route("/api/v2/", api_v2, methods=V2_METHODS),
         *webhook_routes(settings),
+        Route(OPENAPI_PATH, openapi_endpoint, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
