@@ -203,9 +203,7 @@ async def run(args: argparse.Namespace) -> None:
         yielding.SLICE = math.inf
     api = ApiSection(
         graphql_cost_budget="1000000000/minute",
-        graphql_heavy_concurrency=1000
-        if args.unprotected
-        else ApiSection().graphql_heavy_concurrency,
+        graphql_heavy_concurrency=1000 if args.unprotected else args.places,
     )
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
         sims = panels(stack, args.panels, args.services)
@@ -227,6 +225,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400, help="status requests per phase")
     parser.add_argument("--heavy", type=int, default=16, help="heavy queries at a time")
     parser.add_argument("--unprotected", action="store_true")
+    parser.add_argument(
+        "--places", type=int, default=ApiSection().graphql_heavy_concurrency,
+        help="heavy operations at a time per process ([api] graphql_heavy_concurrency)",
+    )  # fmt: skip
     parser.add_argument("--light-spec", help=argparse.SUPPRESS)
     parser.add_argument("--heavy-spec", help=argparse.SUPPRESS)
     args = parser.parse_args()

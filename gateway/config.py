@@ -148,7 +148,7 @@ class ApiSection(BaseModel):
     graphql_heavy_cost: int = Field(default=1000, ge=1)
     """Operations of at least this cost run at most ``graphql_heavy_concurrency`` at once per
     process, so that they cannot crowd out light requests."""
-    graphql_heavy_concurrency: int = Field(default=2, ge=1)
+    graphql_heavy_concurrency: int = Field(default=1, ge=1)
 
     @model_validator(mode="after")
     def _budget_fits(self) -> Self:

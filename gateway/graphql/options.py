@@ -51,7 +51,7 @@ class GraphQLOptions:
     """The size assumed for a list with neither a slicing argument nor a bound of its own."""
     heavy_cost: int = 1000
     """Operations of at least this cost wait for one of `heavy_concurrency` places per process."""
-    heavy_concurrency: int = 2
+    heavy_concurrency: int = 1
 
     @classmethod
     def from_settings(cls, settings: Settings) -> GraphQLOptions:
