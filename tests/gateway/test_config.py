@@ -118,3 +118,26 @@ def test_defaults_without_a_file() -> None:
     settings = load_config(None)
     assert settings.gateway.database_url.startswith("sqlite+aiosqlite:///")
     assert settings.providers == []
+
+
+DEPLOY_EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "rizvi.example.toml"
+
+
+def test_the_deploy_example_loads_and_names_every_option() -> None:
+    import re
+    import tomllib
+
+    from pydantic import BaseModel
+
+    from gateway.config import ProviderSection, Settings
+
+    text = DEPLOY_EXAMPLE.read_text()
+    tomllib.loads(text)  # valid TOML, commented defaults and all
+    named = set(re.findall(r"^#?\s*([a-z_]+)\s*=", text, flags=re.MULTILINE))
+    named |= set(re.findall(r"^\[\[?(?:[a-z_]+\.)*([a-z_]+)\]", text, flags=re.MULTILINE))
+    missing = []
+    for section, info in Settings.model_fields.items():
+        model = ProviderSection if section == "providers" else info.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            missing += [f"{section}.{f}" for f in model.model_fields if f not in named]
+    assert not missing, f"deploy/rizvi.example.toml does not show: {missing}"
