@@ -8,6 +8,7 @@ Set ``GRAPHIQL_SCREENSHOT=docs/graphiql.png`` to refresh the README's screenshot
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, Route, async_playwright
+from playwright.async_api import Browser, Page, Response, Route, async_playwright
 
 from gateway.core import Gateway
 from tests.databases import unavailable
@@ -138,11 +139,14 @@ async def test_a_subscription_in_graphiql_authenticates_with_the_headers_pane(
 
     group = await shared_group(gw)
     order = (await place(api(keys.alice), group))["order"]
+    # The pane shows the latest event of the order (created, then updated as it is placed).
     await page.wait_for_function(
-        f"() => {_value('.graphiql-response')}.includes('order.created')", timeout=20_000
+        f"() => {_value('.graphiql-response')}.includes('\"id\": {order['id']}')",
+        timeout=20_000,
     )
     answer = await page.evaluate(_value(".graphiql-response"))
-    assert f'"id": {order["id"]}' in answer
+    assert '"orderUpdated"' in answer
+    assert re.search(r'"event": "order\.(created|updated)"', answer), answer
     assert '"errors"' not in answer
     assert outside == []
 
@@ -169,3 +173,31 @@ async def test_graphiql_assets_are_the_vendored_files(server: Server) -> None:
             assert asset.status_code == 200, name
             assert asset.content == (static / name).read_bytes()
             assert (static / name).parent.joinpath("LICENSE").is_file()
+
+
+async def test_a_key_typed_into_the_headers_pane_brings_the_schema(
+    server: Server, keys: Keys, browser: Browser
+) -> None:
+    """Callers without a key may not introspect: the schema (docs, completion) comes once the
+    key is in the Headers pane, without a reload."""
+    outside: list[str] = []
+    page = await _offline_page(browser, outside)
+    introspections: list[tuple[str | None, dict[str, object]]] = []
+
+    async def seen(response: Response) -> None:
+        request = response.request
+        if request.method == "POST" and "IntrospectionQuery" in (request.post_data or ""):
+            introspections.append((request.headers.get("authorization"), await response.json()))
+
+    page.on("response", seen)
+    await page.goto(server.graphql_url, wait_until="load")
+    await page.locator(".graphiql-query-editor .CodeMirror").wait_for(state="visible")
+    await eventually(lambda: len(introspections) >= 1, within=20)
+    first_key, first = introspections[0]
+    assert first_key is None
+    assert "errors" in first, "introspection is refused without a key"
+    await _type_key(page, keys.reader)
+    await eventually(
+        lambda: any(key and "errors" not in body for key, body in introspections), within=20
+    )
+    assert outside == []
