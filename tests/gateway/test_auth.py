@@ -4,11 +4,13 @@ from gateway.auth import Authenticator, Scope, bearer_token, parse_scopes
 from gateway.store import Store
 
 
-def test_scopes_imply_the_ones_before_them() -> None:
+def test_scopes_expand_to_what_they_imply() -> None:
     assert parse_scopes(["read"]) == {Scope.READ}
     assert parse_scopes(["order"]) == {Scope.READ, Scope.ORDER}
+    assert parse_scopes(["ops"]) == {Scope.READ, Scope.OPS}
+    assert parse_scopes(["order", "ops"]) == {Scope.READ, Scope.ORDER, Scope.OPS}
     assert parse_scopes(["ADMIN"]) == set(Scope)
-    with pytest.raises(ValueError, match="known scopes: read, order, admin"):
+    with pytest.raises(ValueError, match="known scopes: read, order, ops, admin"):
         parse_scopes(["root"])
 
 
