@@ -157,7 +157,9 @@ class ApiSection(BaseModel):
         try:
             budget = parse(self.graphql_cost_budget)
         except ValueError:
-            raise ValueError(f"unreadable graphql_cost_budget {self.graphql_cost_budget!r}")
+            raise ValueError(
+                f"unreadable graphql_cost_budget {self.graphql_cost_budget!r}"
+            ) from None
         if budget.amount < self.graphql_max_cost:
             raise ValueError("graphql_cost_budget must allow at least graphql_max_cost")
         return self
