@@ -61,9 +61,7 @@ class SyncQueries(Queries):
         now = self._clock()
         async with self._write(None) as conn:
             updated = await conn.execute(
-                instances.update()
-                .where(instances.c.id == instance)
-                .values(expires_at=expires_at)
+                instances.update().where(instances.c.id == instance).values(expires_at=expires_at)
             )
             if not updated.rowcount:
                 await conn.execute(
@@ -120,9 +118,7 @@ class SyncQueries(Queries):
         due = (
             select(orders.c.id)
             .where(orders.c.state.not_in(sorted(FINAL_STATES)))
-            .where(
-                or_(orders.c.next_poll_at <= now, orders.c.claimed_by.in_(dead_instances(now)))
-            )
+            .where(or_(orders.c.next_poll_at <= now, orders.c.claimed_by.in_(dead_instances(now))))
             .where(orders.c.provider_order_id.is_not(None))
             .order_by(orders.c.next_poll_at, orders.c.id)
             .limit(limit)
@@ -170,9 +166,7 @@ class SyncQueries(Queries):
                     await conn.execute(statement, batch)
             at = synced_at or self._clock()
             for ids in chunks(list(synced)):
-                await conn.execute(
-                    orders.update().where(orders.c.id.in_(ids)).values(synced_at=at)
-                )
+                await conn.execute(orders.update().where(orders.c.id.in_(ids)).values(synced_at=at))
 
     async def apply_polled(
         self, changes: Sequence[PolledChange], *, tx: AsyncConnection

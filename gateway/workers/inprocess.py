@@ -79,9 +79,12 @@ async def background(
             await asyncio.wait_for(tried.wait(), timeout=5)
     runner: Runner | None = None
     try:
-        async with heartbeat_for(gw, "gateway"), webhook_delivery(gw) as (
-            webhook_sinks,
-            webhook_jobs,
+        async with (
+            heartbeat_for(gw, "gateway"),
+            webhook_delivery(gw) as (
+                webhook_sinks,
+                webhook_jobs,
+            ),
         ):
             if run_jobs:
                 jobs = standard_jobs(gw, broadcast, options, sinks=[*webhook_sinks, *sinks])
