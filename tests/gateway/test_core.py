@@ -4,8 +4,6 @@ with the real Redis."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -33,28 +31,10 @@ from tests.gateway.panels import (
     Trio,
     open_gateway,
     shared_group,
-    start_trio,
     trio_settings,
 )
 from tests.gateway.syncing import sync_statuses
 from tests.gateway.transports import Switchboard, open_switched_gateway
-
-
-@pytest.fixture
-def trio() -> Iterator[Trio]:
-    with ExitStack() as stack:
-        yield start_trio(stack)
-
-
-@pytest.fixture
-def settings(trio: Trio, database_url: str, redis_url: str, namespace: str) -> Settings:
-    return trio_settings(trio, database_url, redis_url, namespace)
-
-
-@pytest.fixture
-async def gw(settings: Settings, trio: Trio) -> AsyncIterator[Gateway]:
-    async with open_gateway(settings, trio) as gateway:
-        yield gateway
 
 
 def fields_for(group: Group, n: int = 0) -> dict[str, object]:

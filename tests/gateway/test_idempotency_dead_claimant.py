@@ -10,8 +10,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,28 +23,11 @@ from gateway.orders.validation import fingerprint
 from gateway.store import IdempotencyClaim
 from providers.models import OrderState
 from tests.gateway.held import Held, eventually, held_gateway
-from tests.gateway.panels import Trio, open_gateway, shared_group, start_trio, trio_settings
+from tests.gateway.panels import Trio, shared_group
 from tests.gateway.test_idempotency_takeover import fields_for
 
 HELD = "gateway-held:1:dead"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def trio() -> Iterator[Trio]:
-    with ExitStack() as stack:
-        yield start_trio(stack)
-
-
-@pytest.fixture
-def settings(trio: Trio, database_url: str, redis_url: str, namespace: str) -> Settings:
-    return trio_settings(trio, database_url, redis_url, namespace)
-
-
-@pytest.fixture
-async def gw(settings: Settings, trio: Trio) -> AsyncIterator[Gateway]:
-    async with open_gateway(settings, trio) as gateway:
-        yield gateway
 
 
 @pytest.fixture

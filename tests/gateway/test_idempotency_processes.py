@@ -9,35 +9,14 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack
 from pathlib import Path
-
-import pytest
 
 from gateway.config import Settings
 from gateway.core import Gateway
-from tests.gateway.panels import PANELS, Trio, open_gateway, shared_group, start_trio, trio_settings
+from tests.gateway.panels import PANELS, Trio, shared_group
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = 40
-
-
-@pytest.fixture
-def trio() -> Iterator[Trio]:
-    with ExitStack() as stack:
-        yield start_trio(stack)
-
-
-@pytest.fixture
-def settings(trio: Trio, database_url: str, redis_url: str, namespace: str) -> Settings:
-    return trio_settings(trio, database_url, redis_url, namespace)
-
-
-@pytest.fixture
-async def gw(settings: Settings, trio: Trio) -> AsyncIterator[Gateway]:
-    async with open_gateway(settings, trio) as gateway:
-        yield gateway
 
 
 def start(spec: Path, trio: Trio) -> subprocess.Popen[str]:

@@ -6,39 +6,19 @@ a panel over real HTTP that refuses a link it already has an active order for.""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack
 from typing import Any
 
 import pytest
 
 from gateway.catalog import Group
-from gateway.config import Settings
 from gateway.core import Gateway
 from gateway.orders import IdempotencyConflict
 from gateway.store import GatewayState
 from providers.models import OrderState, ServiceType
 from providers.simulator import Fault, FaultKind
-from tests.gateway.panels import Trio, open_gateway, start_trio, trio_settings
+from tests.gateway.panels import Trio
 
 DUPLICATE = "You have active order with this link. Please wait until order being completed."
-
-
-@pytest.fixture
-def trio() -> Iterator[Trio]:
-    with ExitStack() as stack:
-        yield start_trio(stack)
-
-
-@pytest.fixture
-def settings(trio: Trio, database_url: str, redis_url: str, namespace: str) -> Settings:
-    return trio_settings(trio, database_url, redis_url, namespace)
-
-
-@pytest.fixture
-async def gw(settings: Settings, trio: Trio) -> AsyncIterator[Gateway]:
-    async with open_gateway(settings, trio) as gateway:
-        yield gateway
 
 
 async def gamma_group(gw: Gateway) -> Group:

@@ -4,8 +4,7 @@ every wait, while retries come: one order, one upstream ``add``, whatever the ti
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,24 +16,7 @@ from gateway.orders import IdempotencyPending
 from gateway.store import IdempotencyClaim, OrderRow
 from providers.models import OrderState
 from tests.gateway.held import Held, eventually, held_gateway
-from tests.gateway.panels import Trio, open_gateway, shared_group, start_trio, trio_settings
-
-
-@pytest.fixture
-def trio() -> Iterator[Trio]:
-    with ExitStack() as stack:
-        yield start_trio(stack)
-
-
-@pytest.fixture
-def settings(trio: Trio, database_url: str, redis_url: str, namespace: str) -> Settings:
-    return trio_settings(trio, database_url, redis_url, namespace)
-
-
-@pytest.fixture
-async def gw(settings: Settings, trio: Trio) -> AsyncIterator[Gateway]:
-    async with open_gateway(settings, trio) as gateway:
-        yield gateway
+from tests.gateway.panels import Trio, shared_group
 
 
 @pytest.fixture

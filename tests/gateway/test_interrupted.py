@@ -6,8 +6,8 @@ PostgreSQL; calls are held in flight with the simulator's ``hold`` fault."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import ExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
@@ -22,25 +22,8 @@ from providers.base import Provider
 from providers.models import OrderState, ServiceType
 from providers.registry import ProviderConfig, build
 from providers.simulator import Fault, FaultKind, SimulatorServer
-from tests.gateway.panels import Trio, open_gateway, shared_group, start_trio, trio_settings
+from tests.gateway.panels import Trio, shared_group
 from tests.gateway.workers.helpers import eventually
-
-
-@pytest.fixture
-def trio() -> Iterator[Trio]:
-    with ExitStack() as stack:
-        yield start_trio(stack)
-
-
-@pytest.fixture
-def settings(trio: Trio, database_url: str, redis_url: str, namespace: str) -> Settings:
-    return trio_settings(trio, database_url, redis_url, namespace)
-
-
-@pytest.fixture
-async def gw(settings: Settings, trio: Trio) -> AsyncIterator[Gateway]:
-    async with open_gateway(settings, trio) as gateway:
-        yield gateway
 
 
 @asynccontextmanager

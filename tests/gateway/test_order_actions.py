@@ -4,8 +4,7 @@ one process or two sharing the ledger; an order with an open refill returns that
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -13,25 +12,8 @@ from gateway.config import Settings
 from gateway.core import Gateway
 from gateway.routing import Need
 from gateway.store import OrderRow
-from tests.gateway.panels import Trio, open_gateway, shared_group, start_trio, trio_settings
+from tests.gateway.panels import Trio, open_gateway, shared_group
 from tests.gateway.syncing import sync_statuses
-
-
-@pytest.fixture
-def trio() -> Iterator[Trio]:
-    with ExitStack() as stack:
-        yield start_trio(stack)
-
-
-@pytest.fixture
-def settings(trio: Trio, database_url: str, redis_url: str, namespace: str) -> Settings:
-    return trio_settings(trio, database_url, redis_url, namespace)
-
-
-@pytest.fixture
-async def gw(settings: Settings, trio: Trio) -> AsyncIterator[Gateway]:
-    async with open_gateway(settings, trio) as gateway:
-        yield gateway
 
 
 @pytest.fixture

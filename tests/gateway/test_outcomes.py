@@ -5,38 +5,18 @@ HTTP, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack
 from decimal import Decimal
 
 import pytest
 
 from gateway.catalog import Group
-from gateway.config import Settings
 from gateway.core import Gateway
 from gateway.events import FLAG_PROVIDER_ORDER_ID_REUSED
 from gateway.rest.v2_texts import failed_text
 from gateway.store import GatewayState
 from providers.models import OrderState
 from providers.simulator import Fault, FaultKind, SimulatorServer, build_panel
-from tests.gateway.panels import PANELS, Trio, open_gateway, shared_group, start_trio, trio_settings
-
-
-@pytest.fixture
-def trio() -> Iterator[Trio]:
-    with ExitStack() as stack:
-        yield start_trio(stack)
-
-
-@pytest.fixture
-def settings(trio: Trio, database_url: str, redis_url: str, namespace: str) -> Settings:
-    return trio_settings(trio, database_url, redis_url, namespace)
-
-
-@pytest.fixture
-async def gw(settings: Settings, trio: Trio) -> AsyncIterator[Gateway]:
-    async with open_gateway(settings, trio) as gateway:
-        yield gateway
+from tests.gateway.panels import PANELS, Trio, shared_group
 
 
 def fields_for(group: Group, n: int = 0) -> dict[str, object]:
