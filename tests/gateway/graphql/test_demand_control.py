@@ -57,7 +57,9 @@ async def budgeted(settings: Settings, gw: Gateway) -> AsyncIterator[Server]:
     api = ApiSection(graphql_max_cost=1000, graphql_cost_budget="1000/minute")
     limits = LimitsSection(per_key="10/minute")
     tight = settings.model_copy(update={"api": api, "limits": limits})
-    async with serve(create_app(tight, gateway=gw)) as running:
+    # No background jobs: a catalog refresh landing mid-test would (rightly) make the cached
+    # answer this module relies on a miss.
+    async with serve(create_app(tight, gateway=gw, background=False)) as running:
         yield running
 
 
