@@ -43,6 +43,9 @@ class Exclusion(StrEnum):
     """The panel reports its balance or charges in another currency than configured."""
     CATALOG_STALE = "catalog stale"
     """The provider's prices were not synced for several refresh intervals."""
+    MARGIN_BREACHED = "price below the account's minimum margin"
+    """At the client's price, this member's cost would break the account's minimum margin
+    (`gateway.accounts.pricing`)."""
 
 
 @dataclass(frozen=True, slots=True)
