@@ -7,10 +7,26 @@ Used by the tests, the demo and the benchmarks::
     with simulator(seed=1, profile="sloppy", faults="add:drop:0.1") as sim:
         ...  # talk to sim.url with sim.key; inspect sim.panel
 
+Quality: each panel delivers by a `QualityPlan`, a named profile (`QUALITY_PROFILES`:
+``default``, which is the catalog's own behaviour, ``reliable``, ``cheap_underdelivers``,
+``underdelivers_refunds``, ``slow``, ``perfect``) plus `QualitySettings` overrides per service:
+``delivered_fraction`` (average share a Partial order delivers, seeded spread
+``delivered_spread``), ``partial_rate``, ``start_delay`` (seconds), ``speed`` (units an hour),
+``refund_partial`` (refund the undelivered part, or keep the charge), ``refill_success`` and
+``drop_rate`` (share of the delivered units lost within a day after the order ends)::
+
+    simulator(seed=2, quality="cheap_underdelivers")
+    simulator(seed=3, quality=QualityPlan("reliable", services={1234: QualitySettings(speed=50)}))
+
+or ``--quality NAME --quality-service "1234:partial_rate=0.5,refund_partial=keep"`` on the
+command line, or ``POST /_sim/quality`` while running. Outcomes follow from the seed, the order
+id and the clock.
+
 Modules: `clock` (simulated time), `templates` and `catalog` (services), `placing` and
-`orders` (order rules and progress), `state` (the `Panel`), `profiles` (dialects as data), `ids`
-and `render` (answer shapes), `faults` and `failures` (fault injection), `params`, `actions`,
-`control` and `app` (HTTP), `server` (running it), `__main__` (the command line).
+`orders` (order rules and progress), `quality` and `drops` (how services deliver), `state` (the
+`Panel`), `profiles` (dialects as data), `ids` and `render` (answer shapes), `faults` and
+`failures` (fault injection), `params`, `actions`, `control` and `app` (HTTP), `server` (running
+it), `__main__` (the command line).
 """
 
 from .app import create_app
@@ -19,11 +35,13 @@ from .clock import Clock, ManualClock, ScaledClock
 from .faults import Fault, FaultKind, FaultPlan, parse_faults
 from .problems import PanelError, Problem
 from .profiles import PROFILES, SimProfile, get_profile
+from .quality import QUALITY_PROFILES, QualityPlan, QualitySettings, get_quality
 from .server import SimulatorServer, build_panel, simulator
 from .state import Panel
 
 __all__ = [
     "PROFILES",
+    "QUALITY_PROFILES",
     "Clock",
     "Fault",
     "FaultKind",
@@ -32,6 +50,8 @@ __all__ = [
     "Panel",
     "PanelError",
     "Problem",
+    "QualityPlan",
+    "QualitySettings",
     "ScaledClock",
     "SimProfile",
     "SimService",
@@ -40,6 +60,7 @@ __all__ = [
     "create_app",
     "generate_services",
     "get_profile",
+    "get_quality",
     "parse_faults",
     "simulator",
 ]

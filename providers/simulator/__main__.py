@@ -1,6 +1,8 @@
 """``python -m providers.simulator``: serve a simulated panel until interrupted.
 
 python -m providers.simulator --port 9001 --profile sloppy --seed 3 --faults "add:drop:0.1"
+python -m providers.simulator --port 9002 --quality cheap_underdelivers \
+    --quality-service "1234:partial_rate=0.9,refund_partial=keep"
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from starlette.applications import Starlette
 from .app import create_app
 from .catalog import DEFAULT_SIZE
 from .faults import FaultPlan, parse_faults
-from .profiles import PROFILES, get_profile
+from .profiles import PROFILES, SimProfile, get_profile
+from .quality import QUALITY_PROFILES, QualityPlan, QualitySettings, parse_override
+from .render import Renderer
 from .server import build_panel
 
 
@@ -34,6 +38,27 @@ def _faults(text: str) -> str:
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
     return text
+
+
+def _override(text: str) -> tuple[str, QualitySettings]:
+    try:
+        return parse_override(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def quality_plan(options: argparse.Namespace, profile: SimProfile) -> QualityPlan:
+    """The quality plan of parsed options; service ids as the profile lists them, or integers."""
+    codec = Renderer(profile, salt=str(options.seed)).service_ids
+    services: dict[int, QualitySettings] = {}
+    for text, settings in options.quality_service:
+        service_id = codec.decode(text)
+        if service_id is None and text.isascii() and text.isdigit() and len(text) < 20:
+            service_id = int(text)
+        if service_id is None:
+            raise ValueError(f"not a service id of this panel: {text!r}")
+        services[service_id] = settings
+    return QualityPlan(options.quality, services=services)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -60,6 +85,20 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--currency", default="USD", help="panel currency (USD)")
     p.add_argument("--balance", type=_decimal, default=Decimal(1000), help="starting balance")
     p.add_argument("--rate-limit", type=int, default=None, help="calls a minute a key")
+    p.add_argument(
+        "--quality",
+        default="default",
+        choices=sorted(QUALITY_PROFILES),
+        help="how services deliver (partials, delays, speed, refunds, refills, drops)",
+    )
+    p.add_argument(
+        "--quality-service",
+        type=_override,
+        action="append",
+        default=[],
+        metavar="ID:NAME=VALUE,...",
+        help='one service\'s quality, e.g. "1234:partial_rate=0.5,refund_partial=keep"',
+    )
     return p
 
 
@@ -75,6 +114,7 @@ def build_app(options: argparse.Namespace) -> Starlette:
         balance=options.balance,
         speed=options.speed,
         rate_limit=options.rate_limit,
+        quality=quality_plan(options, profile),
     )
     plan = FaultPlan(parse_faults(options.faults), seed=options.seed, latency_ms=options.latency)
     return create_app(panel, profile, plan)
@@ -85,6 +125,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     options = parser().parse_args(argv)
     if options.services < 0 or options.speed <= 0 or options.latency < 0:
         parser().error("--services and --latency must be >= 0, --speed > 0")
+    try:
+        quality_plan(options, get_profile(options.profile))
+    except ValueError as error:
+        parser().error(f"--quality-service: {error}")
     options.key = options.key or secrets.token_hex(16)
     return options
 

@@ -10,7 +10,13 @@
 ``POST /_sim/accounts``       ``{"key": ..., "balance": "..."}``: create a key or set its balance
 ``GET /_sim/orders/{id}``     everything about one order (the profile's id, or the integer)
 ``POST /_sim/services/{id}``  ``{"rate": "..."}``: re-price a service (the profile's id)
+``GET /_sim/quality``         the quality plan: profile, changes, effective settings, overrides
+``POST /_sim/quality``        ``{"profile", "settings", "services": {id: {...}}}``: replace it
+``GET /_sim/orders/{id}``     also reports the order's ``dropped`` units
 =======================  ===========================================================
+
+A new quality plan applies to orders placed (and refills requested) after it; ``profile``
+defaults to the current one, ``settings`` and ``services`` to none.
 
 Answers are JSON; a bad request is HTTP 400 ``{"error": ...}``.
 """
@@ -28,6 +34,7 @@ from starlette.routing import BaseRoute, Route
 from .actions import Api
 from .faults import Fault, FaultPlan, parse_faults, parse_kind
 from .problems import PanelError
+from .quality import QualityPlan, QualitySettings
 from .render import dumps, money_text
 
 
@@ -77,6 +84,43 @@ def _describe(fault: Fault) -> dict[str, object]:
         "rate": str(fault.rate),
         "count": fault.count,
         "params": {k: str(v) for k, v in fault.params.items()},
+    }
+
+
+def _settings(value: object, name: str) -> QualitySettings:
+    if not isinstance(value, dict):
+        raise _BadInput(f"{name} must be an object of quality settings")
+    return QualitySettings.from_mapping(value)
+
+
+def _plan(api: Api, data: dict[str, Any]) -> QualityPlan:
+    services = data.get("services") or {}
+    if not isinstance(services, dict):
+        raise _BadInput("services must be an object keyed by service id")
+    overrides: dict[int, QualitySettings] = {}
+    for text, value in services.items():
+        service_id = api.render.service_ids.decode(text)
+        if service_id is None and text.isascii() and text.isdigit() and len(text) < 20:
+            service_id = int(text)
+        service = api.panel.service(service_id)  # PanelError(BAD_SERVICE) if not listed
+        overrides[service.id] = _settings(value, f"services[{text!r}]")
+    return QualityPlan(
+        str(data.get("profile") or api.panel.quality.profile),
+        settings=_settings(data.get("settings") or {}, "settings"),
+        services=overrides,
+    )
+
+
+def _describe_plan(api: Api) -> dict[str, object]:
+    plan = api.panel.quality
+    return {
+        "profile": plan.profile,
+        "settings": plan.settings.describe(),
+        "effective": plan.base.describe(),
+        "services": {
+            str(api.render.service_ids.encode(service_id)): settings.describe()
+            for service_id, settings in sorted(plan.services.items())
+        },
     }
 
 
@@ -161,6 +205,7 @@ def control_routes(api: Api, faults: FaultPlan) -> list[BaseRoute]:
                 "start_count": view.start_count,
                 "delivered": view.delivered,
                 "remains": view.remains,
+                "dropped": panel.dropped(found.id),
                 "currency": view.currency,
             }
         )
@@ -176,7 +221,21 @@ def control_routes(api: Api, faults: FaultPlan) -> list[BaseRoute]:
             return _reply({"error": "Incorrect service ID"}, 404)
         return _reply({"service": request.path_params["service_id"], "rate": service.rate})
 
+    async def get_quality(request: Request) -> Response:
+        return _reply(_describe_plan(api))
+
+    async def set_quality(request: Request) -> Response:
+        try:
+            panel.quality = _plan(api, await _body(request))
+        except (_BadInput, ValueError) as error:
+            return _reply({"error": str(error)}, 400)
+        except PanelError:
+            return _reply({"error": "Incorrect service ID"}, 404)
+        return _reply(_describe_plan(api))
+
     return [
+        Route("/_sim/quality", get_quality, methods=["GET"]),
+        Route("/_sim/quality", set_quality, methods=["POST"]),
         Route("/_sim/services/{service_id}", reprice, methods=["POST"]),
         Route("/_sim/clock/advance", advance, methods=["POST"]),
         Route("/_sim/faults", list_faults, methods=["GET"]),

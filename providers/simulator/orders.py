@@ -2,7 +2,8 @@
 
 An order never runs in the background: its state, delivered count and remains are computed from
 the clock on demand, from a schedule fixed when it was placed. The only state that changes later
-is a stop (a cancel, or the moment a Partial order is settled and refunded).
+is a stop (a cancel, or the moment a Partial order is settled and refunded). What quality
+(`providers.simulator.quality`) decided for the order is fixed in its fields when it is placed.
 """
 
 from __future__ import annotations
@@ -55,10 +56,20 @@ class SimOrder:
     stopped: tuple[OrderState, int] | None = None
     """Final state and delivered count once canceled or settled."""
     final_at: float = field(init=False)
+    refund_partial: bool = True
+    """Whether ending Partial on schedule refunds the undelivered part (or keeps the charge)."""
+    drop_share: float = 0.0
+    """Share of the delivered units that drop after the order ends on schedule."""
 
     def __post_init__(self) -> None:
         self.charge = self.cost
         self.final_at = self._time_to_deliver(self.target)
+
+    def __setstate__(self, state: tuple[object, dict[str, object]]) -> None:
+        # Orders saved before quality settings existed lack the fields that came with them.
+        self.refund_partial, self.drop_share = True, 0.0
+        for name, value in state[1].items():
+            setattr(self, name, value)
 
     @property
     def total(self) -> int:
@@ -118,6 +129,14 @@ class SimOrder:
         self.stopped = (state, delivered)
         return refund
 
+    def settle(self) -> Decimal:
+        """End a Partial order on its schedule; returns the refund (none if the panel keeps
+        the charge of its partials)."""
+        if not self.refund_partial:
+            self.stopped = (OrderState.PARTIAL, self.target)
+            return Decimal(0)
+        return self.stop(OrderState.PARTIAL, self.target)
+
     def view(self, now: float) -> OrderView:
         """The status answer's content at `now`."""
         state = self.state_at(now)
@@ -148,6 +167,11 @@ class SimRefill:
     key: str
     created_at: float
     rejected: bool
+
+    @property
+    def done_at(self) -> float | None:
+        """When the refill completes; ``None`` if it is rejected."""
+        return None if self.rejected else self.created_at + REFILL_PENDING + REFILL_WORK
 
     def state_at(self, now: float) -> RefillState:
         """The refill's state at `now`."""

@@ -15,7 +15,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from types import TracebackType
 from typing import Self
@@ -27,6 +27,7 @@ from .catalog import DEFAULT_SIZE, generate_services
 from .clock import Clock, ScaledClock
 from .faults import Fault, FaultPlan, parse_faults
 from .profiles import SimProfile, get_profile
+from .quality import QualityPlan, QualitySettings
 from .state import DEFAULT_BALANCE, Panel
 
 STARTUP_TIMEOUT = 10.0
@@ -155,8 +156,9 @@ def build_panel(
     clock: Clock | None = None,
     speed: float = 1.0,
     rate_limit: int | None = None,
+    quality: QualityPlan | None = None,
 ) -> Panel:
-    """A panel with a generated catalog and the profile's panel settings."""
+    """A panel with a generated catalog, the profile's panel settings and `quality`."""
     return Panel(
         generate_services(seed=seed, size=services, currency=currency),
         clock=clock or ScaledClock(speed),
@@ -166,6 +168,7 @@ def build_panel(
         balance=balance,
         rate_limit=rate_limit,
         duplicate_links=profile.duplicate_links,
+        quality=quality,
     )
 
 
@@ -182,12 +185,15 @@ def simulator(
     latency_ms: float = 0.0,
     faults: Iterable[Fault] | str = (),
     rate_limit: int | None = None,
+    quality: QualityPlan | QualitySettings | str | Mapping[int, QualitySettings] | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
 ) -> SimulatorServer:
     """A ready-to-start simulator with one API key (`key`, or a generated one as ``.key``).
 
     `faults` is a list of `Fault` or a spec such as ``"add:drop:0.1,*:latency:200"``.
+    `quality` is a `QualityPlan`, a quality profile's name (``"cheap_underdelivers"``),
+    settings for every service, or overrides by integer service id of the default profile.
     """
     chosen = get_profile(profile) if isinstance(profile, str) else profile
     key = key or secrets.token_hex(16)
@@ -201,6 +207,7 @@ def simulator(
         clock=clock,
         speed=speed,
         rate_limit=rate_limit,
+        quality=QualityPlan.of(quality),
     )
     rules = parse_faults(faults) if isinstance(faults, str) else list(faults)
     plan = FaultPlan(rules, seed=seed, latency_ms=latency_ms)

@@ -24,12 +24,13 @@ from providers.models import OrderState, RefillState
 
 from .catalog import SimService, generate_services
 from .clock import Clock, ScaledClock
+from .drops import dropped
 from .orders import OrderView, SimOrder, SimRefill
 from .placing import check_order
 from .problems import PanelError, Problem
+from .quality import QualityPlan
 
 DEFAULT_BALANCE = Decimal(1000)
-REFILL_REJECT_CHANCE = 0.15
 
 __all__ = ["DEFAULT_BALANCE", "Account", "Panel", "generate_services"]
 
@@ -60,6 +61,7 @@ class Panel:
         rate_limit: int | None = None,
         rate_clock: Clock | None = None,
         duplicate_links: bool = False,
+        quality: QualityPlan | None = None,
     ) -> None:
         self.services = list(services)
         self.clock: Clock = clock or ScaledClock()
@@ -72,6 +74,8 @@ class Panel:
         self.rate_clock: Clock = rate_clock or ScaledClock()
         self.duplicate_links = duplicate_links
         """Refuse an order while the key has an unfinished one for the same link."""
+        self.quality = quality or QualityPlan()
+        """How services deliver: decides each order when placed, each refill when requested."""
         self.on_change: Callable[[], None] | None = None
         """Called (holding the panel's lock) after an order, cancel or refill changed state:
         `providers.simulator.persist` saves the panel there."""
@@ -178,13 +182,11 @@ class Panel:
             self._next_order += 1
             rng = random.Random(f"order:{self.seed}:{order_id}")
             total = placement.quantity * placement.runs
-            target = total
-            if total >= 2 and rng.random() < service.partial_probability:
-                target = max(1, min(total - 1, total * rng.randint(20, 90) // 100))
+            terms = self.quality.order_terms(service, total, rng)
             order = SimOrder(
                 id=order_id,
                 key=key,
-                service=service,
+                service=terms.service,
                 fields=dict(fields),
                 quantity=placement.quantity,
                 runs=placement.runs,
@@ -193,13 +195,15 @@ class Panel:
                 currency=self.currency,
                 created_at=now,
                 start_count=rng.randint(0, 50_000),
-                target=target,
+                target=terms.target,
+                refund_partial=terms.refund_partial,
+                drop_share=terms.drop_share,
             )
             account.balance -= placement.cost
             self._orders[order_id] = order
             if placement.link:
                 self._last_by_link[(key, placement.link)] = order_id
-            if target < total:
+            if terms.target < total:
                 heapq.heappush(self._settle_queue, (order.final_at, order_id))
             self._changed()
             return order
@@ -254,7 +258,7 @@ class Panel:
                 order_id=order.id,
                 key=key,
                 created_at=now,
-                rejected=rng.random() < REFILL_REJECT_CHANCE,
+                rejected=self.quality.refill_rejected(order.service.id, rng),
             )
             self._open_refill[order.id] = refill_id
             self._changed()
@@ -281,6 +285,12 @@ class Panel:
         with self._lock:
             self._settle()
             return [o for o in self._orders.values() if key is None or o.key == key]
+
+    def dropped(self, order_id: int) -> int:
+        """Units of order `order_id` dropped by now and not restored by a refill."""
+        with self._lock:
+            done = [r.done_at for r in self._refills.values() if r.order_id == order_id]
+            return dropped(self._orders[order_id], done, self.clock.now())
 
     @property
     def order_count(self) -> int:
@@ -316,4 +326,4 @@ class Panel:
             _, order_id = heapq.heappop(queue)
             order = self._orders[order_id]
             if order.stopped is None:
-                self._accounts[order.key].balance += order.stop(OrderState.PARTIAL, order.target)
+                self._accounts[order.key].balance += order.settle()
