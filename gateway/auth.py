@@ -54,6 +54,12 @@ class Principal:
     scopes: frozenset[Scope]
     key_id: int | None = None
     name: str = ""
+    account_id: int | None = None
+    """The client account the key belongs to; None for the operator's own keys."""
+
+    @property
+    def has_account(self) -> bool:
+        return self.account_id is not None
 
     @property
     def admin(self) -> bool:
@@ -121,7 +127,11 @@ class Authenticator:
 
 def principal_of(row: ApiKeyRow) -> Principal:
     return Principal(
-        client_id=row.client_id, scopes=parse_scopes(row.scopes), key_id=row.id, name=row.name
+        client_id=row.client_id,
+        scopes=parse_scopes(row.scopes),
+        key_id=row.id,
+        name=row.name,
+        account_id=row.account_id,
     )
 
 

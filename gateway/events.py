@@ -19,13 +19,18 @@ import logging
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.store import GatewayState, OrderRow, RefillRow, Store
+# The rows and states, not the package: the store records account events through this module.
+from gateway.store.rows import AccountRow, MovementRow, OrderRow, RefillRow
+from gateway.store.states import GatewayState
 from providers.models import OrderState
+
+if TYPE_CHECKING:
+    from gateway.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +49,15 @@ SERVICE_PRICE_CHANGED = "service.price_changed"
 PROVIDER_UNHEALTHY = "provider.unhealthy"
 PROVIDER_BALANCE_LOW = "provider.balance_low"
 PROVIDER_CURRENCY_MISMATCH = "provider.currency_mismatch"
+ACCOUNT_TOPPED_UP = "account.topped_up"
+ACCOUNT_BALANCE_LOW = "account.balance_low"
+SERVICE_MARGIN_BREACHED = "service.margin_breached"
 
 EVENT_TYPES = (
     ORDER_CREATED, ORDER_UPDATED, ORDER_COMPLETED, ORDER_PARTIAL, ORDER_CANCELED,
     ORDER_UNCONFIRMED, ORDER_FAILED, ORDER_OVERCHARGED, REFILL_UPDATED, SERVICE_PRICE_CHANGED,
-    PROVIDER_UNHEALTHY, PROVIDER_BALANCE_LOW, PROVIDER_CURRENCY_MISMATCH,
+    PROVIDER_UNHEALTHY, PROVIDER_BALANCE_LOW, PROVIDER_CURRENCY_MISMATCH, ACCOUNT_TOPPED_UP,
+    ACCOUNT_BALANCE_LOW, SERVICE_MARGIN_BREACHED,
 )  # fmt: skip
 
 # A change into one of these states has an event of its own; other changes are "updated".
@@ -63,6 +72,7 @@ _STATE_EVENTS = {
 # What a client sees change; routing bookkeeping (provider chosen, attempts) is not an event.
 _VISIBLE = (
     "state", "status_raw", "charge", "charge_currency", "start_count", "remains", "error", "flags",
+    "client_charge",
 )  # fmt: skip
 
 FLAG_PROVIDER_ORDER_ID_REUSED = "provider_order_id_reused"
@@ -98,8 +108,9 @@ def _money(value: Decimal | None) -> str | None:
 
 
 def order_data(row: OrderRow) -> dict[str, Any]:
-    """The order as events show it (amounts as exact strings)."""
-    return {
+    """The order as events show it (amounts as exact strings); an account's order also carries
+    what the client is held (`client_price`) and, once settled, what it paid (`client_charge`)."""
+    data: dict[str, Any] = {
         "id": row.id,
         "client_id": row.client_id,
         "service": row.group_id,
@@ -117,6 +128,12 @@ def order_data(row: OrderRow) -> dict[str, Any]:
         "created_at": row.created_at.isoformat(),
         "updated_at": row.updated_at.isoformat(),
     }
+    if row.account_id is not None:
+        data["account_id"] = row.account_id
+        data["client_price"] = _money(row.client_price)
+        data["client_charge"] = _money(row.client_charge)
+        data["client_currency"] = row.client_currency
+    return data
 
 
 def order_event_type(before: OrderRow | None, after: OrderRow) -> str | None:
@@ -195,6 +212,75 @@ def provider_currency_mismatch(
             "configured": configured,
             "reported": reported,
             "source": source,
+        },
+    )
+
+
+def account_data(account: AccountRow) -> dict[str, Any]:
+    """The account as events show it (amounts as exact strings)."""
+    return {
+        "id": account.id,
+        "name": account.name,
+        "currency": account.currency,
+        "state": account.state,
+        "balance": _money(account.balance),
+        "held": _money(account.held),
+        "credit_limit": _money(account.credit_limit),
+        "available": _money(account.available),
+        "low_balance": _money(account.low_balance),
+    }
+
+
+def movement_data(movement: MovementRow) -> dict[str, Any]:
+    return {
+        "id": movement.id,
+        "kind": movement.kind,
+        "amount": _money(movement.amount),
+        "order_id": movement.order_id,
+        "reason": movement.reason,
+        "created_at": movement.created_at.isoformat(),
+    }
+
+
+def account_topped_up(account: AccountRow, movement: MovementRow) -> Event:
+    """`movement` (a top-up) added funds; `account` as it stands after it."""
+    return Event(
+        id=f"evt_account_{account.id}_topped_up_{movement.id}",
+        type=ACCOUNT_TOPPED_UP,
+        created_at=movement.created_at,
+        data={"account": account_data(account), "movement": movement_data(movement)},
+    )
+
+
+def account_balance_low(account: AccountRow, movement: MovementRow) -> Event:
+    """`movement` took the balance from at least `account.low_balance` to below it."""
+    return Event(
+        id=f"evt_account_{account.id}_balance_low_{movement.id}",
+        type=ACCOUNT_BALANCE_LOW,
+        created_at=movement.created_at,
+        data={
+            "account": account_data(account),
+            "threshold": _money(account.low_balance),
+            "movement": movement_data(movement),
+        },
+    )
+
+
+def margin_breached(
+    account: AccountRow, service_id: int, cost_rate: Decimal, price_rate: Decimal, at: datetime
+) -> Event:
+    """A placement for `account` was refused: at the client's `price_rate` (per 1000) every
+    member's `cost_rate` breaks the account's minimum margin."""
+    return Event(
+        id=f"evt_service_{service_id}_margin_breached_{account.id}_{int(at.timestamp() * 1e6)}",
+        type=SERVICE_MARGIN_BREACHED,
+        created_at=at,
+        data={
+            "account": account.name,
+            "account_id": account.id,
+            "service_id": service_id,
+            "cost_rate": _money(cost_rate),
+            "price_rate": _money(price_rate),
         },
     )
 

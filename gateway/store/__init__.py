@@ -1,14 +1,21 @@
 """The order ledger: orders and their history, idempotency keys, catalog ids, price history,
-API keys, webhooks and the outbox. SQLAlchemy Core, async; SQLite (WAL) or PostgreSQL.
+API keys, client accounts and their money, webhooks and the outbox. SQLAlchemy Core, async;
+SQLite (WAL) or PostgreSQL.
 
     store = await Store.connect("sqlite+aiosqlite:///smm-gateway.db")
     await store.migrate()
 """
 
+from gateway.store.account_checks import MarginRow
 from gateway.store.errors import OrderNotFound, StaleOrder, StoreError
 from gateway.store.rows import (
+    AccountRow,
+    AccountState,
     ApiKeyRow,
     IdempotencyClaim,
+    MarginPolicy,
+    MovementKind,
+    MovementRow,
     OrderEvent,
     OrderRow,
     OutboxRow,
@@ -22,9 +29,15 @@ from gateway.store.webhooks import WebhookDeliveryRow, WebhookEndpointRow
 
 __all__ = [
     "FINAL_STATES",
+    "AccountRow",
+    "AccountState",
     "ApiKeyRow",
     "GatewayState",
     "IdempotencyClaim",
+    "MarginPolicy",
+    "MarginRow",
+    "MovementKind",
+    "MovementRow",
     "OrderEvent",
     "OrderNotFound",
     "OrderRow",

@@ -46,6 +46,7 @@ class ApiKeyQueries(Queries):
         scopes: Iterable[str],
         *,
         secret: str | None = None,
+        account_id: int | None = None,
         tx: AsyncConnection | None = None,
     ) -> tuple[ApiKeyRow, str]:
         """A new key and its secret; the secret cannot be recovered later.
@@ -53,7 +54,7 @@ class ApiKeyQueries(Queries):
         row, secret = await store.create_api_key("ci", "acme", ["order"])
 
         `secret` imports a key chosen elsewhere (at least 16 characters); by default one is
-        generated.
+        generated. `account_id` makes it a client account's key (None: the operator's own).
         """
         if secret is not None and len(secret) < MIN_SECRET_LENGTH:
             raise ValueError(f"an API key needs at least {MIN_SECRET_LENGTH} characters")
@@ -66,6 +67,7 @@ class ApiKeyQueries(Queries):
             "client_id": client_id,
             "scopes": sorted(set(scopes)),
             "created_at": self._clock(),
+            "account_id": account_id,
         }
         async with self._write(tx) as conn:
             result = await conn.execute(api_keys.insert().values(values).returning(*_PUBLIC))

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.store.account_ledger import settle
 from gateway.store.base import Queries, chunks
 from gateway.store.errors import OrderNotFound, StaleOrder
 from gateway.store.rows import OrderEvent, OrderRow
@@ -18,7 +19,11 @@ from gateway.store.tables import order_events, orders
 from gateway.store.types import to_json
 from providers.models import OrderRequest
 
-UPDATABLE = frozenset(orders.c.keys()) - {"id", "client_id", "created_at", "updated_at", "version"}
+UPDATABLE = frozenset(orders.c.keys()) - {
+    "id", "client_id", "created_at", "updated_at", "version",
+    # An account order's hold is fixed at placement; its settlement is the store's to write.
+    "account_id", "client_rate", "client_price", "client_currency", "client_charge",
+}  # fmt: skip
 """Columns ``update_order`` may change; the rest are fixed at creation or kept by the store."""
 
 
@@ -52,9 +57,17 @@ class OrderQueries(Queries):
         provider_currency: str | None = None,
         next_poll_at: datetime | None = None,
         event_data: Mapping[str, Any] | None = None,
+        account_id: int | None = None,
+        client_rate: Decimal | None = None,
+        client_price: Decimal | None = None,
+        client_currency: str | None = None,
         tx: AsyncConnection | None = None,
     ) -> OrderRow:
-        """Record a new order (``RECEIVED`` unless told otherwise) and its ``created`` event."""
+        """Record a new order (``RECEIVED`` unless told otherwise) and its ``created`` event.
+
+        An account's order carries its client rate and price; the caller holds the price
+        (``store.hold``) in the same transaction.
+        """
         now = self._clock()
         values: dict[str, Any] = {
             "client_id": client_id,
@@ -68,6 +81,10 @@ class OrderQueries(Queries):
             "provider_cost": provider_cost,
             "provider_currency": provider_currency,
             "next_poll_at": next_poll_at,
+            "account_id": account_id,
+            "client_rate": client_rate,
+            "client_price": client_price,
+            "client_currency": client_currency,
             "attempts": [],
             "created_at": now,
             "updated_at": now,
@@ -93,6 +110,10 @@ class OrderQueries(Queries):
 
         With `expected_version`, raise ``StaleOrder`` unless the row is still at that version
         (another writer got there first). Raise ``OrderNotFound`` for an unknown id.
+
+        An account's order that reaches a final state is settled in the same transaction (its
+        hold charged and refunded, ``client_charge`` set): every path to a final state passes
+        here, so none can skip the settlement, and it happens once.
 
             row = await store.update_order(row.id, expected_version=row.version,
                                            event_kind="placed", state="PENDING",
@@ -127,6 +148,7 @@ class OrderQueries(Queries):
                 .returning(*orders.c)
             )
             row = OrderRow.from_row(result.mappings().one())
+            row, _ = await settle(conn, row, now)
             await _add_event(conn, order_id, now, event_kind, from_state, row.state, event_data)
         return row
 

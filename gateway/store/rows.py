@@ -52,6 +52,11 @@ class OrderRow(_FromRow):
     sent_at: datetime | None = None
     synced_at: datetime | None = None
     flags: list[str] | None = None
+    account_id: int | None = None
+    client_rate: Decimal | None = None
+    client_price: Decimal | None = None
+    client_currency: str | None = None
+    client_charge: Decimal | None = None
 
     def order_request(self) -> OrderRequest:
         """The stored request, validated again as an ``OrderRequest``."""
@@ -153,10 +158,83 @@ class ApiKeyRow(_FromRow):
     created_at: datetime
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    account_id: int | None = None
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class AccountState(StrEnum):
+    """Whether an account may place orders."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class MarginPolicy(StrEnum):
+    """What placement does when the cheapest provider's cost breaks the minimum margin."""
+
+    SKIP = "skip"
+    REPRICE = "reprice"
+
+
+class MovementKind(StrEnum):
+    """What moved an account's money (see ``gateway.store.account_ledger`` for the entries)."""
+
+    TOPUP = "topup"
+    ADJUSTMENT = "adjustment"
+    HOLD = "hold"
+    CHARGE = "charge"
+    REFUND = "refund"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow(_FromRow):
+    """A client account: `balance` is the funds not held (down to ``-credit_limit``), `held`
+    what its open orders hold; amounts in `currency`."""
+
+    id: int
+    name: str
+    currency: str
+    state: str
+    balance: Decimal
+    held: Decimal
+    price_list: dict[str, Any]
+    margin_policy: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    credit_limit: Decimal | None = None
+    spend_cap_day: Decimal | None = None
+    spend_cap_month: Decimal | None = None
+    low_balance: Decimal | None = None
+
+    @property
+    def available(self) -> Decimal:
+        """What a hold may take: the balance plus the credit limit."""
+        return self.balance + (self.credit_limit or Decimal(0))
+
+    @property
+    def active(self) -> bool:
+        return self.state == AccountState.ACTIVE
+
+
+@dataclass(frozen=True, slots=True)
+class MovementRow(_FromRow):
+    """One movement of an account's money.
+
+    `amount` is its signed effect on the account's balance (a top-up or refund adds, a hold
+    takes); a charge, which moves held funds to revenue, carries minus what was charged.
+    """
+
+    id: int
+    account_id: int
+    kind: str
+    amount: Decimal
+    created_at: datetime
+    order_id: int | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,8 @@ from typing import Any, Self
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gateway.store.account_checks import AccountCheckQueries
+from gateway.store.accounts import AccountQueries
 from gateway.store.api_keys import ApiKeyQueries
 from gateway.store.base import Clock, utcnow
 from gateway.store.cancels import CancelQueries
@@ -32,6 +34,8 @@ class Store(
     CatalogQueries,
     PriceQueries,
     ApiKeyQueries,
+    AccountQueries,
+    AccountCheckQueries,
     OutboxQueries,
     RefillQueries,
     SyncQueries,

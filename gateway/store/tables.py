@@ -67,6 +67,13 @@ orders = Table(
     Column("flags", Json),
     # The process (an `instances` id) holding the order's status-sync claim, if any.
     Column("claimed_by", String(100)),
+    # A client account's order: what it holds and, once final, what the client paid. No
+    # foreign key: adding one would make SQLite rebuild this table, which its children cascade on.
+    Column("account_id", Id, index=True),
+    Column("client_rate", Money),
+    Column("client_price", Money),
+    Column("client_currency", String(10)),
+    Column("client_charge", Money),
     Index(None, "state", "next_poll_at"),
     Index(None, "claimed_by"),
     # Not unique: a panel that was reset hands out its order ids again.
@@ -84,6 +91,54 @@ order_events = Table(
     Column("to_state", String(20)),
     Column("data", Json),
     Index(None, "order_id", "id"),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("currency", String(10), nullable=False),
+    Column("state", String(20), nullable=False),
+    # Funds not held (down to -credit_limit) and funds held for open orders; both always equal
+    # the sums of the account's ledger entries on those books.
+    Column("balance", Money, nullable=False),
+    Column("held", Money, nullable=False),
+    Column("credit_limit", Money),
+    Column("price_list", Json, nullable=False),
+    Column("spend_cap_day", Money),
+    Column("spend_cap_month", Money),
+    Column("low_balance", Money),
+    Column("margin_policy", String(20), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+account_movements = Table(
+    "account_movements",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("order_id", Id, ForeignKey("orders.id"), index=True),
+    Column("amount", Money, nullable=False),
+    Column("reason", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    # An order is held, charged and refunded at most once each (NULLs never collide).
+    UniqueConstraint("order_id", "kind"),
+)
+
+account_entries = Table(
+    "account_entries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("movement_id", Id, ForeignKey("account_movements.id"), nullable=False, index=True),
+    # NULL for the system books (funding, adjustments, revenue).
+    Column("account_id", Id, ForeignKey("accounts.id"), index=True),
+    Column("book", String(20), nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("currency", String(10), nullable=False),
 )
 
 refills = Table(
@@ -165,6 +220,8 @@ api_keys = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_used_at", UTCDateTime),
     Column("revoked_at", UTCDateTime),
+    # NULL: one of the operator's own keys (no price list, no funds held).
+    Column("account_id", Id, ForeignKey("accounts.id")),
 )
 
 webhook_endpoints = Table(

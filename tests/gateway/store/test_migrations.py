@@ -30,6 +30,9 @@ TABLES = {
     "webhook_deliveries",
     "instances",
     "catalog_syncs",
+    "accounts",
+    "account_movements",
+    "account_entries",
 }
 
 

@@ -1,0 +1,219 @@
+"""The account ledger's postings: every movement of a client's money is double entry.
+
+Each movement writes entries that sum to zero over five books: the account's own
+``available`` (its ``balance``) and ``held`` (funds held for open orders), and the system's
+``funding``, ``adjustments`` and ``revenue``::
+
+    topup X         available +X    funding     -X
+    adjustment ±X   available ±X    adjustments ∓X
+    hold H          available -H    held        +H
+    charge C        held      -C    revenue     +C
+    refund R        held      -R    available   +R      (R = H - C, when the order is final)
+
+The account row is locked first (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite every
+write transaction already holds the database lock, ``BEGIN IMMEDIATE``), and the new balance
+is computed in Python: money is text on SQLite, so SQL arithmetic there would be wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.store.rows import AccountRow, MovementKind, MovementRow, OrderRow
+from gateway.store.states import FINAL_STATES
+from gateway.store.tables import account_entries, account_movements, accounts, orders
+from providers.models import OrderState
+
+AVAILABLE = "available"
+HELD = "held"
+FUNDING = "funding"
+ADJUSTMENTS = "adjustments"
+REVENUE = "revenue"
+ACCOUNT_BOOKS = frozenset({AVAILABLE, HELD})
+"""Books of the account itself; the others are the system's (entries without an account)."""
+
+CENT_FRACTION = Decimal("0.0001")
+"""Client amounts are kept to 4 decimal places."""
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """A movement written, with the account before and after it."""
+
+    movement: MovementRow
+    before: AccountRow
+    after: AccountRow
+
+
+async def lock_account(conn: AsyncConnection, account_id: int) -> AccountRow:
+    """The account row, locked until the transaction ends; ``AccountNotFound`` without one."""
+    query = select(accounts).where(accounts.c.id == account_id).with_for_update()
+    found = (await conn.execute(query)).mappings().one_or_none()
+    if found is None:
+        # gateway.accounts.errors sits under gateway.orders, which imports the store.
+        from gateway.accounts.errors import AccountNotFound
+
+        raise AccountNotFound(account_id)
+    return AccountRow.from_row(found)
+
+
+async def post(
+    conn: AsyncConnection,
+    account: AccountRow,
+    kind: MovementKind,
+    entries: Sequence[tuple[str, Decimal]],
+    *,
+    now: datetime,
+    order_id: int | None = None,
+    reason: str | None = None,
+) -> Posting:
+    """Write one movement of the locked `account`: its `entries` (book, signed amount), which
+    must sum to zero, and the account's new ``balance`` and ``held``."""
+    if sum((amount for _, amount in entries), Decimal(0)) != 0:
+        raise ValueError(f"the entries of a {kind} movement must sum to zero: {entries!r}")
+    change = {book: Decimal(0) for book in ACCOUNT_BOOKS}
+    for book, amount in entries:
+        if book in ACCOUNT_BOOKS:
+            change[book] += amount
+    # The movement's amount is its effect on the balance; a charge's, what it took from held.
+    amount = change[HELD] if kind == MovementKind.CHARGE else change[AVAILABLE]
+    inserted = await conn.execute(
+        account_movements.insert()
+        .values(
+            account_id=account.id,
+            kind=kind.value,
+            order_id=order_id,
+            amount=amount,
+            reason=reason,
+            created_at=now,
+        )
+        .returning(*account_movements.c)
+    )
+    movement = MovementRow.from_row(inserted.mappings().one())
+    await conn.execute(
+        account_entries.insert(),
+        [
+            {
+                "movement_id": movement.id,
+                "account_id": account.id if book in ACCOUNT_BOOKS else None,
+                "book": book,
+                "amount": amount,
+                "currency": account.currency,
+            }
+            for book, amount in entries
+        ],
+    )
+    updated = await conn.execute(
+        accounts.update()
+        .where(accounts.c.id == account.id)
+        .values(
+            balance=account.balance + change[AVAILABLE],
+            held=account.held + change[HELD],
+            updated_at=now,
+            version=account.version + 1,
+        )
+        .returning(*accounts.c)
+    )
+    return Posting(movement, account, AccountRow.from_row(updated.mappings().one()))
+
+
+def crossed_low_balance(posting: Posting) -> bool:
+    """Whether `posting` took the balance from at least the low-balance threshold to below it."""
+    low = posting.after.low_balance
+    return low is not None and posting.before.balance >= low > posting.after.balance
+
+
+async def spent(conn: AsyncConnection, account_id: int, since: datetime) -> Decimal:
+    """Holds minus refunds of the account's movements created from `since`."""
+    kinds = (MovementKind.HOLD.value, MovementKind.REFUND.value)
+    where = (
+        account_movements.c.account_id == account_id,
+        account_movements.c.kind.in_(kinds),
+        account_movements.c.created_at >= since,
+    )
+    if conn.dialect.name == "postgresql":
+        total = await conn.scalar(select(func.sum(account_movements.c.amount)).where(*where))
+        return -(total or Decimal(0)) + 0  # + 0: no negative zero
+    amounts = (await conn.execute(select(account_movements.c.amount).where(*where))).scalars()
+    return -sum(amounts, Decimal(0)) + 0
+
+
+def refund_due(order: OrderRow, held: Decimal) -> Decimal:
+    """What a final order gives back of the `held` amount.
+
+    COMPLETED: nothing. PARTIAL: the undelivered part, ``client_rate x remains / 1000`` rounded
+    half-up to 4 places, at most the hold (nothing when the panel gave no remains). Every other
+    final state (CANCELED, REFUNDED, EXPIRED, FAILED): the whole hold.
+    """
+    if order.state == OrderState.COMPLETED:
+        return Decimal(0)
+    if order.state == OrderState.PARTIAL:
+        if order.client_rate is None or order.remains is None or order.remains <= 0:
+            return Decimal(0)
+        undelivered = (order.client_rate * order.remains / 1000).quantize(
+            CENT_FRACTION, rounding=ROUND_HALF_UP
+        )
+        return min(held, undelivered)
+    return held
+
+
+def needs_settling(order: OrderRow) -> bool:
+    """An account's order that is final and has not been settled yet."""
+    return (
+        order.account_id is not None and order.client_charge is None and order.state in FINAL_STATES
+    )
+
+
+async def settle(
+    conn: AsyncConnection, order: OrderRow, now: datetime
+) -> tuple[OrderRow, list[MovementRow]]:
+    """Release the hold of a final account order: charge what was delivered, refund the rest,
+    set ``client_charge``. Does nothing for an order already settled (or not an account's, or
+    not final), so every path to a final state may call it."""
+    if not needs_settling(order):
+        return order, []
+    assert order.account_id is not None
+    account = await lock_account(conn, order.account_id)
+    query = select(account_movements.c.kind, account_movements.c.amount).where(
+        account_movements.c.order_id == order.id
+    )
+    found = (await conn.execute(query)).all()
+    if any(kind != MovementKind.HOLD for kind, _ in found):
+        # Settled by a writer that did not set client_charge: take what it charged.
+        charged = -sum((a for k, a in found if k == MovementKind.CHARGE), Decimal(0)) + 0
+        return await _set_client_charge(conn, order.id, charged), []
+    held = -sum((amount for _, amount in found), Decimal(0)) + 0
+    refund = refund_due(order, held)
+    charge = held - refund
+    movements: list[MovementRow] = []
+    if charge:
+        posting = await post(
+            conn, account, MovementKind.CHARGE, [(HELD, -charge), (REVENUE, charge)],
+            now=now, order_id=order.id,
+        )  # fmt: skip
+        account = posting.after
+        movements.append(posting.movement)
+    if refund:
+        posting = await post(
+            conn, account, MovementKind.REFUND, [(HELD, -refund), (AVAILABLE, refund)],
+            now=now, order_id=order.id,
+        )  # fmt: skip
+        movements.append(posting.movement)
+    return await _set_client_charge(conn, order.id, charge), movements
+
+
+async def _set_client_charge(conn: AsyncConnection, order_id: int, charge: Decimal) -> OrderRow:
+    # Same transaction and version as the change that made the order final.
+    result = await conn.execute(
+        orders.update()
+        .where(orders.c.id == order_id)
+        .values(client_charge=charge)
+        .returning(*orders.c)
+    )
+    return OrderRow.from_row(result.mappings().one())
