@@ -17,7 +17,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from .app import create_app
-from .catalog import DEFAULT_SIZE
+from .catalog import DEFAULT_SIZE, generate_services
 from .faults import FaultPlan, parse_faults
 from .profiles import PROFILES, SimProfile, get_profile
 from .quality import QUALITY_PROFILES, QualityPlan, QualitySettings, parse_override
@@ -48,14 +48,18 @@ def _override(text: str) -> tuple[str, QualitySettings]:
 
 
 def quality_plan(options: argparse.Namespace, profile: SimProfile) -> QualityPlan:
-    """The quality plan of parsed options; service ids as the profile lists them, or integers."""
+    """The quality plan of parsed options; service ids as the profile lists them, or integers.
+
+    `ValueError` for an id the panel's catalog does not list.
+    """
     codec = Renderer(profile, salt=str(options.seed)).service_ids
+    listed = {s.id for s in generate_services(options.seed, options.services, options.currency)}
     services: dict[int, QualitySettings] = {}
     for text, settings in options.quality_service:
         service_id = codec.decode(text)
         if service_id is None and text.isascii() and text.isdigit() and len(text) < 20:
             service_id = int(text)
-        if service_id is None:
+        if service_id is None or service_id not in listed:
             raise ValueError(f"not a service id of this panel: {text!r}")
         services[service_id] = settings
     return QualityPlan(options.quality, services=services)

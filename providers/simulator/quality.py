@@ -149,6 +149,7 @@ QUALITY_PROFILES: Mapping[str, QualitySettings] = MappingProxyType(
         "default": DEFAULT,
         "reliable": QualitySettings(
             delivered_fraction=0.9,
+            delivered_spread=0.05,
             partial_rate=0.02,
             start_delay=120.0,
             speed=3000.0,
@@ -158,6 +159,7 @@ QUALITY_PROFILES: Mapping[str, QualitySettings] = MappingProxyType(
         ),
         "cheap_underdelivers": QualitySettings(
             delivered_fraction=0.6,
+            delivered_spread=0.2,
             partial_rate=0.5,
             start_delay=1800.0,
             speed=1000.0,
@@ -167,6 +169,7 @@ QUALITY_PROFILES: Mapping[str, QualitySettings] = MappingProxyType(
         ),
         "underdelivers_refunds": QualitySettings(
             delivered_fraction=0.6,
+            delivered_spread=0.2,
             partial_rate=0.5,
             start_delay=1800.0,
             speed=1000.0,
@@ -176,6 +179,7 @@ QUALITY_PROFILES: Mapping[str, QualitySettings] = MappingProxyType(
         ),
         "slow": QualitySettings(
             delivered_fraction=0.9,
+            delivered_spread=0.05,
             partial_rate=0.05,
             start_delay=6 * 3600.0,
             speed=200.0,
@@ -185,6 +189,7 @@ QUALITY_PROFILES: Mapping[str, QualitySettings] = MappingProxyType(
         ),
         "perfect": QualitySettings(
             delivered_fraction=0.9,
+            delivered_spread=0.05,
             partial_rate=0.0,
             start_delay=60.0,
             speed=3000.0,
