@@ -38,6 +38,7 @@ def serve(
     """
     import uvicorn
 
+    from gateway import logs
     from gateway.config import load_config
 
     settings = load_config(config)  # fail here, in one clear line, not in a server process
@@ -56,6 +57,9 @@ def serve(
             port=port,
             workers=workers,
             proxy_headers=True,
+            # Its access formatter also writes the line saying how many refused requests'
+            # lines were left out (`logs.AccessThrottle`).
+            log_config=logs.uvicorn_log_config(),
         )
 
 
