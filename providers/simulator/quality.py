@@ -147,6 +147,7 @@ DEFAULT = QualitySettings()
 QUALITY_PROFILES: Mapping[str, QualitySettings] = MappingProxyType(
     {
         "default": DEFAULT,
+        # About 99.8% of the units delivered, in minutes; refunds and refills.
         "reliable": QualitySettings(
             delivered_fraction=0.9,
             delivered_spread=0.05,
@@ -157,26 +158,30 @@ QUALITY_PROFILES: Mapping[str, QualitySettings] = MappingProxyType(
             refill_success=0.95,
             drop_rate=0.02,
         ),
+        # 60% of the units delivered (4 orders in 5 end Partial at half), the full charge
+        # kept, slow to start, hardly ever refilled, and a fifth of it drops.
         "cheap_underdelivers": QualitySettings(
-            delivered_fraction=0.6,
-            delivered_spread=0.2,
-            partial_rate=0.5,
+            delivered_fraction=0.5,
+            delivered_spread=0.3,
+            partial_rate=0.8,
             start_delay=1800.0,
             speed=1000.0,
             refund_partial=False,
-            refill_success=0.3,
-            drop_rate=0.15,
+            refill_success=0.1,
+            drop_rate=0.2,
         ),
+        # As badly delivered, but partials are refunded the undelivered part.
         "underdelivers_refunds": QualitySettings(
-            delivered_fraction=0.6,
-            delivered_spread=0.2,
-            partial_rate=0.5,
+            delivered_fraction=0.5,
+            delivered_spread=0.3,
+            partial_rate=0.8,
             start_delay=1800.0,
             speed=1000.0,
             refund_partial=True,
-            refill_success=0.6,
-            drop_rate=0.05,
+            refill_success=0.5,
+            drop_rate=0.1,
         ),
+        # Delivers well (99.5% of the units), but starts hours late and runs slowly.
         "slow": QualitySettings(
             delivered_fraction=0.9,
             delivered_spread=0.05,
@@ -187,6 +192,7 @@ QUALITY_PROFILES: Mapping[str, QualitySettings] = MappingProxyType(
             refill_success=0.85,
             drop_rate=0.02,
         ),
+        # Every order completes, within minutes; refills always succeed, nothing drops.
         "perfect": QualitySettings(
             delivered_fraction=0.9,
             delivered_spread=0.05,
