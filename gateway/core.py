@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from gateway import fleet_limits
+from gateway.accounts.pricing import ClientPrice
 from gateway.balances import BalanceBook
 from gateway.cache import Cache, cache_from_url
 from gateway.catalog_sync import Catalog
@@ -29,6 +30,7 @@ from gateway.orders import Orders
 from gateway.routing import Need, ProviderState, Quote
 from gateway.store import OrderRow, Store
 from gateway.store.base import Clock, utcnow
+from gateway.store.rows import AccountRow
 from providers.base import Provider
 from providers.registry import build
 
@@ -174,6 +176,17 @@ class Gateway:
     ) -> Quote:
         return await self.orders.quote(await self.catalog.snapshot(), service_id, fields, needs)
 
+    async def quote_for(
+        self,
+        account: AccountRow,
+        service_id: int,
+        fields: Mapping[str, Any],
+        needs: frozenset[Need] = frozenset(),
+    ) -> tuple[Quote, ClientPrice | None]:
+        """The quote and client price as `account` sees them (`Orders.quote_for`)."""
+        snapshot = await self.catalog.snapshot()
+        return await self.orders.quote_for(account, snapshot, service_id, fields, needs)
+
     async def place(
         self,
         client_id: str,
@@ -182,8 +195,10 @@ class Gateway:
         *,
         idempotency_key: str | None = None,
         needs: frozenset[Need] = frozenset(),
+        account: AccountRow | None = None,
     ) -> OrderRow:
         snapshot = await self.catalog.snapshot()
         return await self.orders.place(
-            snapshot, client_id, service_id, fields, idempotency_key=idempotency_key, needs=needs
-        )
+            snapshot, client_id, service_id, fields,
+            idempotency_key=idempotency_key, needs=needs, account=account,
+        )  # fmt: skip

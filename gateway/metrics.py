@@ -2,8 +2,9 @@
 
 Counters and histograms are updated where things happen: `observe_request` by the HTTP faces,
 `InstrumentedProvider` around each provider adapter, `CACHE_REQUESTS` by the cache, the webhook
-dispatcher for deliveries. Gauges that describe state (circuit breakers, orders by state,
-deliveries by state) are read when scraped, by `exposition`, so they are never stale.
+dispatcher for deliveries, `MARGIN_BREACHES` by placement. Gauges that describe state (circuit
+breakers, orders by state, deliveries by state) are read when scraped, by `exposition`, so they
+are never stale.
 
 ::
 
@@ -81,6 +82,11 @@ WEBHOOK_ATTEMPTS = Counter(
 RATE_LIMITED = Counter(
     "smmgw_rate_limited_total", "Requests refused by the per-key rate limit, by API.", ["api"],
     registry=REGISTRY,
+)  # fmt: skip
+MARGIN_BREACHES = Counter(
+    "smmgw_margin_breaches_total",
+    "Orders refused because the account's price would break its minimum margin, by account.",
+    ["account"], registry=REGISTRY,
 )  # fmt: skip
 
 

@@ -1,6 +1,10 @@
 """Placement: idempotent, recorded in the ledger before any provider is called, then sent
 (`gateway.orders.sending`: failover only on answers that prove the order was not placed, an
 ambiguous outcome recorded as ``UNCONFIRMED`` and never retried elsewhere).
+
+An order of a client account is priced with the account's list (`gateway.orders.accounting`)
+and its price held on the account's funds in the order row's own transaction: a refusal
+(no funds, suspended, a spend cap) rolls the row back, and no provider is called.
 """
 
 from __future__ import annotations
@@ -11,18 +15,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from gateway import events
+from gateway.accounts.pricing import ClientPrice
 from gateway.catalog import Snapshot
+from gateway.orders.accounting import Accounting, refuse_suspended
 from gateway.orders.errors import NoEligibleProvider, ServiceNotFound
 from gateway.orders.idempotency import ClaimLost, Idempotency
 from gateway.orders.sending import Sending
 from gateway.orders.validation import build_request, fingerprint, no_candidate_message
 from gateway.routing import Need, Quote, quote
 from gateway.store import IdempotencyClaim, OrderRow
+from gateway.store.rows import AccountRow
 
 log = logging.getLogger(__name__)
 
 
-class Placement(Sending, Idempotency):
+class Placement(Sending, Idempotency, Accounting):
     """Quoting and placing orders."""
 
     async def quote(
@@ -38,6 +45,26 @@ class Placement(Sending, Idempotency):
         request = build_request(group, fields)
         return quote(group, request, await self._provider_states(), needs=needs)
 
+    async def quote_for(
+        self,
+        account: AccountRow,
+        snapshot: Snapshot,
+        service_id: int,
+        fields: Mapping[str, Any],
+        needs: frozenset[Need] = frozenset(),
+    ) -> tuple[Quote, ClientPrice | None]:
+        """The quote as `account` sees it: without the members its price would lose money on,
+        and its client price (``None`` when no member can take the order; the quote says why).
+
+        Raises `AccountSuspended`, and `MarginBreached` when the service is unavailable to the
+        account (nothing is recorded: a quote is a read).
+        """
+        refuse_suspended(account)
+        decision = await self.quote(snapshot, service_id, fields, needs)
+        if decision.chosen is None:
+            return decision, None
+        return await self._priced(account, decision, placing=False)
+
     async def place(
         self,
         snapshot: Snapshot,
@@ -48,6 +75,7 @@ class Placement(Sending, Idempotency):
         idempotency_key: str | None = None,
         needs: frozenset[Need] = frozenset(),
         as_sent: Mapping[str, Any] | None = None,
+        account: AccountRow | None = None,
     ) -> OrderRow:
         """Place an order with the cheapest eligible provider; see the module docstring.
 
@@ -57,9 +85,12 @@ class Placement(Sending, Idempotency):
         With an `idempotency_key`, a retry gets the key's order (`gateway.orders.idempotency`);
         the key is fingerprinted from `as_sent`, the fields as the client sent them, when the
         face filtered `fields` for the service type.
+
+        With an `account`, the order is priced with its price list and held on its funds
+        (see the module docstring); a refusal is an `AccountRefused` and leaves the key free.
         """
         if idempotency_key is None:
-            return await self._place(snapshot, client_id, service_id, fields, needs, None)
+            return await self._place(snapshot, client_id, service_id, fields, needs, None, account)
         # The key is looked up before anything else: a retry returns its order even if the
         # catalog changed since and the request would no longer validate.
         print_ = fingerprint(service_id, fields if as_sent is None else as_sent, needs)
@@ -67,7 +98,7 @@ class Placement(Sending, Idempotency):
         if not claim.owner:
             return await self._answer(claim)
         try:
-            return await self._place(snapshot, client_id, service_id, fields, needs, claim)
+            return await self._place(snapshot, client_id, service_id, fields, needs, claim, account)
         except ClaimLost:
             return await self._after_lost_claim(client_id, idempotency_key, print_)
         except BaseException:
@@ -84,11 +115,18 @@ class Placement(Sending, Idempotency):
         fields: Mapping[str, Any],
         needs: frozenset[Need],
         claim: IdempotencyClaim | None,
+        account: AccountRow | None,
     ) -> OrderRow:
+        if account is not None:
+            refuse_suspended(account)
         decision = await self.quote(snapshot, service_id, fields, needs)
         if decision.chosen is None:
             raise NoEligibleProvider(no_candidate_message(decision), decision)
+        price = None
+        if account is not None:
+            decision, price = await self._priced(account, decision, placing=True)
         chosen = decision.chosen
+        assert chosen is not None  # pricing keeps the cheapest, or raises
         async with self.store.transaction() as tx:
             order = await self.store.create_order(
                 client_id=client_id,
@@ -102,10 +140,26 @@ class Placement(Sending, Idempotency):
                 provider_cost=chosen.provider_cost.amount,
                 provider_currency=chosen.provider_cost.currency,
                 event_data={"candidates": [c.offer.provider for c in decision.candidates]},
+                **_client_columns(account, price),
                 tx=tx,
             )
+            if account is not None and price is not None:
+                # Refused (AccountRefused): the row rolls back and no provider is called.
+                await self.store.hold(account.id, order.id, price.amount, tx=tx)
             await events.record(self.store, tx, [events.order_event(None, order)])
             if claim is not None and not await self._attach(claim, order.id, tx):
                 # Taken over while we were slow: roll the order back and call no provider.
                 raise ClaimLost(claim.key)
         return await self._send(order, decision)
+
+
+def _client_columns(account: AccountRow | None, price: ClientPrice | None) -> dict[str, Any]:
+    """What an account's order row records of its client: none for the operator's keys."""
+    if account is None or price is None:
+        return {}
+    return {
+        "account_id": account.id,
+        "client_rate": price.rate,
+        "client_price": price.amount,
+        "client_currency": price.currency,
+    }
