@@ -4,7 +4,6 @@ its final transaction, the figures over a window, the minimum sample, and the re
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -55,104 +54,165 @@ async def store(database_url: str, clock: Clock) -> AsyncIterator[Store]:
         yield opened
 
 
-async def recorded(tx: AsyncConnection) -> int:
-    """Every order and refill counted in any bucket so far, as `tx` sees them."""
-    c = provider_quality.c
-    query = select(func.sum(c.finished + c.failed + c.refills_requested + c.refills_finished))
-    return int((await tx.execute(query)).scalar() or 0)
+PROBE = "quality-probe"
+"""The provider of the orders that find out what the store records (always rolled back)."""
 
 
-@asynccontextmanager
-async def unless_recorded(tx: AsyncConnection) -> AsyncIterator[Callable[[], Awaitable[bool]]]:
-    """Whether the store's own writes inside the block already recorded quality: until
-    ``update_order``, ``apply_polled`` and ``update_refill`` make the call themselves (see the
-    integration notes), the tests make it as they will, and never both."""
-    before = await recorded(tx)
+async def _adds_a_bucket(store: Store, write: Callable[[AsyncConnection], Awaitable[Any]]) -> bool:
+    """Whether `write` alone adds to a bucket; its transaction is rolled back."""
+    async with store.engine.connect() as conn:
+        tx = await conn.begin()
+        try:
+            await write(conn)
+            query = select(func.count()).where(provider_quality.c.provider == PROBE)
+            return bool((await conn.execute(query)).scalar())
+        finally:
+            await tx.rollback()
 
-    async def done() -> bool:
-        return await recorded(tx) != before
 
-    yield done
+async def _probe_order(store: Store, tx: AsyncConnection) -> OrderRow:
+    row = await store.create_order(client_id="c", request={"service": "1"}, provider=PROBE, tx=tx)
+    row = await store.mark_sent(row.id, row.version, tx=tx)
+    return await store.update_order(row.id, event_kind="placed", state="PENDING", tx=tx)
 
 
-async def change(store: Store, row: OrderRow, kind: str = "status", **changes: Any) -> OrderRow:
-    """An order's change as the ledger makes it, with the quality update in its transaction
-    (the line ``update_order`` gains)."""
-    async with store.transaction() as tx, unless_recorded(tx) as done:
-        after = await store.update_order(row.id, event_kind=kind, tx=tx, **changes)
-        if not await done():
+class Ledger:
+    """Orders and refills changed as the gateway changes them, each change with its quality
+    update in its own transaction.
+
+    Until ``update_order``, ``apply_polled`` and ``update_refill`` make that call themselves
+    (the integration notes), the ledger makes it exactly where they will; once they do, it
+    leaves it to them (`open` finds out), so nothing is counted twice.
+    """
+
+    def __init__(self, store: Store, clock: Clock, *, orders: bool, polls: bool, refills: bool):
+        self.store = store
+        self.clock = clock
+        self._orders, self._polls, self._refills = orders, polls, refills
+
+    @classmethod
+    async def open(cls, store: Store, clock: Clock) -> Ledger:
+        async def finished(tx: AsyncConnection) -> None:
+            row = await _probe_order(store, tx)
+            await store.update_order(row.id, event_kind="status", state="COMPLETED", tx=tx)
+
+        async def polled(tx: AsyncConnection) -> None:
+            row = await _probe_order(store, tx)
+            await store.apply_polled([PolledChange(row, "status", {"state": "COMPLETED"})], tx=tx)
+
+        async def refilled(tx: AsyncConnection) -> None:
+            row = await _probe_order(store, tx)
+            claim = await store.create_refill(row.id, PROBE, None, tx=tx)
+            await store.update_refill(
+                claim.id, state="PENDING", status_raw=None, provider_refill_id="r", tx=tx
+            )
+
+        return cls(
+            store,
+            clock,
+            orders=await _adds_a_bucket(store, finished),
+            polls=await _adds_a_bucket(store, polled),
+            refills=await _adds_a_bucket(store, refilled),
+        )
+
+    async def change_in(
+        self, tx: AsyncConnection, row: OrderRow, kind: str = "status", **changes: Any
+    ) -> OrderRow:
+        """An order's change in `tx`, with the line ``update_order`` gains."""
+        after = await self.store.update_order(row.id, event_kind=kind, tx=tx, **changes)
+        if not self._orders:
             await record_finished(tx, row, after)
-    return after
+        return after
 
+    async def change(self, row: OrderRow, kind: str = "status", **changes: Any) -> OrderRow:
+        async with self.store.transaction() as tx:
+            return await self.change_in(tx, row, kind, **changes)
 
-async def placed(
-    store: Store, provider: str = "alpha", service: str = "1", quantity: int | None = 1000
-) -> OrderRow:
-    request: dict[str, Any] = {"service": "9", "link": "https://instagram.com/x"}
-    if quantity is not None:
-        request["quantity"] = quantity
-    row = await store.create_order(
-        client_id="c", request=request, provider=provider, provider_service_id=service
-    )
-    row = await store.mark_sent(row.id, row.version)
-    return await change(store, row, "placed", state=OrderState.PENDING, provider_order_id="p")
+    async def poll(self, changes: list[PolledChange]) -> list[OrderRow]:
+        """A status poll's batch, with the line ``apply_polled`` gains."""
+        async with self.store.transaction() as tx:
+            applied = await self.store.apply_polled(changes, tx=tx)
+            if not self._polls:
+                befores = {c.before.id: c.before for c in changes}
+                await record_finished_many(tx, [(befores[r.id], r) for r in applied])
+        return applied
 
+    async def placed(
+        self, provider: str = "alpha", service: str = "1", quantity: int | None = 1000
+    ) -> OrderRow:
+        request: dict[str, Any] = {"service": "9", "link": "https://instagram.com/x"}
+        if quantity is not None:
+            request["quantity"] = quantity
+        row = await self.store.create_order(
+            client_id="c", request=request, provider=provider, provider_service_id=service
+        )
+        row = await self.store.mark_sent(row.id, row.version)
+        return await self.change(row, "placed", state=OrderState.PENDING, provider_order_id="p")
 
-async def finish(
-    store: Store,
-    clock: Clock,
-    state: str,
-    *,
-    start: float | None,
-    end: float,
-    remains: int | None = None,
-    **order: Any,
-) -> OrderRow:
-    """An order sent now, showing progress `start` seconds later (never, for None), and
-    reaching `state` `end` seconds after it was sent; the clock ends where it began."""
-    began = clock.now
-    row = await placed(store, **order)
-    if start is not None:
-        clock.advance(start)
-        row = await change(store, row, state=OrderState.IN_PROGRESS)
-    clock.now = began + timedelta(seconds=end)
-    row = await change(store, row, state=state, remains=remains)
-    clock.now = began
-    return row
+    async def finish(
+        self,
+        state: str,
+        *,
+        start: float | None,
+        end: float,
+        remains: int | None = None,
+        **order: Any,
+    ) -> OrderRow:
+        """An order sent now, showing progress `start` seconds later (never, for None), and
+        reaching `state` `end` seconds after it was sent; the clock ends where it began."""
+        clock = self.clock
+        began = clock.now
+        row = await self.placed(**order)
+        if start is not None:
+            clock.advance(start)
+            row = await self.change(row, state=OrderState.IN_PROGRESS)
+        clock.now = began + timedelta(seconds=end)
+        row = await self.change(row, state=state, remains=remains)
+        clock.now = began
+        return row
 
-
-async def refill(store: Store, order: OrderRow, *states: str) -> RefillRow:
-    """A refill the provider accepts, then moves through `states`; each change with its
-    quality update in its transaction (the lines ``update_refill`` gains)."""
-    claimed = await store.create_refill(order.id, order.provider or "", None)
-    after = claimed
-    for state, pid in [(RefillState.PENDING.value, f"r{claimed.id}"), *((s, None) for s in states)]:
-        async with store.transaction() as tx, unless_recorded(tx) as done:
-            before = await locked_refill(tx, claimed.id)
-            if pid is not None:
-                after = await store.update_refill(
-                    claimed.id, state=state, status_raw=None, provider_refill_id=pid, tx=tx
+    async def refill(self, order: OrderRow, *states: str) -> RefillRow:
+        """A refill the provider accepts, then moves through `states`; each change with the
+        lines ``update_refill`` gains."""
+        claimed = await self.store.create_refill(order.id, order.provider or "", None)
+        after = claimed
+        steps = [(RefillState.PENDING.value, f"r{claimed.id}"), *((s, None) for s in states)]
+        for state, pid in steps:
+            async with self.store.transaction() as tx:
+                before = await locked_refill(tx, claimed.id)
+                ids = {} if pid is None else {"provider_refill_id": pid}
+                after = await self.store.update_refill(
+                    claimed.id, state=state, status_raw=None, tx=tx, **ids
                 )
-            else:
-                after = await store.update_refill(claimed.id, state=state, status_raw=None, tx=tx)
-            if not await done():
-                await record_refill(tx, before, after)
-    return after
+                if not self._refills:
+                    await record_refill(tx, before, after)
+        return after
 
 
-async def known_outcomes(store: Store, clock: Clock) -> None:
+@pytest.fixture
+async def ledger(store: Store, clock: Clock) -> Ledger:
+    return await Ledger.open(store, clock)
+
+
+async def known_outcomes(ledger: Ledger) -> None:
     """Alpha's service 1: two quick completions, a partial, a cancel, a refusal, a slow start;
     service 2: one completion. Two refills: one completes, one is rejected."""
-    done = await finish(store, clock, OrderState.COMPLETED, start=60, end=3600)
-    await finish(store, clock, OrderState.COMPLETED, start=60, end=3600)
-    await finish(store, clock, OrderState.PARTIAL, start=120, end=4000, remains=400)
-    await finish(store, clock, OrderState.CANCELED, start=None, end=300, remains=500, quantity=500)
-    failed = await placed(store)
-    await change(store, failed, "failed", state=GatewayState.FAILED, error="Incorrect link")
-    await finish(store, clock, OrderState.COMPLETED, start=7200, end=10800, quantity=2000)
-    await finish(store, clock, OrderState.COMPLETED, start=30, end=600, service="2", quantity=100)
-    await refill(store, done, RefillState.IN_PROGRESS.value, RefillState.COMPLETED.value)
-    await refill(store, done, RefillState.REJECTED.value)
+    done = await ledger.finish(OrderState.COMPLETED, start=60, end=3600)
+    await ledger.finish(OrderState.COMPLETED, start=60, end=3600)
+    await ledger.finish(OrderState.PARTIAL, start=120, end=4000, remains=400)
+    await ledger.finish(OrderState.CANCELED, start=None, end=300, remains=500, quantity=500)
+    failed = await ledger.placed()
+    await ledger.change(failed, "failed", state=GatewayState.FAILED, error="Incorrect link")
+    await ledger.finish(OrderState.COMPLETED, start=7200, end=10800, quantity=2000)
+    await ledger.finish(OrderState.COMPLETED, start=30, end=600, service="2", quantity=100)
+    await ledger.refill(done, RefillState.IN_PROGRESS.value, RefillState.COMPLETED.value)
+    await ledger.refill(done, RefillState.REJECTED.value)
+
+
+async def sums(store: Store, clock: Clock) -> list[ServiceTotals]:
+    """Every bucket's sums, per provider service, as the window reads them."""
+    async with store.transaction() as tx:
+        return await window_sums(tx, clock.now.date() - timedelta(days=400))
 
 
 def book(store: Store, clock: Clock, **options: Any) -> QualityBook:
@@ -160,9 +220,9 @@ def book(store: Store, clock: Clock, **options: Any) -> QualityBook:
 
 
 async def test_orders_with_known_outcomes_give_exactly_the_expected_figures(
-    store: Store, clock: Clock
+    ledger: Ledger, store: Store, clock: Clock
 ) -> None:
-    await known_outcomes(store, clock)
+    await known_outcomes(ledger)
     report = await book(store, clock).report()
     service = report.service("alpha", "1")
     assert service is not None
@@ -193,33 +253,30 @@ async def test_orders_with_known_outcomes_give_exactly_the_expected_figures(
     assert report.provider("beta") is None
 
 
-async def test_only_the_change_that_makes_an_order_final_counts(store: Store, clock: Clock) -> None:
-    row = await finish(store, clock, OrderState.COMPLETED, start=10, end=20)
+async def test_only_the_change_that_makes_an_order_final_counts(
+    ledger: Ledger, store: Store, clock: Clock
+) -> None:
+    row = await ledger.finish(OrderState.COMPLETED, start=10, end=20)
     # Later changes of a final order (a refill's history entry) add nothing.
-    await change(store, row, "refill", event_data={"refill": 1})
+    await ledger.change(row, "refill", event_data={"refill": 1})
     # An order refused before it was ever sent is no provider's doing.
     unsent = await store.create_order(
         client_id="c", request={"service": "9"}, provider="alpha", provider_service_id="1"
     )
-    await change(store, unsent, "failed", state=GatewayState.FAILED, error="no funds")
-    [totals] = await await_sums(store, clock)
+    await ledger.change(unsent, "failed", state=GatewayState.FAILED, error="no funds")
+    [totals] = await sums(store, clock)
     assert (totals.counts.finished, totals.counts.failed) == (1, 0)
 
 
-async def await_sums(store: Store, clock: Clock) -> list[ServiceTotals]:
-    async with store.transaction() as tx:
-        return await window_sums(tx, clock.now.date() - timedelta(days=400))
-
-
 async def test_an_order_without_remains_or_quantity_counts_what_is_known(
-    store: Store, clock: Clock
+    ledger: Ledger, store: Store, clock: Clock
 ) -> None:
     # Completed without remains: all delivered. Partial without remains: delivery unknown.
     # No quantity (a package): counted as finished, not in units nor time per 1,000.
-    await finish(store, clock, OrderState.COMPLETED, start=None, end=100)
-    await finish(store, clock, OrderState.PARTIAL, start=None, end=100)
-    await finish(store, clock, OrderState.COMPLETED, start=None, end=100, quantity=None)
-    [totals] = await await_sums(store, clock)
+    await ledger.finish(OrderState.COMPLETED, start=None, end=100)
+    await ledger.finish(OrderState.PARTIAL, start=None, end=100)
+    await ledger.finish(OrderState.COMPLETED, start=None, end=100, quantity=None)
+    [totals] = await sums(store, clock)
     counts = totals.counts
     assert (counts.finished, counts.units_orders, counts.units_ordered) == (3, 1, 1000)
     assert counts.units_delivered == 1000
@@ -228,14 +285,16 @@ async def test_an_order_without_remains_or_quantity_counts_what_is_known(
     assert (counts.completes, counts.complete_ms_per_k) == (1, 100_000)
 
 
-async def test_the_window_excludes_older_buckets(store: Store, clock: Clock) -> None:
+async def test_the_window_excludes_older_buckets(
+    ledger: Ledger, store: Store, clock: Clock
+) -> None:
     today = clock.now
     clock.now = today - timedelta(days=30)
-    await finish(store, clock, OrderState.CANCELED, start=None, end=60)
+    await ledger.finish(OrderState.CANCELED, start=None, end=60)
     clock.now = today - timedelta(days=29)
-    await finish(store, clock, OrderState.COMPLETED, start=None, end=60)
+    await ledger.finish(OrderState.COMPLETED, start=None, end=60)
     clock.now = today
-    await finish(store, clock, OrderState.COMPLETED, start=None, end=60)
+    await ledger.finish(OrderState.COMPLETED, start=None, end=60)
     thirty = (await book(store, clock).providers())["alpha"]
     assert thirty.completion_rate == Figure(Decimal(1), 2)
     assert thirty.cancel_rate == Figure(Decimal(0), 2)
@@ -246,9 +305,9 @@ async def test_the_window_excludes_older_buckets(store: Store, clock: Clock) -> 
 
 
 async def test_figures_below_the_minimum_sample_are_none_with_their_sample(
-    store: Store, clock: Clock
+    ledger: Ledger, store: Store, clock: Clock
 ) -> None:
-    await known_outcomes(store, clock)
+    await known_outcomes(ledger)
     alpha = (await book(store, clock, min_sample=5).providers())["alpha"]
     assert alpha.completion_rate == Figure(Decimal(4) / 6, 6)
     assert alpha.start_seconds == Figure(Decimal(7470) / 5, 5)
@@ -261,40 +320,38 @@ async def test_figures_below_the_minimum_sample_are_none_with_their_sample(
 
 
 async def test_backfill_rebuilds_exactly_the_incremental_buckets_and_is_idempotent(
-    store: Store, clock: Clock
+    ledger: Ledger, store: Store, clock: Clock
 ) -> None:
     today = clock.now
     clock.now = today - timedelta(days=3)
-    await known_outcomes(store, clock)
+    await known_outcomes(ledger)
     clock.now = today
-    await known_outcomes(store, clock)
-    incremental = await await_sums(store, clock)
+    await known_outcomes(ledger)
+    incremental = await sums(store, clock)
     assert await backfill(store) == 4  # two services, two days
-    assert await await_sums(store, clock) == incremental
+    assert await sums(store, clock) == incremental
     assert await backfill(store) == 4
-    assert await await_sums(store, clock) == incremental
+    assert await sums(store, clock) == incremental
     # From a day on: the older buckets stay as they are.
     assert await backfill(store, since=today - timedelta(days=1)) == 2
-    assert await await_sums(store, clock) == incremental
+    assert await sums(store, clock) == incremental
 
 
-async def test_a_polled_batch_records_each_finished_order_once(store: Store, clock: Clock) -> None:
-    rows = [await placed(store) for _ in range(3)]
+async def test_a_polled_batch_records_each_finished_order_once(
+    ledger: Ledger, store: Store, clock: Clock
+) -> None:
+    rows = [await ledger.placed() for _ in range(3)]
     clock.advance(90)
     changes = [
         PolledChange(rows[0], "status", {"state": "COMPLETED", "remains": 0}),
         PolledChange(rows[1], "status", {"state": "PARTIAL", "remains": 250}),
         PolledChange(rows[2], "status", {"state": "IN_PROGRESS"}),
     ]
-    async with store.transaction() as tx, unless_recorded(tx) as done:
-        applied = await store.apply_polled(changes, tx=tx)
-        befores = {c.before.id: c.before for c in changes}
-        if not await done():
-            await record_finished_many(tx, [(befores[r.id], r) for r in applied])
-    [totals] = await await_sums(store, clock)
+    await ledger.poll(changes)
+    [totals] = await sums(store, clock)
     counts = totals.counts
     assert (counts.finished, counts.completed, counts.partial) == (2, 1, 1)
     assert (counts.units_ordered, counts.units_delivered) == (2000, 1750)
     assert (counts.starts, counts.start_ms) == (2, 180_000)
     assert await backfill(store) == 1
-    assert await await_sums(store, clock) == [totals]
+    assert await sums(store, clock) == [totals]
