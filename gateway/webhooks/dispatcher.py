@@ -36,7 +36,14 @@ from gateway.store import Store, WebhookDeliveryRow, WebhookEndpointRow
 from gateway.webhooks.options import WebhookOptions
 from gateway.webhooks.retry import RetrySchedule, parse_retry_after
 from gateway.webhooks.signing import SecretSet, sign_headers
-from gateway.webhooks.targets import InvalidTarget, Target, UnresolvedTarget, resolve_target
+from gateway.webhooks.targets import (
+    InvalidTarget,
+    Resolver,
+    Target,
+    UnresolvedTarget,
+    resolve_target,
+    system_resolver,
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +88,14 @@ class WebhookDispatcher:
         *,
         schedule: RetrySchedule | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        resolver: Resolver = system_resolver,
     ) -> None:
         self.store = store
         self.client = client
         self.options = options or WebhookOptions()
         self.schedule = schedule or RetrySchedule()
         self._clock = clock
+        self._resolver = resolver
 
     async def fan_out(self, event: Event, tx: AsyncConnection | None = None) -> int:
         """Schedule `event` for every enabled endpoint subscribed to its type; an event
@@ -149,7 +158,9 @@ class WebhookDispatcher:
             # bytes is cut here.
             async with asyncio.timeout(self.options.timeout):
                 target = await resolve_target(
-                    endpoint.url, allow_private=self.options.allow_private_targets
+                    endpoint.url,
+                    allow_private=self.options.allow_private_targets,
+                    resolver=self._resolver,
                 )
                 result = await self._attempt(target, endpoint, row.event_id, payload)
         except UnresolvedTarget as exc:

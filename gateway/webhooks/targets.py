@@ -7,13 +7,20 @@ resolve elsewhere later. An attempt then connects to the very address that was c
 
 IPv6 addresses that carry an IPv4 address inside (IPv4-mapped and -compatible, SIIT, NAT64,
 6to4, Teredo) are judged by the IPv4 address they lead to.
+
+Names are looked up by a `Resolver` (the system's, `system_resolver`, unless another is given):
+the dispatcher runs the lookup inside the attempt's deadline, so a stalled resolver costs an
+attempt its timeout, no more.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, ip_network
 from urllib.parse import SplitResult, urlsplit
@@ -83,17 +90,36 @@ def _public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-async def resolve(host: str, port: int) -> list[str]:
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+"""``await resolver(host, port)``: the addresses of `host`; raises `OSError` (or
+`UnicodeError` for a name IDNA cannot encode) when it does not resolve."""
+
+
+_LOOKUPS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-lookup")
+"""Threads of the system's lookups: a lookup the attempt gave up on runs on until the system
+answers, so the loop's default executor (database and Redis connections use it) must not be
+the one that fills up with them."""
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """The system's resolver (``getaddrinfo``, in threads of its own)."""
+    infos = await asyncio.get_running_loop().run_in_executor(
+        _LOOKUPS, functools.partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    )
+    return [str(info[4][0]) for info in infos]
+
+
+async def resolve(host: str, port: int, resolver: Resolver = system_resolver) -> list[str]:
     """Every address `host` resolves to (an IP literal resolves to itself)."""
     try:
         return [str(ipaddress.ip_address(host.strip("[]")))]
     except ValueError:
         pass
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        addresses = await resolver(host, port)
     except (OSError, UnicodeError) as exc:
         raise UnresolvedTarget(f"host {host!r} does not resolve: {exc}") from None
-    return sorted({str(info[4][0]) for info in infos})
+    return sorted(set(addresses))
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,12 +147,14 @@ class Target:
         return parts._replace(netloc=netloc).geturl(), headers, extensions
 
 
-async def resolve_target(url: str, *, allow_private: bool) -> Target:
+async def resolve_target(
+    url: str, *, allow_private: bool, resolver: Resolver = system_resolver
+) -> Target:
     """`url` checked, with the one address an attempt may connect to; raises `InvalidTarget`."""
     parts = parse_target(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    addresses = await resolve(host, port)
+    addresses = await resolve(host, port, resolver)
     if not addresses:
         raise UnresolvedTarget(f"host {host!r} resolves to no address")
     blocked = [] if allow_private else [a for a in addresses if not _public(a)]
@@ -138,9 +166,11 @@ async def resolve_target(url: str, *, allow_private: bool) -> Target:
     return Target(parts.geturl(), host, addresses[0])
 
 
-async def check_target(url: str, *, allow_private: bool) -> str:
+async def check_target(
+    url: str, *, allow_private: bool, resolver: Resolver = system_resolver
+) -> str:
     """`url` if it may receive webhooks (resolved only when private targets are refused);
     raises `InvalidTarget` otherwise."""
     if allow_private:
         return parse_target(url).geturl()
-    return (await resolve_target(url, allow_private=False)).url
+    return (await resolve_target(url, allow_private=False, resolver=resolver)).url
