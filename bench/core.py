@@ -1,4 +1,5 @@
-"""The gateway-core benchmark: concurrent balances, and what the ledger adds around an order.
+"""The gateway-core benchmark: concurrent balances, what the ledger adds around an order, and
+what a client account adds to it (price and hold).
 
 ::
 
@@ -9,7 +10,9 @@ Five simulated panels run in this process, on loopback, spoken to over real HTTP
 read with 100 ms added to every panel call; orders are placed with no added latency, through
 `Gateway.place` and straight through the same adapter, alternately, so machine noise hits both.
 The durable ledger's cost is measured the same way: one SQLite ledger with ``synchronous =
-NORMAL`` (as before), one with ``FULL`` (as the gateway runs), and the adapter, in turn.
+NORMAL`` (as before), one with ``FULL`` (as the gateway runs), and the adapter, in turn. So is
+accounting: an order of a client account (priced with its list, its price held in the order
+row's transaction) beside the same order of an operator key, and the adapter, in turn.
 """
 
 from __future__ import annotations
@@ -21,12 +24,15 @@ import statistics
 import tempfile
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
+from decimal import Decimal
 from pathlib import Path
 from time import perf_counter
 
 from pydantic import SecretStr
 
+from gateway.accounts.pricing import PriceList
 from gateway.cache import cache_from_url
+from gateway.catalog import Group, Snapshot
 from gateway.config import GatewaySection, ProviderSection, Settings
 from gateway.core import Gateway
 from gateway.store import Store
@@ -102,15 +108,20 @@ async def time_balances(gw: Gateway, runs: int) -> tuple[float, float, float]:
 Timed = Callable[[int], Awaitable[None]]
 
 
+def bench_group(snapshot: Snapshot) -> Group:
+    """The default-type service offered by the most providers (the lowest id of those)."""
+    return max(
+        (g for g in snapshot.groups.values() if g.type is ServiceType.DEFAULT),
+        key=lambda g: (len(g.providers), -g.id),
+    )
+
+
 async def order_calls(gw: Gateway, tag: str) -> tuple[Timed, Timed]:
     """An order placed through the core, and the same order straight to the adapter the core
     chooses; each call takes the order's number, for a link of its own."""
     await gw.catalog.sync()
     snapshot = await gw.catalog.snapshot()
-    group = max(
-        (g for g in snapshot.groups.values() if g.type is ServiceType.DEFAULT),
-        key=lambda g: (len(g.providers), -g.id),
-    )
+    group = bench_group(snapshot)
     fields = {"link": "https://instagram.com/p/0", "quantity": group.min}
     decision = await gw.quote(group.id, fields)
     if decision.chosen is None:
@@ -131,6 +142,36 @@ async def order_calls(gw: Gateway, tag: str) -> tuple[Timed, Timed]:
         await adapter.add(direct_request.model_copy(update={"link": f"{link(n)}-direct"}))
 
     return core, direct
+
+
+async def account_call(gw: Gateway, tag: str) -> Timed:
+    """The order of `order_calls` placed for a client account: markup 20%, funds for every
+    order, so each is priced and held."""
+    snapshot = await gw.catalog.snapshot()
+    group = bench_group(snapshot)
+    fields = {"link": "https://instagram.com/p/0", "quantity": group.min}
+    prices = PriceList(markup_percent=Decimal(20))
+    # A name of its own: a reused database keeps the accounts of earlier runs.
+    name = f"bench-{tag}-{secrets.token_hex(3)}"
+    account = await gw.store.create_account(
+        name, currency=gw.base_currency, price_list=prices.model_dump(mode="json")
+    )
+    await gw.store.top_up(account.id, Decimal(10) ** 9, reason="bench funds")
+
+    async def placed(n: int) -> None:
+        link = f"https://instagram.com/p/{tag}-{n}-account"
+        row = await gw.place(name, group.id, {**fields, "link": link}, account=account)
+        if row.state != OrderState.PENDING or row.client_price is None:
+            raise RuntimeError(f"order {row.id} went {row.state} for account {name}")
+
+    return placed
+
+
+async def time_accounting(gw: Gateway, orders: int, tag: str) -> dict[str, float]:
+    """Medians of one order of a client account, one of an operator key, and the adapter's."""
+    core, direct = await order_calls(gw, tag)
+    account = await account_call(gw, tag)
+    return await time_in_turn({"account": account, "core": core, "direct": direct}, orders)
 
 
 async def time_in_turn(calls: dict[str, Timed], orders: int) -> dict[str, float]:
@@ -198,6 +239,16 @@ async def run(runs: int, orders: int, database_url: str | None) -> None:
                 f"place order through the core ({name:<10})   median {placed * 1000:.1f} ms   "
                 f"direct adapter add {added * 1000:.1f} ms   ratio {placed / added:.2f}x   "
                 f"overhead {(placed - added) * 1000:.1f} ms"
+            )
+
+        for name, url in databases.items():
+            async with await open_gateway(sims, url) as gw:
+                timed = await time_accounting(gw, orders, tag=f"accounting-{name}")
+            held, plain, added = timed["account"], timed["core"], timed["direct"]
+            print(
+                f"place order with an account ({name:<10})   median {held * 1000:.1f} ms   "
+                f"without {plain * 1000:.1f} ms   direct adapter add {added * 1000:.1f} ms   "
+                f"accounting {held / plain:.2f}x   +{(held - plain) * 1000:.1f} ms an order"
             )
 
         medians = await time_durability(sims, workdir, orders)
