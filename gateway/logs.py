@@ -127,11 +127,11 @@ class _Window:
 class AccessThrottle(logging.Filter):
     """Writes at most `budget` access lines of refused requests (any 4xx: a missing or bad key,
     a forbidden scope, a rate limit, a malformed call) per client address per `per` seconds;
-    then one line, ``suppressed K similar access lines from <address> in the last S s``, when
-    that address's window ends (at its next request) or when the address is forgotten. An
-    access line cannot tell who called, so a keyed client's 4xx count too. Successful and
-    server-error lines always pass. At most `max_addresses` windows are kept, the least
-    recently seen dropped first."""
+    then one line, ``suppressed K similar access lines from <address> in the last S s``, once
+    that address's window has ended (written before the next access line of any caller) or the
+    address is forgotten. An access line cannot tell who called, so a keyed client's 4xx count
+    too. Successful and server-error lines always pass. At most `max_addresses` windows are
+    kept, the least recently seen dropped first."""
 
     def __init__(
         self,
@@ -159,6 +159,12 @@ class AccessThrottle(logging.Filter):
             if window is not None and now - window.start >= self._per:
                 ended.append((address, self._windows.pop(address)))
                 window = None
+            # Addresses gone quiet: their windows end at anyone's line, least recent first.
+            while self._windows:
+                quiet, oldest = next(iter(self._windows.items()))
+                if now - oldest.start < self._per:
+                    break
+                ended.append((quiet, self._windows.pop(quiet)))
             keep = True
             if 400 <= status < 500:
                 if window is None:

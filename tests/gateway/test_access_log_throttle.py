@@ -161,3 +161,19 @@ def test_forgotten_addresses_are_summarised(caplog: pytest.LogCaptureFixture) ->
         "suppressed 2 similar access lines from 203.0.113.1 in the last 0 s"
     ]
     assert throttle.filter(record), "a forgotten address starts again with a whole budget"
+
+
+def test_a_quiet_address_is_summarised_at_the_next_line_of_anyone(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    name = "tests.access"
+    clock = Clock()
+    throttle = logs.AccessThrottle(budget=2, per=60.0, clock=clock)
+    with caplog.at_level(logging.INFO, logger=name):
+        kept = [throttle.filter(_record(f"198.51.100.9:{n}", 401, name)) for n in range(5)]
+        clock.now += 90
+        assert throttle.filter(_record("192.0.2.1:1", 200, name))
+    assert kept == [True, True, False, False, False]
+    assert [r.getMessage() for r in caplog.records] == [
+        "suppressed 3 similar access lines from 198.51.100.9 in the last 90 s"
+    ]
