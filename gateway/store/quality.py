@@ -96,11 +96,15 @@ def day_of(at: datetime) -> date:
 
 
 def _quantity(order: OrderRow) -> int | None:
-    quantity = order.request.get("quantity")
+    """The units the order asks for in all: its quantity (or its listed comments or usernames)
+    times its runs when drip-fed; None for services that count no units (packages)."""
     try:
-        return int(quantity) if quantity is not None and int(quantity) > 0 else None
-    except (TypeError, ValueError):
+        request = order.order_request()
+    except ValueError:  # a request stored before a field's rules changed: not counted in units
         return None
+    if request.quantity is None and not request.comments and not request.usernames:
+        return None
+    return request.units * (request.runs or 1)
 
 
 def _delivered(order: OrderRow, quantity: int) -> int | None:

@@ -138,11 +138,19 @@ class Ledger:
         return applied
 
     async def placed(
-        self, provider: str = "alpha", service: str = "1", quantity: int | None = 1000
+        self,
+        provider: str = "alpha",
+        service: str = "1",
+        quantity: int | None = 1000,
+        **fields: Any,
     ) -> OrderRow:
-        request: dict[str, Any] = {"service": "9", "link": "https://instagram.com/x"}
+        """An order sent to `provider` now; without a quantity, a package unless `fields`
+        name another type."""
+        request: dict[str, Any] = {"service": "9", "link": "https://instagram.com/x", **fields}
         if quantity is not None:
             request["quantity"] = quantity
+        else:
+            request.setdefault("service_type", "Package")
         row = await self.store.create_order(
             client_id="c", request=request, provider=provider, provider_service_id=service
         )
@@ -355,3 +363,25 @@ async def test_a_polled_batch_records_each_finished_order_once(
     assert (counts.starts, counts.start_ms) == (2, 180_000)
     assert await backfill(store) == 1
     assert await sums(store, clock) == [totals]
+
+
+async def test_units_count_every_run_of_a_drip_feed_and_every_listed_item(
+    ledger: Ledger, store: Store, clock: Clock
+) -> None:
+    await ledger.finish(
+        OrderState.COMPLETED, start=None, end=500, quantity=100, runs=5, interval=10
+    )
+    comments = "Nice!\nGreat\nWow"
+    await ledger.finish(
+        OrderState.PARTIAL,
+        start=None,
+        end=60,
+        remains=1,
+        quantity=None,
+        service_type="Custom Comments",
+        comments=comments,
+    )
+    [totals] = await sums(store, clock)
+    counts = totals.counts
+    assert (counts.units_orders, counts.units_ordered, counts.units_delivered) == (2, 503, 502)
+    assert (counts.completes, counts.complete_ms_per_k) == (1, 1_000_000)
