@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from gateway.cli import keys, ops, run, webhooks
+from gateway.cli import accounts, keys, ops, run, webhooks
 from gateway.cli.output import fail
 from gateway.config import ConfigError
 from gateway.orders import OrderError
@@ -23,6 +23,7 @@ app = typer.Typer(
 )
 run.register(app)
 ops.register(app)
+app.add_typer(accounts.app, name="accounts")
 app.add_typer(keys.app, name="keys")
 app.add_typer(webhooks.app, name="webhooks")
 

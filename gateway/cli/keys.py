@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from gateway.auth import parse_scopes
+from gateway.auth import Scope, parse_scopes
+from gateway.cli.accounts_shape import missing
 from gateway.cli.common import ConfigOption, JsonOption, local_settings
 from gateway.cli.output import console, emit, emit_one
 from gateway.cli.remote import KeyOption, RemoteUrlOption, expect, graphql
@@ -20,6 +21,10 @@ app = typer.Typer(help="Create, list and revoke the gateway's API keys.", no_arg
 KEY_FIELDS = "id name prefix clientId scopes createdAt lastUsedAt revokedAt"
 CREATE_MUTATION = f"""mutation($name: String!, $scopes: [String!]!, $client: String) {{
   createApiKey(name: $name, scopes: $scopes, clientId: $client) {{ __typename
+    ... on CreateApiKeySuccess {{ secret apiKey {{ {KEY_FIELDS} }} }}
+    ... on UserError {{ message code }} }} }}"""
+CREATE_FOR_ACCOUNT = f"""mutation($name: String!, $scopes: [String!]!, $account: String!) {{
+  createApiKey(name: $name, scopes: $scopes, account: $account) {{ __typename
     ... on CreateApiKeySuccess {{ secret apiKey {{ {KEY_FIELDS} }} }}
     ... on UserError {{ message code }} }} }}"""
 LIST_QUERY = f"{{ apiKeys {{ {KEY_FIELDS} }} }}"
@@ -55,16 +60,39 @@ def create(
     name: Annotated[str, typer.Option(help="What the key is for.")],
     scope: Annotated[list[str], typer.Option(help="read, order, ops or admin; repeatable.")],
     client: Annotated[str | None, typer.Option(help="Client id (default: the name).")] = None,
+    account: Annotated[
+        str | None,
+        typer.Option(
+            help="A client account: the key spends its funds at its prices, and its "
+            "client id is the account's name."
+        ),
+    ] = None,
     config: ConfigOption = None,
     url: RemoteUrlOption = None,
     key: KeyOption = "",
     as_json: JsonOption = False,
 ) -> None:
     """Create a key; its secret is shown this once and stored only as a hash."""
-    parse_scopes(scope)  # reject unknown scopes before touching the store
+    scopes = parse_scopes(scope)  # reject unknown scopes before touching the store
+    if account is not None:
+        account = account.strip()
+        if scopes & {Scope.OPS, Scope.ADMIN}:
+            raise typer.BadParameter(
+                "a key of a client account may only have read or order", param_hint="'--scope'"
+            )
+        if client is not None and client != account:
+            raise typer.BadParameter(
+                "an account's keys have its name as client id: give --account or --client, "
+                "not both",
+                param_hint="'--client'",
+            )
     if url:
-        variables = {"name": name, "scopes": scope, "client": client}
-        answer = graphql(url, key, CREATE_MUTATION, variables)["createApiKey"]
+        if account is None:
+            variables = {"name": name, "scopes": scope, "client": client}
+            answer = graphql(url, key, CREATE_MUTATION, variables)["createApiKey"]
+        else:
+            variables = {"name": name, "scopes": scope, "account": account}
+            answer = graphql(url, key, CREATE_FOR_ACCOUNT, variables)["createApiKey"]
         made = expect(answer, "CreateApiKeySuccess")
         node = made["apiKey"]
         created: dict[str, Any] = {
@@ -75,13 +103,23 @@ def create(
 
         async def run() -> dict[str, Any]:
             async with await _store(config) as store:
-                row, secret = await store.create_api_key(name, client or name, scope)
+                owner = None if account is None else await store.account(account)
+                if account is not None and owner is None:
+                    raise ValueError(missing(account))
+                row, secret = await store.create_api_key(
+                    name,
+                    owner.name if owner else client or name,
+                    scope,
+                    account_id=owner.id if owner else None,
+                )
             return {
                 "id": row.id, "name": row.name, "client": row.client_id,
                 "scopes": ",".join(row.scopes), "key": secret,
             }  # fmt: skip
 
         created = asyncio.run(run())
+    if account is not None:
+        created = {**created, "account": account}
     emit_one(created, as_json=as_json)
     if not as_json:
         console.print("Keep the key now: it cannot be shown again.")
