@@ -19,6 +19,7 @@ from gateway.store.base import Queries, chunks
 from gateway.store.rows import AccountRow, MovementKind, OrderRow
 from gateway.store.states import FINAL_STATES
 from gateway.store.tables import account_entries, account_movements, accounts, orders
+from providers.models import OrderState
 
 ZERO = Decimal(0)
 
@@ -38,8 +39,10 @@ class MarginRow:
 
 
 def _order_cost(order: OrderRow) -> Decimal:
-    """The provider's charge in the base currency, or the quoted cost when it is unknown."""
-    quoted = order.quoted_cost or ZERO
+    """The provider's charge in the base currency; when it is unknown, the quoted cost of a
+    delivered order (nothing for one canceled or failed)."""
+    delivered = order.state in (OrderState.COMPLETED, OrderState.PARTIAL)
+    quoted = (order.quoted_cost or ZERO) if delivered else ZERO
     if order.charge is None:
         return quoted
     charged_in = order.charge_currency or order.provider_currency
@@ -97,7 +100,8 @@ class AccountCheckQueries(Queries):
         self, since: datetime, until: datetime, *, tx: AsyncConnection | None = None
     ) -> list[MarginRow]:
         """Revenue, cost and margin of the account orders settled from `since` to before
-        `until`, by account, provider and UTC day of settlement."""
+        `until`, by account, provider and UTC day of settlement (orders refunded in full that
+        cost nothing upstream are no sale and left out)."""
         settled_kinds = (MovementKind.CHARGE.value, MovementKind.REFUND.value)
         query = select(account_movements.c.order_id, account_movements.c.created_at).where(
             account_movements.c.kind.in_(settled_kinds),
@@ -117,9 +121,12 @@ class AccountCheckQueries(Queries):
         for order in found:
             if order.account_id is None or order.client_charge is None:
                 continue
+            cost = _order_cost(order)
+            if not order.client_charge and not cost:
+                continue  # refunded in full and free upstream: no sale
             key = (names[order.account_id], order.provider, settled_at[order.id].date())
-            count, revenue, cost = totals.get(key, [ZERO, ZERO, ZERO])
-            totals[key] = [count + 1, revenue + order.client_charge, cost + _order_cost(order)]
+            count, revenue, costs = totals.get(key, [ZERO, ZERO, ZERO])
+            totals[key] = [count + 1, revenue + order.client_charge, costs + cost]
         return [
             MarginRow(account, provider, day, int(count), revenue, cost, revenue - cost)
             for (account, provider, day), (count, revenue, cost) in sorted(
