@@ -3,7 +3,8 @@
 Nothing to install or configure: the panels differ in price (their seeds), quirks (profiles),
 currency and latency, so routing has real choices to make; simulated time runs a minute per
 second, so orders move from Pending to Completed while you watch. Everything lives in the data
-folder (the ledger, the panels' orders, the admin key), so a restart goes on where it stopped.
+folder (the ledger, the panels' orders, the admin key, the client account's key: see
+`gateway.demo_shop`), so a restart goes on where it stopped.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from gateway.config import (
     WebhooksSection,
 )
 from gateway.core import Gateway
+from gateway.demo_shop import Shop, demo_shop
 from gateway.store.api_keys import MIN_SECRET_LENGTH
 from providers.base import Provider
 from providers.registry import ProviderConfig, build
@@ -229,7 +231,9 @@ def export_line(base: str, key: DemoKey) -> str:
     return f"export SMM_GATEWAY_URL={base} SMM_GATEWAY_KEY={shown}"
 
 
-def banner(base: str, key: DemoKey, data_dir: Path, panels: dict[str, SimulatorServer]) -> str:
+def banner(
+    base: str, key: DemoKey, shop: Shop, data_dir: Path, panels: dict[str, SimulatorServer]
+) -> str:
     shown = f"(from {DEMO_KEY_VARIABLE})" if key.supplied else key.secret
     panel_lines = "\n".join(
         f"  {name:<6} {p.url}  key {p.key}  ({p.profile.name}, {p.panel.currency})"
@@ -242,6 +246,7 @@ smm-gateway demo is running: three simulated panels (alpha, beta, gamma) behind 
   API v2     {base}/api/v2
   Health     {base}/healthz
   Admin key  {shown}
+  Shop key   {shop.secret}  ({shop.summary()})
   Data       {data_dir}
 
 The simulated panels (v2 panels of their own; try them with their keys):
@@ -249,9 +254,12 @@ The simulated panels (v2 panels of their own; try them with their keys):
 
 For the operator commands, in another terminal (also in {data_dir / ENV_FILE}):
   {export_line(base, key)}
+and for the client's side, the shop's key:
+  {shop.export_line()}
 
 Try:
   curl -s {base}/api/v2 -d key=$SMM_GATEWAY_KEY -d action=balance
+  curl -s {base}/api/v2 -d key=$SHOP_KEY -d action=balance
   smm-gateway services search "instagram followers"
 
 Stop with Ctrl-C.
@@ -288,14 +296,14 @@ async def serve_demo(
                     )
                     say(f"  catalog: {result.provider}: {state}")
                 key = await demo_key(gateway, data_dir)
+                shop = await demo_shop(gateway, data_dir, _write_private)
                 shown_host = f"[{host}]" if ":" in host else host  # an IPv6 address
                 base = f"http://{shown_host}:{sock.getsockname()[1]}"
-                await asyncio.to_thread(
-                    _write_private, data_dir / ENV_FILE, export_line(base, key) + "\n"
-                )
+                exports = f"{export_line(base, key)}\n{shop.export_line()}\n"
+                await asyncio.to_thread(_write_private, data_dir / ENV_FILE, exports)
                 app = create_app(settings, gateway=gateway)
                 server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-                say(banner(base, key, data_dir, panels))
+                say(banner(base, key, shop, data_dir, panels))
                 await server.serve(sockets=[sock])
             finally:
                 await gateway.aclose()

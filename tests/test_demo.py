@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -27,6 +28,8 @@ KEY = "smmgw_demo_test_key_0123456789"
 CLI = [sys.executable, "-c", "from gateway.cli import entry_point; entry_point()"]
 INSTAGRAM_FOLLOWERS = 45
 """The demo's "Instagram Followers - Refill 30d" (the README orders it)."""
+FUNDS = Decimal(100)
+"""What the demo's client account, demo-shop, is given on the first start."""
 
 
 def free_port() -> int:
@@ -97,12 +100,25 @@ def test_demo_answers_both_apis_and_stops_cleanly(tmp_path: Path) -> None:
                             headers={"Authorization": f"Bearer {KEY}"}).json()  # fmt: skip
         assert "errors" not in answer, answer
         assert len(answer["data"]["services"]["edges"]) == 2
+        shop = (tmp_path / "data" / "shop-key").read_text().strip()
+        funds = v2(base, shop, action="balance")
+        assert isinstance(funds, dict)
+        assert (Decimal(funds["balance"]), funds["currency"]) == (FUNDS, "USD"), "the shop's own"
+        placed = v2(base, shop, action="add", service=INSTAGRAM_FOLLOWERS,
+                    link="https://instagram.com/shop", quantity=1000)  # fmt: skip
+        assert placed == {"order": 1}
+        after = v2(base, shop, action="balance")
+        assert isinstance(after, dict)
+        assert Decimal(0) < Decimal(after["balance"]) < FUNDS, "the order's price is held"
         # On loopback the demo's /metrics needs no token (a server's does).
         metrics = httpx.get(f"{base}/metrics")
         assert metrics.status_code == 200
         assert "smmgw_unconfirmed_orders" in metrics.text
         output = stop(process)
     assert KEY not in output, "a key the user supplied is never printed"
+    assert f"export SHOP_KEY={shop}" in output, "the shop's key is printed to export"
+    shown = rf"Shop key +{shop} +\(client account demo-shop: 20% markup, funds 100\.00 USD\)"
+    assert re.search(shown, output), output
     assert 'SMM_GATEWAY_KEY="$SMM_GATEWAY_DEMO_KEY"' in output
     for panel in ("alpha", "beta", "gamma"):
         assert re.search(rf"{panel} +http://127\.0\.0\.1:\d+/api/v\d  key [0-9a-f]{{32}}", output)
@@ -120,6 +136,7 @@ def test_a_restart_on_the_same_folder_goes_on(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with running_demo(data, key=None) as (base, process):
         key = (data / "demo-key").read_text().strip()
+        shop = (data / "shop-key").read_text().strip()
         first = v2(base, key, action="add", service=INSTAGRAM_FOLLOWERS,
                    link="https://instagram.com/first", quantity=1000)  # fmt: skip
         assert first == {"order": 1}
@@ -136,7 +153,13 @@ def test_a_restart_on_the_same_folder_goes_on(tmp_path: Path) -> None:
         assert old.get("status") in ("Pending", "In progress", "Completed", "Partial"), old
         keys = httpx.post(f"{base}/graphql", json={"query": "{ apiKeys { name } }"},
                           headers={"Authorization": f"Bearer {key}"}).json()  # fmt: skip
-        assert keys["data"]["apiKeys"] == [{"name": "demo admin"}], "one key, reused"
+        assert keys["data"]["apiKeys"] == [{"name": "demo admin"}, {"name": "demo-shop"}], (
+            "one key each, reused"
+        )
+        assert (data / "shop-key").read_text().strip() == shop
+        funds = v2(base, shop, action="balance")
+        assert isinstance(funds, dict)
+        assert Decimal(funds["balance"]) == FUNDS, "funded once, on the first start"
         output = stop(process)
     assert f"SMM_GATEWAY_KEY={key}" in output
 
@@ -204,10 +227,12 @@ def test_a_revoked_demo_key_is_replaced_on_restart(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with running_demo(data, key=None) as (base, process):
         old = (data / "demo-key").read_text().strip()
-        revoke = "mutation { revokeApiKey(id: 1) { __typename } }"
-        answer = httpx.post(f"{base}/graphql", json={"query": revoke},
-                            headers={"Authorization": f"Bearer {old}"}).json()  # fmt: skip
-        assert answer == {"data": {"revokeApiKey": {"__typename": "RevokeApiKeySuccess"}}}
+        old_shop = (data / "shop-key").read_text().strip()
+        for key_id in (2, 1):  # the shop's key, then the admin key itself
+            revoke = f"mutation {{ revokeApiKey(id: {key_id}) {{ __typename }} }}"
+            answer = httpx.post(f"{base}/graphql", json={"query": revoke},
+                                headers={"Authorization": f"Bearer {old}"}).json()  # fmt: skip
+            assert answer == {"data": {"revokeApiKey": {"__typename": "RevokeApiKeySuccess"}}}
         stop(process)
 
     with running_demo(data, key=None) as (base, process):
@@ -215,8 +240,15 @@ def test_a_revoked_demo_key_is_replaced_on_restart(tmp_path: Path) -> None:
         assert new != old
         assert v2(base, old, action="services") == {"error": "Invalid API key"}
         assert isinstance(v2(base, new, action="services"), list)
+        new_shop = (data / "shop-key").read_text().strip()
+        assert new_shop != old_shop
+        assert v2(base, old_shop, action="balance") == {"error": "Invalid API key"}
+        funds = v2(base, new_shop, action="balance")
+        assert isinstance(funds, dict)
+        assert Decimal(funds["balance"]) == FUNDS, "the same account, funded once"
         output = stop(process)
     assert f"SMM_GATEWAY_KEY={new}" in output
+    assert f"SHOP_KEY={new_shop}" in output
 
 
 def test_the_demo_key_is_not_in_its_repr() -> None:
