@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,9 @@ SETUP = ["python3 -m venv .venv", 'pip install -e ".[dev]"']
 """The parts of the README's first command this test's environment has already done."""
 PATIENCE = 60.0
 """Seconds an "eventually" answer (a webhook, a delivery) may take to show."""
+FUNDS = Decimal(100)
+MARKUP = Decimal(20)
+"""The demo's client account, demo-shop: its funds and its markup (percent)."""
 
 
 # -- reading the README ------------------------------------------------------------------------
@@ -255,20 +259,22 @@ class Tour:
     session: Session
     demo: Demo
     key: str = ""
+    shop_key: str = ""
 
     def services(self) -> dict[int, str]:
-        answer = httpx.post(f"{self.demo.base}/api/v2",
-                            data={"key": self.key, "action": "services"}).json()  # fmt: skip
-        return {int(s["service"]): str(s["name"]) for s in answer}
+        return {int(s["service"]): str(s["name"]) for s in self.v2(self.key, action="services")}
+
+    def v2(self, key: str, **fields: object) -> Any:
+        return httpx.post(f"{self.demo.base}/api/v2", data={"key": key, **fields}).json()
 
     def checks(self) -> list[tuple[str, bool, Check]]:
         """(pattern the command matches, whether its answer may take a while, check)."""
         return [
             (r"^\. \.venv/bin/activate && \. \.smm-gateway-demo/env", False, self.environment),
-            (r"action=services \| head -c", False, self.v2_services),
+            (r"key=\$SMM_GATEWAY_KEY -d action=services \| head -c", False, self.v2_services),
             (r"action=add .*service=(\d+)", False, self.v2_add),
             (r"action=status -d order=1$", False, self.v2_status),
-            (r"action=balance$", False, self.v2_balance),
+            (r"key=\$SMM_GATEWAY_KEY -d action=balance$", False, self.v2_balance),
             (r"^curl -s http://127\.0\.0\.1:8080/graphql", False, self.graphql_services),
             (r"^smm-gateway webhooks add http://127\.0\.0\.1:9999/", False, self.webhook_added),
             (r"^cat > receiver\.py <<", False, self.receiver_written),
@@ -280,6 +286,13 @@ class Tour:
             (r"^smm-gateway quote 45 1000", False, self.quote),
             (r"^smm-gateway orders list --json", False, self.orders),
             (r"^smm-gateway keys create --name shop --scope order", False, self.key_made),
+            (r"key=\$SHOP_KEY -d action=balance\b", False, self.shop_balance),
+            (r"key=\$SHOP_KEY -d action=services \| head -c", False, self.shop_services),
+            (r"^smm-gateway accounts show demo-shop", False, self.shop_books),
+            (r"^smm-gateway accounts create acme ", False, self.account_made),
+            (r"^smm-gateway accounts topup acme 25 ", False, self.account_funded),
+            (r"^smm-gateway keys create --name acme-web .*--account acme", False, self.acme_key),
+            (r"^smm-gateway accounts check", False, self.books_add_up),
         ]
 
     def environment(self, done: subprocess.CompletedProcess[str]) -> None:
@@ -293,6 +306,10 @@ class Tour:
         assert f"export SMM_GATEWAY_URL={self.demo.base} SMM_GATEWAY_KEY={kept}" in (
             self.demo.banner()
         ), "the banner prints the line to export"
+        shop = (self.session.folder / ".smm-gateway-demo" / "shop-key").read_text().strip()
+        assert self.session.variable("SHOP_KEY") == shop
+        assert f"export SHOP_KEY={shop}" in self.demo.banner(), "and the shop's key"
+        self.shop_key = shop
 
     def v2_services(self, done: subprocess.CompletedProcess[str]) -> None:
         ok(done)
@@ -380,6 +397,54 @@ class Tour:
         answer = httpx.post(f"{self.demo.base}/api/v2",
                             data={"key": secret[0], "action": "services"}).json()  # fmt: skip
         assert isinstance(answer, list), "the new key works on the running demo"
+
+    def shop_balance(self, done: subprocess.CompletedProcess[str]) -> None:
+        answer = json.loads(ok(done))
+        assert (Decimal(answer["balance"]), answer["currency"]) == (FUNDS, "USD"), answer
+
+    def shop_services(self, done: subprocess.CompletedProcess[str]) -> None:
+        ok(done)
+        assert done.stdout.startswith('[{"service":'), done.stdout
+        assert len(done.stdout.encode()) == 300
+        operator = {s["service"]: Decimal(s["rate"]) for s in self.v2(self.key, action="services")}
+        shop = {s["service"]: Decimal(s["rate"]) for s in self.v2(self.shop_key, action="services")}
+        assert shop.keys() == operator.keys()
+        for service, rate in shop.items():
+            marked_up = (operator[service] * (1 + MARKUP / 100)).quantize(
+                Decimal("0.0001"), rounding=ROUND_CEILING
+            )
+            assert rate == marked_up, (service, operator[service], rate)
+        # The README's example of one rate is the demo's.
+        [(before, after)] = re.findall(r"service 1: ([\d.]+) becomes ([\d.]+)", README.read_text())
+        assert (operator[1], shop[1]) == (Decimal(before), Decimal(after))
+
+    def shop_books(self, done: subprocess.CompletedProcess[str]) -> None:
+        out = ok(done)
+        [hold] = re.findall(r"│ \d+ +│ \S+ +│ hold +│ -(\d+\.\d+) +│ 4 +│", out) or [out]
+        [balance] = re.findall(r"│ balance +│ (\d+\.\d+) +│", out)
+        assert Decimal(balance) == FUNDS - Decimal(hold), out
+        assert re.search(r"│ \d+ +│ \S+ +│ topup +│ 100\.00 +│", out), out
+
+    def account_made(self, done: subprocess.CompletedProcess[str]) -> None:
+        out = ok(done)
+        for name, value in (("name", "acme"), ("markup pct", "30"), ("min margin pct", "10"),
+                             ("daily cap", "50.00"), ("balance", "0.00")):  # fmt: skip
+            assert re.search(rf"│ {name} +│ {re.escape(value)} +│", out), (name, out)
+
+    def account_funded(self, done: subprocess.CompletedProcess[str]) -> None:
+        out = ok(done)
+        assert re.search(r"│ balance +│ 25\.00 +│", out), out
+        assert re.search(r"│ reason +│ invoice 1001 +│", out), out
+
+    def acme_key(self, done: subprocess.CompletedProcess[str]) -> None:
+        out = ok(done)
+        assert re.search(r"│ account +│ acme +│", out), out
+        [secret] = re.findall(r"(smmgw_[A-Za-z0-9_-]+)", out)
+        answer = self.v2(secret, action="balance")
+        assert (Decimal(answer["balance"]), answer["currency"]) == (Decimal(25), "USD"), answer
+
+    def books_add_up(self, done: subprocess.CompletedProcess[str]) -> None:
+        assert "every invariant holds" in ok(done), done.stdout
 
 
 def ok(done: subprocess.CompletedProcess[str]) -> str:
