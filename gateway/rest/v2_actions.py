@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.accounts.errors import AccountRefused
 from gateway.auth import Principal, Scope
 from gateway.context import AppContext
 from gateway.core import Gateway
@@ -23,9 +24,11 @@ from gateway.orders import (
     OrderError,
     ServiceNotFound,
 )
+from gateway.rest import v2_accounts as accounts
 from gateway.rest import v2_texts as texts
 from gateway.rest.v2_shapes import GroupView, money_text, refill_status_text, status_entry
 from gateway.store import GatewayState, OrderRow
+from gateway.store.rows import AccountRow
 from providers.models import OPTIONAL_FIELDS, REQUIRED_FIELDS, ServiceType
 
 _ID = re.compile(r"[0-9]{1,18}")
@@ -63,6 +66,15 @@ class Call:
     def field(self, name: str) -> str:
         return self.fields.get(name, "").strip()
 
+    async def account(self) -> AccountRow | None:
+        """The caller's client account; None for the operator's own keys."""
+        if self.principal.account_id is None:
+            return None
+        account = await self.gw.store.account_by_id(self.principal.account_id)
+        if account is None:  # the key outlived its account: no key of anyone's
+            raise V2Error(texts.INVALID_KEY)
+        return account
+
 
 def parse_id(token: str) -> int | None:
     token = token.strip()
@@ -99,10 +111,15 @@ def _known(ids: list[tuple[str, int | None]]) -> list[int]:
 
 
 async def services(call: Call) -> list[dict[str, Any]]:
+    account = await call.account()
     snapshot = await call.gw.catalog.snapshot()
     states = await call.gw.provider_states()
-    views = (GroupView.of(g, states) for _, g in sorted(snapshot.groups.items()))
-    return [view.entry() for view in views if view is not None]
+    views = [v for _, g in sorted(snapshot.groups.items()) if (v := GroupView.of(g, states))]
+    if account is None:
+        return [view.entry() for view in views]
+    prices = accounts.price_list(account)
+    entries = (accounts.service_entry(v, prices, account.margin_policy) for v in views)
+    return [entry for entry in entries if entry is not None]
 
 
 def order_fields(kind: ServiceType, given: Mapping[str, str]) -> dict[str, str]:
@@ -145,6 +162,7 @@ async def add(call: Call) -> dict[str, Any]:
 
 
 async def _place(call: Call, service_id: int, sent: Mapping[str, str]) -> OrderRow:
+    account = await call.account()
     snapshot = await call.gw.catalog.snapshot()
     group = snapshot.groups.get(service_id)
     if group is None:
@@ -162,8 +180,10 @@ async def _place(call: Call, service_id: int, sent: Mapping[str, str]) -> OrderR
     try:
         return await call.gw.orders.place(
             snapshot, call.principal.client_id, service_id, fields,
-            idempotency_key=call.idempotency_key, as_sent=sent,
+            idempotency_key=call.idempotency_key, as_sent=sent, account=account,
         )  # fmt: skip
+    except AccountRefused as exc:
+        raise V2Error(accounts.refusal_text(exc)) from None
     except ServiceNotFound:
         raise V2Error(texts.INCORRECT_SERVICE) from None
     except NoEligibleProvider as exc:
@@ -192,7 +212,11 @@ async def status(call: Call) -> dict[str, Any]:
 
     def one(order_id: int | None) -> dict[str, Any]:
         row = rows.get(order_id) if order_id is not None else None
-        return {"error": texts.INCORRECT_ORDER} if row is None else status_entry(row, base, to_base)
+        if row is None:
+            return {"error": texts.INCORRECT_ORDER}
+        entry = status_entry(row, base, to_base)
+        # An account's order costs what its client pays, whoever asks: never the wholesale charge.
+        return entry if row.account_id is None else accounts.client_status(row, entry, base)
 
     if not batch:
         answer = one(ids[0][1])
@@ -263,7 +287,11 @@ async def cancel(call: Call) -> list[dict[str, Any]]:
 
 
 async def balance(call: Call) -> dict[str, str]:
-    """The operator's funds at every panel, for ops and admin keys only; complete or refused."""
+    """A client account's funds for its keys; otherwise the operator's funds at every panel,
+    for ops and admin keys only, complete or refused."""
+    account = await call.account()
+    if account is not None:
+        return accounts.balance_entry(account)
     if not call.principal.operator:
         raise V2Error(texts.NO_CLIENT_BALANCE)
     balances = await call.gw.balances.fetch()

@@ -28,8 +28,10 @@ wording; the client retries and gets the order). A gateway behind another reads 
 transient fault, never as "not placed"."""
 KEY_REUSED = "This idempotency key was already used for a different order"
 NO_CLIENT_BALANCE = "Balance is not available for this API key"
-"""A client key asking for a balance: the gateway keeps no account per client (yet), and the
-funds it holds at its panels are the operator's, never shown to a client."""
+"""A client key without an account asking for a balance: the funds the gateway holds at its
+panels are the operator's, never shown to a client (a key of a client account sees its
+account's funds)."""
+ACCOUNT_SUSPENDED = "Your account is suspended"
 BALANCE_INCOMPLETE = "Balance temporarily unavailable: not every panel answered"
 """An operator's balance while a panel's could not be read: never a silently partial total."""
 MAX_IDS = 100
