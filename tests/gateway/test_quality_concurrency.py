@@ -48,7 +48,10 @@ async def _waiting_on_a_lock(watcher: AsyncConnection) -> None:
     )
     async with asyncio.timeout(60):
         while True:
-            if (await watcher.execute(query)).scalar():
+            waiting = (await watcher.execute(query)).scalar()
+            # pg_stat_activity is read once per transaction: end it to read it again.
+            await watcher.rollback()
+            if waiting:
                 return
             await asyncio.sleep(0.01)
 
@@ -84,6 +87,26 @@ async def test_two_transactions_finishing_orders_on_one_bucket_add_up(
     assert totals.counts.units_delivered == 1000 * expected
     await backfill(store)
     assert await sums(store, clock) == [totals]
+
+
+async def test_a_rebuild_beside_an_order_finishing_counts_it_once(
+    store: Store, clock: Clock
+) -> None:
+    ledger = await Ledger.open(store, clock)
+    for _ in range(3):
+        await ledger.finish(OrderState.COMPLETED, start=None, end=60)
+    late = await ledger.placed()
+    async with store.engine.connect() as one, store.engine.connect() as watcher:
+        tx = await one.begin()
+        await ledger.change_in(one, late, state=OrderState.COMPLETED, remains=0)
+        rebuild = asyncio.create_task(backfill(store))
+        if store.dialect == "postgresql":
+            await _waiting_on_a_lock(watcher)
+            assert not rebuild.done()
+        await tx.commit()
+        await rebuild
+    [totals] = await sums(store, clock)
+    assert totals.counts.finished == 4
 
 
 def _start(url: str) -> subprocess.Popen[str]:
