@@ -169,8 +169,10 @@ def show(
     key: KeyOption = "",
     as_json: JsonOption = False,
 ) -> None:
-    """One account, what it spent today and this month, and its recent movements (newest
-    first: top-ups, adjustments, holds, charges and refunds)."""
+    """One account, its spend today and this month, and its recent movements.
+
+    Newest first: top-ups, adjustments, holds, charges and refunds.
+    """
     row, recent = _accounts(config, url, key).show(_name(name), movements)
     if as_json:
         emit_one({**row, "movements": recent}, as_json=True)
@@ -260,9 +262,11 @@ def check(
     key: KeyOption = "",
     as_json: JsonOption = False,
 ) -> None:
-    """Check the ledger's invariants: each account's balance and held funds are the sums of its
-    entries, every movement sums to zero, settled orders released their hold and open ones
-    still hold their price. Exit 1 when any does not hold."""
+    """Check the accounts' books; exit 1, naming each problem, when one does not add up.
+
+    Each account's balance and held funds are the sums of its entries, every movement sums to
+    zero, a settled order released its hold and an open one still holds its price.
+    """
     count, problems = _accounts(config, url, key).check()
     if as_json:
         emit_one({"accounts": count, "problems": problems}, as_json=True)
