@@ -89,8 +89,8 @@ def movement_fields(
     order: int | None,
     reason: str | None,
 ) -> dict[str, Any]:
-    """One movement of the account's ledger; `amount` is its effect on the balance (a hold
-    takes funds, a charge takes none: it spends what was held)."""
+    """One movement of the account's ledger, signed: a top-up or a refund adds, a hold takes
+    from the funds, a charge is what the client paid out of what was held."""
     return {"id": id, "at": at, "kind": kind.lower(), "amount": money(amount), "order": order,
             "reason": reason}  # fmt: skip
 
