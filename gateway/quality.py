@@ -108,13 +108,21 @@ class QualityReport:
     """Every provider's and every provider service's quality, read at once."""
 
     providers: dict[str, Quality]
+    """Providers with orders or refills in the window."""
     services: dict[tuple[str, str], Quality]
+    days: int = DAYS
+    min_sample: int = MIN_SAMPLE
 
-    def provider(self, name: str) -> Quality | None:
-        return self.providers.get(name)
+    def provider(self, name: str) -> Quality:
+        """`name`'s figures; a provider without history gets every figure ``None``, sample 0."""
+        return self.providers.get(name) or self._none(name, None)
 
-    def service(self, provider: str, service_id: str) -> Quality | None:
-        return self.services.get((provider, service_id))
+    def service(self, provider: str, service_id: str) -> Quality:
+        """A provider service's figures; all ``None`` (sample 0) without history."""
+        return self.services.get((provider, service_id)) or self._none(provider, service_id)
+
+    def _none(self, provider: str, service: str | None) -> Quality:
+        return Quality.of(provider, service, Counts(), days=self.days, min_sample=self.min_sample)
 
 
 def report(
@@ -132,7 +140,7 @@ def report(
         name: Quality.of(name, None, counts, days=days, min_sample=min_sample)
         for name, counts in sorted(by_provider.items())
     }
-    return QualityReport(providers, services)
+    return QualityReport(providers, services, days, min_sample)
 
 
 class QualityBook:

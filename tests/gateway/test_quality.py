@@ -233,7 +233,6 @@ async def test_orders_with_known_outcomes_give_exactly_the_expected_figures(
     await known_outcomes(ledger)
     report = await book(store, clock).report()
     service = report.service("alpha", "1")
-    assert service is not None
     assert service.orders == 5
     assert service.completion_rate == Figure(Decimal(3) / 5, 5)
     assert service.partial_rate == Figure(Decimal(1) / 5, 5)
@@ -248,17 +247,22 @@ async def test_orders_with_known_outcomes_give_exactly_the_expected_figures(
     assert service.refill_success_rate == Figure(Decimal(1) / 2, 2)
     assert service.refills_requested == 2
     other = report.service("alpha", "2")
-    assert other is not None
     assert other.complete_seconds_per_1000 == Figure(Decimal(6000), 1)
     alpha = report.provider("alpha")
-    assert alpha is not None
     assert alpha.service is None
     assert alpha.orders == 6
     assert alpha.completion_rate == Figure(Decimal(4) / 6, 6)
     assert alpha.delivered_fraction == Figure(Decimal(4700) / 5600, 6)
     assert alpha.start_seconds == Figure(Decimal(7470) / 5, 5)
     assert alpha.complete_seconds_per_1000 == Figure(Decimal(18600) / 4, 4)
-    assert report.provider("beta") is None
+    # Without history: every figure None, on a sample of none.
+    beta = report.provider("beta")
+    assert (beta.orders, beta.completion_rate, beta.start_seconds) == (
+        0,
+        Figure(None, 0),
+        Figure(None, 0),
+    )
+    assert report.service("alpha", "3").delivered_fraction == Figure(None, 0)
 
 
 async def test_only_the_change_that_makes_an_order_final_counts(
