@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.store.account_ledger import settle
 from gateway.store.base import Queries, chunks
 from gateway.store.rows import OrderRow, OutboxRow
 from gateway.store.states import FINAL_STATES
@@ -175,8 +176,9 @@ class SyncQueries(Queries):
 
         What ``update_order`` does for one order, for a hundred at once: a change applies only
         if the order is still at the version it was claimed at (else it is left out: another
-        writer got there first), bumps the version and writes a history entry. Returns the
-        orders as they now are, in the order given.
+        writer got there first), bumps the version and writes a history entry; an account order
+        made final is settled (``settle``). Returns the orders as they now are, in the order
+        given.
         """
         if not changes:
             return []
@@ -216,7 +218,8 @@ class SyncQueries(Queries):
             for c, row in zip(fresh, after, strict=True)
         ]
         await tx.execute(order_events.insert(), history)
-        return after
+        # An account order the poll made final is settled here, as update_order would.
+        return [(await settle(tx, row, now))[0] for row in after]
 
     async def add_outbox_many(
         self, tx: AsyncConnection, events: Sequence[tuple[str, str, Mapping[str, Any]]]

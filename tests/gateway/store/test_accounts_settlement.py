@@ -12,6 +12,7 @@ import pytest
 
 from gateway.events import order_data, order_event
 from gateway.store import GatewayState, Store
+from gateway.store.sync import PolledChange
 from providers.models import OrderState
 
 from .accounts_helpers import current, funded, placed
@@ -108,6 +109,24 @@ async def test_canceled_refunded_expired_and_failed_refund_the_whole_hold(
     assert await _kinds(store, order.id) == {"hold": Decimal("-12.5"), "refund": Decimal("12.5")}
     after = await current(store, account)
     assert (after.balance, after.held) == (Decimal("100"), Decimal(0))
+
+
+async def test_a_status_poll_batch_settles_the_orders_it_makes_final(store: Store) -> None:
+    account = await funded(store)
+    partial = await placed(store, account, Decimal("10"), rate=Decimal("10"))
+    open_ = await placed(store, account, Decimal("6"))
+    own = await store.create_order(client_id="operator", request={"service": "7"})
+    changes = [
+        PolledChange(partial, "status", {"state": "PARTIAL", "remains": 250}),
+        PolledChange(open_, "status", {"state": "IN_PROGRESS", "remains": 900}),
+        PolledChange(own, "status", {"state": "COMPLETED"}),
+    ]
+    async with store.transaction() as tx:
+        applied = await store.apply_polled(changes, tx=tx)
+    assert [row.client_charge for row in applied] == [Decimal("7.5"), None, None]
+    assert await store.get_orders([r.id for r in applied]) == applied
+    after = await current(store, account)
+    assert (after.balance, after.held) == (Decimal("100") - Decimal("7.5") - 6, Decimal("6"))
 
 
 async def test_a_send_that_fails_before_the_provider_refunds(store: Store) -> None:
