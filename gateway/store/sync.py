@@ -218,8 +218,12 @@ class SyncQueries(Queries):
             for c, row in zip(fresh, after, strict=True)
         ]
         await tx.execute(order_events.insert(), history)
-        # An account order the poll made final is settled here, as update_order would.
-        return [(await settle(tx, row, now))[0] for row in after]
+        # An account order the poll made final is settled here, as update_order would; accounts
+        # are locked in id order, so two batches never wait on each other's account.
+        settled: dict[int, OrderRow] = {}
+        for row in sorted(after, key=lambda r: (r.account_id or 0, r.id)):
+            settled[row.id], _ = await settle(tx, row, now)
+        return [settled[row.id] for row in after]
 
     async def add_outbox_many(
         self, tx: AsyncConnection, events: Sequence[tuple[str, str, Mapping[str, Any]]]
