@@ -6,6 +6,7 @@ SQLite (WAL) or PostgreSQL.
     await store.migrate()
 """
 
+from gateway.store import quality_tables as quality_tables  # declares provider_quality
 from gateway.store.account_checks import MarginRow
 from gateway.store.errors import OrderNotFound, StaleOrder, StoreError
 from gateway.store.rows import (

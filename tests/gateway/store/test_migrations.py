@@ -33,6 +33,7 @@ TABLES = {
     "accounts",
     "account_movements",
     "account_entries",
+    "provider_quality",
 }
 
 
