@@ -8,12 +8,13 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.auth import parse_scopes
+from gateway.auth import Scope, parse_scopes
+from gateway.graphql.account_inputs import AccountNotFoundError
 from gateway.graphql.context import Info
 from gateway.graphql.fields import field, mutation
 from gateway.graphql.payloads import NotFoundError, ValidationError
 from gateway.graphql.permissions import RequireAdmin
-from gateway.store import ApiKeyRow
+from gateway.store import AccountRow, ApiKeyRow
 
 MAX_NAME = 100
 
@@ -28,13 +29,16 @@ class ApiKeyNode:
     created_at: datetime = strawberry.field(description="When it was made.")
     last_used_at: datetime | None = strawberry.field(description="When it was last presented.")
     revoked_at: datetime | None = strawberry.field(description="When it was revoked, if it was.")
+    account: str | None = strawberry.field(
+        description="The client account the key belongs to; null for the operator's own keys."
+    )
 
     @classmethod
-    def of(cls, row: ApiKeyRow) -> ApiKeyNode:
+    def of(cls, row: ApiKeyRow, account: str | None = None) -> ApiKeyNode:
         return cls(
             id=row.id, name=row.name, prefix=row.prefix, client_id=row.client_id,
             scopes=list(row.scopes), created_at=row.created_at, last_used_at=row.last_used_at,
-            revoked_at=row.revoked_at,
+            revoked_at=row.revoked_at, account=account,
         )  # fmt: skip
 
 
@@ -50,7 +54,7 @@ class RevokeApiKeySuccess:
 
 
 CreateApiKeyResult = Annotated[
-    CreateApiKeySuccess | ValidationError,
+    CreateApiKeySuccess | ValidationError | AccountNotFoundError,
     strawberry.union("CreateApiKeyResult", description="The key made, or why it was not."),
 ]
 RevokeApiKeyResult = Annotated[
@@ -59,19 +63,43 @@ RevokeApiKeyResult = Annotated[
 ]
 
 
+def _account_key_refusal(
+    owner: AccountRow, scopes: list[str], client_id: str | None
+) -> ValidationError | None:
+    """Why a key cannot be made for `owner` as asked: operator scopes would show it the
+    wholesale side, and its client is the account's name."""
+    if parse_scopes(scopes) & {Scope.OPS, Scope.ADMIN}:
+        return ValidationError(
+            message="a key of a client account may only have read or order",
+            code="INVALID_SCOPE", field="scopes",
+        )  # fmt: skip
+    if client_id is not None and client_id.strip() != owner.name:
+        return ValidationError(
+            message="a key of a client account has the account's name as its clientId",
+            code="INVALID_CLIENT", field="clientId",
+        )  # fmt: skip
+    return None
+
+
 @strawberry.type(description="The gateway's API keys (admin).")
 class ApiKeyQueries:
     @field("Every API key, without secrets (admin).", permission_classes=[RequireAdmin])
     async def api_keys(self, info: Info) -> list[ApiKeyNode]:
-        return [ApiKeyNode.of(r) for r in await info.context.gateway.store.list_api_keys()]
+        store = info.context.gateway.store
+        names = {a.id: a.name for a in await store.list_accounts()}
+        return [
+            ApiKeyNode.of(r, names.get(r.account_id) if r.account_id is not None else None)
+            for r in await store.list_api_keys()
+        ]
 
 
 @strawberry.type(description="Making and revoking the gateway's API keys (admin).")
 class ApiKeyMutations:
     @mutation(
         "Make an API key (admin): `scopes` are read, order, ops or admin (order and ops imply "
-        "read, admin implies all); `clientId` defaults to the name. The secret is in the "
-        "answer only.",
+        "read, admin implies all); `clientId` defaults to the name. A key of a client "
+        "`account` reaches that account's orders and funds (its client is the account's name) "
+        "and may only have read or order. The secret is in the answer only.",
         permission_classes=[RequireAdmin],
     )
     async def create_api_key(
@@ -81,6 +109,10 @@ class ApiKeyMutations:
         scopes: Annotated[list[str], strawberry.argument(description="read, order, ops or admin.")],
         client_id: Annotated[
             str | None, strawberry.argument(description="The client (default: the name).")
+        ] = None,
+        account: Annotated[
+            str | None,
+            strawberry.argument(description="The client account the key belongs to, by name."),
         ] = None,
     ) -> CreateApiKeyResult:
         name = name.strip()
@@ -94,15 +126,30 @@ class ApiKeyMutations:
                 raise ValueError("give at least one scope: read, order, ops or admin")
         except ValueError as exc:
             return ValidationError(message=str(exc), code="INVALID_SCOPE", field="scopes")
-        client = (client_id or name).strip()
+        store = info.context.gateway.store
+        owner = None
+        if account is not None:
+            owner = await store.account(account.strip())
+            if owner is None:
+                return AccountNotFoundError(
+                    message=f"no account named {account.strip()!r}", code="ACCOUNT_NOT_FOUND",
+                    name=account.strip(),
+                )  # fmt: skip
+            refused = _account_key_refusal(owner, scopes, client_id)
+            if refused is not None:
+                return refused
+        client = owner.name if owner is not None else (client_id or name).strip()
         if not 0 < len(client) <= MAX_NAME:
             return ValidationError(
                 message=f"clientId must have 1 to {MAX_NAME} characters", code="INVALID_CLIENT",
                 field="clientId",
             )  # fmt: skip
         wanted = sorted({s.strip().lower() for s in scopes})
-        row, secret = await info.context.gateway.store.create_api_key(name, client, wanted)
-        return CreateApiKeySuccess(api_key=ApiKeyNode.of(row), secret=secret)
+        row, secret = await store.create_api_key(
+            name, client, wanted, account_id=owner.id if owner is not None else None
+        )
+        node = ApiKeyNode.of(row, owner.name if owner is not None else None)
+        return CreateApiKeySuccess(api_key=node, secret=secret)
 
     @mutation(
         "Revoke an API key (admin); it stops working at once here, within 30 s elsewhere.",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import strawberry
+from graphql import GraphQLError
 
 from gateway.catalog import Group, Offer
 from gateway.classify import Metric, Platform, RefillKind
@@ -14,6 +16,9 @@ from gateway.graphql.permissions import OPERATOR
 from gateway.graphql.scalars import BigInt
 from providers.models import Money as CoreMoney
 from providers.models import ServiceType
+
+if TYPE_CHECKING:  # the context module imports these types
+    from gateway.graphql.context import Context
 
 
 @strawberry.type(description="An exact amount of money in a currency.")
@@ -83,12 +88,26 @@ class ServiceNode:
     drip_feed: bool = strawberry.field(description="At least one provider accepts drip-feed.")
     min: BigInt = strawberry.field(description="Smallest quantity any provider accepts.")
     max: BigInt = strawberry.field(description="Largest quantity any provider accepts.")
-    rate: Money = strawberry.field(description="The cheapest price per 1000, in the base currency.")
     provider_count: int | None = strawberry.field(
         description="How many providers offer it (ops or admin keys).", permission_classes=OPERATOR
     )
     geo: str | None = strawberry.field(description="The audience's country, when targeted.")
     group: strawberry.Private[Group]
+    cheapest_rate: strawberry.Private[Money]
+
+    @field(
+        "The price per 1000: the cheapest provider's, in the base currency; for a client "
+        "account's key, the account's own price, in its currency."
+    )
+    def rate(self, info: strawberry.Info) -> Money:
+        context: Context = info.context
+        prices = context.prices
+        if prices is None:
+            return self.cheapest_rate
+        rate = prices.rate(self.group)
+        if rate is None:  # the lists leave such services out; nothing else should reach here
+            raise GraphQLError("this service is unavailable", extensions={"code": "UNAVAILABLE"})
+        return Money(amount=rate, currency=prices.currency)
 
     @field(
         "The providers' offers, cheapest first (ops or admin keys).", permission_classes=OPERATOR
@@ -105,7 +124,7 @@ class ServiceNode:
             refill=group.refill, refill_kind=c.refill.kind, refill_days=c.refill.days,
             cancel=group.cancel, drip_feed=group.dripfeed, min=BigInt(group.min),
             max=BigInt(group.max),
-            rate=Money(amount=cheapest.rate, currency=cheapest.base_currency),
+            cheapest_rate=Money(amount=cheapest.rate, currency=cheapest.base_currency),
             provider_count=len(group.providers), geo=c.geo, group=group,
         )  # fmt: skip
 

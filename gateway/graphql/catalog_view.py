@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from gateway.catalog import Group, Snapshot
+from gateway.graphql.account_prices import AccountPriceBook
 from gateway.graphql.catalog_types import ServiceFilter, ServiceNode, ServiceOrder
 from gateway.graphql.enums import OrderDirection, ServiceOrderField
 
@@ -115,10 +116,13 @@ class CatalogView:
 
 
 class CatalogViews:
-    """The view of the latest snapshot seen; a new snapshot replaces it."""
+    """The view of the latest snapshot seen (a new snapshot replaces it), and the client
+    accounts' prices."""
 
     def __init__(self) -> None:
         self._view: CatalogView | None = None
+        self.prices = AccountPriceBook()
+        """The client accounts' own rates."""
 
     def of(self, snapshot: Snapshot) -> CatalogView:
         view = self._view

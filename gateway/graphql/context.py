@@ -15,9 +15,11 @@ from strawberry.types import Info as StrawberryInfo
 from gateway.auth import Principal
 from gateway.context import AppContext
 from gateway.core import Gateway
+from gateway.graphql.account_prices import AccountPrices
 from gateway.graphql.catalog_view import CatalogViews
 from gateway.graphql.loaders import Loaders
 from gateway.graphql.options import GraphQLOptions
+from gateway.store import AccountRow
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -41,6 +43,9 @@ class Context:
     request_id: str
     views: CatalogViews = field(default_factory=CatalogViews)
     """Derived catalog data, shared by every request of one endpoint."""
+    account: AccountRow | None = None
+    """The caller's client account, as it was when the request began (None for the operator's
+    own keys)."""
     connection_params: dict[str, Any] | None = None
     """The WebSocket ``connection_init`` payload (set by the protocol handler)."""
     _loaders: Loaders | None = field(default=None, repr=False)
@@ -48,6 +53,11 @@ class Context:
     @property
     def gateway(self) -> Gateway:
         return self.app.gateway
+
+    @property
+    def prices(self) -> AccountPrices | None:
+        """The caller's prices when it is a client account (None: the catalog's own)."""
+        return None if self.account is None else self.views.prices.of(self.account)
 
     @property
     def loaders(self) -> Loaders:

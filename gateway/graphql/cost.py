@@ -7,7 +7,8 @@ The model is the IBM cost directives' as Apollo Router's and Hive's demand contr
 - a list multiplies the cost of one element by its assumed size: the slicing argument
   (``first``/``last``, or its default page when omitted) for the ``edges`` and ``nodes`` of a
   connection, the length of an ``ids`` argument for the ``results`` of a batch payload, the
-  sizes the data gives at the time (``sizes``: the largest unified service's offers), else
+  sizes the data gives at the time (``sizes``: the largest unified service's offers), the
+  assumed sizes of unpaged operator lists (`LIST_SIZES`: accounts, the margin report), else
   `CostModel.list_size`;
 - every root mutation field adds `MUTATION_COST` (each one places or changes orders upstream);
 - of the fragments that apply to different types of an abstract field, only the dearest counts
@@ -71,6 +72,9 @@ WEIGHTS: Mapping[tuple[str, str], int] = {
     # Routing weighs every provider's offer; balances may ask each panel.
     ("Query", "quote"): 5,
     ("Query", "balances"): 5,
+    # Each spend figure is a query of its own.
+    ("Account", "spendToday"): 1,
+    ("Account", "spendThisMonth"): 1,
     # Pointers to type objects that exist anyway: only what is selected below them costs.
     ("__Type", "ofType"): 0,
     ("__Field", "type"): 0,
@@ -79,6 +83,12 @@ WEIGHTS: Mapping[tuple[str, str], int] = {
 """A field's own cost where 1 (or 0 for a leaf) understates it, by (type, field)."""
 Sizes = Mapping[tuple[str, str], int]
 """List sizes by (type, field), where the data bounds them."""
+LIST_SIZES: Sizes = {
+    # Unpaged operator lists: what a busy reseller has (accounts; account x provider x day).
+    ("Query", "accounts"): 50,
+    ("Query", "marginReport"): 200,
+}
+"""Assumed sizes of lists that take no slicing argument and are not bounded by the data."""
 INTROSPECTION_LISTS = ("fields", "inputFields", "enumValues", "args", "interfaces", "possibleTypes")
 
 
@@ -245,7 +255,8 @@ class _Walk:
             return self.model.introspection_sizes.get(name, self.model.list_size)
         if parent is self.model.schema.query_type and name == "__schema":
             return 1
-        return self.sizes.get((parent.name, name), self.model.list_size)
+        key = (parent.name, name)
+        return self.sizes.get(key, LIST_SIZES.get(key, self.model.list_size))
 
 
 def _list_depth(type_: GraphQLOutputType) -> int:

@@ -1,5 +1,6 @@
-"""The ``Mutation`` root: place, refill and cancel orders; resolve an unconfirmed order and sync
-the catalog (admin)."""
+"""The ``Mutation`` root: place, refill and cancel orders (a client account's key places on its
+account); resolve an unconfirmed order and sync the catalog (admin); API keys (`api_keys`) and
+client accounts (`account_mutations`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated
 
 import strawberry
 
+from gateway.graphql.account_mutations import AccountMutations
 from gateway.graphql.api_keys import ApiKeyMutations
 from gateway.graphql.context import Info
 from gateway.graphql.errors import BadInput
@@ -58,8 +60,13 @@ def _not_found(order_id: int) -> NotFoundError:
 _INPUT_NAMES = {"provider_order_id": "providerOrderId"}
 
 
-@strawberry.type(description="Place, refill and cancel orders; resolve them; sync the catalog.")
-class Mutation(ApiKeyMutations):
+@strawberry.type(
+    description=(
+        "Place, refill and cancel orders; resolve them; sync the catalog; manage API keys and "
+        "client accounts."
+    )
+)
+class Mutation(ApiKeyMutations, AccountMutations):
     @mutation(
         (
             "Place an order with the cheapest provider able to take it, failing over only when "
@@ -82,9 +89,10 @@ class Mutation(ApiKeyMutations):
             row = await info.context.gateway.place(
                 principal.client_id, input.service_id, input.fields(),
                 idempotency_key=idempotency_key, needs=input.need_set(),
+                account=info.context.account,
             )  # fmt: skip
         except OrderError as exc:
-            return order_error(exc, service_id=input.service_id)
+            return order_error(exc, service_id=input.service_id, operator=principal.operator)
         return placed(row)
 
     @mutation(

@@ -10,7 +10,7 @@ from gateway.graphql.catalog_types import Money, ServiceNode
 from gateway.graphql.context import Info
 from gateway.graphql.enums import OrderStatus, order_status
 from gateway.graphql.fields import field
-from gateway.graphql.permissions import OPERATOR
+from gateway.graphql.permissions import OPERATOR, RequireOpsOrAccount
 from gateway.graphql.scalars import BigInt
 from gateway.rest.v2_texts import failed_text
 from gateway.store import GatewayState, OrderEvent, OrderRow, RefillRow
@@ -36,6 +36,12 @@ def _money(amount: object, currency: str | None) -> Money | None:
     if amount is None or currency is None:
         return None
     return Money(amount=amount, currency=currency)  # type: ignore[arg-type]
+
+
+def _cost(row: OrderRow) -> Money | None:
+    if row.client_price is not None:
+        return _money(row.client_price, row.client_currency)
+    return _money(row.quoted_cost, row.currency)
 
 
 @strawberry.type(name="Refill", description="A refill a provider accepted for an order.")
@@ -92,14 +98,10 @@ class OrderNode:
     link: str | None = strawberry.field(description="The link the order is for.")
     quantity: BigInt | None = strawberry.field(description="The quantity ordered.")
     cost: Money | None = strawberry.field(
-        description="What the order costs the client: its quoted price, in the base currency."
-    )
-    charge: Money | None = strawberry.field(
         description=(
-            "What the provider charged (wholesale), in the currency it charged in, once it "
-            "says (ops or admin keys)."
-        ),
-        permission_classes=OPERATOR,
+            "What the order costs the client: its quoted price in the base currency, or a "
+            "client account's price for it, in the account's currency."
+        )
     )
     start_count: BigInt | None = strawberry.field(description="The count when delivery started.")
     remains: BigInt | None = strawberry.field(description="How many units are still to deliver.")
@@ -118,12 +120,29 @@ class OrderNode:
             return self.row.error
         return client_error(self.row)
 
+    @field(
+        "For ops and admin keys, what the provider charged (wholesale), in the currency it "
+        "charged in, once it says. For a client account's key, what the account is charged: "
+        "the final charge once the order settled, else the price held.",
+        permission_classes=[RequireOpsOrAccount],
+    )
+    def charge(self, info: Info) -> Money | None:
+        principal = info.context.principal
+        row = self.row
+        if principal is not None and principal.operator:
+            return _money(row.charge, row.charge_currency or row.provider_currency)
+        client = row.client_charge if row.client_charge is not None else row.client_price
+        return _money(client, row.client_currency)
+
     @field("The unified service ordered, if it is still in the catalog.")
     async def service(self, info: Info) -> ServiceNode | None:
         if self.service_id is None:
             return None
         group = await info.context.loaders.group.load(self.service_id)
-        return None if group is None else ServiceNode.of(group)
+        prices = info.context.prices
+        if group is None or (prices is not None and prices.rate(group) is None):
+            return None  # gone, or unavailable to the caller's account now
+        return ServiceNode.of(group)
 
     @field("Every change of the order, oldest first.")
     async def history(self, info: Info) -> list[OrderHistoryEntry]:
@@ -141,8 +160,7 @@ class OrderNode:
             status=order_status(row.state), status_raw=row.status_raw, provider=row.provider,
             link=row.request.get("link"),
             quantity=BigInt(int(quantity)) if quantity is not None else None,
-            cost=_money(row.quoted_cost, row.currency),
-            charge=_money(row.charge, row.charge_currency or row.provider_currency),
+            cost=_cost(row),
             start_count=_big(row.start_count), remains=_big(row.remains),
             created_at=row.created_at, updated_at=row.updated_at, row=row,
         )  # fmt: skip

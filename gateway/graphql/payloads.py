@@ -12,6 +12,8 @@ from typing import Annotated
 
 import strawberry
 
+from gateway.accounts.errors import AccountRefused, InsufficientFunds
+from gateway.accounts.pricing import ClientPrice
 from gateway.graphql.catalog_types import Money, OfferNode, ServiceNode
 from gateway.graphql.order_types import OrderNode, RefillNode
 from gateway.graphql.permissions import OPERATOR
@@ -93,11 +95,15 @@ class QuoteNode:
     )
 
     @classmethod
-    def of(cls, quote: Quote) -> QuoteNode:
+    def of(cls, quote: Quote, price: ClientPrice | None = None) -> QuoteNode:
+        """The quote; with a client account's `price`, that is what it costs."""
         ranked = [QuoteCandidate.of(i, c) for i, c in enumerate(quote.candidates, 1)]
+        cost = ranked[0].cost if ranked else None
+        if price is not None:
+            cost = Money(amount=price.amount, currency=price.currency)
         return cls(
             service=ServiceNode.of(quote.group), quantity=BigInt(quote.request.units),
-            cost=ranked[0].cost if ranked else None, chosen=ranked[0] if ranked else None,
+            cost=cost, chosen=ranked[0] if ranked else None,
             candidates=ranked, excluded=[QuoteExclusion.of(e) for e in quote.excluded],
         )  # fmt: skip
 
@@ -126,7 +132,12 @@ class NoEligibleProviderError(UserError):
     exclusions: list[QuoteExclusion] = strawberry.field(description="One entry per provider.")
 
 
-@strawberry.type(description="Every provider able to take the order lacks the funds for it.")
+@strawberry.type(
+    description=(
+        "Every provider able to take the order lacks the funds for it; or, for a client "
+        "account, the account's funds do not cover the order."
+    )
+)
 class InsufficientFundsError(UserError):
     failed_order: OrderNode | None = strawberry.field(
         description="The failed order, when providers were tried (none placed it)."
@@ -134,6 +145,16 @@ class InsufficientFundsError(UserError):
     exclusions: list[QuoteExclusion] = strawberry.field(
         description="Providers left out before trying, with their reason."
     )
+
+
+@strawberry.type(
+    description=(
+        "The client account refused the order: ACCOUNT_SUSPENDED, SPEND_CAP_REACHED, or "
+        "SERVICE_UNAVAILABLE (not offered to this account now). Nothing was placed."
+    )
+)
+class AccountRefusedError(UserError):
+    pass
 
 
 @strawberry.type(
@@ -200,7 +221,7 @@ class ResolveOrderSuccess:
 
 
 QuoteResult = Annotated[
-    QuoteNode | ValidationError | NotFoundError,
+    QuoteNode | ValidationError | NotFoundError | AccountRefusedError,
     strawberry.union("QuoteResult", description="A quote, or why none can be made."),
 ]
 PlaceOrderResult = Annotated[
@@ -211,7 +232,8 @@ PlaceOrderResult = Annotated[
     | InsufficientFundsError
     | AmbiguousOrderError
     | PlacementFailedError
-    | IdempotencyError,
+    | IdempotencyError
+    | AccountRefusedError,
     strawberry.union("PlaceOrderResult", description="The order placed, or why it was not."),
 ]
 RefillOrderResult = Annotated[
@@ -248,8 +270,9 @@ class SyncCatalogPayload:
 # -- mapping the core's outcomes -------------------------------------------------------------
 
 
-def order_error(exc: OrderError, *, service_id: int) -> PlaceOrderResult:
-    """The union member for an `OrderError` raised by quoting or placing."""
+def order_error(exc: OrderError, *, service_id: int, operator: bool = True) -> PlaceOrderResult:
+    """The union member for an `OrderError` raised by quoting or placing; a client (not
+    `operator`) is not told which providers its account's margin ruled out."""
     if isinstance(exc, ServiceNotFound):
         return NotFoundError(message=exc.message, code=exc.code, id=service_id)
     if isinstance(exc, InvalidOrder):
@@ -257,9 +280,18 @@ def order_error(exc: OrderError, *, service_id: int) -> PlaceOrderResult:
         return ValidationError(message=exc.message, code=exc.code, field=field)
     if isinstance(exc, IdempotencyConflict | IdempotencyPending):
         return IdempotencyError(message=exc.message, code=exc.code)
+    if isinstance(exc, InsufficientFunds):  # the account's funds, not a provider's
+        return InsufficientFundsError(
+            message=exc.message, code=exc.code, failed_order=None, exclusions=[]
+        )
+    if isinstance(exc, AccountRefused):
+        return AccountRefusedError(message=exc.message, code=exc.code)
     if isinstance(exc, NoEligibleProvider):
-        exclusions = [QuoteExclusion.of(e) for e in exc.quote.excluded]
-        reasons = {e.reason for e in exc.quote.excluded}
+        excluded = [
+            e for e in exc.quote.excluded if operator or e.reason is not Exclusion.MARGIN_BREACHED
+        ]
+        exclusions = [QuoteExclusion.of(e) for e in excluded]
+        reasons = {e.reason for e in excluded}
         if reasons == {Exclusion.INSUFFICIENT_BALANCE}:
             return InsufficientFundsError(
                 message="no provider has the funds for this order",

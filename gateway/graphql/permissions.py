@@ -80,6 +80,14 @@ class RequireOps(_RequireScope):
     scope = Scope.OPS
 
 
+class RequireOpsOrAccount(RequireOps):
+    """Operator keys, or a client account's key, which reads the account's side of the field
+    (what it is charged) where operators read the provider's."""
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return super().has_permission(source, info, **kwargs) or info.context.account is not None
+
+
 OPERATOR: list[type[BasePermission]] = [RequireOps]
 """For fields about the providers behind the catalog."""
 

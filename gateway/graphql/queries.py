@@ -1,4 +1,5 @@
-"""The ``Query`` root: catalog, quotes, the caller's orders, balances, providers, prices."""
+"""The ``Query`` root: catalog, quotes, the caller's orders and account, balances, providers,
+prices; the client accounts (`account_queries`) and API keys (`api_keys`) for operators."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import strawberry
 from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.permission import BasePermission
 
+from gateway.accounts.errors import AccountRefused
+from gateway.graphql.account_queries import AccountQueries
+from gateway.graphql.account_types import AccountNode
 from gateway.graphql.api_keys import ApiKeyQueries
 from gateway.graphql.catalog_types import Money, ServiceFilter, ServiceNode, ServiceOrder
 from gateway.graphql.context import Info
@@ -23,6 +27,7 @@ from gateway.graphql.pagination import (
     page_size,
 )
 from gateway.graphql.payloads import (
+    AccountRefusedError,
     NotFoundError,
     QuoteNode,
     QuoteResult,
@@ -52,9 +57,17 @@ class Viewer:
     )
     key_name: str = strawberry.field(description="The key's name.")
 
+    @field(
+        "The client account the key belongs to: its funds, prices and movements (null for "
+        "the operator's own keys)."
+    )
+    def account(self, info: Info) -> AccountNode | None:
+        account = info.context.account
+        return None if account is None else AccountNode.of(account)
 
-@strawberry.type(description="Read the catalog, quotes, orders, balances and providers.")
-class Query(ApiKeyQueries):
+
+@strawberry.type(description="Read the catalog, quotes, orders, balances, providers, accounts.")
+class Query(ApiKeyQueries, AccountQueries):
     @field("The caller's identity and scopes.", permission_classes=READ)
     def viewer(self, info: Info) -> Viewer:
         principal = info.context.principal
@@ -90,6 +103,10 @@ class Query(ApiKeyQueries):
         start = 0 if position is None else position + 1
         view = info.context.views.of(await info.context.gateway.catalog.snapshot())
         groups = view.select(filter, order_by)
+        prices = info.context.prices
+        if prices is not None:
+            max_rate = filter.max_rate if filter is not None else None
+            groups = prices.visible(groups, max_rate, order_by)
         page = groups[start : start + size]
         return connection(
             [view.node(g) for g in page],
@@ -103,7 +120,10 @@ class Query(ApiKeyQueries):
     async def service(self, info: Info, id: int) -> ServiceNode | None:
         view = info.context.views.of(await info.context.gateway.catalog.snapshot())
         group = view.group(id)
-        return None if group is None else view.node(group)
+        prices = info.context.prices
+        if group is None or (prices is not None and prices.rate(group) is None):
+            return None
+        return view.node(group)
 
     @field(
         "Where an order would go and what it would cost, with ranked alternatives.",
@@ -122,14 +142,19 @@ class Query(ApiKeyQueries):
             service_id=service_id, link=link, quantity=quantity, needs=needs, details=details
         )
         gw = info.context.gateway
+        account = info.context.account
         try:
-            quote = await gw.quote(service_id, order.fields(), order.need_set())
+            if account is None:
+                return QuoteNode.of(await gw.quote(service_id, order.fields(), order.need_set()))
+            quote, price = await gw.quote_for(account, service_id, order.fields(), order.need_set())
+            return QuoteNode.of(quote, price)
         except ServiceNotFound as exc:
             return NotFoundError(message=exc.message, code=exc.code, id=service_id)
         except InvalidOrder as exc:
             field = getattr(exc, "field", None)
             return ValidationError(message=exc.message, code=exc.code, field=field)
-        return QuoteNode.of(quote)
+        except AccountRefused as exc:
+            return AccountRefusedError(message=exc.message, code=exc.code)
 
     @field(
         "The caller's orders (every client's for admin keys), newest first.",

@@ -3,7 +3,8 @@
 Only queries whose every top-level field reads the catalog (``services``, ``service``) are
 cached, and only answers without errors. The key holds the operation as parsed and printed again
 (so whitespace, comments and commas do not matter, while aliases, which shape the answer, do),
-its variables as canonical JSON, the operation name and the caller's scopes; it lives in the
+its variables as canonical JSON, the operation name, the caller's scopes and, for a client
+account's key, the account and its prices (each account sees its own rates); it lives in the
 ``catalog`` namespace, which a catalog sync bumps, and names the snapshot it was computed from,
 so an instance that has not yet seen a sync elsewhere never stores an old answer under the new
 version. Hot answers are also kept in a bounded in-process LRU under the same keys. A renamed
@@ -13,7 +14,7 @@ cheaply is the cost they are charged when they run (`gateway.graphql.demand`).
 ::
 
     cache = ResponseCache(ttl=300)
-    key = cache.key(body, principal)           # None: not a catalog query
+    key = cache.key(body, principal, account)  # None: not a catalog query
     stored, hit = await cache.lookup(gw, key)
     ...                                        # on a miss: run the query, then
     await cache.put(gw, stored, answer)
@@ -40,6 +41,8 @@ from graphql import (
 from gateway.auth import Principal
 from gateway.catalog import Snapshot
 from gateway.core import Gateway
+from gateway.graphql.account_prices import price_key
+from gateway.store import AccountRow
 
 CATALOG_FIELDS = frozenset({"services", "service", "__typename"})
 NAMESPACE = "catalog"
@@ -94,8 +97,11 @@ class ResponseCache:
         self._local: OrderedDict[str, bytes] = OrderedDict()
         self._prefix: tuple[Snapshot, str] | None = None
 
-    def key(self, body: Any, principal: Principal | None) -> str | None:
-        """The cache key of a request body, or None when it must not be cached."""
+    def key(
+        self, body: Any, principal: Principal | None, account: AccountRow | None = None
+    ) -> str | None:
+        """The cache key of a request body for a caller (and its client account, if it has
+        one), or None when it must not be cached."""
         if principal is None or not isinstance(body, dict):
             return None
         query = body.get("query")
@@ -106,8 +112,9 @@ class ResponseCache:
         if not reads_only_catalog(query, operation_name):
             return None
         scopes = sorted(s.value for s in principal.scopes)
+        prices = None if account is None else [account.id, price_key(account)]
         material = json.dumps(
-            [normalised(query), variables or {}, operation_name, scopes],
+            [normalised(query), variables or {}, operation_name, scopes, prices],
             sort_keys=True, separators=(",", ":"),
         )  # fmt: skip
         return hashlib.sha256(material.encode()).hexdigest()

@@ -32,12 +32,13 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.auth import Principal, bearer_token
-from gateway.context import app_context
+from gateway.context import AppContext, app_context
 from gateway.graphql.catalog_view import CatalogViews
 from gateway.graphql.context import Context, request_id
 from gateway.graphql.options import GraphQLOptions
 from gateway.graphql.response_cache import ResponseCache
 from gateway.rest.body import BodyError, BodyTooLarge, read_limited
+from gateway.store import AccountRow
 
 REQUEST_ID_HEADER = "X-Request-ID"
 SUBSCRIPTIONS_OVER_WS = (
@@ -102,6 +103,13 @@ def _is_subscription(data: object, max_tokens: int) -> bool:
     return len(chosen) == 1 and chosen[0].operation is OperationType.SUBSCRIPTION
 
 
+async def _account(app: AppContext, principal: Principal | None) -> AccountRow | None:
+    """The client account of a key, read once per request (its prices may have changed)."""
+    if principal is None or principal.account_id is None:
+        return None
+    return await app.gateway.store.account_by_id(principal.account_id)
+
+
 class GraphQLEndpoint(GraphQL[Context, None]):
     """``/graphql`` over HTTP (queries, mutations) and WebSocket (subscriptions)."""
 
@@ -127,28 +135,30 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         token = bearer_token(connection.headers.get("authorization"))
         return await app_context(connection).auth.authenticate(token)
 
-    def _context(
+    async def _context(
         self,
         connection: Request | WebSocket,
         response: Response | WebSocket | None,
         principal: Principal | None,
     ) -> Context:
+        app = app_context(connection)
         return Context(
-            request=connection, response=response, app=app_context(connection),
-            options=self.options, principal=principal,
+            request=connection, response=response, app=app, options=self.options,
+            principal=principal, account=await _account(app, principal),
             request_id=request_id(connection.headers.get("x-request-id")), views=self.views,
         )  # fmt: skip
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        return self._context(request, response, await self._principal(request))
+        return await self._context(request, response, await self._principal(request))
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         params = context.connection_params or {}
         given = params.get("Authorization", params.get("authorization"))
         if isinstance(given, str):
             context.principal = await context.app.auth.authenticate(bearer_token(given))
+            context.account = await _account(context.app, context.principal)
         if context.principal is None:
             raise ConnectionRejectionError({"message": "a valid API key is required"})
         unset: UnsetType = UNSET
@@ -159,7 +169,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
-        context = self._context(request, None, await self._principal(request))
+        context = await self._context(request, None, await self._principal(request))
         response = await self._respond(request, context)
         response.headers[REQUEST_ID_HEADER] = context.request_id
         await response(scope, receive, send)
@@ -178,7 +188,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             error = {"message": SUBSCRIPTIONS_OVER_WS, "extensions": {"code": "BAD_REQUEST"}}
             return JSONResponse({"data": None, "errors": [error]}, status_code=400)
         if request.method == "POST":
-            key = self.responses.key(data, context.principal)
+            key = self.responses.key(data, context.principal, context.account)
             if key is not None:
                 stored_key, hit = await self.responses.lookup(context.gateway, key)
                 if hit is not None:
