@@ -17,6 +17,7 @@ import hashlib
 import json
 from collections import OrderedDict
 from decimal import Decimal
+from typing import Any
 
 from gateway.accounts.pricing import PriceList, listing_rate
 from gateway.catalog import Group
@@ -25,6 +26,7 @@ from gateway.graphql.enums import OrderDirection, ServiceOrderField
 from gateway.store import AccountRow
 
 REMEMBERED_ACCOUNTS = 64
+REMEMBERED_LISTS = 32
 
 
 def price_key(account: AccountRow) -> str:
@@ -49,6 +51,9 @@ class AccountPrices:
         # Group ids are stable across catalog snapshots while their members are not: the group
         # object a rate was computed from is kept beside it and compared by identity.
         self._rates: dict[int, tuple[Group, Decimal | None]] = {}
+        # Lists as the account sees them, by the wholesale selection (kept, and compared by
+        # identity: the catalog view keeps one list per filter) and what reshapes it here.
+        self._lists: OrderedDict[tuple[Any, ...], tuple[list[Group], list[Group]]] = OrderedDict()
 
     def rate(self, group: Group) -> Decimal | None:
         """The account's rate per 1000 for `group`; None when it is unavailable to the account."""
@@ -69,9 +74,23 @@ class AccountPrices:
         The wholesale selection `groups` came from is a superset: a client's rate is never
         below the provider's cost, so a service whose cost passes no `max_rate` cannot either.
         """
+        order = order or ServiceOrder()
+        key = (id(groups), max_rate, order.field, order.direction)
+        found = self._lists.get(key)
+        if found is not None and found[0] is groups:
+            self._lists.move_to_end(key)
+            return found[1]
+        seen = self._visible(groups, max_rate, order)
+        self._lists[key] = (groups, seen)
+        while len(self._lists) > REMEMBERED_LISTS:
+            self._lists.popitem(last=False)
+        return seen
+
+    def _visible(
+        self, groups: list[Group], max_rate: Decimal | None, order: ServiceOrder
+    ) -> list[Group]:
         priced = [(g, self.rate(g)) for g in groups]
         kept = [(g, r) for g, r in priced if r is not None and (max_rate is None or r <= max_rate)]
-        order = order or ServiceOrder()
         if order.field is ServiceOrderField.RATE:
             kept.sort(key=lambda pair: (pair[1], pair[0].id))
             if order.direction is OrderDirection.DESC:
