@@ -4,6 +4,7 @@ The key comes as the ``key`` field (as panels take it) or an ``Authorization: Be
 fields come as a form POST, a GET query or a JSON body. Every answer is JSON with HTTP 200,
 errors included (``{"error": "Incorrect order ID"}``), as panel clients expect: whatever the
 input, never a 500 or a stack trace. An ``Idempotency-Key`` header makes ``add`` safe to retry.
+A key of a client account sees that account's funds, prices and charges (`v2_accounts`).
 """
 
 from __future__ import annotations

@@ -158,3 +158,23 @@ async def test_a_read_key_of_an_account_cannot_place(
     answer = await refused(client, gw, trio, reader, order_fields(group))
     assert answer == {"error": "This action is Invalid"}
     await assert_ledger(gw)
+
+
+async def test_a_refused_add_leaves_its_idempotency_key_free_for_the_retry(
+    client: httpx.AsyncClient, gw: Gateway, trio: Trio
+) -> None:
+    group = await shared_group(gw)
+    fields = order_fields(group)
+    shop = await open_account(gw, "shop")
+    header = {"Idempotency-Key": "cart-7"}
+    assert await v2(client, "form", header, key=shop.key, action="add", **fields) == NO_FUNDS
+    price = await client_price(gw, shop.account, group, fields)
+    await gw.store.top_up(shop.account.id, price, reason="paid the invoice")
+    placed = await v2(client, "form", header, key=shop.key, action="add", **fields)
+    assert set(placed) == {"order"}
+    again = await v2(client, "json", header, key=shop.key, action="add", **fields)
+    assert again == placed, "the retry gets the key's order, held once"
+    account = await account_now(gw, shop.account)
+    assert (account.balance, account.held) == (Decimal(0), price)
+    assert sum(trio.calls("add").values()) == 1
+    await assert_ledger(gw)
