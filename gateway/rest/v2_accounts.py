@@ -20,7 +20,6 @@ from gateway.accounts.errors import (
     AccountSuspended,
     InsufficientFunds,
     MarginBreached,
-    SpendCapReached,
 )
 from gateway.accounts.pricing import PriceList, listing_rate
 from gateway.rest import v2_texts as texts
@@ -56,9 +55,9 @@ def refusal_text(exc: AccountRefused) -> str:
         return texts.NO_FUNDS
     if isinstance(exc, AccountSuspended):
         return texts.ACCOUNT_SUSPENDED
-    if isinstance(exc, SpendCapReached):
-        return exc.message
-    return texts.UNAVAILABLE
+    # A spend cap's text says which ("Daily spend limit reached"); any other refusal's message
+    # is written to be shown to the client.
+    return exc.message
 
 
 def client_charge(row: OrderRow) -> Decimal:

@@ -4,13 +4,16 @@ the provider's wholesale charge; whoever reads it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import httpx
 
 from gateway.core import Gateway
-from gateway.rest.v2_shapes import money_text
-from gateway.store import OrderRow
+from gateway.rest.v2_accounts import client_status
+from gateway.rest.v2_shapes import money_text, status_entry
+from gateway.store import GatewayState, OrderRow
 from providers.models import OrderState
 from providers.simulator.orders import SimOrder
 from tests.gateway.panels import Trio
@@ -149,3 +152,25 @@ async def test_many_statuses_show_each_account_order_at_its_clients_charge(
     again = await v2(client, "form", key=shop.key, action="status", order=mine[1])
     assert (again["status"], again["charge"]) == ("Canceled", "0.00000")
     await assert_ledger(gw)
+
+
+def test_an_account_order_shows_its_hold_until_settled_and_nothing_if_never_placed() -> None:
+    now = datetime.now(UTC)
+    base = OrderRow(
+        id=1, client_id="shop", request={}, state=GatewayState.UNCONFIRMED.value, version=2,
+        created_at=now, updated_at=now, provider="gamma", quoted_cost=Decimal("0.40"),
+        currency="USD", provider_currency="EUR", charge=Decimal("0.37"), charge_currency="EUR",
+        remains=0, account_id=7, client_rate=Decimal("5.5"), client_price=Decimal("0.55"),
+        client_currency="USD",
+    )  # fmt: skip
+    rates = {"USD": Decimal(1), "EUR": Decimal("1.08")}
+
+    def charge(row: OrderRow) -> tuple[str, str]:
+        entry = client_status(row, status_entry(row, "USD", rates.__getitem__), "USD")
+        return entry["charge"], entry["currency"]
+
+    assert charge(base) == ("0.55000", "USD"), "an unconfirmed order still holds its price"
+    failed = replace(base, state=GatewayState.FAILED.value, charge=None)
+    assert charge(failed) == ("0.00000", "USD")
+    partial = replace(base, state=OrderState.PARTIAL.value, client_charge=Decimal("0.2"))
+    assert charge(partial) == ("0.20000", "USD")
