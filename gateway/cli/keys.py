@@ -27,7 +27,7 @@ CREATE_FOR_ACCOUNT = f"""mutation($name: String!, $scopes: [String!]!, $account:
   createApiKey(name: $name, scopes: $scopes, account: $account) {{ __typename
     ... on CreateApiKeySuccess {{ secret apiKey {{ {KEY_FIELDS} }} }}
     ... on UserError {{ message code }} }} }}"""
-LIST_QUERY = f"{{ apiKeys {{ {KEY_FIELDS} }} }}"
+LIST_QUERY = f"{{ apiKeys {{ {KEY_FIELDS} account }} }}"
 REVOKE_MUTATION = """mutation($id: Int!) { revokeApiKey(id: $id) { __typename
   ... on RevokeApiKeySuccess { apiKey { id } } ... on UserError { message code } } }"""
 
@@ -38,9 +38,10 @@ async def _store(config: Path | None) -> Store:
     return store
 
 
-def _row(row: ApiKeyRow) -> dict[str, Any]:
+def _row(row: ApiKeyRow, accounts: dict[int, str]) -> dict[str, Any]:
     return {
         "id": row.id, "name": row.name, "prefix": row.prefix, "client": row.client_id,
+        "account": accounts.get(row.account_id) if row.account_id is not None else None,
         "scopes": ",".join(row.scopes), "created": row.created_at,
         "last_used": row.last_used_at, "revoked": row.revoked_at,
     }  # fmt: skip
@@ -49,9 +50,9 @@ def _row(row: ApiKeyRow) -> dict[str, Any]:
 def _remote_row(node: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": node["id"], "name": node["name"], "prefix": node["prefix"],
-        "client": node["clientId"], "scopes": ",".join(node["scopes"]),
-        "created": node["createdAt"], "last_used": node["lastUsedAt"],
-        "revoked": node["revokedAt"],
+        "client": node["clientId"], "account": node["account"],
+        "scopes": ",".join(node["scopes"]), "created": node["createdAt"],
+        "last_used": node["lastUsedAt"], "revoked": node["revokedAt"],
     }  # fmt: skip
 
 
@@ -140,7 +141,8 @@ def list_keys(
 
     async def run() -> list[dict[str, Any]]:
         async with await _store(config) as store:
-            return [_row(r) for r in await store.list_api_keys()]
+            accounts = {a.id: a.name for a in await store.list_accounts()}
+            return [_row(r, accounts) for r in await store.list_api_keys()]
 
     emit(asyncio.run(run()), as_json=as_json, title="API keys")
 

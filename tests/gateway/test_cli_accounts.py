@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
 from decimal import Decimal
@@ -21,10 +24,14 @@ from sqlalchemy.pool import NullPool
 
 from gateway.app import create_app
 from gateway.cli import main
+from gateway.cli.common import NOTHING_TO_ASK
+from gateway.cli.remote import NO_KEY
 from gateway.store import Store
 from gateway.store.tables import accounts
 from tests.gateway.graphql.server import serve
 from tests.gateway.panels import Trio, open_gateway, start_trio, trio_settings
+
+CLI = [sys.executable, "-c", "from gateway.cli import entry_point; entry_point()"]
 
 
 @pytest.fixture
@@ -126,6 +133,10 @@ async def the_accounts_tour(capsys: pytest.CaptureFixture[str], where: tuple[str
     key = await cli_json(capsys, "keys", "create", "--name", "shop-web", "--scope", "order",
                          "--account", "shop", *where)  # fmt: skip
     assert (key["name"], key["client"], key["account"]) == ("shop-web", "shop", "shop")
+    listed_keys = await cli_json(capsys, "keys", "list", *where)
+    assert [(k["name"], k["account"]) for k in listed_keys if k["client"] == "shop"] == [
+        ("shop-web", "shop")
+    ]
     code, _, err = await cli(capsys, "keys", "create", "--name", "x", "--scope", "order",
                              "--account", "nobody", *where)  # fmt: skip
     assert (code, err.strip()) == (1, "error: no account named 'nobody'")
@@ -260,6 +271,25 @@ async def test_check_names_each_broken_invariant_and_exits_1(
     code, out, _ = await cli(capsys, "accounts", "check", *where, "--json")
     assert code == 1
     assert json.loads(out)["problems"]
+
+
+@pytest.mark.parametrize(
+    "args", [["accounts", "list"], ["accounts", "show", "shop"], ["accounts", "check"],
+             ["accounts", "create", "shop"], ["accounts", "topup", "shop", "5"]],
+)  # fmt: skip
+def test_nothing_to_ask_is_one_line_and_no_stray_database(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "SMM_GATEWAY_CONFIG", "SMM_GATEWAY_URL",
+                        "SMM_GATEWAY_GATEWAY__DATABASE_URL")}  # fmt: skip
+    done = subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (1, f"error: {NOTHING_TO_ASK}\n")
+    assert list(tmp_path.iterdir()) == []
+    done = subprocess.run([*CLI, *args, "--url", "http://127.0.0.1:9"], env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert (done.returncode, done.stderr) == (2, f"error: {NO_KEY}\n")
 
 
 async def test_tables_for_people(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
