@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,12 @@ from gateway.app import create_app
 from gateway.cli import main
 from gateway.cli.common import NOTHING_TO_ASK
 from gateway.cli.remote import NO_KEY
+from gateway.core import Gateway
 from gateway.store import Store
 from gateway.store.tables import accounts
 from tests.gateway.graphql.server import serve
 from tests.gateway.panels import Trio, open_gateway, start_trio, trio_settings
+from tests.gateway.syncing import sync_statuses
 
 CLI = [sys.executable, "-c", "from gateway.cli import entry_point; entry_point()"]
 
@@ -48,14 +51,24 @@ def config(database_url: str, tmp_path: Path) -> Path:
     return path
 
 
+@dataclass
+class Running:
+    """A gateway on loopback (`url`, an admin `key`), its core and its panels."""
+
+    url: str
+    key: str
+    gw: Gateway
+    trio: Trio
+
+
 @pytest.fixture
-async def running(trio: Trio, database_url: str, namespace: str) -> AsyncIterator[tuple[str, str]]:
+async def running(trio: Trio, database_url: str, namespace: str) -> AsyncIterator[Running]:
     settings = trio_settings(trio, database_url, None, namespace)
     async with open_gateway(settings, trio) as gw:
         await gw.catalog.sync()
         _, key = await gw.store.create_api_key("ops", "ops", ["admin"])
         async with serve(create_app(settings, gateway=gw, background=False)) as server:
-            yield server.base_url, key
+            yield Running(server.base_url, key, gw, trio)
 
 
 async def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -159,9 +172,9 @@ async def test_accounts_on_the_store_of_a_configuration(
 
 
 async def test_accounts_on_a_running_gateway(
-    running: tuple[str, str], capsys: pytest.CaptureFixture[str]
+    running: Running, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url, admin = running
+    url, admin = running.url, running.key
     secret = await the_accounts_tour(capsys, ("--url", url, "--key", admin))
     async with httpx.AsyncClient() as http:
         balance = await http.post(f"{url}/api/v2", data={"key": secret, "action": "balance"})
@@ -186,11 +199,24 @@ async def test_accounts_on_a_running_gateway(
     code, _, err = await cli(capsys, "accounts", "check", "--url", url, "--key", admin)
     assert code == 0, err
 
+    running.trio.advance(30 * 86400)  # the panel delivers; the status sync settles the order
+    await sync_statuses(running.gw)
+    shown = await cli_json(capsys, "accounts", "show", "shop", "--url", url, "--key", admin)
+    moved = {m["kind"]: Decimal(m["amount"]) for m in shown["movements"] if m["order"]}
+    charge, refund = -moved["charge"], moved.get("refund", Decimal(0))
+    assert charge > 0
+    assert charge + refund == price, "what was held is charged or given back"
+    assert Decimal(shown["held"]) == 0
+    code, out, _ = await cli(capsys, "accounts", "show", "shop", "--url", url, "--key", admin)
+    assert re.search(rf"│ \d+ +│ \S+ +│ charge +│ -{charge} +│ {order} +│", out), out
+    code, _, err = await cli(capsys, "accounts", "check", "--url", url, "--key", admin)
+    assert code == 0, err
+
 
 async def test_a_client_or_ops_key_cannot_change_accounts(
-    running: tuple[str, str], capsys: pytest.CaptureFixture[str]
+    running: Running, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url, admin = running
+    url, admin = running.url, running.key
     ops = await cli_json(capsys, "keys", "create", "--name", "dash", "--scope", "ops",
                          "--url", url, "--key", admin)  # fmt: skip
     remote = ("--url", url, "--key", ops["key"])
