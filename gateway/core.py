@@ -27,6 +27,7 @@ from gateway.currencies import CurrencyWatch
 from gateway.health import HealthBoard
 from gateway.metrics import InstrumentedProvider
 from gateway.orders import Orders
+from gateway.quality import QualityBook
 from gateway.routing import Need, ProviderState, Quote
 from gateway.store import OrderRow, Store
 from gateway.store.base import Clock, utcnow
@@ -51,6 +52,7 @@ class Gateway:
         self.settings = settings
         self.store = store
         self.cache = cache
+        self.quality = QualityBook(store, cache)
         self.providers = dict(providers)
         self.health = health or HealthBoard()
         base = settings.gateway.base_currency.upper()

@@ -30,6 +30,7 @@ from sqlalchemy import String, case, cast, func, select
 
 from gateway.health import BreakerState, HealthBoard
 from gateway.orders.polled import OVERCHARGED
+from gateway.quality_metrics import quality_families
 from gateway.store import GatewayState, Store
 from gateway.store.tables import orders
 from providers.base import BatchResult, BeforeSend, Provider
@@ -267,7 +268,11 @@ async def exposition(gw: Observed | None) -> bytes:
     """The Prometheus text of every metric, with the state gauges of `gw` read now."""
     body = generate_latest(REGISTRY)
     if gw is not None:
+        families = await state_families(gw)
+        # Test doubles of `Observed` may have no quality book.
+        if (quality := getattr(gw, "quality", None)) is not None:
+            families += await quality_families(quality)
         scrape = CollectorRegistry(auto_describe=False)
-        scrape.register(_Snapshot(await state_families(gw)))
+        scrape.register(_Snapshot(families))
         body += generate_latest(scrape)
     return body

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway.store.account_ledger import settle
 from gateway.store.base import Queries, chunks
 from gateway.store.errors import OrderNotFound, StaleOrder
+from gateway.store.quality import record_transitions
 from gateway.store.rows import OrderEvent, OrderRow
 from gateway.store.states import ALL_STATES, FINAL_STATES, GatewayState
 from gateway.store.tables import order_events, orders
@@ -148,6 +149,9 @@ class OrderQueries(Queries):
                 .returning(*orders.c)
             )
             row = OrderRow.from_row(result.mappings().one())
+            # Quality buckets before accounts, as the status sync's batches lock them: two
+            # writers never wait on each other in opposite orders.
+            await record_transitions(conn, [(from_state, row)])
             row, _ = await settle(conn, row, now)
             await _add_event(conn, order_id, now, event_kind, from_state, row.state, event_data)
         return row

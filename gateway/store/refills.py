@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.base import Queries, chunks
+from gateway.store.quality import locked_refill, record_refill
 from gateway.store.rows import RefillRow
 from gateway.store.tables import orders, refills
 from providers.models import RefillState
@@ -57,7 +58,9 @@ class RefillQueries(Queries):
         }
         async with self._write(tx) as conn:
             result = await conn.execute(refills.insert().values(values).returning(*refills.c))
-            return RefillRow.from_row(result.mappings().one())
+            row = RefillRow.from_row(result.mappings().one())
+            await record_refill(conn, None, row)
+            return row
 
     async def claim_refills(
         self,
@@ -125,13 +128,16 @@ class RefillQueries(Queries):
         if provider_refill_id is not _UNSET:
             values["provider_refill_id"] = provider_refill_id
         async with self._write(tx) as conn:
+            before = await locked_refill(conn, refill_id)
             result = await conn.execute(
                 refills.update()
                 .where(refills.c.id == refill_id)
                 .values(values)
                 .returning(*refills.c)
             )
-            return RefillRow.from_row(result.mappings().one())
+            after = RefillRow.from_row(result.mappings().one())
+            await record_refill(conn, before, after)
+            return after
 
     async def delete_refill(self, refill_id: int, *, tx: AsyncConnection | None = None) -> None:
         """Remove a claim the provider refused: no refill came of it."""

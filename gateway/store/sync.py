@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.account_ledger import settle
 from gateway.store.base import Queries, chunks
+from gateway.store.quality import record_finished_many
 from gateway.store.rows import OrderRow, OutboxRow
 from gateway.store.states import FINAL_STATES
 from gateway.store.tables import catalog_syncs, instances, order_events, orders, outbox
@@ -218,6 +219,7 @@ class SyncQueries(Queries):
             for c, row in zip(fresh, after, strict=True)
         ]
         await tx.execute(order_events.insert(), history)
+        await record_finished_many(tx, zip((c.before for c in fresh), after, strict=True))
         # An account order the poll made final is settled here, as update_order would; accounts
         # are locked in id order, so two batches never wait on each other's account.
         settled: dict[int, OrderRow] = {}
