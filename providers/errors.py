@@ -130,8 +130,10 @@ def _normalise(text: str) -> str:
 # Panel error texts (see PANELS.md), matched on the normalised text: lower case, punctuation
 # and repeated spaces folded away. The first pattern that matches wins, so specific ones first.
 ERROR_TEXTS: Sequence[tuple[str, type[ProviderError]]] = (
-    (r"api key|api is disable|user not found|unauthori[sz]ed|invalid key", AuthenticationError),
-    (r"not enough funds|insufficient (balance|funds)|low balance", InsufficientFunds),
+    (r"api key|api is disable|user not found|unauthori[sz]ed|invalid key"
+     r"|account (is )?(suspended|blocked|banned|disabled)", AuthenticationError),
+    (r"not enough funds|insufficient (balance|funds)|low balance|spend(ing)? limit",
+     InsufficientFunds),
     (r"rate limit|too many requests|throttl", RateLimited),
     (r"quantity|minimal|maximum|minimum amount", InvalidQuantity),
     (r"dripfeed|drip feed|not eligible|not support|cannot be (canceled|cancelled|refilled)"

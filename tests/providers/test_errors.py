@@ -25,6 +25,10 @@ TEXTS: list[tuple[str, type[ProviderError]]] = [
     ("Missing API key", AuthenticationError),
     ("API is Disable for this user or User Not Found! Contact the Support", AuthenticationError),
     ("Not enough funds on balance", InsufficientFunds),
+    # What a gateway of this kind answers a client account (another smm-gateway upstream).
+    ("Your account is suspended", AuthenticationError),
+    ("Daily spend limit reached", InsufficientFunds),
+    ("Monthly spend limit reached", InsufficientFunds),
     ("Insufficient balance", InsufficientFunds),
     ("neworder.error.not_enough_funds", InsufficientFunds),
     ("Incorrect service ID", InvalidService),
