@@ -159,6 +159,7 @@ class ApiKeyRow(_FromRow):
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
     account_id: int | None = None
+    routing_policy: str | None = None
 
     @property
     def active(self) -> bool:
@@ -209,6 +210,7 @@ class AccountRow(_FromRow):
     spend_cap_day: Decimal | None = None
     spend_cap_month: Decimal | None = None
     low_balance: Decimal | None = None
+    routing_policy: str | None = None
 
     @property
     def available(self) -> Decimal:

@@ -113,6 +113,8 @@ accounts = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
+    # NULL: the group's or the configuration's routing policy applies.
+    Column("routing_policy", String(20)),
 )
 
 account_movements = Table(
@@ -222,6 +224,8 @@ api_keys = Table(
     Column("revoked_at", UTCDateTime),
     # NULL: one of the operator's own keys (no price list, no funds held).
     Column("account_id", Id, ForeignKey("accounts.id")),
+    # NULL: the account's (or the group's, or the configuration's) routing policy applies.
+    Column("routing_policy", String(20)),
 )
 
 webhook_endpoints = Table(
