@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
+import httpx
+import pytest
+
+from gateway.app import create_app
 from gateway.auth import Principal, Scope, principal_of
+from gateway.config import Settings
 from gateway.core import Gateway
 from gateway.graphql.response_cache import ResponseCache
 from tests.gateway.graphql.conftest import Keys
 from tests.gateway.graphql.helpers import SERVICE_FIELDS
-from tests.gateway.graphql.server import ApiFactory
+from tests.gateway.graphql.server import ApiFactory, serve
 
 SERVICES = """
 query Services($filter: ServiceFilter, $orderBy: ServiceOrder, $first: Int, $after: String) {
@@ -144,9 +150,19 @@ async def test_decimal_inputs_must_be_exact(api: ApiFactory, keys: Keys) -> None
     assert (await reader.data(literal))["services"]["totalCount"] > 0
 
 
+@pytest.fixture
+async def quiet_api(
+    settings: Settings, gw: Gateway, http: httpx.AsyncClient
+) -> AsyncIterator[ApiFactory]:
+    """A server without background jobs: no catalog refresh can land between two requests."""
+    async with serve(create_app(settings, gateway=gw, background=False)) as running:
+        yield ApiFactory(http, running.graphql_url)
+
+
 async def test_catalog_answers_are_cached_until_a_sync(
-    api: ApiFactory, keys: Keys, gw: Gateway
+    quiet_api: ApiFactory, keys: Keys, gw: Gateway
 ) -> None:
+    api = quiet_api
     body = {"query": SERVICES, "variables": {"first": 20}}
     reader = api(keys.ops)
     first = await reader.post(SERVICES, {"first": 20})
