@@ -34,13 +34,14 @@ from gateway.store.rows import (
     MovementKind,
     MovementRow,
     OrderRow,
+    RoutingPolicy,
 )
 from gateway.store.tables import account_movements, accounts, orders
 
 CHANGEABLE = frozenset(
     {
         "state", "credit_limit", "spend_cap_day", "spend_cap_month", "low_balance",
-        "price_list", "margin_policy",
+        "price_list", "margin_policy", "routing_policy",
     }
 )  # fmt: skip
 """What ``update_account`` may change; balances move only through the ledger."""
@@ -51,6 +52,8 @@ def _check(changes: Mapping[str, Any]) -> None:
         AccountState(changes["state"])  # ValueError for anything else
     if "margin_policy" in changes:
         MarginPolicy(changes["margin_policy"])
+    if changes.get("routing_policy") is not None:
+        RoutingPolicy(changes["routing_policy"])
     if changes.get("credit_limit") is not None and changes["credit_limit"] < 0:
         raise ValueError("a credit limit cannot be negative")
     for cap in ("spend_cap_day", "spend_cap_month"):
@@ -154,8 +157,8 @@ class AccountQueries(OutboxQueries):
             raise TypeError(f"cannot update account field(s): {', '.join(sorted(unknown))}")
         _check(changes)
         values: dict[str, Any] = dict(changes)
-        for name in ("state", "margin_policy"):
-            if name in values:
+        for name in ("state", "margin_policy", "routing_policy"):
+            if values.get(name) is not None:
                 values[name] = str(values[name])
         if "price_list" in values:
             values["price_list"] = dict(values["price_list"])
@@ -168,6 +171,13 @@ class AccountQueries(OutboxQueries):
                 .returning(*accounts.c)
             )
             return AccountRow.from_row(result.mappings().one())
+
+    async def set_account_routing_policy(
+        self, account_id: int, policy: str | None, *, tx: AsyncConnection | None = None
+    ) -> AccountRow:
+        """Route the account's orders by `policy` (a ``RoutingPolicy``; ``None``: the group's or
+        the configuration's); ``ValueError`` for an unknown policy."""
+        return await self.update_account(account_id, routing_policy=policy, tx=tx)
 
     async def top_up(
         self,

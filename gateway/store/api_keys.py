@@ -16,7 +16,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.base import Queries
-from gateway.store.rows import ApiKeyRow
+from gateway.store.rows import ApiKeyRow, RoutingPolicy
 from gateway.store.tables import api_keys
 
 SECRET_PREFIX = "smmgw_"
@@ -106,6 +106,30 @@ class ApiKeyQueries(Queries):
         async with self._read(tx) as conn:
             result = await conn.execute(query)
             return [ApiKeyRow.from_row(found) for found in result.mappings()]
+
+    async def api_key(self, key_id: int, *, tx: AsyncConnection | None = None) -> ApiKeyRow | None:
+        """The key with `key_id` (revoked or not), if any."""
+        async with self._read(tx) as conn:
+            query = select(*_PUBLIC).where(api_keys.c.id == key_id)
+            found = (await conn.execute(query)).mappings().one_or_none()
+        return None if found is None else ApiKeyRow.from_row(found)
+
+    async def set_api_key_routing_policy(
+        self, key_id: int, policy: str | None, *, tx: AsyncConnection | None = None
+    ) -> ApiKeyRow | None:
+        """Route the key's orders by `policy` (a ``RoutingPolicy``; ``None``: its account's, the
+        group's or the configuration's); the key as changed, ``None`` for an unknown id.
+        ``ValueError`` for an unknown policy."""
+        value = None if policy is None else RoutingPolicy(policy).value
+        async with self._write(tx) as conn:
+            result = await conn.execute(
+                api_keys.update()
+                .where(api_keys.c.id == key_id)
+                .values(routing_policy=value)
+                .returning(*_PUBLIC)
+            )
+            found = result.mappings().one_or_none()
+        return None if found is None else ApiKeyRow.from_row(found)
 
     async def revoke_api_key(self, key_id: int, *, tx: AsyncConnection | None = None) -> bool:
         """Revoke a key; returns whether it was active."""

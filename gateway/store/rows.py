@@ -180,6 +180,14 @@ class MarginPolicy(StrEnum):
     REPRICE = "reprice"
 
 
+class RoutingPolicy(StrEnum):
+    """How routing ranks the members able to take an order (``gateway.policies``)."""
+
+    CHEAPEST = "cheapest"
+    BEST_VALUE = "best_value"
+    FASTEST = "fastest"
+
+
 class MovementKind(StrEnum):
     """What moved an account's money (see ``gateway.store.account_ledger`` for the entries)."""
 
