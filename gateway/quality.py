@@ -2,7 +2,8 @@
 
 Figures per provider and per (provider, service): completion rate, partial rate, delivered
 fraction (units delivered over units ordered), cancel/refund rate, failure rate, mean time to
-start, mean time to complete per 1,000 units, refill success rate. Each comes with its sample
+start, mean time to complete per 1,000 units, refill success rate, and the share of its quotes
+a provider charges in the end (below 1 when it refunds partials). Each comes with its sample
 size, and is ``None`` below `min_sample`: no figure is claimed from too few orders.
 
 A reading is a few rows (one per provider service that had orders in the window), cached in
@@ -74,6 +75,10 @@ class Quality:
     refill_success_rate: Figure
     """Refills completed / refills ended."""
     refills_requested: int
+    charge_fraction: Figure
+    """Final charges / quoted provider costs, over finished orders whose charge is known: 1
+    for a panel that keeps what it quoted, below 1 for one that refunds what it did not
+    deliver."""
 
     @classmethod
     def of(
@@ -100,6 +105,7 @@ class Quality:
                 c.refills_completed, c.refills_finished, c.refills_finished, least
             ),
             refills_requested=c.refills_requested,
+            charge_fraction=_ratio(c.charged_micros, c.cost_micros, c.charges, least),
         )
 
 

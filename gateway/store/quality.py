@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Self
 
 from sqlalchemy import func, select, type_coerce
@@ -37,6 +38,7 @@ PROGRESS_STATES = (
 
 _CANCELED = frozenset({OrderState.CANCELED.value, OrderState.REFUNDED.value})
 _MS = timedelta(milliseconds=1)
+_MICROS = Decimal(1_000_000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,9 @@ class Counts:
     refills_requested: int = 0
     refills_finished: int = 0
     refills_completed: int = 0
+    charges: int = 0
+    charged_micros: int = 0
+    cost_micros: int = 0
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(*(getattr(self, n) + getattr(other, n) for n in COUNTS))
@@ -145,7 +150,25 @@ def order_counts(order: OrderRow, started_at: datetime | None, finished_at: date
     if state == OrderState.COMPLETED and quantity is not None:
         took = max((finished_at - order.sent_at) // _MS, 0)
         values.update(complete_ms_per_k=took * 1000 // quantity, completes=1)
+    values.update(_charge_counts(order))
     return Counts(**values)
+
+
+def _micros(amount: Decimal) -> int:
+    return int((amount * _MICROS).to_integral_value(ROUND_HALF_EVEN))
+
+
+def _charge_counts(order: OrderRow) -> dict[str, int]:
+    """A finished order's final charge against its quoted provider cost, when both are known
+    in one currency (a charge in another currency, or none reported, is left out)."""
+    charge, cost = order.charge, order.provider_cost
+    if charge is None or cost is None or cost <= 0:
+        return {}
+    charged_in, quoted_in = order.charge_currency, order.provider_currency
+    if charged_in and quoted_in and charged_in.upper() != quoted_in.upper():
+        return {}
+    charged = _micros(max(charge, Decimal(0)))
+    return {"charges": 1, "charged_micros": charged, "cost_micros": _micros(cost)}
 
 
 def bucket_key(order: OrderRow, at: datetime) -> Key:

@@ -17,6 +17,7 @@ COUNTS = (
     "units_orders", "units_ordered", "units_delivered",
     "start_ms", "starts", "complete_ms_per_k", "completes",
     "refills_requested", "refills_finished", "refills_completed",
+    "charges", "charged_micros", "cost_micros",
 )  # fmt: skip
 """The summed columns, in the order of the table.
 
@@ -28,6 +29,10 @@ is known (``units_orders`` of them), the quantity ordered and the quantity deliv
 status showing progress. ``complete_ms_per_k`` over ``completes``: milliseconds from sending
 to completion per 1,000 units, summed over completed orders. ``refills_requested``: refills a
 provider accepted; ``refills_finished`` of them ended, ``refills_completed`` successfully.
+``charged_micros`` over ``cost_micros``: over the finished orders whose final charge is known
+in the provider cost's currency (``charges`` of them), the charges and the quoted provider
+costs in millionths of that currency (a provider service has one), so their ratio is what the
+panel keeps of a quote: below 1 when it refunds the undelivered part of a partial.
 """
 
 provider_quality = Table(

@@ -1,6 +1,7 @@
 """Provider quality: daily sums per provider service of what its orders delivered (finished,
 completed, partial, canceled, failed, units ordered and delivered, time to start and to
-complete, refills), added to as orders and refills end; a window of days is a few rows.
+complete, refills, final charges against quoted costs), added to as orders and refills end;
+a window of days is a few rows.
 
 Revision ID: 0005
 Revises: 0004
@@ -24,6 +25,7 @@ COUNTS = (
     "units_orders", "units_ordered", "units_delivered",
     "start_ms", "starts", "complete_ms_per_k", "completes",
     "refills_requested", "refills_finished", "refills_completed",
+    "charges", "charged_micros", "cost_micros",
 )  # fmt: skip
 
 
