@@ -8,10 +8,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
+from typing import cast
 
 import httpx
+from strawberry.types import Info
 
 from gateway import events
+from gateway.auth import Principal, Scope, parse_scopes
 from gateway.catalog import Group
 from gateway.config import Settings
 from gateway.core import Gateway
@@ -60,6 +64,9 @@ async def polled(gw: Gateway, now: Now, provider: str, order: OrderRow) -> Order
     return await gw.store.get_order(order.id)
 
 
+OPS = parse_scopes([Scope.OPS])
+
+
 async def outbox_types(gw: Gateway) -> list[str]:
     return [row.type for row in await gw.store.pending_outbox(1000)]
 
@@ -84,9 +91,11 @@ async def test_a_charge_is_stored_in_the_currency_the_panel_charges_in(
 
     entry = status_entry(row, "USD", settings.rate_to_base)
     assert entry["charge"] == money_text(upstream.charge * EUR_TO_USD)
-    node = OrderNode.of(row)
-    assert node.charge is not None
-    assert (node.charge.amount, node.charge.currency) == (upstream.charge, "EUR")
+    # What GraphQL shows an operator: the charge in the currency the panel charged in.
+    operator = SimpleNamespace(context=SimpleNamespace(principal=Principal("ops", OPS)))
+    shown = OrderNode.of(row).charge(cast(Info, operator))
+    assert shown is not None
+    assert (shown.amount, shown.currency) == (upstream.charge, "EUR")
     last = (await gw.store.pending_outbox(100))[-1].payload["data"]["order"]
     assert (Decimal(last["charge"]), last["charge_currency"]) == (upstream.charge, "EUR")
 
