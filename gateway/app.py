@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-from gateway import graphql, logs, rest
+from gateway import console, graphql, logs, rest
 from gateway.auth import Authenticator
 from gateway.config import Settings, load_config
 from gateway.context import AppContext
@@ -32,7 +32,7 @@ def face_routes(settings: Settings) -> list[BaseRoute]:
     """Every face's routes: the v2-compatible REST endpoint, webhooks, health, GraphQL (and
     GraphiQL's assets, served from the package)."""
     assets = graphiql_assets(graphql.GraphQLOptions.from_settings(settings))
-    return [*rest.routes(settings), *graphql.routes(settings), *assets]
+    return [*rest.routes(settings), *graphql.routes(settings), *assets, *console.routes(settings)]
 
 
 def create_app(
