@@ -33,6 +33,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from gateway.store.rows import RoutingPolicy
 from providers.models import Amount
 from providers.registry import BUILDERS, ProviderConfig
 
@@ -96,6 +97,8 @@ class GroupSection(BaseModel):
     """``"provider:service_id"`` entries."""
     max_rate: Amount | None = None
     """Members above this rate (base currency, per 1000) are never chosen."""
+    routing_policy: RoutingPolicy | None = None
+    """How this group's orders are routed, unless the request, key or account says."""
 
     @model_validator(mode="after")
     def _members_named(self) -> Self:
@@ -241,6 +244,37 @@ class OrdersSection(BaseModel):
     a client reads it. Reads always answer from the ledger, at once."""
 
 
+class RoutingSection(BaseModel):
+    """How orders are routed among eligible providers (`gateway.policies`, `gateway.router`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    policy: RoutingPolicy = RoutingPolicy.CHEAPEST
+    """``cheapest``, ``best_value`` or ``fastest``; a group, account, key or request may say
+    otherwise."""
+    groups: dict[str, RoutingPolicy] = Field(default_factory=dict)
+    """Policies by unified service group name (automatic groups too)."""
+    time_price_per_hour: Amount = Field(default=Decimal(0), ge=0)
+    """Base currency ``best_value`` adds per hour of an order's expected time to complete."""
+    fastest_ceiling_percent: Amount = Field(default=Decimal(20), ge=0)
+    """``fastest`` chooses among candidates costing at most this percent above the cheapest."""
+    exploration_share: Amount = Field(default=Decimal("0.05"), ge=0, le=1)
+    """Share of orders under ``best_value``/``fastest`` sent to a candidate without history."""
+    exploration_seed: int | None = None
+    """Fixes exploration's draws (tests, benchmarks); unset draws from the system."""
+
+
+class QualitySection(BaseModel):
+    """How provider quality is measured (`gateway.quality`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    days: int = Field(default=30, ge=1)
+    """The sliding window, in UTC days ending today."""
+    min_sample: int = Field(default=20, ge=1)
+    """The fewest orders a figure is claimed from; below it policies assume neutral figures."""
+
+
 class Settings(BaseSettings):
     """The whole configuration. Build it with `load_config`."""
 
@@ -258,6 +292,8 @@ class Settings(BaseSettings):
     limits: LimitsSection = Field(default_factory=LimitsSection)
     workers: WorkersSection = Field(default_factory=WorkersSection)
     orders: OrdersSection = Field(default_factory=OrdersSection)
+    routing: RoutingSection = Field(default_factory=RoutingSection)
+    quality: QualitySection = Field(default_factory=QualitySection)
 
     @classmethod
     def settings_customise_sources(

@@ -4,19 +4,25 @@ A member is eligible when the quantity is within its limits, it offers what the 
 (refill, cancel, drip-feed), its provider is enabled, healthy and funded (where the balance is
 known), reports money in its configured currency, has a catalog synced recently enough for its
 prices to hold, and its rate is under the group's cap. Ties in cost go to the lower provider
-priority. A quote explains itself: the ranked candidates and the reason each other member was
-left out.
+priority. A routing policy (`gateway.policies`, passed as `rank`) may re-rank the candidates.
+A quote explains itself: the ranked candidates (under a policy, each with its quality
+estimate, why it ranked there and whether it was chosen to explore) and the reason each other
+member was left out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from gateway.catalog import Group, Offer
 from providers.models import Money, OrderRequest
+
+if TYPE_CHECKING:
+    from gateway.policies import Estimate
 
 
 class Need(StrEnum):
@@ -58,6 +64,12 @@ class Candidate:
     provider_cost: Money
     """In the provider's currency: what the provider will charge."""
     priority: int = 0
+    estimate: Estimate | None = None
+    """Its quality figures (with samples), expected cost and time; set by a policy."""
+    reason: str = ""
+    """Why it ranked where it did; set by a policy."""
+    explored: bool = False
+    """Moved first to explore: it has too few finished orders for a score of its own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +87,19 @@ class Quote:
     request: OrderRequest
     candidates: tuple[Candidate, ...]
     excluded: tuple[Excluded, ...] = field(default=())
+    policy: str = "cheapest"
+    """The routing policy that ranked the candidates."""
+    policy_source: str = "default"
+    """Where the policy came from: request, key, account, group, config or default."""
 
     @property
     def chosen(self) -> Candidate | None:
         return self.candidates[0] if self.candidates else None
+
+    @property
+    def explored(self) -> bool:
+        """Whether the chosen candidate was chosen to explore rather than by the policy."""
+        return self.chosen is not None and self.chosen.explored
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,8 +159,10 @@ def quote(
     providers: Mapping[str, ProviderState],
     *,
     needs: frozenset[Need] = frozenset(),
+    rank: Callable[[Quote], Quote] | None = None,
 ) -> Quote:
-    """Rank the members of `group` for `request`; see the module docstring for the rules."""
+    """Rank the members of `group` for `request`, cheapest first, then by `rank` (a routing
+    policy) when given; see the module docstring for the rules."""
     candidates: list[Candidate] = []
     excluded: list[Excluded] = []
     for offer in group.members:
@@ -155,4 +178,5 @@ def quote(
         cost = Money(amount=provider_cost.amount * offer.to_base, currency=offer.base_currency)
         candidates.append(Candidate(offer, cost, provider_cost, state.priority))
     candidates.sort(key=lambda c: (c.cost.amount, c.priority, c.offer.provider, c.offer.id))
-    return Quote(group, request, tuple(candidates), tuple(excluded))
+    ranked = Quote(group, request, tuple(candidates), tuple(excluded))
+    return ranked if rank is None else rank(ranked)
