@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from gateway.cli import accounts, keys, ops, run, webhooks
+from gateway.cli import accounts, keys, ops, providers, quality, run, webhooks
 from gateway.cli.output import fail
 from gateway.config import ConfigError
 from gateway.orders import OrderError
@@ -22,9 +22,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 run.register(app)
+providers.register(app)
 ops.register(app)
 app.add_typer(accounts.app, name="accounts")
 app.add_typer(keys.app, name="keys")
+app.add_typer(quality.app, name="quality")
 app.add_typer(webhooks.app, name="webhooks")
 
 

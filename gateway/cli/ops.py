@@ -1,4 +1,5 @@
-"""Operator commands on a configuration: providers, balances, services, quotes, orders, catalog."""
+"""Operator commands on a configuration: balances, services, orders, catalog (providers and
+quotes: `gateway.cli.providers`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from gateway.catalog import Group
 from gateway.cli import unconfirmed
 from gateway.cli.common import ConfigOption, JsonOption, with_gateway
 from gateway.cli.output import console, emit, emit_one
-from gateway.cli.remote import KeyOption, RemoteError, RemoteUrlOption, graphql
+from gateway.cli.remote import KeyOption, RemoteUrlOption, graphql
 from gateway.core import Gateway
 from gateway.store import OrderRow
 
@@ -23,61 +24,10 @@ catalog_app = typer.Typer(help="Sync the catalog and read its price changes.", n
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(providers)
     app.command()(balances)
-    app.command()(quote)
     app.add_typer(services_app, name="services")
     app.add_typer(orders_app, name="orders")
     app.add_typer(catalog_app, name="catalog")
-
-
-PROVIDERS_QUERY = """{ providers { name health cooldownSeconds consecutiveFailures lastError
-  serviceCount lastSync { ok } balance { balance { amount currency } low error } } }"""
-
-
-def providers(
-    config: ConfigOption = None,
-    url: RemoteUrlOption = None,
-    key: KeyOption = "",
-    as_json: JsonOption = False,
-) -> None:
-    """Each provider: health, cooldown, balance and catalog (a running gateway's, with --url)."""
-    if url:
-        rows = []
-        for p in graphql(url, key, PROVIDERS_QUERY)["providers"]:
-            money = (p.get("balance") or {}).get("balance") or {}
-            rows.append({
-                "provider": p["name"], "health": p["health"],
-                "cooldown_s": round(p["cooldownSeconds"], 1),
-                "balance": money.get("amount"), "currency": money.get("currency"),
-                "low": (p.get("balance") or {}).get("low"),
-                "error": p.get("lastError") or (p.get("balance") or {}).get("error"),
-                "services": p["serviceCount"], "synced": (p.get("lastSync") or {}).get("ok"),
-            })  # fmt: skip
-        emit(rows, as_json=as_json, title="Providers")
-        return
-
-    async def work(gw: Gateway) -> list[dict[str, Any]]:
-        money = {b.provider: b for b in (await gw.balances.fetch()).providers}
-        snapshot = await gw.catalog.snapshot()
-        rows = []
-        for name in gw.providers:
-            health = gw.health.report(name)
-            balance = money[name]
-            rows.append({
-                "provider": name,
-                "health": health.state.value,
-                "cooldown_s": round(health.cooldown_remaining, 1),
-                "balance": balance.balance.amount if balance.balance else None,
-                "currency": balance.balance.currency if balance.balance else None,
-                "low": balance.low,
-                "error": balance.error,
-                "services": sum(1 for o in snapshot.offers.values() if o.provider == name),
-                "synced": gw.catalog.last_sync[name].ok if name in gw.catalog.last_sync else None,
-            })  # fmt: skip
-        return rows
-
-    emit(with_gateway(config, work), as_json=as_json, title="Providers")
 
 
 BALANCES_QUERY = """{ balances { total { amount currency } providers { provider
@@ -201,83 +151,6 @@ def services_search(
         return found
 
     emit(with_gateway(config, work), as_json=as_json, title="Services")
-
-
-QUOTE_QUERY = """query($service: Int!, $quantity: BigInt, $link: String) {
-  quote(serviceId: $service, quantity: $quantity, link: $link) { __typename
-    ... on Quote { candidates { rank provider cost { amount currency }
-                                offer { providerServiceId } }
-                   excluded { provider message detail offer { providerServiceId } } }
-    ... on UserError { message } } }"""
-
-
-def quote(
-    service: Annotated[int, typer.Argument(help="Service (group) id.")],
-    quantity: Annotated[int, typer.Argument(help="How many.")],
-    link: Annotated[str, typer.Option(help="The target link.")] = "https://example.com/x",
-    config: ConfigOption = None,
-    url: RemoteUrlOption = None,
-    key: KeyOption = "",
-    as_json: JsonOption = False,
-) -> None:
-    """Which provider would take the order, at what cost, and why the others would not."""
-    if url:
-        variables = {"service": service, "quantity": str(quantity), "link": link}
-        answer = graphql(url, key, QUOTE_QUERY, variables)["quote"]
-        if answer["__typename"] != "Quote":
-            raise RemoteError(answer.get("message") or answer["__typename"])
-        rows: list[dict[str, Any]] = [
-            {
-                "rank": c["rank"],
-                "provider": c["provider"],
-                "service": c["offer"]["providerServiceId"],
-                "cost": c["cost"]["amount"],
-                "currency": c["cost"]["currency"],
-                "excluded": None,
-            }
-            for c in answer["candidates"]
-        ]
-        rows += [
-            {
-                "rank": None,
-                "provider": e["provider"],
-                "service": e["offer"]["providerServiceId"],
-                "cost": None,
-                "currency": None,
-                "excluded": f"{e['message']} {e.get('detail') or ''}".strip(),
-            }
-            for e in answer["excluded"]
-        ]
-        emit(rows, as_json=as_json, title=f"Quote for service {service}")
-        return
-
-    async def work(gw: Gateway) -> list[dict[str, Any]]:
-        decision = await gw.quote(service, {"link": link, "quantity": quantity})
-        rows: list[dict[str, Any]] = [
-            {
-                "rank": n + 1,
-                "provider": c.offer.provider,
-                "service": c.offer.service.id,
-                "cost": c.cost.amount,
-                "currency": c.cost.currency,
-                "excluded": None,
-            }
-            for n, c in enumerate(decision.candidates)
-        ]
-        rows += [
-            {
-                "rank": None,
-                "provider": e.offer.provider,
-                "service": e.offer.service.id,
-                "cost": None,
-                "currency": None,
-                "excluded": f"{e.reason.value} {e.detail}".strip(),
-            }
-            for e in decision.excluded
-        ]
-        return rows
-
-    emit(with_gateway(config, work), as_json=as_json, title=f"Quote for service {service}")
 
 
 def _order_row(row: OrderRow) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from gateway.classify import Metric, Platform, RefillKind
 from gateway.graphql.enums import OrderDirection, ServiceOrderField
 from gateway.graphql.fields import field
 from gateway.graphql.permissions import OPERATOR
+from gateway.graphql.quality_types import QualityNode, quality_of
 from gateway.graphql.scalars import BigInt
 from providers.models import Money as CoreMoney
 from providers.models import ServiceType
@@ -50,6 +51,14 @@ class OfferNode:
     drip_feed: bool | None = strawberry.field(
         description="The provider accepts drip-feed orders; null when the panel does not say."
     )
+
+    @field(
+        "How this provider delivered this service lately (ops or admin keys).",
+        permission_classes=OPERATOR,
+    )
+    async def quality(self, info: strawberry.Info) -> QualityNode | None:
+        context: Context = info.context
+        return await quality_of(context, self.provider, self.provider_service_id)
 
     @classmethod
     def of(cls, offer: Offer) -> OfferNode:

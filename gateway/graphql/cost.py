@@ -62,6 +62,7 @@ from graphql import (
 from graphql.pyutils import Undefined
 
 from gateway.graphql.pagination import DEFAULT_PAGE
+from gateway.graphql.quality_types import FIGURE_FIELDS
 
 MUTATION_COST = 10
 SLICING_ARGUMENTS = ("first", "last")
@@ -79,6 +80,9 @@ WEIGHTS: Mapping[tuple[str, str], int] = {
     ("__Type", "ofType"): 0,
     ("__Field", "type"): 0,
     ("__InputValue", "type"): 0,
+    # Quality is one report read once per request (1 for each node that shows it); its
+    # figures are values inside it.
+    **{("Quality", name): 0 for name in FIGURE_FIELDS},
 }
 """A field's own cost where 1 (or 0 for a leaf) understates it, by (type, field)."""
 Sizes = Mapping[tuple[str, str], int]

@@ -14,6 +14,7 @@ from gateway.auth import Principal
 from gateway.balances import ProviderBalance
 from gateway.catalog import Group
 from gateway.core import Gateway
+from gateway.quality import QualityReport
 from gateway.store import OrderEvent, OrderRow, RefillRow
 
 
@@ -28,6 +29,8 @@ class Loaders:
         self.refills = DataLoader[int, list[RefillRow]](self._refills)
         self.order = DataLoader[int, OrderRow | None](self._orders)
         self.balance = DataLoader[str, ProviderBalance | None](self._balances)
+        self.quality = DataLoader[None, QualityReport](self._quality)
+        """The quality report (one key, ``None``): read once however many nodes show it."""
 
     async def _groups(self, ids: list[int]) -> list[Group | None]:
         snapshot = await self._gw.catalog.snapshot()
@@ -54,3 +57,7 @@ class Loaders:
     async def _balances(self, names: list[str]) -> list[ProviderBalance | None]:
         balances = {b.provider: b for b in (await self._gw.balances.fetch()).providers}
         return [balances.get(n) for n in names]
+
+    async def _quality(self, keys: list[None]) -> list[QualityReport]:
+        found = await self._gw.quality.report()
+        return [found for _ in keys]

@@ -8,16 +8,18 @@ Every such member implements `UserError`.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from gateway.accounts.errors import AccountRefused, InsufficientFunds
 from gateway.accounts.pricing import ClientPrice
 from gateway.graphql.catalog_types import Money, OfferNode, ServiceNode
+from gateway.graphql.fields import field
 from gateway.graphql.order_types import OrderNode, RefillNode
 from gateway.graphql.permissions import OPERATOR
 from gateway.graphql.provider_types import ProviderSync
+from gateway.graphql.quality_types import QualityNode, quality_of
 from gateway.graphql.scalars import BigInt
 from gateway.orders import (
     IdempotencyConflict,
@@ -30,6 +32,9 @@ from gateway.orders import (
 from gateway.routing import Candidate, Excluded, Exclusion, Quote
 from gateway.store import GatewayState, OrderRow
 
+if TYPE_CHECKING:  # the context module imports these types
+    from gateway.graphql.context import Context
+
 # -- quotes ----------------------------------------------------------------------------------
 
 
@@ -40,6 +45,14 @@ class QuoteCandidate:
     offer: OfferNode = strawberry.field(description="The provider's service.")
     cost: Money = strawberry.field(description="The cost in the base currency.")
     provider_cost: Money = strawberry.field(description="The cost in the provider's currency.")
+
+    @field(
+        "How this provider delivered this service lately (ops or admin keys).",
+        permission_classes=OPERATOR,
+    )
+    async def quality(self, info: strawberry.Info) -> QualityNode | None:
+        context: Context = info.context
+        return await quality_of(context, self.provider, self.offer.provider_service_id)
 
     @classmethod
     def of(cls, rank: int, c: Candidate) -> QuoteCandidate:

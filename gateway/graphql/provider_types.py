@@ -12,6 +12,8 @@ from gateway.catalog_sync import SyncResult
 from gateway.graphql.catalog_types import Money, ServiceNode
 from gateway.graphql.context import Info
 from gateway.graphql.fields import field
+from gateway.graphql.permissions import OPERATOR
+from gateway.graphql.quality_types import QualityNode, quality_of
 from gateway.health import BreakerState
 from gateway.store import PriceChange, PriceChangeKind
 
@@ -82,6 +84,13 @@ class ProviderNode:
     async def balance(self, info: Info) -> BalanceNode | None:
         found = await info.context.loaders.balance.load(self.name)
         return None if found is None else BalanceNode.of(found)
+
+    @field(
+        "How it delivered lately, over all its services (ops or admin keys).",
+        permission_classes=OPERATOR,
+    )
+    async def quality(self, info: Info) -> QualityNode | None:
+        return await quality_of(info.context, self.name, None)
 
 
 @strawberry.type(
