@@ -11,6 +11,7 @@ from gateway.classify import Metric, Platform, RefillKind
 from gateway.health import BreakerState
 from gateway.routing import Exclusion, Need
 from gateway.store import GatewayState, PriceChangeKind
+from gateway.store.rows import RoutingPolicy
 from providers.models import OrderState, RefillState, ServiceType
 
 PlatformEnum = strawberry.enum(
@@ -52,6 +53,15 @@ PriceChangeKindEnum = strawberry.enum(
     PriceChangeKind,
     name="PriceChangeKind",
     description="Whether a provider service appeared, changed its rate, or disappeared.",
+)
+RoutingPolicyEnum = strawberry.enum(
+    RoutingPolicy,
+    name="RoutingPolicy",
+    description=(
+        "How routing ranks the providers able to take an order: CHEAPEST (the lowest quoted "
+        "cost), BEST_VALUE (the lowest expected cost of getting the whole quantity delivered), "
+        "FASTEST (the lowest expected time among those within a price ceiling)."
+    ),
 )
 
 

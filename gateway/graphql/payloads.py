@@ -1,4 +1,4 @@
-"""Typed results: quotes, and the payloads of mutations with their expected failures.
+"""Typed results: the payloads of mutations with their expected failures (quotes: `quote_types`).
 
 An expected failure (a bad field, an unknown id, no provider able to take the order, no funds
 anywhere, an outcome nobody can know) is a member of the result union, so a client handles it
@@ -8,19 +8,14 @@ Every such member implements `UserError`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import strawberry
 
 from gateway.accounts.errors import AccountRefused, InsufficientFunds
-from gateway.accounts.pricing import ClientPrice
-from gateway.graphql.catalog_types import Money, OfferNode, ServiceNode
-from gateway.graphql.fields import field
 from gateway.graphql.order_types import OrderNode, RefillNode
-from gateway.graphql.permissions import OPERATOR
 from gateway.graphql.provider_types import ProviderSync
-from gateway.graphql.quality_types import QualityNode, quality_of
-from gateway.graphql.scalars import BigInt
+from gateway.graphql.quote_types import QuoteExclusion, QuoteNode
 from gateway.orders import (
     IdempotencyConflict,
     IdempotencyPending,
@@ -29,97 +24,8 @@ from gateway.orders import (
     OrderError,
     ServiceNotFound,
 )
-from gateway.routing import Candidate, Excluded, Exclusion, Quote
+from gateway.routing import Exclusion
 from gateway.store import GatewayState, OrderRow
-
-if TYPE_CHECKING:  # the context module imports these types
-    from gateway.graphql.context import Context
-
-# -- quotes ----------------------------------------------------------------------------------
-
-
-@strawberry.type(description="A provider able to take the order, and what it would cost.")
-class QuoteCandidate:
-    rank: int = strawberry.field(description="1 for the provider that would be chosen.")
-    provider: str = strawberry.field(description="The provider's name.")
-    offer: OfferNode = strawberry.field(description="The provider's service.")
-    cost: Money = strawberry.field(description="The cost in the base currency.")
-    provider_cost: Money = strawberry.field(description="The cost in the provider's currency.")
-
-    @field(
-        "How this provider delivered this service lately (ops or admin keys).",
-        permission_classes=OPERATOR,
-    )
-    async def quality(self, info: strawberry.Info) -> QualityNode | None:
-        context: Context = info.context
-        return await quality_of(context, self.provider, self.offer.provider_service_id)
-
-    @classmethod
-    def of(cls, rank: int, c: Candidate) -> QuoteCandidate:
-        return cls(
-            rank=rank, provider=c.offer.provider, offer=OfferNode.of(c.offer),
-            cost=Money.of(c.cost), provider_cost=Money.of(c.provider_cost),
-        )  # fmt: skip
-
-
-@strawberry.type(description="A provider left out of a quote, and why.")
-class QuoteExclusion:
-    provider: str | None = strawberry.field(
-        description="The provider's name (ops or admin keys).", permission_classes=OPERATOR
-    )
-    offer: OfferNode | None = strawberry.field(
-        description="The provider's service (ops or admin keys).", permission_classes=OPERATOR
-    )
-    reason: Exclusion = strawberry.field(description="Why it cannot take the order.")
-    message: str = strawberry.field(description="The reason in words.")
-    detail: str | None = strawberry.field(
-        description="The numbers behind it, if any (ops or admin keys).",
-        permission_classes=OPERATOR,
-    )
-
-    @classmethod
-    def of(cls, e: Excluded) -> QuoteExclusion:
-        return cls(
-            provider=e.offer.provider, offer=OfferNode.of(e.offer), reason=e.reason,
-            message=e.reason.value, detail=e.detail or None,
-        )  # fmt: skip
-
-
-@strawberry.type(name="Quote", description="Where an order would go, and what it would cost.")
-class QuoteNode:
-    service: ServiceNode = strawberry.field(description="The service quoted.")
-    quantity: BigInt = strawberry.field(description="The units one run delivers.")
-    cost: Money | None = strawberry.field(
-        description="The cost with the chosen provider; null when none can take it."
-    )
-    chosen: QuoteCandidate | None = strawberry.field(
-        description="The provider that would be used (ops or admin keys).",
-        permission_classes=OPERATOR,
-    )
-    candidates: list[QuoteCandidate] | None = strawberry.field(
-        description=(
-            "Every provider able to take it, cheapest first (failover order; ops or admin keys)."
-        ),
-        permission_classes=OPERATOR,
-    )
-    excluded: list[QuoteExclusion] | None = strawberry.field(
-        description="The providers that cannot, with the reason for each (ops or admin keys).",
-        permission_classes=OPERATOR,
-    )
-
-    @classmethod
-    def of(cls, quote: Quote, price: ClientPrice | None = None) -> QuoteNode:
-        """The quote; with a client account's `price`, that is what it costs."""
-        ranked = [QuoteCandidate.of(i, c) for i, c in enumerate(quote.candidates, 1)]
-        cost = ranked[0].cost if ranked else None
-        if price is not None:
-            cost = Money(amount=price.amount, currency=price.currency)
-        return cls(
-            service=ServiceNode.of(quote.group), quantity=BigInt(quote.request.units),
-            cost=cost, chosen=ranked[0] if ranked else None,
-            candidates=ranked, excluded=[QuoteExclusion.of(e) for e in quote.excluded],
-        )  # fmt: skip
-
 
 # -- expected failures -----------------------------------------------------------------------
 

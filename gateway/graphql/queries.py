@@ -29,7 +29,6 @@ from gateway.graphql.pagination import (
 from gateway.graphql.payloads import (
     AccountRefusedError,
     NotFoundError,
-    QuoteNode,
     QuoteResult,
     ValidationError,
 )
@@ -41,6 +40,7 @@ from gateway.graphql.provider_types import (
     ProviderNode,
     ProviderSync,
 )
+from gateway.graphql.quote_types import QuoteNode, estimated
 from gateway.graphql.scalars import BigInt
 from gateway.orders import InvalidOrder, OrderUnknown, ServiceNotFound
 from gateway.routing import Need
@@ -145,9 +145,10 @@ class Query(ApiKeyQueries, AccountQueries):
         account = info.context.account
         try:
             if account is None:
-                return QuoteNode.of(await gw.quote(service_id, order.fields(), order.need_set()))
+                quote = await gw.quote(service_id, order.fields(), order.need_set())
+                return QuoteNode.of(await estimated(quote, gw.quality))
             quote, price = await gw.quote_for(account, service_id, order.fields(), order.need_set())
-            return QuoteNode.of(quote, price)
+            return QuoteNode.of(await estimated(quote, gw.quality), price)
         except ServiceNotFound as exc:
             return NotFoundError(message=exc.message, code=exc.code, id=service_id)
         except InvalidOrder as exc:
