@@ -27,7 +27,9 @@ from gateway.currencies import CurrencyWatch
 from gateway.health import HealthBoard
 from gateway.metrics import InstrumentedProvider
 from gateway.orders import Orders
+from gateway.policies import PolicySettings
 from gateway.quality import QualityBook
+from gateway.router import Router
 from gateway.routing import Need, ProviderState, Quote
 from gateway.store import OrderRow, Store
 from gateway.store.base import Clock, utcnow
@@ -52,7 +54,10 @@ class Gateway:
         self.settings = settings
         self.store = store
         self.cache = cache
-        self.quality = QualityBook(store, cache)
+        self.quality = QualityBook(
+            store, cache, days=settings.quality.days, min_sample=settings.quality.min_sample
+        )
+        self.router = router_of(settings)
         self.providers = dict(providers)
         self.health = health or HealthBoard()
         base = settings.gateway.base_currency.upper()
@@ -89,6 +94,8 @@ class Gateway:
             provider_states=self.provider_states,
             base_currency=base,
             fresh_for=timedelta(seconds=settings.orders.fresh_seconds),
+            quality=self.quality,
+            router=self.router,
         )
 
     @classmethod
@@ -174,9 +181,20 @@ class Gateway:
         return states
 
     async def quote(
-        self, service_id: int, fields: Mapping[str, Any], needs: frozenset[Need] = frozenset()
+        self,
+        service_id: int,
+        fields: Mapping[str, Any],
+        needs: frozenset[Need] = frozenset(),
+        *,
+        policy: str | None = None,
+        key_id: int | None = None,
     ) -> Quote:
-        return await self.orders.quote(await self.catalog.snapshot(), service_id, fields, needs)
+        """The ranked candidates under `policy` (else the key's, the group's or the
+        configuration's routing policy), each with its quality estimate and reason."""
+        snapshot = await self.catalog.snapshot()
+        return await self.orders.quote(
+            snapshot, service_id, fields, needs, policy=policy, key_id=key_id
+        )
 
     async def quote_for(
         self,
@@ -184,10 +202,15 @@ class Gateway:
         service_id: int,
         fields: Mapping[str, Any],
         needs: frozenset[Need] = frozenset(),
+        *,
+        policy: str | None = None,
+        key_id: int | None = None,
     ) -> tuple[Quote, ClientPrice | None]:
         """The quote and client price as `account` sees them (`Orders.quote_for`)."""
         snapshot = await self.catalog.snapshot()
-        return await self.orders.quote_for(account, snapshot, service_id, fields, needs)
+        return await self.orders.quote_for(
+            account, snapshot, service_id, fields, needs, policy=policy, key_id=key_id
+        )
 
     async def place(
         self,
@@ -198,9 +221,33 @@ class Gateway:
         idempotency_key: str | None = None,
         needs: frozenset[Need] = frozenset(),
         account: AccountRow | None = None,
+        policy: str | None = None,
+        key_id: int | None = None,
     ) -> OrderRow:
+        """Place an order (`Orders.place`); `policy` is the request's routing policy, `key_id`
+        the calling key (its policy applies when the request names none)."""
         snapshot = await self.catalog.snapshot()
         return await self.orders.place(
             snapshot, client_id, service_id, fields,
             idempotency_key=idempotency_key, needs=needs, account=account,
+            policy=policy, key_id=key_id,
         )  # fmt: skip
+
+
+def router_of(settings: Settings) -> Router:
+    """The routing policies as `settings` configure them (``[routing]``, group policies)."""
+    routing = settings.routing
+    groups: dict[str, str] = {name: p.value for name, p in routing.groups.items()}
+    for section in settings.catalog.groups:
+        if section.routing_policy is not None:
+            groups[section.name] = section.routing_policy.value
+    return Router(
+        PolicySettings(
+            time_price_per_hour=routing.time_price_per_hour,
+            fastest_ceiling_percent=routing.fastest_ceiling_percent,
+        ),
+        default=routing.policy,
+        groups=groups,
+        exploration_share=routing.exploration_share,
+        seed=routing.exploration_seed,
+    )

@@ -13,6 +13,8 @@ from gateway import events
 from gateway.health import HealthBoard
 from gateway.orders.freshness import Freshness
 from gateway.orders.outcomes import Outcome
+from gateway.quality import QualityBook
+from gateway.router import Router
 from gateway.routing import ProviderState
 from gateway.store import OrderRow, Store
 from gateway.store.base import Clock, utcnow
@@ -37,6 +39,8 @@ class OrdersBase:
         idempotency_wait: float = 30.0,
         fresh_for: timedelta = timedelta(seconds=60),
         clock: Clock = utcnow,
+        quality: QualityBook | None = None,
+        router: Router | None = None,
     ) -> None:
         self.store = store
         self.providers = providers
@@ -47,6 +51,9 @@ class OrdersBase:
         self.idempotency_wait = idempotency_wait
         self.clock = clock
         self.freshness = Freshness(store, fresh_for, clock=clock)
+        # Routing policies read quality from the book (none: every figure assumed neutral).
+        self.quality = quality
+        self.router = router or Router()
         # Refills and cancels being asked of a panel by this process, by order id: a second
         # request for the same order waits for the first one's answer instead of asking again.
         self._refilling: dict[int, asyncio.Future[Outcome]] = {}

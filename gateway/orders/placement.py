@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from gateway import events
@@ -20,6 +21,7 @@ from gateway.catalog import Snapshot
 from gateway.orders.accounting import Accounting, refuse_suspended
 from gateway.orders.errors import NoEligibleProvider, ServiceNotFound
 from gateway.orders.idempotency import ClaimLost, Idempotency
+from gateway.orders.routing_policy import RoutingPolicies
 from gateway.orders.sending import Sending
 from gateway.orders.validation import build_request, fingerprint, no_candidate_message
 from gateway.routing import Need, Quote, quote
@@ -29,7 +31,7 @@ from gateway.store.rows import AccountRow
 log = logging.getLogger(__name__)
 
 
-class Placement(Sending, Idempotency, Accounting):
+class Placement(Sending, Idempotency, Accounting, RoutingPolicies):
     """Quoting and placing orders."""
 
     async def quote(
@@ -38,12 +40,19 @@ class Placement(Sending, Idempotency, Accounting):
         service_id: int,
         fields: Mapping[str, Any],
         needs: frozenset[Need] = frozenset(),
+        *,
+        policy: str | None = None,
+        key_id: int | None = None,
+        account: AccountRow | None = None,
     ) -> Quote:
+        """The eligible members ranked by the routing policy: `policy` (the request's) if given,
+        else the key's (`key_id`), the `account`'s, the group's or the configuration's."""
         group = snapshot.groups.get(service_id)
         if group is None:
             raise ServiceNotFound(f"unknown service {service_id}")
         request = build_request(group, fields)
-        return quote(group, request, await self._provider_states(), needs=needs)
+        rank = await self._ranker(group, policy, key_id, account)
+        return quote(group, request, await self._provider_states(), needs=needs, rank=rank)
 
     async def quote_for(
         self,
@@ -52,15 +61,21 @@ class Placement(Sending, Idempotency, Accounting):
         service_id: int,
         fields: Mapping[str, Any],
         needs: frozenset[Need] = frozenset(),
+        *,
+        policy: str | None = None,
+        key_id: int | None = None,
     ) -> tuple[Quote, ClientPrice | None]:
         """The quote as `account` sees it: without the members its price would lose money on,
         and its client price (``None`` when no member can take the order; the quote says why).
+        Ranked by `policy`, else the key's, the account's, the group's or the configuration's.
 
         Raises `AccountSuspended`, and `MarginBreached` when the service is unavailable to the
         account (nothing is recorded: a quote is a read).
         """
         refuse_suspended(account)
-        decision = await self.quote(snapshot, service_id, fields, needs)
+        decision = await self.quote(
+            snapshot, service_id, fields, needs, policy=policy, key_id=key_id, account=account
+        )
         if decision.chosen is None:
             return decision, None
         return await self._priced(account, decision, placing=False)
@@ -76,8 +91,12 @@ class Placement(Sending, Idempotency, Accounting):
         needs: frozenset[Need] = frozenset(),
         as_sent: Mapping[str, Any] | None = None,
         account: AccountRow | None = None,
+        policy: str | None = None,
+        key_id: int | None = None,
     ) -> OrderRow:
-        """Place an order with the cheapest eligible provider; see the module docstring.
+        """Place an order with the first eligible provider by the routing policy (`policy`,
+        else the key's (`key_id`), the account's, the group's or the configuration's; cheapest
+        by default); see the module docstring.
 
         Returns the ledger row: ``PENDING`` (or later) when a provider took it, ``UNCONFIRMED``
         when the outcome is unknown, ``FAILED`` when every attempt provably failed (its
@@ -89,8 +108,9 @@ class Placement(Sending, Idempotency, Accounting):
         With an `account`, the order is priced with its price list and held on its funds
         (see the module docstring); a refusal is an `AccountRefused` and leaves the key free.
         """
+        route = _Route(policy, key_id, account)
         if idempotency_key is None:
-            return await self._place(snapshot, client_id, service_id, fields, needs, None, account)
+            return await self._place(snapshot, client_id, service_id, fields, needs, None, route)
         # The key is looked up before anything else: a retry returns its order even if the
         # catalog changed since and the request would no longer validate.
         print_ = fingerprint(service_id, fields if as_sent is None else as_sent, needs)
@@ -98,7 +118,7 @@ class Placement(Sending, Idempotency, Accounting):
         if not claim.owner:
             return await self._answer(claim)
         try:
-            return await self._place(snapshot, client_id, service_id, fields, needs, claim, account)
+            return await self._place(snapshot, client_id, service_id, fields, needs, claim, route)
         except ClaimLost:
             return await self._after_lost_claim(client_id, idempotency_key, print_)
         except BaseException:
@@ -115,18 +135,22 @@ class Placement(Sending, Idempotency, Accounting):
         fields: Mapping[str, Any],
         needs: frozenset[Need],
         claim: IdempotencyClaim | None,
-        account: AccountRow | None,
+        route: _Route,
     ) -> OrderRow:
+        account = route.account
         if account is not None:
             refuse_suspended(account)
-        decision = await self.quote(snapshot, service_id, fields, needs)
+        decision = await self.quote(
+            snapshot, service_id, fields, needs,
+            policy=route.policy, key_id=route.key_id, account=account,
+        )  # fmt: skip
         if decision.chosen is None:
             raise NoEligibleProvider(no_candidate_message(decision), decision)
         price = None
         if account is not None:
             decision, price = await self._priced(account, decision, placing=True)
         chosen = decision.chosen
-        assert chosen is not None  # pricing keeps the cheapest, or raises
+        assert chosen is not None  # pricing keeps the chosen, or raises
         async with self.store.transaction() as tx:
             order = await self.store.create_order(
                 client_id=client_id,
@@ -134,12 +158,12 @@ class Placement(Sending, Idempotency, Accounting):
                 group_id=decision.group.id,
                 quoted_cost=chosen.cost.amount,
                 currency=chosen.cost.currency,
-                # Routed to the cheapest member at once: one transaction less on the usual path.
+                # Routed to the policy's first at once: one transaction less on the usual path.
                 provider=chosen.offer.provider,
                 provider_service_id=chosen.offer.service.id,
                 provider_cost=chosen.provider_cost.amount,
                 provider_currency=chosen.provider_cost.currency,
-                event_data={"candidates": [c.offer.provider for c in decision.candidates]},
+                event_data=_routed(decision),
                 **_client_columns(account, price),
                 tx=tx,
             )
@@ -151,6 +175,25 @@ class Placement(Sending, Idempotency, Accounting):
                 # Taken over while we were slow: roll the order back and call no provider.
                 raise ClaimLost(claim.key)
         return await self._send(order, decision)
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    """What chooses an order's routing policy besides its group and the configuration."""
+
+    policy: str | None
+    key_id: int | None
+    account: AccountRow | None
+
+
+def _routed(decision: Quote) -> dict[str, Any]:
+    """The history of routing: the candidates in order, and the policy unless the default."""
+    data: dict[str, Any] = {"candidates": [c.offer.provider for c in decision.candidates]}
+    if decision.policy != "cheapest" or decision.policy_source not in ("config", "default"):
+        data.update(policy=decision.policy, policy_source=decision.policy_source)
+    if decision.explored:
+        data["explored"] = True
+    return data
 
 
 def _client_columns(account: AccountRow | None, price: ClientPrice | None) -> dict[str, Any]:
