@@ -1,0 +1,67 @@
+"""The key prompt: an operator key is typed once, kept in the tab's sessionStorage, sent only as
+an Authorization header (never in a URL); a client's key or a wrong one is refused on the page;
+signing out forgets it, and another tab asks again."""
+
+from __future__ import annotations
+
+from playwright.async_api import Browser
+
+from tests.gateway.console.browser import TIMEOUT, open_console, sign_in
+from tests.gateway.console.conftest import Keys
+from tests.gateway.graphql.server import Server
+
+
+async def test_the_key_is_asked_once_and_kept_in_session_storage_never_in_a_url(
+    server: Server, keys: Keys, browser: Browser
+) -> None:
+    console = await open_console(browser, server)
+    page = console.page
+    assert await page.locator("#nav").is_hidden()
+    assert await page.locator("#key").get_attribute("type") == "password"
+    await sign_in(console, keys.admin)
+    await page.get_by_role("heading", name="Providers").wait_for(timeout=TIMEOUT)
+
+    assert await console.session_key() == keys.admin
+    assert await page.evaluate("() => localStorage.length") == 0
+    assert await page.evaluate("() => document.cookie") == ""
+    assert keys.admin not in page.url
+    assert console.requests, "the page asked the gateway for its data"
+    assert all(keys.admin not in url for url in console.requests)
+    assert set(console.authorizations) == {f"Bearer {keys.admin}"}
+    assert await page.locator("#who").inner_text() == "admin · admin, ops, order, read"
+
+    # A reload keeps the session: no prompt.
+    await page.reload(wait_until="load")
+    await page.get_by_role("heading", name="Providers").wait_for(timeout=TIMEOUT)
+    assert await page.locator("#key").count() == 0
+
+    # Another browser session starts without the key.
+    other = await open_console(browser, server)
+    await other.page.locator("#key").wait_for(timeout=TIMEOUT)
+    assert await other.session_key() is None
+
+    await page.get_by_role("button", name="Sign out").click()
+    await page.locator("#key").wait_for(timeout=TIMEOUT)
+    assert await console.session_key() is None
+    assert all(keys.admin not in url for url in console.requests)
+    assert console.troubles() == ([], [])
+
+
+async def test_a_key_that_is_not_an_operators_is_refused_on_the_page(
+    server: Server, keys: Keys, browser: Browser
+) -> None:
+    console = await open_console(browser, server)
+    page = console.page
+    await page.locator("#key").fill(keys.alice)
+    await page.get_by_role("button", name="Sign in").click()
+    alert = page.get_by_role("alert")
+    await alert.filter(has_text="not an operator key").wait_for(timeout=TIMEOUT)
+    assert "order" in await alert.inner_text()
+    assert await console.session_key() is None
+    assert await page.locator("#nav").is_hidden()
+
+    await page.locator("#key").fill("not-a-key")
+    await page.get_by_role("button", name="Sign in").click()
+    await alert.filter(has_text="invalid API key").wait_for(timeout=TIMEOUT)
+    assert await console.session_key() is None
+    assert console.troubles() == ([], [])
