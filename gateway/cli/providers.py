@@ -4,6 +4,7 @@ a running gateway's with ``--url``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -21,11 +22,19 @@ from gateway.cli.quality_shape import (
 )
 from gateway.cli.remote import KeyOption, RemoteError, RemoteUrlOption, graphql
 from gateway.core import Gateway
+from gateway.policies import parse_policy
 from gateway.routing import Quote
 
 QualityOption = Annotated[
     bool,
     typer.Option("--quality", help="Each provider's delivery figures with their samples instead."),
+]
+PolicyOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Rank by this routing policy: cheapest, best_value or fastest (default: the "
+        "gateway's)."
+    ),
 ]
 
 
@@ -115,95 +124,153 @@ CANDIDATE_FIGURES = (
     "completion_rate", "delivered_fraction", "start_seconds", "complete_seconds_per_1000",
 )  # fmt: skip
 """The figures a quote shows beside each candidate."""
-QUOTE_QUERY = """query($service: Int!, $quantity: BigInt, $link: String) {
-  quote(serviceId: $service, quantity: $quantity, link: $link) { __typename
-    ... on Quote { candidates { rank provider cost { amount currency }
-                                offer { providerServiceId } quality { QUALITY } }
+QUOTE_QUERY = """query($service: Int!, $quantity: BigInt, $link: String,
+                      $policy: RoutingPolicy) {
+  quote(serviceId: $service, quantity: $quantity, link: $link, policy: $policy) { __typename
+    ... on Quote { policy policySource
+                   candidates { rank provider cost { amount currency }
+                                offer { providerServiceId } quality { QUALITY }
+                                expectedCostPerDeliveredUnit { amount }
+                                expectedCost { amount } expectedSeconds reason explored }
                    excluded { provider message detail offer { providerServiceId } } }
     ... on UserError { message } } }""".replace("QUALITY", QUALITY_SELECTION)
 
 
+@dataclass(frozen=True, slots=True)
+class _Ranked:
+    """One candidate as a quote's table shows it."""
+
+    rank: int
+    provider: str
+    service: str
+    cost: Decimal
+    currency: str
+    per_delivered_unit: Decimal | None
+    expected_cost: Decimal | None
+    expected_seconds: Decimal | None
+    reason: str
+    explored: bool
+    quality: dict[str, Any]
+
+    def row(self, first: Decimal) -> dict[str, Any]:
+        return {
+            "rank": self.rank, "provider": self.provider, "service": self.service,
+            "cost": self.cost, "currency": self.currency,
+            "per_delivered_unit": self.per_delivered_unit, "expected_cost": self.expected_cost,
+            "expected_s": self.expected_seconds,
+            **{name: self.quality[name] for name in CANDIDATE_FIGURES},
+            "explored": self.explored,
+            "why": self.reason or _why(self.rank, self.cost, first, self.currency),
+            "excluded": None,
+        }  # fmt: skip
+
+
 def _why(rank: int, cost: Decimal, first: Decimal, currency: str) -> str:
-    """Why a candidate of a cheapest-first quote ranked where it did."""
+    """Why a candidate of a cheapest-first quote ranked where it did (when the quote has no
+    policy's own reasons)."""
     if rank == 1:
-        return "lowest cost"
+        return "lowest quoted cost"
     if cost == first:
         return "same cost as #1; ties go by provider priority, then name"
-    return f"{cost - first:f} {currency} more than #1"
-
-
-def _candidate(rank: int, provider: str, service: str, cost: Decimal, currency: str,
-               first: Decimal, quality: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
-    return {
-        "rank": rank, "provider": provider, "service": service, "cost": cost,
-        "currency": currency, **{name: quality[name] for name in CANDIDATE_FIGURES},
-        "why": _why(rank, cost, first, currency), "excluded": None,
-    }  # fmt: skip
+    return f"quoted cost {cost:f}, {cost - first:f} {currency} above the lowest"
 
 
 def _excluded(provider: str, service: str, reason: str) -> dict[str, Any]:
     return {"rank": None, "provider": provider, "service": service, "cost": None,
-            "currency": None, **dict.fromkeys(CANDIDATE_FIGURES), "why": None,
-            "excluded": reason}  # fmt: skip
+            "currency": None, "per_delivered_unit": None, "expected_cost": None,
+            "expected_s": None, **dict.fromkeys(CANDIDATE_FIGURES), "explored": None,
+            "why": None, "excluded": reason}  # fmt: skip
 
 
-def _remote_quote(url: str, key: str, service: int, quantity: int, link: str) -> list[Any]:
-    variables = {"service": service, "quantity": str(quantity), "link": link}
+def _rows(ranked: list[_Ranked], excluded: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    first = ranked[0].cost if ranked else Decimal(0)
+    return [*(r.row(first) for r in ranked), *excluded]
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _remote_quote(
+    url: str, key: str, service: int, quantity: int, link: str, policy: str | None
+) -> tuple[str, list[dict[str, Any]]]:
+    variables = {"service": service, "quantity": str(quantity), "link": link,
+                 "policy": None if policy is None else policy.upper()}  # fmt: skip
     answer = graphql(url, key, QUOTE_QUERY, variables)["quote"]
     if answer["__typename"] != "Quote":
         raise RemoteError(answer.get("message") or answer["__typename"])
-    candidates = answer["candidates"]
-    first = Decimal(candidates[0]["cost"]["amount"]) if candidates else Decimal(0)
-    rows = [
-        _candidate(c["rank"], c["provider"], c["offer"]["providerServiceId"],
-                   Decimal(c["cost"]["amount"]), c["cost"]["currency"], first,
-                   from_graphql(c["provider"], c["quality"]))
-        for c in candidates
+    ranked = [
+        _Ranked(
+            rank=c["rank"], provider=c["provider"], service=c["offer"]["providerServiceId"],
+            cost=Decimal(c["cost"]["amount"]), currency=c["cost"]["currency"],
+            per_delivered_unit=_decimal((c["expectedCostPerDeliveredUnit"] or {}).get("amount")),
+            expected_cost=_decimal((c["expectedCost"] or {}).get("amount")),
+            expected_seconds=_decimal(c["expectedSeconds"]), reason=c["reason"] or "",
+            explored=c["explored"], quality=from_graphql(c["provider"], c["quality"]),
+        )
+        for c in answer["candidates"]
     ]  # fmt: skip
-    rows += [
+    excluded = [
         _excluded(e["provider"], e["offer"]["providerServiceId"],
                   f"{e['message']} {e.get('detail') or ''}".strip())
         for e in answer["excluded"]
     ]  # fmt: skip
-    return rows
+    policy = f"{answer['policy'].lower()}, from {answer['policySource']}"
+    return policy, _rows(ranked, excluded)
 
 
-async def _local_quote(gw: Gateway, service: int, quantity: int, link: str) -> list[Any]:
-    decision: Quote = await gw.quote(service, {"link": link, "quantity": quantity})
+async def _local_quote(
+    gw: Gateway, service: int, quantity: int, link: str, policy: str | None
+) -> tuple[str, list[dict[str, Any]]]:
+    fields = {"link": link, "quantity": quantity}
+    decision: Quote = await gw.quote(service, fields, policy=policy)
     report = await gw.quality.report()
-    first = decision.chosen.cost.amount if decision.chosen else Decimal(0)
-    rows = [
-        _candidate(n, c.offer.provider, c.offer.service.id, c.cost.amount, c.cost.currency,
-                   first, from_quality(report.service(c.offer.provider, c.offer.service.id),
-                                       report.min_sample))
-        for n, c in enumerate(decision.candidates, 1)
-    ]  # fmt: skip
-    rows += [
+    ranked = []
+    for n, c in enumerate(decision.candidates, 1):
+        e = c.estimate
+        quality = report.service(*c.offer.key)
+        ranked.append(
+            _Ranked(
+                rank=n, provider=c.offer.provider, service=c.offer.service.id,
+                cost=c.cost.amount, currency=c.cost.currency,
+                per_delivered_unit=None if e is None else e.cost_per_delivered_unit,
+                expected_cost=None if e is None else e.expected_cost.amount,
+                expected_seconds=None if e is None else e.expected_seconds,
+                reason=c.reason, explored=c.explored,
+                quality=from_quality(quality, report.min_sample),
+            )
+        )  # fmt: skip
+    excluded = [
         _excluded(e.offer.provider, e.offer.service.id, f"{e.reason.value} {e.detail}".strip())
         for e in decision.excluded
     ]
-    return rows
+    return f"{decision.policy}, from {decision.policy_source}", _rows(ranked, excluded)
 
 
 def quote(
     service: Annotated[int, typer.Argument(help="Service (group) id.")],
     quantity: Annotated[int, typer.Argument(help="How many.")],
     link: Annotated[str, typer.Option(help="The target link.")] = "https://example.com/x",
+    policy: PolicyOption = None,
     config: ConfigOption = None,
     url: RemoteUrlOption = None,
     key: KeyOption = "",
     as_json: JsonOption = False,
 ) -> None:
-    """Which provider would take the order, at what cost, how each candidate has delivered and
-    why it ranked there, and why the others could not take it."""
+    """Which provider would take the order, at what cost, how each candidate has delivered, what
+    it is expected to cost per delivered unit and why it ranked there, and why the others could
+    not take it."""
+    asked = None if policy is None else parse_policy(policy).value
     if url:
-        rows = _remote_quote(url, key, service, quantity, link)
+        used, rows = _remote_quote(url, key, service, quantity, link, asked)
     else:
-        rows = with_gateway(config, lambda gw: _local_quote(gw, service, quantity, link))
+        used, rows = with_gateway(
+            config, lambda gw: _local_quote(gw, service, quantity, link, asked)
+        )
     if not as_json:
         rows = [
             {k: cell(k, v) if k in CANDIDATE_FIGURES and v is not None else v
              for k, v in row.items()}
             for row in rows
         ]  # fmt: skip
-    emit(rows, as_json=as_json, title=f"Quote for service {service}")
+    emit(rows, as_json=as_json, title=f"Quote for service {service} (policy {used})")

@@ -9,6 +9,7 @@ import strawberry
 
 from gateway.graphql.scalars import BigInt
 from gateway.routing import Need
+from gateway.store.rows import RoutingPolicy
 
 
 @strawberry.input(
@@ -70,6 +71,13 @@ class OrderInput:
     details: OrderDetailsInput | None = strawberry.field(
         default=None, description="Fields of other service types."
     )
+    policy: RoutingPolicy | None = strawberry.field(
+        default=None,
+        description=(
+            "How to rank the providers able to take it; default: the key's, the account's, "
+            "the service's or the gateway's policy."
+        ),
+    )
 
     def fields(self) -> dict[str, Any]:
         """The order's fields as `Orders.place` takes them."""
@@ -80,3 +88,7 @@ class OrderInput:
 
     def need_set(self) -> frozenset[Need]:
         return frozenset(self.needs or ())
+
+    def policy_name(self) -> str | None:
+        """The routing policy asked for, as the core takes it (None: not asked)."""
+        return None if self.policy is None else self.policy.value

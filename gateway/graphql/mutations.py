@@ -69,7 +69,9 @@ _INPUT_NAMES = {"provider_order_id": "providerOrderId"}
 class Mutation(ApiKeyMutations, AccountMutations):
     @mutation(
         (
-            "Place an order with the cheapest provider able to take it, failing over only when "
+            "Place an order with the first provider able to take it by the routing policy "
+            "(`input.policy`, else the key's, the account's, the service's or the gateway's), "
+            "failing over only when "
             "the order provably was not placed. Repeating a request with the same "
             "`idempotencyKey` returns the same order and never reaches a provider twice."
         ),
@@ -89,7 +91,8 @@ class Mutation(ApiKeyMutations, AccountMutations):
             row = await info.context.gateway.place(
                 principal.client_id, input.service_id, input.fields(),
                 idempotency_key=idempotency_key, needs=input.need_set(),
-                account=info.context.account,
+                account=info.context.account, policy=input.policy_name(),
+                key_id=principal.key_id,
             )  # fmt: skip
         except OrderError as exc:
             return order_error(exc, service_id=input.service_id, operator=principal.operator)

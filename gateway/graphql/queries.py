@@ -40,10 +40,11 @@ from gateway.graphql.provider_types import (
     ProviderNode,
     ProviderSync,
 )
-from gateway.graphql.quote_types import QuoteNode, estimated
+from gateway.graphql.quote_types import QuoteNode
 from gateway.graphql.scalars import BigInt
 from gateway.orders import InvalidOrder, OrderUnknown, ServiceNotFound
 from gateway.routing import Need
+from gateway.store.rows import RoutingPolicy
 
 READ: list[type[BasePermission]] = [RequireRead]
 OPS: list[type[BasePermission]] = [RequireOps]
@@ -126,7 +127,8 @@ class Query(ApiKeyQueries, AccountQueries):
         return view.node(group)
 
     @field(
-        "Where an order would go and what it would cost, with ranked alternatives.",
+        "Where an order would go and what it would cost, with ranked alternatives; `policy` "
+        "ranks them (default: the key's, the account's, the service's or the gateway's).",
         permission_classes=READ,
     )
     async def quote(
@@ -137,18 +139,25 @@ class Query(ApiKeyQueries, AccountQueries):
         link: str | None = None,
         needs: list[Need] | None = None,
         details: OrderDetailsInput | None = None,
+        policy: RoutingPolicy | None = None,
     ) -> QuoteResult:
         order = OrderInput(
-            service_id=service_id, link=link, quantity=quantity, needs=needs, details=details
-        )
+            service_id=service_id, link=link, quantity=quantity, needs=needs, details=details,
+            policy=policy,
+        )  # fmt: skip
         gw = info.context.gateway
         account = info.context.account
+        principal = info.context.principal
+        key_id = None if principal is None else principal.key_id
+        fields, wanted, name = order.fields(), order.need_set(), order.policy_name()
         try:
             if account is None:
-                quote = await gw.quote(service_id, order.fields(), order.need_set())
-                return QuoteNode.of(await estimated(quote, gw.quality))
-            quote, price = await gw.quote_for(account, service_id, order.fields(), order.need_set())
-            return QuoteNode.of(await estimated(quote, gw.quality), price)
+                quote = await gw.quote(service_id, fields, wanted, policy=name, key_id=key_id)
+                return QuoteNode.of(quote)
+            quote, price = await gw.quote_for(
+                account, service_id, fields, wanted, policy=name, key_id=key_id
+            )
+            return QuoteNode.of(quote, price)
         except ServiceNotFound as exc:
             return NotFoundError(message=exc.message, code=exc.code, id=service_id)
         except InvalidOrder as exc:

@@ -3,13 +3,11 @@
 Under a routing policy (`gateway.policies`) each candidate carries an estimate: the figures it
 was judged on, its expected charge per delivered unit, the expected cost of getting the whole
 quantity delivered, the expected time, and why it ranked where it did (or that it was chosen to
-explore). A quote whose candidates came without estimates gets them here from the quality book
-with the policies' default settings (`estimated`), so operators always see the same columns.
+explore).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -21,28 +19,12 @@ from gateway.graphql.fields import field
 from gateway.graphql.permissions import OPERATOR
 from gateway.graphql.quality_types import QualityNode, quality_of
 from gateway.graphql.scalars import BigInt
-from gateway.policies import Estimate, PolicySettings, estimates, parse_policy
-from gateway.quality import QualityBook
+from gateway.policies import Estimate, parse_policy
 from gateway.routing import Candidate, Excluded, Exclusion, Quote
 from gateway.store.rows import RoutingPolicy
 
 if TYPE_CHECKING:  # the context module imports these types
     from gateway.graphql.context import Context
-
-
-async def estimated(quote: Quote, book: QualityBook) -> Quote:
-    """`quote` with an estimate on every candidate (those a policy made are kept)."""
-    if all(c.estimate is not None for c in quote.candidates):
-        return quote
-    units = quote.request.units * (quote.request.runs or 1)
-    found = estimates(quote.candidates, await book.report(), units, PolicySettings())
-    return dataclasses.replace(
-        quote,
-        candidates=tuple(
-            c if c.estimate is not None else dataclasses.replace(c, estimate=e)
-            for c, e in zip(quote.candidates, found, strict=True)
-        ),
-    )
 
 
 @strawberry.type(description="A provider able to take the order, and what it would cost.")
