@@ -54,13 +54,16 @@ export async function render(view) {
     ], rows, "Orders"));
   };
 
+  let turn = 0;
   const load = async (again) => {
-    if (!again) { loaded = []; cursor = null; }
+    // Only the latest search shows: an earlier answer arriving late is dropped.
+    const mine = ++turn;
     const filter = {};
     if (state.value) filter.statuses = [state.value];
     if (client.value.trim()) filter.clientId = client.value.trim();
-    const page = (await gql(LIST, { filter, after: cursor })).orders;
-    loaded = loaded.concat(page.nodes);
+    const page = (await gql(LIST, { filter, after: again ? cursor : null })).orders;
+    if (mine !== turn) return;
+    loaded = again ? loaded.concat(page.nodes) : page.nodes;
     cursor = page.pageInfo.endCursor;
     more.hidden = !page.pageInfo.hasNextPage;
     shown();

@@ -1,0 +1,128 @@
+"""The Orders pages as an operator uses them: filter the list, open an order, resolve an
+UNCONFIRMED one (the ledger records it), watch it progress live, refill and cancel."""
+
+from __future__ import annotations
+
+from playwright.async_api import Browser
+
+from gateway.core import Gateway
+from gateway.routing import Need
+from providers.simulator import FaultKind
+from tests.gateway.console import data
+from tests.gateway.console.browser import TIMEOUT, signed_in
+from tests.gateway.console.conftest import Keys
+from tests.gateway.graphql.server import Server
+from tests.gateway.panels import Trio, shared_group
+from tests.gateway.syncing import sync_statuses
+from tests.gateway.unconfirmed import panel_order_id, unconfirmed
+from tests.gateway.workers.helpers import eventually
+
+FORTNIGHT = 14 * 24 * 3600
+
+
+async def test_filter_orders_resolve_an_unconfirmed_one_and_watch_it_progress(
+    server: Server, gw: Gateway, trio: Trio, keys: Keys, browser: Browser
+) -> None:
+    shop = await data.orders(gw, "shop", 2)
+    other = await data.orders(gw, "other", 1)
+    lost = await unconfirmed(gw, trio, FaultKind.DROP, n=7)
+    console = await signed_in(browser, server, keys.admin)
+    page = console.page
+
+    # The overview lists it with its age.
+    waiting = page.get_by_role("table", name="Open UNCONFIRMED orders")
+    await waiting.get_by_role("link", name=f"#{lost.id}").wait_for(timeout=TIMEOUT)
+
+    await console.go("#/orders")
+    table = page.get_by_role("table", name="Orders")
+    rows = table.locator("tbody tr")
+    await table.wait_for(timeout=TIMEOUT)
+    assert await rows.count() == 4
+    await page.get_by_label("Client").fill("shop")
+    await page.get_by_label("Client").press("Enter")
+    await page.get_by_text("2 of 2 loaded orders").wait_for(timeout=TIMEOUT)
+    firsts = [await row.locator("td").first.inner_text() for row in await rows.all()]
+    assert sorted(firsts) == sorted(f"#{o.id}" for o in shop)
+
+    await page.get_by_label("Client").fill("")
+    await page.get_by_label("State").select_option("UNCONFIRMED")
+    await page.get_by_text("1 of 1 loaded orders").wait_for(timeout=TIMEOUT)
+    assert await table.get_by_role("link").inner_text() == f"#{lost.id}"
+
+    # Filters that run in the page: provider, link, service.
+    await page.get_by_label("State").select_option("")
+    await page.get_by_text("4 of 4 loaded orders").wait_for(timeout=TIMEOUT)
+    await page.get_by_label("Link").fill("/p/7")
+    await page.get_by_text("1 of 4 loaded orders").wait_for(timeout=TIMEOUT)
+    await page.get_by_label("Link").fill("")
+    await page.get_by_label("Provider").fill(other[0].provider or "")
+    expected = sum(1 for o in [*shop, *other, lost] if o.provider == other[0].provider)
+    await page.get_by_text(f"{expected} of 4 loaded orders").wait_for(timeout=TIMEOUT)
+    await page.get_by_label("Provider").fill("")
+    await page.get_by_label("Service").fill("999999")
+    await page.get_by_text("0 of 4 loaded orders").wait_for(timeout=TIMEOUT)
+    await page.get_by_label("Service").fill("")
+
+    await table.get_by_role("link", name=f"#{lost.id}", exact=True).click()
+    await page.get_by_role("heading", name="Resolve this UNCONFIRMED order").wait_for(
+        timeout=TIMEOUT
+    )
+    assert "order" in page.url
+    pid = panel_order_id(trio, lost.provider or "")
+    await page.get_by_label("Provider's order id").fill(pid)
+    await page.get_by_role("button", name="Placed", exact=True).click()
+    done = page.get_by_role("status").filter(has_text="Resolved by api-key:admin#")
+    await done.wait_for(timeout=TIMEOUT)
+    assert "now PENDING" in await done.inner_text()
+    stored = await gw.store.get_order(lost.id)
+    assert stored.state == "PENDING"
+    assert stored.provider_order_id == pid
+    history = page.get_by_role("table", name="History")
+    await history.get_by_role("cell", name="resolved", exact=True).wait_for(timeout=TIMEOUT)
+    assert await page.locator("#order-status").inner_text() == "PENDING"
+
+    # The order finishes at its panel: the page follows without a reload.
+    await eventually(lambda: server.subscribers() >= 1, within=20)
+    trio.advance(FORTNIGHT)
+    await sync_statuses(gw)
+    final = (await gw.store.get_order(lost.id)).state
+    assert final != "PENDING"
+    await page.locator("#order-status").filter(has_text=final).wait_for(timeout=TIMEOUT)
+    assert console.troubles() == ([], [])
+
+
+async def test_cancel_and_refill_from_an_orders_page(
+    server: Server, gw: Gateway, trio: Trio, keys: Keys, browser: Browser
+) -> None:
+    group = await shared_group(gw, refill=True, cancel=True)
+    quantity = max(m.service.min for m in group.members)
+    needs = frozenset({Need.REFILL, Need.CANCEL})
+    kept, dropped = [
+        await gw.place("shop", group.id, {"link": f"https://x.com/p/{n}", "quantity": quantity},
+                       needs=needs)
+        for n in (1, 2)
+    ]  # fmt: skip
+    console = await signed_in(browser, server, keys.admin)
+    page = console.page
+
+    await console.go(f"#/order/{dropped.id}")
+    await page.get_by_role("button", name="Cancel").click()
+    await page.get_by_role("status").filter(has_text="Cancel requested").wait_for(timeout=TIMEOUT)
+    await eventually(lambda: server.subscribers() >= 1, within=20)
+    await sync_statuses(gw)
+    await page.locator("#order-status").filter(has_text="CANCELED").wait_for(timeout=TIMEOUT)
+
+    await console.go(f"#/order/{kept.id}")
+    await page.get_by_role("button", name="Refill").click()
+    refused = page.get_by_role("alert").filter(has_text="REFILL_REFUSED")
+    await refused.wait_for(timeout=TIMEOUT)
+    trio.advance(FORTNIGHT)
+    await sync_statuses(gw)
+    await page.locator("#order-status").filter(has_text="COMPLETED").wait_for(timeout=TIMEOUT)
+    await page.get_by_role("button", name="Refill").click()
+    await page.get_by_role("status").filter(has_text="Refill requested").wait_for(timeout=TIMEOUT)
+    refills = page.get_by_role("table", name="Refills")
+    await refills.wait_for(timeout=TIMEOUT)
+    assert "PENDING" in await refills.inner_text()
+    assert len(await gw.store.refills_for_orders([kept.id])) == 1
+    assert console.troubles() == ([], [])

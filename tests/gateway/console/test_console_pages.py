@@ -1,0 +1,132 @@
+"""Every page of the console shows real data from a gateway on simulated panels, in Chromium,
+asking nothing of any host but the gateway and running no script the policy blocks."""
+
+from __future__ import annotations
+
+import httpx
+from playwright.async_api import Browser
+
+from gateway.core import Gateway
+from tests.gateway.console import data
+from tests.gateway.console.browser import TIMEOUT, signed_in
+from tests.gateway.console.conftest import Keys
+from tests.gateway.graphql.server import ApiFactory, Server
+from tests.gateway.workers.helpers import eventually
+
+
+async def _failed_deliveries(gw: Gateway, endpoint_id: int) -> int:
+    rows = await gw.store.list_webhook_deliveries(endpoint_id, limit=50)
+    return sum(1 for row in rows if row.state == "failed")
+
+
+async def test_the_overview_shows_providers_balances_orders_and_failing_webhooks(
+    server: Server, gw: Gateway, keys: Keys, browser: Browser, http: httpx.AsyncClient
+) -> None:
+    endpoint = await data.failing_endpoint(http, server, keys.admin)
+    placed = await data.orders(gw, "shop", 3)
+    await eventually(lambda: _failed_deliveries(gw, endpoint["id"]), within=20)
+
+    console = await signed_in(browser, server, keys.admin)
+    page = console.page
+    providers = page.get_by_role("table", name="Providers")
+    await providers.wait_for(timeout=TIMEOUT)
+    rows = providers.locator("tbody tr")
+    assert await rows.count() == 3
+    texts = {(await row.locator("td").first.inner_text()): await row.inner_text()
+             for row in await rows.all()}  # fmt: skip
+    assert set(texts) == {"alpha", "beta", "gamma"}
+    assert "CLOSED" in texts["alpha"]
+    assert "USD" in texts["alpha"]
+    assert "EUR" in texts["gamma"]
+    assert "LOW FUNDS" in texts["gamma"]
+    assert "LOW FUNDS" not in texts["alpha"]
+    assert "services in" in texts["beta"], "its catalog sync"
+
+    chart = page.get_by_role("img", name="Orders by state per day (UTC)")
+    await chart.wait_for(timeout=TIMEOUT)
+    assert await chart.locator("rect").count() >= 1
+    summary = await page.get_by_role("region", name="Orders by state").inner_text()
+    assert f"the latest {len(placed)} orders" in summary
+    assert "PENDING" in summary
+
+    failing = page.get_by_role("table", name="Failing webhook endpoints")
+    await failing.wait_for(timeout=TIMEOUT)
+    assert data.CLOSED_PORT in await failing.inner_text()
+    none_open = page.get_by_role("region", name="Open UNCONFIRMED orders")
+    await none_open.get_by_text("None").wait_for(timeout=TIMEOUT)
+    assert console.troubles() == ([], [])
+
+
+async def test_orders_catalog_accounts_and_webhooks_pages_show_the_gateways_data(
+    server: Server, gw: Gateway, keys: Keys, browser: Browser, http: httpx.AsyncClient,
+    api: ApiFactory,
+) -> None:  # fmt: skip
+    endpoint = await data.failing_endpoint(http, server, keys.admin)
+    placed = await data.orders(gw, "shop", 2)
+    await data.account(api(keys.admin), "acme", "250.50")
+    await eventually(lambda: _failed_deliveries(gw, endpoint["id"]), within=20)
+    console = await signed_in(browser, server, keys.admin)
+    page = console.page
+
+    await console.go("#/orders")
+    table = page.get_by_role("table", name="Orders")
+    await table.wait_for(timeout=TIMEOUT)
+    for order in placed:
+        await table.get_by_role("link", name=f"#{order.id}", exact=True).wait_for()
+    assert "shop" in await table.inner_text()
+
+    await console.go("#/catalog")
+    search = page.get_by_label("Search")
+    await search.wait_for(timeout=TIMEOUT)
+    services = page.get_by_role("table", name="Services")
+    everything = await services.locator("tbody tr").count()
+    assert everything > 10
+    snapshot = await gw.catalog.snapshot()
+    group = next(g for g in snapshot.groups.values() if len(g.members) == 3)
+    member = group.members[0]
+    await search.fill(f"{group.id} {member.provider}")
+    await page.locator(f'[data-service="{group.id}"]').wait_for(timeout=TIMEOUT)
+    assert await services.locator("tbody tr").count() < everything
+    await page.locator(f'[data-service="{group.id}"]').click()
+    members = page.get_by_role("table", name="Members")
+    await members.wait_for(timeout=TIMEOUT)
+    shown = await members.inner_text()
+    assert {"alpha", "beta", "gamma"} <= set(shown.split())
+    assert member.service.id in shown
+    await search.fill("no service is called this")
+    await page.get_by_text("0 of").wait_for(timeout=TIMEOUT)
+
+    await console.go("#/accounts")
+    accounts = page.get_by_role("table", name="Accounts")
+    await accounts.wait_for(timeout=TIMEOUT)
+    assert "250.5 USD" in await accounts.inner_text()
+    await page.locator('[data-account="acme"]').click()
+    movements = page.get_by_role("table", name="Movements")
+    await movements.wait_for(timeout=TIMEOUT)
+    assert "first payment" in await movements.inner_text()
+    await page.get_by_text("Margin report").wait_for()
+
+    await console.go("#/webhooks")
+    endpoints = page.get_by_role("table", name="Webhook endpoints")
+    await endpoints.wait_for(timeout=TIMEOUT)
+    assert "shop backend" in await endpoints.inner_text()
+    await endpoints.get_by_role("button", name="Deliveries").click()
+    deliveries = page.get_by_role("table", name="Deliveries")
+    await deliveries.wait_for(timeout=TIMEOUT)
+    assert "failed" in await deliveries.inner_text()
+    before = await _count_deliveries(gw, endpoint["id"])
+    await deliveries.get_by_role("button", name="Redeliver").first.click()
+    await page.get_by_role("status").filter(has_text="queued").wait_for(timeout=TIMEOUT)
+    assert await _count_deliveries(gw, endpoint["id"]) == before + 1
+
+    await endpoints.get_by_role("button", name="Disable").click()
+    await endpoints.get_by_role("button", name="Enable").wait_for(timeout=TIMEOUT)
+    assert not (await gw.store.list_webhook_endpoints())[0].enabled
+    await endpoints.get_by_role("button", name="Rotate secret").click()
+    secret = await page.locator("#new-secret").inner_text()
+    assert secret.startswith("whsec_")
+    assert console.troubles() == ([], [])
+
+
+async def _count_deliveries(gw: Gateway, endpoint_id: int) -> int:
+    return len(await gw.store.list_webhook_deliveries(endpoint_id, limit=500))
