@@ -11,10 +11,16 @@ version. Hot answers are also kept in a bounded in-process LRU under the same ke
 alias is another answer and so another key: what keeps such variants from forcing heavy work
 cheaply is the cost they are charged when they run (`gateway.graphql.demand`).
 
+A request is keyed from its raw body: what the body says (the printed operation, variables and
+name, or that it is not cacheable) is worked out once per distinct body and kept in a small LRU,
+so a hit neither decodes the JSON nor looks at the query again; only the caller's part (scopes,
+account and prices) is added per request. The key is the same digest `key` computes from the
+decoded body.
+
 ::
 
     cache = ResponseCache(ttl=300)
-    key = cache.key(body, principal, account)  # None: not a catalog query
+    key = cache.key_of_body(raw, principal, account)  # None: not a catalog query
     stored, hit = await cache.lookup(gw, key)
     ...                                        # on a miss: run the query, then
     await cache.put(gw, stored, answer)
@@ -47,6 +53,9 @@ from gateway.store import AccountRow
 CATALOG_FIELDS = frozenset({"services", "service", "__typename"})
 NAMESPACE = "catalog"
 MAX_QUERY_LENGTH = 20_000
+MAX_REMEMBERED_BODY = 32_768
+"""Bodies up to this size have their part of the key remembered (so the LRU stays small)."""
+_UNKNOWN: Any = object()
 
 
 @lru_cache(maxsize=256)
@@ -84,6 +93,36 @@ def reads_only_catalog(query: str, operation_name: str | None) -> bool:
     )
 
 
+def _operation_part(body: Any) -> str | None:
+    """The body's part of the key material: the operation as printed, its variables and name
+    as canonical JSON, without the closing bracket; None when it must not be cached."""
+    if not isinstance(body, dict):
+        return None
+    query = body.get("query")
+    variables = body.get("variables")
+    operation_name = body.get("operationName")
+    if not isinstance(query, str) or not isinstance(operation_name, str | None):
+        return None
+    if not reads_only_catalog(query, operation_name):
+        return None
+    material = json.dumps(
+        [normalised(query), variables or {}, operation_name], sort_keys=True, separators=(",", ":")
+    )
+    return material[:-1]
+
+
+def _digest(part: str | None, principal: Principal, account: AccountRow | None) -> str | None:
+    """The key: the digest of the operation's part and the caller's (scopes; for a client
+    account's key, the account and the digest of its prices)."""
+    if part is None:
+        return None
+    scopes = sorted(s.value for s in principal.scopes)
+    prices = None if account is None else [account.id, price_key(account)]
+    caller = json.dumps([scopes, prices], sort_keys=True, separators=(",", ":"))
+    # The same text as one `json.dumps` of the whole list: [query, variables, name, scopes, prices]
+    return hashlib.sha256(f"{part},{caller[1:]}".encode()).hexdigest()
+
+
 class ResponseCache:
     """Cached JSON answers of catalog queries: a small in-process LRU in front of the shared cache.
 
@@ -96,28 +135,36 @@ class ResponseCache:
         self._local_entries = local_entries
         self._local: OrderedDict[str, bytes] = OrderedDict()
         self._prefix: tuple[Snapshot, str] | None = None
+        # Raw body -> its part of the key (None: not cacheable); oldest first, for dropping.
+        self._bodies: dict[bytes, str | None] = {}
 
     def key(
         self, body: Any, principal: Principal | None, account: AccountRow | None = None
     ) -> str | None:
         """The cache key of a request body for a caller (and its client account, if it has
         one), or None when it must not be cached."""
-        if principal is None or not isinstance(body, dict):
+        if principal is None:
             return None
-        query = body.get("query")
-        variables = body.get("variables")
-        operation_name = body.get("operationName")
-        if not isinstance(query, str) or not isinstance(operation_name, str | None):
+        return _digest(_operation_part(body), principal, account)
+
+    def key_of_body(
+        self, raw: bytes, principal: Principal | None, account: AccountRow | None = None
+    ) -> str | None:
+        """`key` of the JSON request body `raw` (undecoded): the body's part is worked out once
+        per distinct body."""
+        if principal is None:
             return None
-        if not reads_only_catalog(query, operation_name):
-            return None
-        scopes = sorted(s.value for s in principal.scopes)
-        prices = None if account is None else [account.id, price_key(account)]
-        material = json.dumps(
-            [normalised(query), variables or {}, operation_name, scopes, prices],
-            sort_keys=True, separators=(",", ":"),
-        )  # fmt: skip
-        return hashlib.sha256(material.encode()).hexdigest()
+        part = self._bodies.get(raw, _UNKNOWN)
+        if part is _UNKNOWN:
+            try:
+                part = _operation_part(json.loads(raw))
+            except (ValueError, RecursionError):  # the view answers it
+                part = None
+            if len(raw) <= MAX_REMEMBERED_BODY:
+                self._bodies[raw] = part
+                while len(self._bodies) > self._local_entries:
+                    del self._bodies[next(iter(self._bodies))]
+        return _digest(part, principal, account)
 
     async def _namespace(self, gw: Gateway) -> str:
         # The catalog rebuilds its snapshot exactly when it sees a new version, so the

@@ -69,8 +69,8 @@ class BadBody(Exception):
         self.status = status
 
 
-async def _json_body(request: Request, max_bytes: int) -> object:
-    """The JSON of a POST (None for other content types), read at most `max_bytes` long."""
+async def _raw_body(request: Request, max_bytes: int) -> bytes:
+    """The body of a POST, read at most `max_bytes` long."""
     try:
         body = await read_limited(request, max_bytes)
     except BodyTooLarge:
@@ -79,12 +79,26 @@ async def _json_body(request: Request, max_bytes: int) -> object:
         raise BadBody("unreadable request body", 400) from None
     # Kept on the request so that the view below reads the same bytes again.
     request._body = body
-    if not request.headers.get("content-type", "").startswith("application/json"):
+    return body
+
+
+def _is_json(request: Request) -> bool:
+    return request.headers.get("content-type", "").startswith("application/json")
+
+
+def _json_body(request: Request, body: bytes) -> object:
+    """The JSON of a POST's `body` (None for other content types)."""
+    if not _is_json(request):
         return None
     try:
         return json.loads(body)
     except (ValueError, RecursionError):
         raise BadBody("the body is not a JSON GraphQL request", 400) from None
+
+
+def _bad_body(exc: BadBody) -> Response:
+    error = {"message": str(exc), "extensions": {"code": "BAD_REQUEST"}}
+    return JSONResponse({"data": None, "errors": [error]}, status_code=exc.status)
 
 
 def _is_subscription(data: object, max_tokens: int) -> bool:
@@ -140,11 +154,14 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         connection: Request | WebSocket,
         response: Response | WebSocket | None,
         principal: Principal | None,
+        account: AccountRow | UnsetType | None = UNSET,
     ) -> Context:
         app = app_context(connection)
+        if isinstance(account, UnsetType):
+            account = await _account(app, principal)
         return Context(
             request=connection, response=response, app=app, options=self.options,
-            principal=principal, account=await _account(app, principal),
+            principal=principal, account=account,
             request_id=request_id(connection.headers.get("x-request-id")), views=self.views,
         )  # fmt: skip
 
@@ -169,30 +186,50 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
-        context = await self._context(request, None, await self._principal(request))
-        response = await self._respond(request, context)
+        principal = await self._principal(request)
+        account = await _account(app_context(request), principal)
+        stored_key = None
+        body = b""
+        if request.method == "POST":
+            try:
+                body = await _raw_body(request, self.options.max_body_bytes)
+            except BadBody as exc:
+                await self._send(request, _bad_body(exc), send)
+                return
+            # A hit is answered from the raw body: no JSON decoded, no query looked at again.
+            key = (
+                self.responses.key_of_body(body, principal, account) if _is_json(request) else None
+            )
+            if key is not None:
+                gw = app_context(request).gateway
+                stored_key, hit = await self.responses.lookup(gw, key)
+                if hit is not None:
+                    await self._send(request, Response(hit, media_type="application/json"), send)
+                    return
+        context = await self._context(request, None, principal, account)
+        response = await self._respond(request, context, body, stored_key)
         response.headers[REQUEST_ID_HEADER] = context.request_id
         await response(scope, receive, send)
 
-    async def _respond(self, request: Request, context: Context) -> Response:
-        stored_key = None
+    async def _send(self, request: Request, response: Response, send: Send) -> None:
+        response.headers[REQUEST_ID_HEADER] = request_id(request.headers.get("x-request-id"))
+        await response(request.scope, request.receive, send)
+
+    async def _respond(
+        self, request: Request, context: Context, body: bytes, stored_key: str | None
+    ) -> Response:
+        """Run the request (a POST whose `body` was read, or a GET), filing a clean answer under
+        `stored_key` when the response cache has a place for it."""
         if request.method == "POST":
             try:
-                data = await _json_body(request, self.options.max_body_bytes)
+                data = _json_body(request, body)
             except BadBody as exc:
-                error = {"message": str(exc), "extensions": {"code": "BAD_REQUEST"}}
-                return JSONResponse({"data": None, "errors": [error]}, status_code=exc.status)
+                return _bad_body(exc)
         else:
             data = dict(request.query_params)
         if _is_subscription(data, self.options.max_tokens):
             error = {"message": SUBSCRIPTIONS_OVER_WS, "extensions": {"code": "BAD_REQUEST"}}
             return JSONResponse({"data": None, "errors": [error]}, status_code=400)
-        if request.method == "POST":
-            key = self.responses.key(data, context.principal, context.account)
-            if key is not None:
-                stored_key, hit = await self.responses.lookup(context.gateway, key)
-                if hit is not None:
-                    return Response(hit, media_type="application/json")
         try:
             response = await self.run(request, context=context)
         except HTTPException as exc:

@@ -1,4 +1,5 @@
-"""What the REST faces keep per running app: options and the endpoint manager.
+"""What the REST faces keep per running app: options, the endpoint manager and the rendered
+``services`` answers.
 
 Made on the first request (the app's lifespan belongs to `gateway.app`) and kept on
 ``app.state.rest``; the rate limiter lives on the app's context, shared with /graphql.
@@ -13,6 +14,7 @@ from starlette.requests import HTTPConnection
 from gateway.config import Settings
 from gateway.context import AppContext, app_context
 from gateway.ratelimit import LimitOptions
+from gateway.rest.v2_services import ServicesCache
 from gateway.webhooks import EndpointManager, WebhookOptions
 
 
@@ -22,6 +24,8 @@ class RestState:
     limits: LimitOptions
     webhooks: WebhookOptions
     endpoints: EndpointManager
+    services: ServicesCache
+    """The rendered ``/api/v2 services`` answers of this app."""
 
 
 def _build(context: AppContext, settings: Settings) -> RestState:
@@ -31,6 +35,7 @@ def _build(context: AppContext, settings: Settings) -> RestState:
         limits=LimitOptions.from_settings(settings),
         webhooks=webhooks,
         endpoints=EndpointManager(context.gateway.store, webhooks),
+        services=ServicesCache(),
     )
 
 

@@ -4,6 +4,8 @@ The key comes as the ``key`` field (as panels take it) or an ``Authorization: Be
 fields come as a form POST, a GET query or a JSON body. Every answer is JSON with HTTP 200,
 errors included (``{"error": "Incorrect order ID"}``), as panel clients expect: whatever the
 input, never a 500 or a stack trace. An ``Idempotency-Key`` header makes ``add`` safe to retry.
+``services`` is answered from bytes rendered once per catalog and price list, with an ``ETag``
+(``If-None-Match`` gets a 304: `v2_services`).
 A key of a client account sees that account's funds, prices and charges (`v2_accounts`).
 """
 
@@ -22,7 +24,8 @@ from gateway.rest import v2_texts as texts
 from gateway.rest.body import BodyError, BodyTooLarge, v2_fields
 from gateway.rest.responses import Endpoint, json_answer, timed
 from gateway.rest.state import rest_state
-from gateway.rest.v2_actions import ACTIONS, Call, V2Error
+from gateway.rest.v2_actions import ACTIONS, Call, V2Error, services
+from gateway.rest.v2_services import services_response
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +83,9 @@ async def _serve(request: Request, settings: Settings) -> Response:
         return _error(texts.INCORRECT_REQUEST, headers)
     call = Call(context, principal, fields, idempotency_key)
     try:
+        if handler is services:  # bytes kept per catalog and price list, sent with an ETag
+            rendered = await state.services.answer(call, await call.account())
+            return services_response(rendered, request.headers.get("if-none-match"), headers)
         return json_answer(await handler(call), headers=headers)
     except V2Error as exc:
         return _error(exc.text, headers)

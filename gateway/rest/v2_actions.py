@@ -26,6 +26,7 @@ from gateway.orders import (
 )
 from gateway.rest import v2_accounts as accounts
 from gateway.rest import v2_texts as texts
+from gateway.rest.v2_services import service_list
 from gateway.rest.v2_shapes import GroupView, money_text, refill_status_text, status_entry
 from gateway.store import GatewayState, OrderRow
 from gateway.store.rows import AccountRow
@@ -111,15 +112,10 @@ def _known(ids: list[tuple[str, int | None]]) -> list[int]:
 
 
 async def services(call: Call) -> list[dict[str, Any]]:
+    """The answer as computed afresh (`v2_services` keeps it rendered)."""
     account = await call.account()
     snapshot = await call.gw.catalog.snapshot()
-    states = await call.gw.provider_states()
-    views = [v for _, g in sorted(snapshot.groups.items()) if (v := GroupView.of(g, states))]
-    if account is None:
-        return [view.entry() for view in views]
-    prices = accounts.price_list(account)
-    entries = (accounts.service_entry(v, prices, account.margin_policy) for v in views)
-    return [entry for entry in entries if entry is not None]
+    return service_list(snapshot, await call.gw.provider_states(), account)
 
 
 def order_fields(kind: ServiceType, given: Mapping[str, str]) -> dict[str, str]:

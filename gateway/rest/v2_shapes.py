@@ -55,14 +55,17 @@ def rate_text(value: Decimal) -> str:
     return f"{exact:f}"
 
 
-def usable(offer: Offer, state: ProviderState | None, cap: Decimal | None) -> bool:
-    """Whether routing could choose `offer` now: provider enabled, healthy, in its currency,
-    catalog fresh, not out of funds, rate under the group's cap."""
+def provider_open(state: ProviderState | None) -> bool:
+    """Whether routing could choose a provider's offers now: enabled, healthy, in its
+    currency, catalog fresh, not out of funds."""
     if state is None or state.held() is not None:
         return False
-    if state.balance is not None and state.balance.amount <= 0:
-        return False
-    return cap is None or offer.rate <= cap
+    return state.balance is None or state.balance.amount > 0
+
+
+def usable(offer: Offer, state: ProviderState | None, cap: Decimal | None) -> bool:
+    """Whether routing could choose `offer` now: its provider open, rate under the group's cap."""
+    return provider_open(state) and (cap is None or offer.rate <= cap)
 
 
 @dataclass(frozen=True, slots=True)
