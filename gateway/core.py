@@ -223,14 +223,16 @@ class Gateway:
         account: AccountRow | None = None,
         policy: str | None = None,
         key_id: int | None = None,
+        split: bool = False,
     ) -> OrderRow:
         """Place an order (`Orders.place`); `policy` is the request's routing policy, `key_id`
-        the calling key (its policy applies when the request names none)."""
+        the calling key (its policy applies when the request names none); `split` asks for the
+        quantity to be shared over several providers (`gateway.orders.split`)."""
         snapshot = await self.catalog.snapshot()
         return await self.orders.place(
             snapshot, client_id, service_id, fields,
             idempotency_key=idempotency_key, needs=needs, account=account,
-            policy=policy, key_id=key_id,
+            policy=policy, key_id=key_id, split=split,
         )  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from datetime import timedelta
 from gateway import events
 from gateway.orders.base import OrdersBase, all_of
 from gateway.orders.outcomes import Outcome, RefillOutcome
+from gateway.orders.split import fan_out
 from gateway.store import OrderRow, RefillRow
 from gateway.store.cancels import REFUSED, REQUESTED, CancelClaim
 from gateway.store.refills import OPEN_REFILL_STATES
@@ -89,8 +90,12 @@ class Followups(OrdersBase):
 
     async def refill(self, ids: Iterable[int], client_id: str | None) -> list[Outcome]:
         """Refill each order: its open refill if it has one, else a new one asked of its
-        provider (recorded with a gateway id)."""
-        return await self._once_each(self._refilling, ids, client_id, self._ask_refills)
+        provider (recorded with a gateway id); a split or drip-fed order through its children."""
+        return await fan_out(
+            self, ids, client_id,
+            lambda wanted: self._once_each(self._refilling, wanted, client_id, self._ask_refills),
+            cancel=False,
+        )  # fmt: skip
 
     async def _ask_refills(self, rows: list[OrderRow]) -> dict[int, Outcome]:
         by_id = {row.id: row for row in rows}
@@ -211,8 +216,13 @@ class Followups(OrdersBase):
 
     async def cancel(self, ids: Iterable[int], client_id: str | None) -> list[Outcome]:
         """Ask each order's provider to cancel it ("requested", not yet refunded); an order
-        whose cancel is already requested (and still open) is not asked again."""
-        return await self._once_each(self._canceling, ids, client_id, self._ask_cancels)
+        whose cancel is already requested (and still open) is not asked again. A split or
+        drip-fed order is canceled through its children, and a drip's runs left are stopped."""
+        return await fan_out(
+            self, ids, client_id,
+            lambda wanted: self._once_each(self._canceling, wanted, client_id, self._ask_cancels),
+            cancel=True,
+        )  # fmt: skip
 
     async def _ask_cancels(self, rows: Sequence[OrderRow]) -> dict[int, Outcome]:
         by_id = {row.id: row for row in rows}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from gateway import events
 from gateway.accounts.pricing import ClientPrice
 from gateway.catalog import Snapshot
 from gateway.orders.accounting import Accounting, refuse_suspended
+from gateway.orders.drip import Drip
 from gateway.orders.errors import NoEligibleProvider, ServiceNotFound
 from gateway.orders.idempotency import ClaimLost, Idempotency
 from gateway.orders.routing_policy import RoutingPolicies
@@ -31,7 +32,7 @@ from gateway.store.rows import AccountRow
 log = logging.getLogger(__name__)
 
 
-class Placement(Sending, Idempotency, Accounting, RoutingPolicies):
+class Placement(Drip, Sending, Idempotency, Accounting, RoutingPolicies):
     """Quoting and placing orders."""
 
     async def quote(
@@ -93,6 +94,7 @@ class Placement(Sending, Idempotency, Accounting, RoutingPolicies):
         account: AccountRow | None = None,
         policy: str | None = None,
         key_id: int | None = None,
+        split: bool = False,
     ) -> OrderRow:
         """Place an order with the first eligible provider by the routing policy (`policy`,
         else the key's (`key_id`), the account's, the group's or the configuration's; cheapest
@@ -107,8 +109,12 @@ class Placement(Sending, Idempotency, Accounting, RoutingPolicies):
 
         With an `account`, the order is priced with its price list and held on its funds
         (see the module docstring); a refusal is an `AccountRefused` and leaves the key free.
+
+        A quantity no member can take, or any with `split`, becomes one client order made of
+        child orders across providers (`gateway.orders.split`); a drip-feed no member offers is
+        run by the gateway (`gateway.orders.drip`).
         """
-        route = _Route(policy, key_id, account)
+        route = _Route(policy, key_id, account, split)
         if idempotency_key is None:
             return await self._place(snapshot, client_id, service_id, fields, needs, None, route)
         # The key is looked up before anything else: a retry returns its order even if the
@@ -144,6 +150,16 @@ class Placement(Sending, Idempotency, Accounting, RoutingPolicies):
             snapshot, service_id, fields, needs,
             policy=route.policy, key_id=route.key_id, account=account,
         )  # fmt: skip
+
+        def requote(other: Mapping[str, Any]) -> Awaitable[Quote]:
+            return self.quote(snapshot, service_id, other, needs, policy=route.policy,
+                              key_id=route.key_id, account=account)  # fmt: skip
+
+        planned = await self._planned(
+            decision, route.split, requote, fields, client_id, needs, claim, account
+        )
+        if planned is not None:
+            return planned
         if decision.chosen is None:
             raise NoEligibleProvider(no_candidate_message(decision), decision)
         price = None
@@ -184,6 +200,7 @@ class _Route:
     policy: str | None
     key_id: int | None
     account: AccountRow | None
+    split: bool = False
 
 
 def _routed(decision: Quote) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 The workers keep the ledger current; a client's read never calls a panel, so however hard
 clients poll, they take nothing from `add`'s share of a provider. An open order read while
 stale is moved to the front of the status sync (`freshness`); the read itself answers at once.
+A client order made of child orders (split, drip-fed) reads as their aggregate
+(`gateway.orders.split.viewed`), whatever face asks.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterable
 from gateway.orders.base import OrdersBase
 from gateway.orders.errors import OrderUnknown
 from gateway.orders.outcomes import Outcome
+from gateway.orders.split import viewed
 from gateway.store import OrderNotFound, OrderRow
 
 
@@ -26,14 +29,15 @@ class Reads(OrdersBase):
             raise OrderUnknown(f"unknown order {order_id}") from None
         if client_id is not None and row.client_id != client_id:
             raise OrderUnknown(f"unknown order {order_id}")
-        self.freshness.ask([row])
-        return row
+        shown, children = await viewed(self, {row.id: row})
+        self.freshness.ask([row, *children])
+        return shown[row.id]
 
     async def status(self, ids: Iterable[int], client_id: str | None) -> list[Outcome]:
         """Each order as the ledger has it; stale open ones are queued for a priority poll."""
         wanted = list(dict.fromkeys(ids))
-        rows = await self._owned(wanted, client_id)
-        self.freshness.ask(rows.values())
+        rows, children = await viewed(self, await self._owned(wanted, client_id))
+        self.freshness.ask([*rows.values(), *children])
         return [
             Outcome(i, rows[i]) if i in rows else Outcome(i, None, "Incorrect order ID")
             for i in wanted

@@ -57,6 +57,9 @@ class OrderRow(_FromRow):
     client_price: Decimal | None = None
     client_currency: str | None = None
     client_charge: Decimal | None = None
+    parent_id: int | None = None
+    plan: dict[str, Any] | None = None
+    next_run_at: datetime | None = None
 
     def order_request(self) -> OrderRequest:
         """The stored request, validated again as an ``OrderRequest``."""

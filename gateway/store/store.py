@@ -24,6 +24,7 @@ from gateway.store.outbox import OutboxQueries
 from gateway.store.prices import PriceQueries
 from gateway.store.priority import PriorityQueries
 from gateway.store.refills import RefillQueries
+from gateway.store.split_orders import SplitQueries
 from gateway.store.sync import SyncQueries
 from gateway.store.webhooks import WebhookQueries
 
@@ -42,6 +43,7 @@ class Store(
     PriorityQueries,
     CancelQueries,
     WebhookQueries,
+    SplitQueries,
 ):
     """The order ledger and everything else that must survive a restart.
 

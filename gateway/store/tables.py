@@ -74,6 +74,12 @@ orders = Table(
     Column("client_price", Money),
     Column("client_currency", String(10)),
     Column("client_charge", Money),
+    # A child order's client order (split parts, drip runs); no foreign key, as for account_id.
+    Column("parent_id", Id, index=True),
+    # On a client order made of children: how (`gateway.orders.split`, `gateway.orders.drip`).
+    Column("plan", Json),
+    # When a drip-fed client order's next run is due (the gateway runs the drip itself).
+    Column("next_run_at", UTCDateTime, index=True),
     Index(None, "state", "next_poll_at"),
     Index(None, "claimed_by"),
     # Not unique: a panel that was reset hands out its order ids again.

@@ -19,6 +19,7 @@ from gateway.workers.backoff import Backoff
 from gateway.workers.balances import BalanceRefresh
 from gateway.workers.broadcast import Broadcast, OutboxDrain, Sink
 from gateway.workers.catalog import CatalogRefresh
+from gateway.workers.drip import ChildOrders
 from gateway.workers.jobs import PeriodicJob
 from gateway.workers.refills import RefillSync
 from gateway.workers.sync import StatusSync, unconfirmed_orders
@@ -38,6 +39,8 @@ class WorkerOptions:
     outbox_every: float = 0.5
     unconfirmed_every: float = 600.0
     interrupted_every: float = 60.0
+    children_every: float = 5.0
+    """Drip runs launched when due, and split or drip-fed orders kept at their aggregate."""
     interrupted_after: timedelta = timedelta(minutes=5)
     """An order still ``RECEIVED`` this long after its last change was being sent by a process
     that stopped: far longer than any provider call may take."""
@@ -57,7 +60,8 @@ def standard_jobs(
     sinks: Sequence[Sink] = (),
 ) -> list[PeriodicJob]:
     """Status and refill sync, catalog and balance refresh, the outbox drain, unconfirmed
-    orders surfaced; `sinks` receive each event inside the drain's transaction."""
+    orders surfaced, child orders (drip runs, aggregates); `sinks` receive each event inside
+    the drain's transaction."""
     options = options or WorkerOptions()
     providers = tuple(gw.providers)
     catalog = CatalogRefresh(gw.catalog, gw.store, clock=options.clock)
@@ -105,4 +109,7 @@ def standard_jobs(
         ),
         PeriodicJob("unconfirmed", options.unconfirmed_every, surface_unconfirmed),
         PeriodicJob("interrupted", options.interrupted_every, settle_interrupted),
+        PeriodicJob(
+            "child_orders", options.children_every, ChildOrders(gw, clock=options.clock).run
+        ),
     ]

@@ -1,0 +1,189 @@
+"""Drip-feed emulation: the gateway runs a drip-feed itself when no member offers one.
+
+A request with `runs` and `interval` that no member can take as a drip-feed (each lacks it:
+`Exclusion.NO_DRIPFEED`), but some member can take one run of, becomes a client order of
+`runs` child orders of `quantity` each, one every `interval` minutes. The client order carries
+the plan (``{"kind": "drip", "runs", "interval", "quantity", "launched", "needs"}``) and the
+next run's time (``next_run_at``); both live in the ledger, so the schedule survives restarts.
+
+Placement records the client order, its account hold (for every run) and the first run, then
+sends that run. The child-orders job (`gateway.workers.drip`) claims the client orders whose
+next run is due (`Store.claim_due_runs`), records each run under its client order with the
+plan's count moved on (one transaction, against the row as claimed, so a run is launched once),
+routes it by the ranking of the moment and sends it. A cancel stops the runs left
+(`gateway.orders.split.stop_runs`): they count as undelivered, refunded with the rest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from gateway import events
+from gateway.catalog import Snapshot
+from gateway.orders.errors import NoEligibleProvider, OrderError
+from gateway.orders.split import Splitting, reconcile, routed_columns, wants_split
+from gateway.orders.split_status import DRIP, runs_left
+from gateway.orders.validation import no_candidate_message
+from gateway.routing import Exclusion, Need, Quote
+from gateway.store import IdempotencyClaim, OrderRow, StaleOrder
+from gateway.store.rows import AccountRow
+
+log = logging.getLogger(__name__)
+
+DRIP_FIELDS = ("runs", "interval")
+_NOT_FIELDS = ("service", "service_type", *DRIP_FIELDS)
+
+
+def wants_drip(decision: Quote) -> bool:
+    """Whether a drip-feed request can only be run by the gateway: no member offers it."""
+    request = decision.request
+    lacking = any(e.reason is Exclusion.NO_DRIPFEED for e in decision.excluded)
+    return request.dripfeed and request.quantity is not None and decision.chosen is None and lacking
+
+
+def run_fields(request: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of one run of a drip-fed request (as stored): without runs and interval."""
+    return {k: v for k, v in request.items() if k not in _NOT_FIELDS}
+
+
+class Drip(Splitting):
+    """Placing drip-fed client orders, and launching their runs when due."""
+
+    async def _planned(
+        self,
+        decision: Quote,
+        split: bool,
+        requote: Callable[[Mapping[str, Any]], Awaitable[Quote]],
+        fields: Mapping[str, Any],
+        client_id: str,
+        needs: frozenset[Need],
+        claim: IdempotencyClaim | None,
+        account: AccountRow | None,
+    ) -> OrderRow | None:
+        """A client order made of child orders when `decision` calls for one (a split, or a
+        drip-feed the gateway runs itself), placed; else ``None``. `requote` quotes other
+        `fields` of the same service as the client's request is quoted."""
+        if wants_split(decision, split):
+
+            def quote_at(quantity: int) -> Awaitable[Quote]:
+                return requote({**fields, "quantity": quantity})
+
+            return await self._place_split(
+                quote_at, decision, client_id, claim, account, even=split
+            )
+        if wants_drip(decision):
+            per_run = await requote(run_fields(fields))
+            return await self._place_drip(per_run, decision, client_id, needs, claim, account)
+        return None
+
+    async def _place_drip(
+        self,
+        per_run: Quote,
+        decision: Quote,
+        client_id: str,
+        needs: frozenset[Need],
+        claim: IdempotencyClaim | None,
+        account: AccountRow | None,
+    ) -> OrderRow:
+        if per_run.chosen is None:
+            raise NoEligibleProvider(no_candidate_message(per_run), per_run)
+        request = decision.request
+        assert request.runs is not None
+        assert request.interval is not None
+        price = None
+        if account is not None:
+            # Priced for every run (the units factor counts them); failover as for one run.
+            kept, price = await self._priced(
+                account, replace(per_run, request=request), placing=True
+            )
+            per_run = replace(kept, request=per_run.request)
+        chosen = per_run.chosen
+        assert chosen is not None
+        plan = {
+            "kind": DRIP, "runs": request.runs, "interval": request.interval,
+            "quantity": per_run.request.units, "launched": 1, "needs": sorted(needs),
+        }  # fmt: skip
+        later = self.clock() + timedelta(minutes=request.interval) if request.runs > 1 else None
+        parent, [first] = await self._record_parent(
+            client_id=client_id, decision=decision, plan=plan,
+            children=[(per_run.request, chosen)], account=account, price=price, claim=claim,
+            next_run_at=later,
+        )  # fmt: skip
+        await self._send(first, per_run)
+        return await self._parent_now(parent)
+
+    async def launch_due_runs(
+        self, snapshot: Snapshot, *, now: datetime, lease: timedelta, limit: int = 50
+    ) -> int:
+        """Launch the run of every drip-fed client order whose next run is due by `now`;
+        how many were launched."""
+        launched = 0
+        for parent in await self.store.claim_due_runs(now=now, lease=lease, limit=limit):
+            if await self._launch_run(snapshot, parent, now):
+                launched += 1
+        return launched
+
+    async def _launch_run(self, snapshot: Snapshot, parent: OrderRow, now: datetime) -> bool:
+        plan = parent.plan or {}
+        if plan.get("kind") != DRIP or plan.get("stopped") or runs_left(plan) <= 0:
+            with contextlib.suppress(StaleOrder):  # changed meanwhile: claimed again later
+                await self._change(parent, event_kind="runs_done", next_run_at=None)
+            return False
+        assert parent.group_id is not None
+        needs = frozenset(Need(n) for n in plan.get("needs", ()))
+        try:
+            decision = await self.quote(
+                snapshot, parent.group_id, run_fields(parent.request), needs
+            )
+        except OrderError as exc:
+            log.warning("order %s: run %s could not be quoted: %s", parent.id, plan, exc)
+            decision = None
+        launched = await self._record_run(parent, decision, now)
+        if launched is None:
+            return False
+        child, decision = launched
+        if decision is None or decision.chosen is None:
+            await self._failed(child, [])
+        else:
+            await self._send(child, decision)
+        await reconcile(self, await self.store.get_order(parent.id))
+        return True
+
+    async def _record_run(
+        self, claimed: OrderRow, decision: Quote | None, now: datetime
+    ) -> tuple[OrderRow, Quote | None] | None:
+        """The next run's child order, recorded with the plan's count moved on; ``None`` when
+        the client order moved on since it was claimed (its runs stopped, or launched)."""
+        parent = claimed
+        while True:
+            plan = parent.plan or {}
+            if plan != claimed.plan or plan.get("stopped"):
+                return None
+            launched = int(plan["launched"]) + 1
+            later = now + timedelta(minutes=int(plan["interval"])) if runs_left(plan) > 1 else None
+            chosen = decision.chosen if decision is not None else None
+            request = decision.request if decision is not None else None
+            try:
+                async with self.store.transaction() as tx:
+                    after = await self.store.update_order(
+                        parent.id, event_kind="run", event_data={"run": launched},
+                        expected_version=parent.version, tx=tx,
+                        plan={**plan, "launched": launched}, next_run_at=later,
+                    )  # fmt: skip
+                    child = await self.store.create_order(
+                        client_id=parent.client_id,
+                        request=request or run_fields(parent.request) | {"service": "0"},
+                        group_id=parent.group_id, event_data={"parent": parent.id, "run": launched},
+                        tx=tx, **routed_columns(chosen),
+                    )  # fmt: skip
+                    child = await self.store.set_split_columns(child.id, parent_id=parent.id, tx=tx)
+                    created = [events.order_event(parent, after), events.order_event(None, child)]
+                    await events.record(self.store, tx, created)
+                return child, decision
+            except StaleOrder:
+                parent = await self.store.get_order(parent.id)
