@@ -38,7 +38,7 @@ def serve(
     """
     import uvicorn
 
-    from gateway import logs
+    from gateway import logs, serving
     from gateway.config import load_config
 
     settings = load_config(config)  # fail here, in one clear line, not in a server process
@@ -57,6 +57,8 @@ def serve(
             port=port,
             workers=workers,
             proxy_headers=True,
+            # uvloop and httptools when installed (dependencies), asyncio and h11 otherwise.
+            **serving.uvicorn_options(),  # type: ignore[arg-type]
             # Its access formatter also writes the line saying how many refused requests'
             # lines were left out (`logs.AccessThrottle`).
             log_config=logs.uvicorn_log_config(),
@@ -104,6 +106,7 @@ def demo(
     folder and printed, or comes from SMM_GATEWAY_DEMO_KEY (never printed). A restart on the same
     folder goes on where it stopped.
     """
+    from gateway import serving
     from gateway.demo import DemoError, serve_demo
 
     # Plain echo, not the rich console: the banner's commands must not be wrapped.
@@ -111,7 +114,8 @@ def demo(
     # Ctrl-C is how the demo stops: a clean exit, not an interruption.
     with contextlib.suppress(KeyboardInterrupt):
         try:
-            asyncio.run(serve_demo(host, port, data_dir, redis_url=redis_url, say=typer.echo))
+            # On uvloop's event loop when installed, as `serve` runs; uvicorn picks httptools.
+            serving.run(serve_demo(host, port, data_dir, redis_url=redis_url, say=typer.echo))
         except DemoError as exc:
             fail(str(exc))
             raise typer.Exit(1) from None
