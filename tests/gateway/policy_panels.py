@@ -28,6 +28,7 @@ from gateway.config import (
 )
 from gateway.core import Gateway
 from gateway.store import OrderRow, Store
+from gateway.workers.sync import StatusSync
 from providers.base import Provider
 from providers.registry import ProviderConfig, build
 from providers.simulator import ManualClock, SimulatorServer, simulator
@@ -187,3 +188,12 @@ async def record_orders(
             )
         )
     return rows
+
+
+async def settle(gw: Gateway, time: SimTime, seconds: float = 86_400) -> None:
+    """Move the panels' clock on by `seconds`, then poll every due order as the status sync
+    does (on the same clock), and read the quality it added."""
+    time.advance(seconds)
+    await StatusSync(gw.store, gw.providers, clock=time).run()
+    await gw.quality.report(fresh=True)
+    await gw.catalog.sync()  # prices synced a day ago are stale now
