@@ -1,0 +1,282 @@
+"""The value benchmark: what routing by ``best_value`` buys over ``cheapest``.
+
+::
+
+    python -m bench.value                        # 1,000 orders per policy and scenario
+    python -m bench.value --orders 300 --bound-minutes 45
+
+Three simulated panels in this process, on loopback, spoken to over real HTTP, sell one product
+("Facebook Followers [Real] [R30]", grouped explicitly) at pinned rates: 0.50, 0.80 and 1.20 per
+1,000. Two scenarios, each run under both policies side by side on fresh panels of the same
+seeds and a fresh SQLite ledger:
+
+- **quality differs**: the cheapest panel under-delivers and keeps the charge of its partials
+  (`cheap_underdelivers`), the middle one is `reliable`, the dearest `perfect`;
+- **quality equal**: all three `reliable` (``best_value`` should route as ``cheapest`` does).
+
+Time is the panels' manual clock, which the gateway's ledger also runs on, so the run takes
+seconds, not days. Under ``best_value`` the gateway first learns: orders in rounds, each round
+finished before the next, exploration sending every order to a panel still without a score
+until each has `min_sample` finished orders; those warm-up orders are not counted. Then the
+measured orders are placed 50 every 5 simulated minutes (exploration at its default share),
+polled every 5 minutes by the status sync until all are final. Printed for each: the orders each
+panel got, units delivered per unit of money spent, the share of orders delivered in full
+within the bound, and the median time to complete (5-minute resolution).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+from collections import Counter
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from gateway.cache import cache_from_url
+from gateway.config import (
+    CatalogSection,
+    GatewaySection,
+    GroupSection,
+    ProviderSection,
+    QualitySection,
+    RoutingSection,
+    Settings,
+)
+from gateway.core import Gateway
+from gateway.store import FINAL_STATES, OrderRow, Store
+from gateway.workers.sync import StatusSync
+from providers.base import Provider
+from providers.models import OrderState
+from providers.registry import ProviderConfig, build
+from providers.simulator import ManualClock, SimulatorServer, simulator
+
+PRODUCT = "Facebook Followers [Real] [R30]"
+GROUP = "facebook followers r30"
+QUANTITY = 1000
+STEP = 300.0
+"""Simulated seconds between two placements of a batch, and between two polls."""
+BATCH = 50
+MIN_SAMPLE = 20
+SEEDS = {"cheap": 11, "mid": 12, "dear": 13}
+RATES = {"cheap": Decimal("0.50"), "mid": Decimal("0.80"), "dear": Decimal("1.20")}
+SCENARIOS = {
+    "quality differs": {"cheap": "cheap_underdelivers", "mid": "reliable", "dear": "perfect"},
+    "quality equal": {"cheap": "reliable", "mid": "reliable", "dear": "reliable"},
+}
+
+
+class SimTime:
+    """Aware UTC time moving with the panels' manual clock (the ledger's clock)."""
+
+    def __init__(self, manual: ManualClock) -> None:
+        self.manual = manual
+        self.origin = datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.origin + timedelta(seconds=self.manual.now())
+
+
+@dataclass(frozen=True)
+class Result:
+    routed: Counter[str]
+    delivered: int
+    spent: Decimal
+    in_full: int
+    orders: int
+    median_minutes: float | None
+
+    @property
+    def per_money(self) -> Decimal:
+        return Decimal(self.delivered) / self.spent if self.spent else Decimal(0)
+
+    @property
+    def full_share(self) -> Decimal:
+        return Decimal(self.in_full) / Decimal(self.orders)
+
+
+def start_panels(
+    stack: ExitStack, qualities: dict[str, str]
+) -> tuple[dict[str, SimulatorServer], SimTime]:
+    manual = ManualClock()
+    sims: dict[str, SimulatorServer] = {}
+    for name, quality in qualities.items():
+        sim = stack.enter_context(
+            simulator(seed=SEEDS[name], quality=quality, clock=manual, balance="100000000")
+        )
+        service = next(s for s in sim.panel.services if s.name == PRODUCT)
+        sim.panel.set_rate(service.id, RATES[name])
+        sims[name] = sim
+    return sims, SimTime(manual)
+
+
+async def open_gateway(
+    sims: dict[str, SimulatorServer], time: SimTime, database_url: str, policy: str
+) -> Gateway:
+    members = [
+        f"{name}:{next(s for s in sim.panel.services if s.name == PRODUCT).id}"
+        for name, sim in sims.items()
+    ]
+    settings = Settings(
+        gateway=GatewaySection(database_url=database_url, redis_url=None),
+        providers=[
+            ProviderSection(name=name, kind="simulator", url=sim.url, calls_per_minute=1_000_000)
+            for name, sim in sims.items()
+        ],
+        # Prices never go stale in simulated days: the catalog is synced once.
+        catalog=CatalogSection(
+            groups=[GroupSection(name=GROUP, members=members)], refresh_seconds=30 * 86_400
+        ),
+        routing=RoutingSection(policy=policy, exploration_seed=1),
+        quality=QualitySection(min_sample=MIN_SAMPLE),
+    )
+    providers: dict[str, Provider] = {
+        s.name: build(
+            ProviderConfig(
+                name=s.name, kind=s.kind, url=s.url, key=SecretStr(sims[s.name].key or ""),
+                calls_per_minute=s.calls_per_minute, timeout=10,
+            )
+        )
+        for s in settings.providers
+    }  # fmt: skip
+    store = await Store.connect(database_url, clock=time)
+    await store.migrate()
+    gateway = Gateway(settings, store, cache_from_url(None), providers, clock=time)
+    await gateway.catalog.sync()
+    return gateway
+
+
+async def step(gw: Gateway, time: SimTime, seconds: float = STEP) -> None:
+    """Move the clock on, poll what is due, and read the quality it added."""
+    time.manual.advance(seconds)
+    await StatusSync(gw.store, gw.providers, clock=time).run()
+    await gw.quality.report(fresh=True)
+
+
+async def place(gw: Gateway, group_id: int, tag: str, count: int) -> list[OrderRow]:
+    rows = []
+    for n in range(count):
+        fields = {"link": f"https://facebook.com/p/{tag}-{n}", "quantity": QUANTITY}
+        rows.append(await gw.place("bench", group_id, fields))
+    return rows
+
+
+async def open_orders(gw: Gateway, ids: list[int]) -> int:
+    rows = await gw.store.get_orders(ids)
+    return sum(1 for r in rows if r.state not in FINAL_STATES)
+
+
+async def warm(gw: Gateway, time: SimTime, group_id: int) -> int:
+    """Orders in finished rounds, exploring every order, until every panel has a score; how
+    many were placed."""
+    gw.router.exploration_share = Decimal(1)
+    placed = 0
+    for round_ in range(20):
+        report = await gw.quality.report(fresh=True)
+        offers = (await gw.catalog.snapshot()).groups[group_id].members
+        if all(report.service(*o.key).orders >= MIN_SAMPLE for o in offers):
+            break
+        rows = await place(gw, group_id, f"warm{round_}", MIN_SAMPLE)
+        placed += len(rows)
+        await step(gw, time, 86_400)
+    gw.router.exploration_share = RoutingSection().exploration_share
+    return placed
+
+
+async def measure(
+    gw: Gateway, time: SimTime, group_id: int, orders: int, bound: timedelta
+) -> Result:
+    ids: list[int] = []
+    while len(ids) < orders:
+        rows = await place(gw, group_id, f"m{len(ids)}", min(BATCH, orders - len(ids)))
+        ids += [r.id for r in rows]
+        await step(gw, time)
+    for _ in range(2 * 24 * 12):  # two simulated days at most
+        if not await open_orders(gw, ids):
+            break
+        await step(gw, time)
+    return summarise(await gw.store.get_orders(ids), orders, bound)
+
+
+def summarise(rows: list[OrderRow], orders: int, bound: timedelta) -> Result:
+    """Units delivered (quantity - remains; all of a completed order, none of one that names
+    no remains), charges, and completed orders within `bound` of being sent."""
+    delivered, spent, in_full = 0, Decimal(0), 0
+    minutes: list[float] = []
+    for row in rows:
+        if row.state == OrderState.COMPLETED:
+            delivered += QUANTITY
+        elif row.remains is not None:
+            delivered += QUANTITY - min(max(row.remains, 0), QUANTITY)
+        spent += row.charge if row.charge is not None else Decimal(0)
+        if row.state == OrderState.COMPLETED and row.sent_at is not None:
+            took = row.updated_at - row.sent_at
+            minutes.append(took.total_seconds() / 60)
+            in_full += took <= bound
+    median = statistics.median(minutes) if minutes else None
+    routed = Counter(r.provider or "-" for r in rows)
+    return Result(routed, delivered, spent, in_full, orders, median)
+
+
+async def run(
+    qualities: dict[str, str], policy: str, orders: int, bound: timedelta, workdir: Path
+) -> Result:
+    """One scenario under one policy, on fresh panels and a fresh ledger."""
+    with ExitStack() as stack:
+        sims, time = start_panels(stack, qualities)
+        url = f"sqlite+aiosqlite:///{workdir / f'{policy}-{id(sims)}.db'}"
+        gw = await open_gateway(sims, time, url, policy)
+        try:
+            group = next(g for g in (await gw.catalog.snapshot()).groups.values())
+            if policy != "cheapest":
+                await warm(gw, time, group.id)
+            return await measure(gw, time, group.id, orders, bound)
+        finally:
+            await gw.aclose()
+
+
+def line(scenario: str, policy: str, r: Result, bound: timedelta) -> str:
+    routed = "/".join(str(r.routed.get(n, 0)) for n in SEEDS)
+    median = "-" if r.median_minutes is None else f"{r.median_minutes:.0f} min"
+    return (
+        f"{scenario:<16} {policy:<11} orders {r.orders}   cheap/mid/dear {routed:<12}"
+        f" units per money {r.per_money:8.1f}   in full within {bound.seconds // 60} min"
+        f" {r.full_share:6.1%}   median completion {median}"
+    )
+
+
+async def main(orders: int, bound: timedelta) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        for scenario, qualities in SCENARIOS.items():
+            results = {
+                policy: await run(qualities, policy, orders, bound, Path(tmp))
+                for policy in ("cheapest", "best_value")
+            }
+            for policy, result in results.items():
+                print(line(scenario, policy, result, bound), flush=True)
+            cheap, value = results["cheapest"], results["best_value"]
+            points = (value.full_share - cheap.full_share) * 100
+            print(
+                f"{scenario:<16} best_value vs cheapest: units per money"
+                f" {value.per_money / cheap.per_money:.2f}x, in full within the bound"
+                f" {points:+.1f} points",
+                flush=True,
+            )
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--bound-minutes", type=int, default=60)
+    args = parser.parse_args()
+    asyncio.run(main(args.orders, timedelta(minutes=args.bound_minutes)))
+
+
+if __name__ == "__main__":
+    cli()
