@@ -10,8 +10,10 @@ Placement records the client order, its account hold (for every run) and the fir
 sends that run. The child-orders job (`gateway.workers.drip`) claims the client orders whose
 next run is due (`Store.claim_due_runs`), records each run under its client order with the
 plan's count moved on (one transaction, against the row as claimed, so a run is launched once),
-routes it by the ranking of the moment and sends it. A cancel stops the runs left
-(`gateway.orders.split.stop_runs`): they count as undelivered, refunded with the rest.
+routes it by the ranking of the moment and sends it; a run falls due only once the run before
+it is final (panels refuse a second order on a link with one running), else it is tried again
+a minute later (an ``UNCONFIRMED`` run holds the next ones until resolved). A cancel stops the
+runs left (`gateway.orders.split.stop_runs`): they count as undelivered, refunded with the rest.
 """
 
 from __future__ import annotations
@@ -32,9 +34,12 @@ from gateway.orders.validation import no_candidate_message
 from gateway.routing import Exclusion, Need, Quote
 from gateway.store import IdempotencyClaim, OrderRow, StaleOrder
 from gateway.store.rows import AccountRow
+from gateway.store.states import is_final
 
 log = logging.getLogger(__name__)
 
+RUN_RETRY = timedelta(minutes=1)
+"""How long a due run waits, when the run before it is still open, before it is tried again."""
 DRIP_FIELDS = ("runs", "interval")
 _NOT_FIELDS = ("service", "service_type", *DRIP_FIELDS)
 
@@ -135,6 +140,11 @@ class Drip(Splitting):
                 await self._change(parent, event_kind="runs_done", next_run_at=None)
             return False
         assert parent.group_id is not None
+        children = (await self.store.children_of([parent.id])).get(parent.id, [])
+        if children and not is_final(children[-1].state):
+            # Panels refuse a second order on a link with one still running: the run waits.
+            await self.store.reschedule_run(parent.id, now + RUN_RETRY)
+            return False
         needs = frozenset(Need(n) for n in plan.get("needs", ()))
         try:
             decision = await self.quote(

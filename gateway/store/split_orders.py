@@ -97,3 +97,13 @@ class SplitQueries(Queries):
         async with self._write(None) as conn:
             rows = [OrderRow.from_row(r) for r in (await conn.execute(claim)).mappings()]
         return sorted(rows, key=lambda r: (r.next_run_at, r.id))
+
+    async def reschedule_run(self, order_id: int, at: datetime) -> None:
+        """Move a claimed run to `at` (bookkeeping: no version, no history entry), unless the
+        client order's runs were stopped meanwhile (``next_run_at`` cleared)."""
+        async with self._write(None) as conn:
+            await conn.execute(
+                orders.update()
+                .where(orders.c.id == order_id, orders.c.next_run_at.is_not(None))
+                .values(next_run_at=at)
+            )
