@@ -78,6 +78,13 @@ class OrderInput:
             "the service's or the gateway's policy."
         ),
     )
+    split: bool | None = strawberry.field(
+        default=None,
+        description=(
+            "Share the quantity over several providers: one order made of child orders (a "
+            "quantity above every provider's maximum is split without asking)."
+        ),
+    )
 
     def fields(self) -> dict[str, Any]:
         """The order's fields as `Orders.place` takes them."""

@@ -92,7 +92,7 @@ class Mutation(ApiKeyMutations, AccountMutations):
                 principal.client_id, input.service_id, input.fields(),
                 idempotency_key=idempotency_key, needs=input.need_set(),
                 account=info.context.account, policy=input.policy_name(),
-                key_id=principal.key_id,
+                key_id=principal.key_id, split=bool(input.split),
             )  # fmt: skip
         except OrderError as exc:
             return order_error(exc, service_id=input.service_id, operator=principal.operator)

@@ -256,3 +256,23 @@ def test_figures_cost_nothing_beyond_the_quality_they_belong_to() -> None:
     assert every.total == one.total
     without = model.cost(parse("{ providers { name } }"))
     assert one.total > without.total, "reading quality costs"
+
+
+async def test_place_order_split_on_request_makes_one_order_of_children(
+    group: Group, api: ApiFactory, keys: Keys, gw: Gateway
+) -> None:
+    total = 3 * max(m.service.min for m in group.members)
+    given = {**order_input(group, 9), "quantity": str(total), "split": True}
+    placed = (await api(keys.admin).data(PLACE, {"input": given}))["placeOrder"]
+    assert placed["__typename"] == "PlaceOrderSuccess", placed
+    parent = int(placed["order"]["id"])
+    children = (await gw.store.children_of([parent]))[parent]
+    assert len(children) >= 2, "asked to split: shared over several providers"
+    assert len({c.provider for c in children}) == len(children)
+    assert sum(int(c.request["quantity"]) for c in children) == total
+    alone = {**given, "link": "https://instagram.com/p/10", "split": None}
+    single = (await api(keys.admin).data(PLACE, {"input": alone}))["placeOrder"]
+    assert single["__typename"] == "PlaceOrderSuccess", single
+    assert single["order"]["provider"] is not None
+    one = int(single["order"]["id"])
+    assert await gw.store.children_of([one]) == {}, "not asked to split: one provider's order"
