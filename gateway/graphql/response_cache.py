@@ -44,7 +44,7 @@ from graphql import (
     print_ast,
 )
 
-from gateway.auth import Principal
+from gateway.auth import Principal, Scope
 from gateway.catalog import Snapshot
 from gateway.core import Gateway
 from gateway.graphql.account_prices import price_key
@@ -116,11 +116,15 @@ def _digest(part: str | None, principal: Principal, account: AccountRow | None) 
     account's key, the account and the digest of its prices)."""
     if part is None:
         return None
-    scopes = sorted(s.value for s in principal.scopes)
-    prices = None if account is None else [account.id, price_key(account)]
-    caller = json.dumps([scopes, prices], sort_keys=True, separators=(",", ":"))
+    prices = "null" if account is None else f"[{account.id},{json.dumps(price_key(account))}]"
     # The same text as one `json.dumps` of the whole list: [query, variables, name, scopes, prices]
-    return hashlib.sha256(f"{part},{caller[1:]}".encode()).hexdigest()
+    material = f"{part},{_scopes_json(principal.scopes)},{prices}]"
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+@lru_cache(maxsize=64)
+def _scopes_json(scopes: frozenset[Scope]) -> str:
+    return json.dumps(sorted(s.value for s in scopes), separators=(",", ":"))
 
 
 class ResponseCache:
