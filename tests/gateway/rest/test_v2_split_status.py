@@ -1,0 +1,88 @@
+"""``/api/v2`` on a client order made of child orders (a split across providers): ``status``
+answers the aggregate (remains summed, the first child's start count, the charges summed,
+Partial when a child is), and ``cancel`` reaches every child; over real HTTP, on SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from gateway.core import Gateway
+from gateway.rest.v2_shapes import money_text, status_entry
+from gateway.routing import Need
+from gateway.store import OrderRow
+from providers.models import OrderState
+from providers.simulator import QualityPlan
+from tests.gateway.panels import Trio, shared_group
+from tests.gateway.rest.conftest import Keys
+from tests.gateway.rest.helpers import v2
+from tests.gateway.syncing import sync_statuses
+
+FORTNIGHT = 14 * 24 * 3600
+NEEDS = frozenset({Need.REFILL, Need.CANCEL})
+
+
+@pytest.fixture(autouse=True)
+def perfect(trio: Trio) -> None:
+    """Panels that deliver in full, so that a partial is the one a test makes."""
+    for sim in trio.sims.values():
+        sim.panel.quality = QualityPlan.of("perfect")
+
+
+async def split_order(gw: Gateway, n: int) -> tuple[OrderRow, list[OrderRow]]:
+    """A split order of client ``alice`` (the quantity is above every member's maximum)."""
+    group = await shared_group(gw, refill=True, cancel=True)
+    total = max(m.service.max for m in group.members) + 2000
+    fields = {"link": f"https://instagram.com/p/v2split{n}", "quantity": total}
+    order = await gw.place("alice", group.id, fields, needs=NEEDS)
+    return order, (await gw.store.children_of([order.id]))[order.id]
+
+
+async def test_status_shows_the_aggregate_through_partial(
+    client: httpx.AsyncClient, gw: Gateway, trio: Trio, keys: Keys
+) -> None:
+    order, (_, second) = await split_order(gw, 1)
+    total = int(order.request["quantity"])
+    pending = await v2(client, "form", key=keys.alice, action="status", order=order.id)
+    assert (pending["status"], pending["remains"]) == ("Pending", str(total))
+    trio.advance(60)
+    [upstream] = [o for o in trio.sims[second.provider or ""].panel.orders()]
+    upstream.stop(OrderState.PARTIAL, upstream.total // 5)
+    trio.advance(FORTNIGHT)
+    await sync_statuses(gw)
+    done = await v2(client, "form", key=keys.alice, action="status", order=order.id)
+    children = (await gw.store.children_of([order.id]))[order.id]
+    base, to_base = gw.base_currency, gw.settings.rate_to_base
+    charges = [Decimal(status_entry(c, base, to_base)["charge"]) for c in children]
+    assert done == {
+        "charge": money_text(sum(charges, Decimal(0))),
+        "start_count": str(children[0].start_count or 0),
+        "status": "Partial",
+        "remains": str(upstream.total - upstream.total // 5),
+        "currency": base,
+    }
+    # In a batch too, beside a plain order id that is not the client's.
+    batch = await v2(client, "form", key=keys.alice, action="status", orders=f"{order.id},999999")
+    assert batch[str(order.id)] == done
+    assert batch["999999"] == {"error": "Incorrect order ID"}
+    # Another client does not see it.
+    other = await v2(client, "form", key=keys.bob, action="status", orders=str(order.id))
+    assert other[str(order.id)] == {"error": "Incorrect order ID"}
+    assert await gw.store.ledger_problems() == []
+
+
+async def test_cancel_reaches_every_child(
+    client: httpx.AsyncClient, gw: Gateway, trio: Trio, keys: Keys
+) -> None:
+    order, children = await split_order(gw, 2)
+    answer = await v2(client, "form", key=keys.alice, action="cancel", orders=str(order.id))
+    assert answer == [{"order": order.id, "cancel": 1}]
+    assert sum(trio.calls("cancel").values()) == len(children) == 2
+    trio.advance(60)
+    await sync_statuses(gw)
+    status = await v2(client, "form", key=keys.alice, action="status", order=order.id)
+    assert (status["status"], status["remains"]) == ("Canceled", str(order.request["quantity"]))
+    assert await gw.store.ledger_problems() == []
