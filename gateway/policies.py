@@ -12,12 +12,12 @@
 
 Figures come from `gateway.quality`: the provider service's own when it has enough orders,
 else its provider's, else a neutral assumption: the quote's own terms for money (everything
-delivered, the quote charged, every order complete: what ``cheapest`` assumes), and for time
-the mean of the other candidates' known expected times (0 when none is known), so a candidate
-without history is neither favoured nor held back on time. Each candidate carries its
-`Estimate` and why it ranked where it did.
+delivered, the quote charged, every order complete: what ``cheapest`` assumes), and for each
+time (to start, to complete 1,000 units) the mean of the candidates' known ones (0 when none
+is known), so a candidate without history is neither favoured nor held back on time. Each
+candidate carries its `Estimate` and why it ranked where it did.
 
-Exploration (`gateway.exploration`) gives candidates without history a share of orders under
+Exploration (`gateway.router`) gives candidates without history a share of orders under
 ``best_value`` and ``fastest`` (``cheapest`` does not read quality, so it needs none).
 """
 
@@ -82,8 +82,8 @@ class Estimate:
     delivered_fraction: Decimal
     charge_fraction: Decimal
     completion_rate: Decimal
-    start_seconds: Decimal | None
-    complete_seconds_per_1000: Decimal | None
+    start_seconds: Decimal
+    complete_seconds_per_1000: Decimal
     expected_charge: Money
     """What the provider is expected to charge for this order, in the base currency."""
     expected_money: Money
@@ -122,26 +122,39 @@ def _pick(service: Quality, provider: Quality, name: str) -> _Known:
     return _Known(None, "assumed")
 
 
+@dataclass(frozen=True, slots=True)
+class NeutralTimes:
+    """The times assumed for a candidate without its own: the mean of the known ones."""
+
+    start_seconds: Decimal = Decimal(0)
+    complete_seconds_per_1000: Decimal = Decimal(0)
+
+
+def _picked(
+    candidate: Candidate, report: QualityReport
+) -> tuple[Quality, Quality, dict[str, _Known]]:
+    provider, service_id = candidate.offer.key
+    service = report.service(provider, service_id)
+    whole = report.provider(provider)
+    return service, whole, {name: _pick(service, whole, name) for name in FIGURES}
+
+
 def estimate(
     candidate: Candidate,
     report: QualityReport,
     units: int,
     settings: PolicySettings,
-    neutral_seconds: Decimal | None = None,
+    neutral: NeutralTimes | None = None,
 ) -> Estimate:
     """`candidate`'s expected cost and time for `units` units (see the module docstring)."""
-    provider, service_id = candidate.offer.key
-    service = report.service(provider, service_id)
-    whole = report.provider(provider)
-    picked = {name: _pick(service, whole, name) for name in FIGURES}
+    neutral = neutral or NeutralTimes()
+    service, whole, picked = _picked(candidate, report)
     delivered = max(_or_one(picked["delivered_fraction"].value), _LEAST_DELIVERED)
     charged = _or_one(picked["charge_fraction"].value)
     complete = min(_or_one(picked["completion_rate"].value), ONE)
-    start = picked["start_seconds"].value
-    per_k = picked["complete_seconds_per_1000"].value
+    start = _or(picked["start_seconds"].value, neutral.start_seconds)
+    per_k = _or(picked["complete_seconds_per_1000"].value, neutral.complete_seconds_per_1000)
     seconds = _seconds(start, per_k, units, delivered, complete)
-    if seconds is None:
-        seconds = neutral_seconds or Decimal(0)
     cost = candidate.cost
     charge = cost.amount * charged
     money = charge / delivered
@@ -169,33 +182,41 @@ def _or_one(value: Decimal | None) -> Decimal:
     return ONE if value is None else value
 
 
+def _or(value: Decimal | None, otherwise: Decimal) -> Decimal:
+    return otherwise if value is None else value
+
+
 def _seconds(
-    start: Decimal | None, per_k: Decimal | None, units: int, delivered: Decimal, complete: Decimal
-) -> Decimal | None:
+    start: Decimal, per_k: Decimal, units: int, delivered: Decimal, complete: Decimal
+) -> Decimal:
     """Time to start plus time to deliver, with a re-order of the remainder for the orders that
     end short (1 - `complete` of them, re-ordering 1 - `delivered` of all units in all):
-    start * (2 - complete) + per_k * units / 1000 * (2 - delivered). ``None`` when neither
-    time is known; an unknown one of the two counts as 0."""
-    if start is None and per_k is None:
-        return None
-    start = start or Decimal(0)
-    per_k = per_k or Decimal(0)
+    start * (2 - complete) + per_k * units / 1000 * (2 - delivered)."""
     return start * (2 - complete) + per_k * Decimal(units) / _THOUSAND * (2 - delivered)
+
+
+def _mean(values: list[Decimal]) -> Decimal:
+    return sum(values, Decimal(0)) / len(values) if values else Decimal(0)
+
+
+def neutral_times(candidates: Sequence[Candidate], report: QualityReport) -> NeutralTimes:
+    """The mean of the candidates' known times to start and to complete 1,000 units."""
+    starts: list[Decimal] = []
+    per_k: list[Decimal] = []
+    for candidate in candidates:
+        _, _, picked = _picked(candidate, report)
+        if (start := picked["start_seconds"].value) is not None:
+            starts.append(start)
+        if (complete := picked["complete_seconds_per_1000"].value) is not None:
+            per_k.append(complete)
+    return NeutralTimes(_mean(starts), _mean(per_k))
 
 
 def estimates(
     candidates: Sequence[Candidate], report: QualityReport, units: int, settings: PolicySettings
 ) -> list[Estimate]:
     """Every candidate's `Estimate`; an unknown time is the mean of the known ones."""
-    first = [estimate(c, report, units, settings) for c in candidates]
-    known = [
-        e.expected_seconds
-        for e in first
-        if "start_seconds" not in e.assumed or "complete_seconds_per_1000" not in e.assumed
-    ]
-    if not known or len(known) == len(first):
-        return first
-    neutral = sum(known, Decimal(0)) / len(known)
+    neutral = neutral_times(candidates, report)
     return [estimate(c, report, units, settings, neutral) for c in candidates]
 
 
