@@ -117,7 +117,7 @@ class Drip(Splitting):
         parent, [first] = await self._record_parent(
             client_id=client_id, decision=decision, plan=plan,
             children=[(per_run.request, chosen)], account=account, price=price, claim=claim,
-            next_run_at=later,
+            next_run_at=later, times=request.runs,
         )  # fmt: skip
         await self._send(first, per_run)
         return await self._parent_now(parent)

@@ -163,10 +163,13 @@ class Splitting(Sending, Idempotency, Accounting):
         price: ClientPrice | None,
         claim: IdempotencyClaim | None,
         next_run_at: datetime | None = None,
+        times: int = 1,
     ) -> tuple[OrderRow, list[OrderRow]]:
         """The client order, its `children` (routed to their candidates) and the account's
-        hold, in one transaction, before any provider call."""
+        hold, in one transaction, before any provider call. Its quoted cost is the children's,
+        `times` over (a drip's first run stands for all of them)."""
         costs = [c.cost for _, c in children if c is not None]
+        quoted = sum((c.amount for c in costs), Decimal(0)) * times
         client: dict[str, Any] = {}
         if account is not None and price is not None:
             client = {"account_id": account.id, "client_rate": price.rate,
@@ -174,7 +177,7 @@ class Splitting(Sending, Idempotency, Accounting):
         async with self.store.transaction() as tx:
             parent = await self.store.create_order(
                 client_id=client_id, request=decision.request, group_id=decision.group.id,
-                state=OrderState.PENDING, quoted_cost=sum((c.amount for c in costs), Decimal(0)),
+                state=OrderState.PENDING, quoted_cost=quoted,
                 currency=costs[0].currency if costs else self.base_currency,
                 event_data={"plan": plan}, tx=tx, **client,
             )  # fmt: skip

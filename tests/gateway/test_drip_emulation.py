@@ -118,6 +118,8 @@ async def test_a_drip_feed_no_member_offers_is_run_by_the_gateway(gw: Gateway, t
     assert (upstream.quantity, upstream.runs) == (quantity, 1)
     shown = await read(gw, order)
     assert (shown.state, shown.remains) == (OrderState.PENDING, 3 * quantity)
+    assert first.quoted_cost is not None
+    assert shown.quoted_cost == first.quoted_cost * 3, "quoted for every run"
     # Not due yet: nothing launched.
     await worker(gw, later(1)).run()
     assert len(await runs_of(gw, order)) == 1

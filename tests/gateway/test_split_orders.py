@@ -265,3 +265,39 @@ async def test_a_split_asked_for_shares_the_quantity_evenly(gw: Gateway, trio: T
     assert len({p.provider for p in parts}) == 3
     assert (await read(gw, order)).remains == 3001
     await assert_ledger(gw)
+
+
+async def test_a_child_every_provider_refuses_fails_and_its_part_is_refunded(
+    gw: Gateway, trio: Trio
+) -> None:
+    group = await big_group(gw)
+    total = too_many(group)
+    top = (await gw.quote(group.id, fields(5000))).chosen
+    assert top is not None
+    for name, sim in trio.sims.items():
+        if name != top.offer.provider:  # only the first part's provider can pay for it
+            sim.panel.set_account(sim.key or "", Decimal(0))
+    # A markup that keeps every member within the margin, so failover may reach them all.
+    shop = await open_account(gw, "1000", markup_percent="100")
+    order = await gw.place("shop", group.id, fields(total, 8), account=shop, needs=NEEDS)
+    first, second = await children(gw, order)
+    assert first.state == OrderState.PENDING
+    assert second.state == GatewayState.FAILED, "provably not placed: failed, not ambiguous"
+    assert {a["error"] for a in second.attempts} == {"InsufficientFunds"}
+    assert {a["provider"] for a in second.attempts} == set(trio.sims) - {first.provider}
+    shown = await read(gw, order, "shop")
+    assert shown.state == OrderState.PENDING, "the first part proceeds"
+    assert shown.error is not None
+    assert str(second.id) in shown.error
+    trio.advance(FORTNIGHT)
+    await settle_children(gw)
+    done = await gw.store.get_order(order.id)
+    assert (done.state, done.remains) == (OrderState.PARTIAL, int(second.request["quantity"]))
+    assert order.client_price is not None
+    assert done.client_rate is not None
+    assert done.remains is not None
+    refund = (done.client_rate * done.remains / 1000).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+    assert done.client_charge == order.client_price - min(order.client_price, refund)
+    settled = await fresh(gw, shop)
+    assert (settled.balance, settled.held) == (Decimal(1000) - done.client_charge, Decimal(0))
+    await assert_ledger(gw)
