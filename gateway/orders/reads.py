@@ -42,3 +42,11 @@ class Reads(OrdersBase):
             Outcome(i, rows[i]) if i in rows else Outcome(i, None, "Incorrect order ID")
             for i in wanted
         ]
+
+    async def children(self, order_id: int, client_id: str | None) -> list[OrderRow]:
+        """The child orders of a client order made of them (split parts, drip runs), oldest
+        first; none for a plain order. `OrderUnknown` as for `get`."""
+        parent = await self.get(order_id, client_id)
+        if parent.plan is None:
+            return []
+        return (await self.store.children_of([order_id])).get(order_id, [])

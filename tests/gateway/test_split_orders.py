@@ -13,6 +13,7 @@ import pytest
 
 from gateway.catalog import Group
 from gateway.core import Gateway
+from gateway.orders import OrderUnknown
 from gateway.orders.split_status import UNCONFIRMED_PART
 from gateway.rest.v2_shapes import status_entry
 from gateway.routing import Need
@@ -96,6 +97,10 @@ async def test_a_quantity_above_every_maximum_is_split_across_providers(
     for part in parts:
         upstream = await upstream_of(trio, part)
         assert upstream.quantity == int(part.request["quantity"])
+    # Its parts are listed for the client, and for nobody else.
+    assert await gw.orders.children(order.id, "c") == parts
+    with pytest.raises(OrderUnknown):
+        await gw.orders.children(order.id, "someone-else")
     # The client reads one order: its quantity's remains, no provider of its own.
     shown = await read(gw, order)
     assert shown.state == OrderState.PENDING
