@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import statistics
 import tempfile
 from collections import Counter
@@ -85,6 +86,8 @@ class SimTime:
 
 @dataclass(frozen=True)
 class Result:
+    learned: str
+    """What `best_value` learned in the warm-up (empty under `cheapest`)."""
     routed: Counter[str]
     delivered: int
     spent: Decimal
@@ -204,6 +207,21 @@ async def measure(
     return summarise(await gw.store.get_orders(ids), orders, bound)
 
 
+async def learned(gw: Gateway, group_id: int) -> str:
+    """Each panel's figures as `best_value` reads them now."""
+    quote = await gw.quote(group_id, {"link": "https://facebook.com/p/q", "quantity": QUANTITY})
+    parts = []
+    for candidate in sorted(quote.candidates, key=lambda c: c.offer.provider):
+        e = candidate.estimate
+        assert e is not None
+        parts.append(
+            f"{candidate.offer.provider} delivered {e.delivered_fraction:.3f}"
+            f" charged {e.charge_fraction:.3f} ({e.samples['delivered_fraction']} orders)"
+            f" whole 1,000 for {e.expected_money.amount:.4f}"
+        )
+    return "learned: " + "; ".join(parts)
+
+
 def summarise(rows: list[OrderRow], orders: int, bound: timedelta) -> Result:
     """Units delivered (quantity - remains; all of a completed order, none of one that names
     no remains), charges, and completed orders within `bound` of being sent."""
@@ -221,7 +239,7 @@ def summarise(rows: list[OrderRow], orders: int, bound: timedelta) -> Result:
             in_full += took <= bound
     median = statistics.median(minutes) if minutes else None
     routed = Counter(r.provider or "-" for r in rows)
-    return Result(routed, delivered, spent, in_full, orders, median)
+    return Result("", routed, delivered, spent, in_full, orders, median)
 
 
 async def run(
@@ -234,9 +252,12 @@ async def run(
         gw = await open_gateway(sims, time, url, policy)
         try:
             group = next(g for g in (await gw.catalog.snapshot()).groups.values())
+            known = ""
             if policy != "cheapest":
                 await warm(gw, time, group.id)
-            return await measure(gw, time, group.id, orders, bound)
+                known = await learned(gw, group.id)
+            result = await measure(gw, time, group.id, orders, bound)
+            return dataclasses.replace(result, learned=known)
         finally:
             await gw.aclose()
 
@@ -260,6 +281,8 @@ async def main(orders: int, bound: timedelta) -> None:
             }
             for policy, result in results.items():
                 print(line(scenario, policy, result, bound), flush=True)
+                if result.learned:
+                    print(f"{'':<16} {'':<11} {result.learned}", flush=True)
             cheap, value = results["cheapest"], results["best_value"]
             points = (value.full_share - cheap.full_share) * 100
             print(
