@@ -1,12 +1,16 @@
 """A console tab in Chromium, as an operator uses it: open ``/console``, type the key, click.
 
+Set ``CONSOLE_SCREENSHOTS=docs`` to refresh the README's pictures (``docs/console-*.png``).
+
 Every request the tab makes is recorded; those to any host but 127.0.0.1 are refused and listed
 in `outside`; script errors and policy violations in `errors`.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, BrowserContext, Page, Request, Route
@@ -93,3 +97,11 @@ async def signed_in(browser: Browser, server: Server, key: str) -> Console:
     console = await open_console(browser, server)
     await sign_in(console, key)
     return console
+
+
+async def screenshot(console: Console, name: str, tmp_path: Path) -> None:
+    """A picture of the whole page as ``console-<name>.png`` (in ``CONSOLE_SCREENSHOTS``, else
+    in the test's directory)."""
+    folder = Path(os.environ.get("CONSOLE_SCREENSHOTS") or tmp_path)
+    shot = await console.page.screenshot(path=folder / f"console-{name}.png", full_page=True)
+    assert len(shot) > 10_000

@@ -3,13 +3,15 @@ UNCONFIRMED one (the ledger records it), watch it progress live, refill and canc
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from playwright.async_api import Browser
 
 from gateway.core import Gateway
 from gateway.routing import Need
 from providers.simulator import FaultKind
 from tests.gateway.console import data
-from tests.gateway.console.browser import TIMEOUT, signed_in
+from tests.gateway.console.browser import TIMEOUT, screenshot, signed_in
 from tests.gateway.console.conftest import Keys
 from tests.gateway.graphql.server import Server
 from tests.gateway.panels import Trio, shared_group
@@ -21,7 +23,7 @@ FORTNIGHT = 14 * 24 * 3600
 
 
 async def test_filter_orders_resolve_an_unconfirmed_one_and_watch_it_progress(
-    server: Server, gw: Gateway, trio: Trio, keys: Keys, browser: Browser
+    server: Server, gw: Gateway, trio: Trio, keys: Keys, browser: Browser, tmp_path: Path
 ) -> None:
     shop = await data.orders(gw, "shop", 2)
     other = await data.orders(gw, "other", 1)
@@ -88,6 +90,7 @@ async def test_filter_orders_resolve_an_unconfirmed_one_and_watch_it_progress(
     final = (await gw.store.get_order(lost.id)).state
     assert final != "PENDING"
     await page.locator("#order-status").filter(has_text=final).wait_for(timeout=TIMEOUT)
+    await screenshot(console, "order", tmp_path)
     assert console.troubles() == ([], [])
 
 

@@ -3,12 +3,14 @@ asking nothing of any host but the gateway and running no script the policy bloc
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 from playwright.async_api import Browser
 
 from gateway.core import Gateway
 from tests.gateway.console import data
-from tests.gateway.console.browser import TIMEOUT, signed_in
+from tests.gateway.console.browser import TIMEOUT, screenshot, signed_in
 from tests.gateway.console.conftest import Keys
 from tests.gateway.graphql.server import ApiFactory, Server
 from tests.gateway.workers.helpers import eventually
@@ -20,8 +22,9 @@ async def _a_delivery_failed(gw: Gateway, endpoint_id: int) -> bool:
 
 
 async def test_the_overview_shows_providers_balances_orders_and_failing_webhooks(
-    server: Server, gw: Gateway, keys: Keys, browser: Browser, http: httpx.AsyncClient
-) -> None:
+    server: Server, gw: Gateway, keys: Keys, browser: Browser, http: httpx.AsyncClient,
+    tmp_path: Path,
+) -> None:  # fmt: skip
     endpoint = await data.failing_endpoint(http, server, keys.admin)
     placed = await data.orders(gw, "shop", 3)
     await eventually(lambda: _a_delivery_failed(gw, endpoint["id"]), within=20)
@@ -54,6 +57,7 @@ async def test_the_overview_shows_providers_balances_orders_and_failing_webhooks
     assert data.CLOSED_PORT in await failing.inner_text()
     none_open = page.get_by_role("region", name="Open UNCONFIRMED orders")
     await none_open.get_by_text("None").wait_for(timeout=TIMEOUT)
+    await screenshot(console, "overview", tmp_path)
     assert console.troubles() == ([], [])
 
 

@@ -21,7 +21,7 @@ export function stackedBars(rows, title) {
     for (const [state, count] of Object.entries(row.counts)) {
       const tall = ((height - pad * 2) * count) / top;
       y -= tall;
-      chart.append(s("rect", { x: pad + i * step + 2, y, width: Math.max(2, step - 4), height: tall, fill: COLORS[state] || "#000" },
+      chart.append(s("rect", { x: pad + i * step + 2, y, width: Math.max(2, Math.min(48, step - 4)), height: tall, fill: COLORS[state] || "#000" },
         s("title", {}, `${row.label}: ${count} ${state}`)));
     }
     chart.append(s("text", { x: pad + i * step + 2, y: height - 10 }, row.label));
