@@ -55,8 +55,11 @@ def providers(
     as_json: JsonOption = False,
     quality: QualityOption = False,
 ) -> None:
-    """Each provider: health, cooldown, balance and catalog, or with --quality how it delivered
-    (a running gateway's, with --url)."""
+    """Each provider: health, cooldown, balance, catalog; --quality: how it delivered.
+
+    A running gateway's with --url; --quality shows each figure with the orders it was measured
+    on, no value below the minimum sample.
+    """
     if quality:
         _quality(config, url, key, as_json)
         return
@@ -257,9 +260,12 @@ def quote(
     key: KeyOption = "",
     as_json: JsonOption = False,
 ) -> None:
-    """Which provider would take the order, at what cost, how each candidate has delivered, what
-    it is expected to cost per delivered unit and why it ranked there, and why the others could
-    not take it."""
+    """Where an order would go: each candidate's cost, quality, expectations and rank reason.
+
+    Each candidate with how it has delivered, what it is expected to cost per delivered unit and
+    in all, its expected time and why it ranked there under the policy; the providers that
+    cannot take the order, with why.
+    """
     asked = None if policy is None else parse_policy(policy).value
     if url:
         used, rows = _remote_quote(url, key, service, quantity, link, asked)
