@@ -9,10 +9,13 @@ import httpx
 from playwright.async_api import Browser
 
 from gateway.core import Gateway
+from providers.simulator import Fault, FaultKind
 from tests.gateway.console import data
 from tests.gateway.console.browser import TIMEOUT, screenshot, signed_in
 from tests.gateway.console.conftest import Keys
 from tests.gateway.graphql.server import ApiFactory, Server
+from tests.gateway.panels import Trio
+from tests.gateway.unconfirmed import fields
 from tests.gateway.workers.helpers import eventually
 
 
@@ -134,3 +137,27 @@ async def test_orders_catalog_accounts_and_webhooks_pages_show_the_gateways_data
 
 async def _count_deliveries(gw: Gateway, endpoint_id: int) -> int:
     return len(await gw.store.list_webhook_deliveries(endpoint_id, limit=500))
+
+
+async def test_a_provider_whose_panel_fails_shows_its_open_breaker(
+    server: Server, gw: Gateway, trio: Trio, keys: Keys, browser: Browser
+) -> None:
+    console = await signed_in(browser, server, keys.admin)
+    page = console.page
+    providers = page.get_by_role("table", name="Providers")
+    await providers.wait_for(timeout=TIMEOUT)
+
+    # The cheapest panel throttles every order: three in a row open its breaker, and each
+    # order fails over to the next panel.
+    service, order_fields = await fields(gw)
+    first = (await gw.quote(service, order_fields)).candidates[0].offer.provider
+    trio.sims[first].faults.add(Fault(FaultKind.THROTTLE, actions=frozenset({"add"})))
+    for n in range(3):
+        placed = await gw.place("shop", service, {**order_fields, "link": f"https://x.com/{n}"})
+        assert placed.provider != first
+    row = providers.locator("tbody tr").filter(has_text=first)
+    # The overview reads the providers again by itself.
+    await row.get_by_text("OPEN", exact=True).wait_for(timeout=TIMEOUT)
+    assert "s" in await row.locator("td").nth(3).inner_text(), "its cooldown"
+    assert await row.locator("td").nth(4).inner_text() != "—", "its last error"
+    assert console.troubles() == ([], [])

@@ -5,15 +5,23 @@ import { key, paths } from "./api.js";
 let socket = null;
 let listeners = [];
 let retry = null;
+let timers = [];
 
 /** Call `listener(update)` for every order change until the page changes. */
 export function listen(listener) {
   listeners.push(listener);
 }
 
-/** Forget the listeners of the page left. */
+/** Call `refresh()` every `ms` milliseconds until the page changes (for what has no events). */
+export function every(ms, refresh) {
+  timers.push(setInterval(refresh, ms));
+}
+
+/** Forget the listeners and timers of the page left. */
 export function clear() {
   listeners = [];
+  for (const timer of timers) clearInterval(timer);
+  timers = [];
 }
 
 export function start() {

@@ -3,6 +3,10 @@
 import { gql, rest } from "./api.js";
 import { age, h, link, money, table } from "./dom.js";
 import { stackedBars } from "./chart.js";
+import * as live from "./live.js";
+
+/** Milliseconds between two readings of the providers' health while the overview shows. */
+const REFRESH = 10_000;
 
 const PROVIDERS = `query Providers { providers {
   name health consecutiveFailures cooldownSeconds lastError serviceCount
@@ -106,8 +110,10 @@ async function webhooks() {
 }
 
 export async function render(view) {
+  const board = await part("Providers", providers);
+  live.every(REFRESH, () => providers().then((table) => board.lastChild.replaceChildren(table), () => {}));
   view.replaceChildren(h("h1", {}, "Overview"),
-    await part("Providers", providers),
+    board,
     await part("Open UNCONFIRMED orders", unconfirmed),
     await part("Orders by state", byState),
     await part("Failing webhooks", webhooks));
