@@ -5,6 +5,8 @@ static``, with the Content-Security-Policy; nothing points beyond the gateway.""
 from __future__ import annotations
 
 import re
+import tomllib
+from fnmatch import fnmatch
 from pathlib import Path
 
 import httpx
@@ -70,3 +72,14 @@ async def test_the_console_without_its_slash_and_unknown_assets(
     # The package's Python files are no assets.
     for path in ("/console/static/%2e%2e/pages.py", "/console/static/..%2fpages.py"):
         assert (await http.get(server.base_url + path)).status_code == 404, path
+
+
+def test_every_console_file_is_package_data() -> None:
+    """pyproject's package-data patterns for the console cover every file it serves, so a
+    wheel (``pip install``) carries them all."""
+    project = tomllib.loads((Path(__file__).parents[3] / "pyproject.toml").read_text("utf-8"))
+    patterns = project["tool"]["setuptools"]["package-data"]["gateway.console"]
+    files = [p.relative_to(STATIC.parent).as_posix() for p in STATIC.rglob("*") if p.is_file()]
+    assert len(files) >= 12
+    left_out = [f for f in files if not any(fnmatch(f, pattern) for pattern in patterns)]
+    assert left_out == []

@@ -65,3 +65,34 @@ async def test_a_key_that_is_not_an_operators_is_refused_on_the_page(
     await alert.filter(has_text="invalid API key").wait_for(timeout=TIMEOUT)
     assert await console.session_key() is None
     assert console.troubles() == ([], [])
+
+
+async def test_the_console_fits_a_phone_and_is_reachable_by_keyboard(
+    server: Server, keys: Keys, browser: Browser
+) -> None:
+    """On a phone's width nothing makes the page scroll sideways (wide tables scroll in their
+    own box), and the key prompt and the navigation work from the keyboard alone."""
+    phone = await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    console = await open_console(browser, server, phone)
+    page = console.page
+    await page.locator("#key").wait_for(timeout=TIMEOUT)
+    assert await page.evaluate("() => document.activeElement.id") == "key"
+    await page.keyboard.type(keys.admin)
+    await page.keyboard.press("Enter")
+    await page.locator("#nav").wait_for(state="visible", timeout=TIMEOUT)
+    await page.get_by_role("table", name="Providers").wait_for(timeout=TIMEOUT)
+    for hash_ in ("#/overview", "#/orders", "#/catalog", "#/accounts", "#/webhooks"):
+        await console.go(hash_)
+        await page.locator("main [aria-busy]").wait_for(state="detached", timeout=TIMEOUT)
+        width = await page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 390, hash_
+
+    # Tab from the page's top reaches the navigation's links in order.
+    await page.locator("body").focus()
+    reached = []
+    for _ in range(8):
+        await page.keyboard.press("Tab")
+        reached.append(await page.evaluate("() => document.activeElement.textContent.trim()"))
+    pages = ["Overview", "Orders", "Catalog", "Accounts", "Webhooks"]
+    assert [name for name in reached if name in pages] == pages
+    assert console.troubles() == ([], [])
