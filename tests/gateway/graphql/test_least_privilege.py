@@ -97,7 +97,8 @@ async def test_placement_refusals_name_no_provider_for_a_client(
     api: ApiFactory, keys: Keys, gw: Gateway
 ) -> None:
     group = await shared_group(gw)
-    huge = max(m.service.max for m in group.members) + 1
+    # More than every member together could take: not even a split order can place it.
+    huge = sum(m.service.max for m in group.members) + 1
     mutation = """mutation($input: OrderInput!) { placeOrder(input: $input) { __typename
       ... on NoEligibleProviderError { exclusions { reason message provider } } } }"""
     given = {"input": {**order_input(group), "quantity": str(huge)}}
