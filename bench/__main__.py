@@ -95,7 +95,9 @@ def _sync_rows(database: str) -> Parse:
         if not found or not wall:
             return []
         figure = f"{found[1]}x ({wall[1]} s)"
-        return [Row(f"status sync, 10,000 orders over 5 panels ({database})", "<= 2x", figure)]
+        orders = re.search(r"orders (\d+) over", text)
+        count = f"{int(orders[1]):,}" if orders else "?"
+        return [Row(f"status sync, {count} orders over 5 panels ({database})", "<= 2x", figure)]
 
     return parse
 
