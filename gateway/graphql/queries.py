@@ -189,7 +189,10 @@ class Query(ApiKeyQueries, AccountQueries):
             owner = filter.client_id
         statuses = filter.statuses if filter is not None else None
         states = [status_value(s) for s in statuses] if statuses else None
-        rows = await info.context.gateway.store.list_orders(owner, states, after_id, size + 1)
+        # A client sees its split and drip-fed orders as one order each; operators see the parts.
+        rows = await info.context.gateway.store.list_orders(
+            owner, states, after_id, size + 1, whole_only=not principal.operator
+        )
         page = rows[:size]
         return connection(
             [OrderNode.of(r) for r in page],

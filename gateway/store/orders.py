@@ -185,9 +185,11 @@ class OrderQueries(Queries):
         after_id: int | None = None,
         limit: int = 50,
         *,
+        whole_only: bool = False,
         tx: AsyncConnection | None = None,
     ) -> list[OrderRow]:
-        """Orders newest first, optionally one client's and in some states.
+        """Orders newest first, optionally one client's and in some states; `whole_only` leaves
+        out the child orders (parts, runs) of split and drip-fed orders.
 
         Keyset pagination: pass the last id of a page as `after_id` to get the next (older)
         page; unlike an offset it neither skips nor repeats rows while orders arrive.
@@ -199,6 +201,8 @@ class OrderQueries(Queries):
             query = query.where(orders.c.state.in_(list(states)))
         if after_id is not None:
             query = query.where(orders.c.id < after_id)
+        if whole_only:
+            query = query.where(orders.c.parent_id.is_(None))
         async with self._read(tx) as conn:
             result = await conn.execute(query)
             return [OrderRow.from_row(found) for found in result.mappings()]

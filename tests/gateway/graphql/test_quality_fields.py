@@ -276,3 +276,25 @@ async def test_place_order_split_on_request_makes_one_order_of_children(
     assert single["order"]["provider"] is not None
     one = int(single["order"]["id"])
     assert await gw.store.children_of([one]) == {}, "not asked to split: one provider's order"
+
+
+async def test_a_client_lists_its_split_order_as_one_order(
+    group: Group, api: ApiFactory, keys: Keys, gw: Gateway
+) -> None:
+    total = 3 * max(m.service.min for m in group.members)
+    given = {**order_input(group, 11), "quantity": str(total), "split": True}
+    mine = """mutation($input: OrderInput!) { placeOrder(input: $input) { __typename
+      ... on PlaceOrderSuccess { order { id } } } }"""
+    placed = (await api(keys.alice).data(mine, {"input": given}))["placeOrder"]
+    assert placed["__typename"] == "PlaceOrderSuccess", placed
+    parent = int(placed["order"]["id"])
+    children = (await gw.store.children_of([parent]))[parent]
+    assert len(children) >= 2
+    listing = "{ orders(first: 50) { edges { node { id } } } }"
+
+    def ids(answer: dict[str, Any]) -> set[int]:
+        return {int(e["node"]["id"]) for e in answer["orders"]["edges"]}
+
+    assert ids(await api(keys.alice).data(listing)) == {parent}, "the client sees one order"
+    everything = ids(await api(keys.admin).data(listing))
+    assert {parent, *(c.id for c in children)} <= everything, "the operator sees its parts"
