@@ -3,17 +3,20 @@ asking nothing of any host but the gateway and running no script the policy bloc
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
-from playwright.async_api import Browser
+from playwright.async_api import Browser, Request
 
+from gateway.app import create_app
+from gateway.config import Settings
 from gateway.core import Gateway
 from providers.simulator import Fault, FaultKind
 from tests.gateway.console import data
 from tests.gateway.console.browser import TIMEOUT, screenshot, signed_in
 from tests.gateway.console.conftest import Keys
-from tests.gateway.graphql.server import ApiFactory, Server
+from tests.gateway.graphql.server import ApiFactory, Server, serve
 from tests.gateway.panels import Trio
 from tests.gateway.unconfirmed import fields
 from tests.gateway.workers.helpers import eventually
@@ -161,3 +164,31 @@ async def test_a_provider_whose_panel_fails_shows_its_open_breaker(
     assert "s" in await row.locator("td").nth(3).inner_text(), "its cooldown"
     assert await row.locator("td").nth(4).inner_text() != "—", "its last error"
     assert console.troubles() == ([], [])
+
+
+async def test_the_catalog_asks_for_smaller_pages_when_a_page_would_cost_too_much(
+    settings: Settings, gw: Gateway, keys: Keys, browser: Browser
+) -> None:
+    """A page of services costs more the more members they have: refused for its cost, the
+    catalog asks again with half the page until the gateway allows it, and shows every
+    service."""
+    cheap = settings.model_copy(
+        update={"api": settings.api.model_copy(update={"graphql_max_cost": 1500})}
+    )
+    async with serve(create_app(cheap, gateway=gw)) as small:
+        console = await signed_in(browser, small, keys.admin)
+        page = console.page
+        sizes: list[int] = []
+
+        def asked(request: Request) -> None:
+            if request.method == "POST" and "query Catalog" in (request.post_data or ""):
+                sizes.append(json.loads(request.post_data or "{}")["variables"]["first"])
+
+        page.on("request", asked)
+        await console.go("#/catalog")
+        await page.get_by_role("table", name="Services").wait_for(timeout=TIMEOUT)
+        listed = len((await gw.catalog.snapshot()).groups)
+        await page.get_by_text(f"{listed} of {listed} services").wait_for(timeout=TIMEOUT)
+        assert sizes[0] == 500
+        assert min(sizes) < 500
+        assert console.troubles() == ([], [])

@@ -1,14 +1,14 @@
 // Catalog: every unified service with its members, searched in the page as one types; a
 // service's price changes drawn over time; the latest price changes of every provider.
-import { gql } from "./api.js";
+import { ApiError, gql } from "./api.js";
 import { h, money, table, when } from "./dom.js";
 import { stepLine } from "./chart.js";
 
-const SERVICES = `query Catalog($after: String) { services(first: 500, after: $after) {
+const SERVICES = `query Catalog($first: Int!, $after: String) { services(first: $first, after: $after) {
   nodes { id name platform metric type refill cancel min max rate { amount currency }
     members { id provider providerServiceId name category rate { amount currency } baseRate { amount currency } min max } }
   pageInfo { hasNextPage endCursor } } }`;
-const CHANGES = `query Changes($after: String) { priceChanges(first: 500, after: $after) {
+const CHANGES = `query Changes($first: Int!, $after: String) { priceChanges(first: $first, after: $after) {
   nodes { id provider providerServiceId kind oldRate newRate currency at serviceId }
   pageInfo { hasNextPage endCursor } } }`;
 const SHOWN = 200;
@@ -16,11 +16,21 @@ const SHOWN = 200;
 async function all(query, name, limit) {
   let after = null;
   let items = [];
-  do {
-    const page = (await gql(query, { after }))[name];
+  let first = 500;
+  while (items.length < limit) {
+    let page;
+    try {
+      page = (await gql(query, { first, after }))[name];
+    } catch (error) {
+      // The page's cost grows with the services' members: ask for smaller pages until it fits.
+      if (!(error instanceof ApiError) || error.code !== "COST_LIMIT" || first <= 10) throw error;
+      first = Math.floor(first / 2);
+      continue;
+    }
     items = items.concat(page.nodes);
-    after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
-  } while (after && items.length < limit);
+    if (!page.pageInfo.hasNextPage) break;
+    after = page.pageInfo.endCursor;
+  }
   return items;
 }
 
@@ -70,7 +80,7 @@ export async function render(view) {
         return open;
       }],
       ["Platform", (svc) => svc.platform], ["Metric", (svc) => svc.metric],
-      ["Providers", (svc) => (svc.members || []).map((m) => m.provider).join(", ")],
+      ["Providers", (svc) => [...new Set((svc.members || []).map((m) => m.provider))].join(", ")],
       ["Cheapest", (svc) => money(svc.rate), true],
     ], found.slice(0, SHOWN), "Services"));
   };
