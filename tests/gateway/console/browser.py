@@ -1,6 +1,6 @@
 """A console tab in Chromium, as an operator uses it: open ``/console``, type the key, click.
 
-Set ``CONSOLE_SCREENSHOTS=docs`` to refresh the README's pictures (``docs/console-*.png``).
+Set ``CONSOLE_SCREENSHOTS=DIR`` to keep the pictures two tests take (``console-*.png``).
 
 Every request the tab makes is recorded; those to any host but 127.0.0.1 are refused and listed
 in `outside`; script errors and policy violations in `errors`.

@@ -58,6 +58,10 @@ async def test_the_overview_shows_providers_balances_orders_and_failing_webhooks
     assert f"the latest {len(placed)} orders" in summary
     assert "PENDING" in summary
 
+    quality = page.get_by_role("table", name="Provider quality")
+    await quality.wait_for(timeout=TIMEOUT)
+    assert await quality.locator("tbody tr").count() == 3
+
     failing = page.get_by_role("table", name="Failing webhook endpoints")
     await failing.wait_for(timeout=TIMEOUT)
     assert data.CLOSED_PORT in await failing.inner_text()

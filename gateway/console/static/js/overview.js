@@ -13,6 +13,9 @@ const PROVIDERS = `query Providers { providers {
   lastSync { ok services seconds error added changed removed }
   balance { balance { amount currency } baseBalance { amount currency } fetchedAt error low }
 } }`;
+const QUALITY = `query Quality { providers { name quality { days minSample orders
+  completionRate { value sample } deliveredFraction { value sample } failureRate { value sample }
+  startSeconds { value sample } chargeFraction { value sample } } } }`;
 const ORDERS = `query Recent { orders(first: 500) { nodes { id status createdAt } } }`;
 const UNCONFIRMED = `query Unconfirmed { orders(filter: {statuses: [UNCONFIRMED]}, first: 100) {
   nodes { id clientId provider createdAt error link } } }`;
@@ -57,6 +60,28 @@ async function providers() {
     ["Catalog", sync],
     ["Services", (p) => p.serviceCount, true],
   ], data.providers, "Providers");
+}
+
+/** A quality figure: its value, or a dash while its sample is too small, with the sample. */
+function figure(f, percent) {
+  if (!f) return "—";
+  if (f.value === null) return h("span", { class: "muted" }, `— (${f.sample})`);
+  const value = percent ? `${(Number(f.value) * 100).toFixed(1)}%` : Number(f.value).toFixed(0);
+  return `${value} (${f.sample})`;
+}
+
+async function quality() {
+  const rows = (await gql(QUALITY)).providers;
+  const days = rows.find((p) => p.quality)?.quality.days;
+  return h("div", {}, h("p", { class: "muted" }, `Orders finished in the last ${days ?? "?"} days; a figure shows once its sample (in brackets) is large enough.`),
+    table([
+      ["Provider", (p) => p.name], ["Finished", (p) => p.quality?.orders ?? "—", true],
+      ["Completed", (p) => figure(p.quality?.completionRate, true), true],
+      ["Delivered", (p) => figure(p.quality?.deliveredFraction, true), true],
+      ["Refused", (p) => figure(p.quality?.failureRate, true), true],
+      ["Start (s)", (p) => figure(p.quality?.startSeconds, false), true],
+      ["Charged", (p) => figure(p.quality?.chargeFraction, true), true],
+    ], rows, "Provider quality"));
 }
 
 async function byState() {
@@ -116,5 +141,6 @@ export async function render(view) {
     board,
     await part("Open UNCONFIRMED orders", unconfirmed),
     await part("Orders by state", byState),
+    await part("Provider quality", quality),
     await part("Failing webhooks", webhooks));
 }
