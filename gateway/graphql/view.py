@@ -100,7 +100,16 @@ def _json_body(request: Request, body: bytes) -> object:
 
 
 _ids = itertools.count()
-_id_prefix = (0, "")
+_id_prefix = secrets.token_hex(8)
+
+
+def _new_id_prefix() -> None:
+    global _id_prefix
+    _id_prefix = secrets.token_hex(8)
+
+
+# A process forked from this one (a server's workers) makes ids of its own.
+os.register_at_fork(after_in_child=_new_id_prefix)
 
 
 def _hit_request_id(request: Request) -> str:
@@ -109,11 +118,7 @@ def _hit_request_id(request: Request) -> str:
     given = request.headers.get("x-request-id")
     if given:
         return request_id(given)
-    global _id_prefix
-    pid = os.getpid()
-    if _id_prefix[0] != pid:  # a new process (forked): a prefix of its own
-        _id_prefix = (pid, secrets.token_hex(8))
-    return f"{_id_prefix[1]}{next(_ids) & 0xFFFFFFFFFFFFFFFF:016x}"
+    return f"{_id_prefix}{next(_ids) & 0xFFFFFFFFFFFFFFFF:016x}"
 
 
 async def _send_bytes(body: bytes, rid: str, send: Send) -> None:

@@ -154,3 +154,21 @@ async def test_a_body_has_one_key_from_raw_bytes_or_decoded(gw: Gateway) -> None
     assert cache.key_of_body(b"[1, 2]", principal_of(admin)) is None
     assert cache.key_of_body(b"{not json", principal_of(admin)) is None
     assert cache.key_of_body(json.dumps(OPERATIONS[0]).encode(), None) is None
+
+
+async def test_a_cached_answer_carries_the_callers_request_id_or_a_new_one(
+    server: Server, http: httpx.AsyncClient, keys: Keys
+) -> None:
+    body = {"query": "{ services(first: 2) { nodes { id } } }"}
+    await first_then_cached(http, server, keys.reader, body)
+    headers = {"Authorization": f"Bearer {keys.reader}", "X-Request-ID": "trace-0001.a"}
+    echoed = await http.post(server.graphql_url, json=body, headers=headers)
+    assert echoed.headers[REQUEST_ID_HEADER] == "trace-0001.a"
+    made = {
+        (await post(http, server, keys.reader, json.dumps(body).encode())).headers[
+            REQUEST_ID_HEADER
+        ]
+        for _ in range(3)
+    }
+    assert len(made) == 3
+    assert all(len(rid) == 32 and int(rid, 16) >= 0 for rid in made)
