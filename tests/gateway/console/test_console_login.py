@@ -1,18 +1,21 @@
 """The key prompt: an operator key is typed once, kept in the tab's sessionStorage, sent only as
-an Authorization header (never in a URL); a client's key or a wrong one is refused on the page;
-signing out forgets it, and another tab asks again."""
+an Authorization header (never in a URL or a log line); a client's key, a wrong one or a revoked
+one brings the prompt back with the API's words; signing out forgets it, and another tab asks
+again; the pages fit a phone and work from the keyboard."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.async_api import Browser
 
-from tests.gateway.console.browser import TIMEOUT, open_console, sign_in
+from gateway.core import Gateway
+from tests.gateway.console.browser import TIMEOUT, open_console, sign_in, signed_in
 from tests.gateway.console.conftest import Keys
-from tests.gateway.graphql.server import Server
+from tests.gateway.graphql.server import ApiFactory, Server
 
 
 async def test_the_key_is_asked_once_and_kept_in_session_storage_never_in_a_url(
-    server: Server, keys: Keys, browser: Browser
+    server: Server, keys: Keys, browser: Browser, caplog: pytest.LogCaptureFixture
 ) -> None:
     console = await open_console(browser, server)
     page = console.page
@@ -44,6 +47,24 @@ async def test_the_key_is_asked_once_and_kept_in_session_storage_never_in_a_url(
     await page.locator("#key").wait_for(timeout=TIMEOUT)
     assert await console.session_key() is None
     assert all(keys.admin not in url for url in console.requests)
+    assert keys.admin not in caplog.text
+    assert console.troubles() == ([], [])
+
+
+async def test_a_revoked_key_brings_the_prompt_back(
+    server: Server, gw: Gateway, keys: Keys, browser: Browser, api: ApiFactory
+) -> None:
+    row, secret = await gw.store.create_api_key("night shift", "ops", ["ops"])
+    console = await signed_in(browser, server, secret)
+    page = console.page
+    await page.get_by_role("table", name="Providers").wait_for(timeout=TIMEOUT)
+    revoke = "mutation($id: Int!) { revokeApiKey(id: $id) { __typename } }"
+    revoked = await api(keys.admin).data(revoke, {"id": row.id})
+    assert revoked["revokeApiKey"]["__typename"] == "RevokeApiKeySuccess"
+    await console.go("#/accounts")
+    await page.locator("#key").wait_for(timeout=TIMEOUT)
+    await page.get_by_role("alert").filter(has_text="UNAUTHENTICATED").wait_for()
+    assert await console.session_key() is None
     assert console.troubles() == ([], [])
 
 

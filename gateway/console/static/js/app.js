@@ -82,6 +82,12 @@ async function route() {
   try {
     await module.render(view, arg ? decodeURIComponent(arg) : undefined);
   } catch (error) {
+    if (error instanceof ApiError && error.code === "UNAUTHENTICATED") {
+      // The key was revoked (or expired) while the tab was open: ask for one again.
+      key.clear();
+      live.stop();
+      return prompt(error.toString());
+    }
     if (turn === shown) view.replaceChildren(h("div", { class: "alert", role: "alert" }, String(error)));
   }
   view.removeAttribute("aria-busy");
