@@ -5,6 +5,8 @@ again; the pages fit a phone and work from the keyboard."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from playwright.async_api import Browser
 
@@ -17,6 +19,7 @@ from tests.gateway.graphql.server import ApiFactory, Server
 async def test_the_key_is_asked_once_and_kept_in_session_storage_never_in_a_url(
     server: Server, keys: Keys, browser: Browser, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     console = await open_console(browser, server)
     page = console.page
     assert await page.locator("#nav").is_hidden()
