@@ -243,6 +243,7 @@ def banner(
 smm-gateway demo is running: three simulated panels (alpha, beta, gamma) behind one gateway.
 
   GraphQL    {base}/graphql   (open it in a browser for GraphiQL)
+  Console    {base}/console   (the operator's pages; sign in with the admin key)
   API v2     {base}/api/v2
   Health     {base}/healthz
   Admin key  {shown}

@@ -114,7 +114,11 @@ def test_demo_answers_both_apis_and_stops_cleanly(tmp_path: Path) -> None:
         metrics = httpx.get(f"{base}/metrics")
         assert metrics.status_code == 200
         assert "smmgw_unconfirmed_orders" in metrics.text
+        console = httpx.get(f"{base}/console")
+        assert console.status_code == 200
+        assert "Content-Security-Policy" in console.headers
         output = stop(process)
+    assert f"Console    {base}/console" in output, "the banner names the console"
     assert KEY not in output, "a key the user supplied is never printed"
     assert f"export SHOP_KEY={shop}" in output, "the shop's key is printed to export"
     shown = rf"Shop key +{shop} +\(client account demo-shop: 20% markup, funds 100\.00 USD\)"
