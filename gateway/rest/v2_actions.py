@@ -177,6 +177,7 @@ async def _place(call: Call, service_id: int, sent: Mapping[str, str]) -> OrderR
         return await call.gw.orders.place(
             snapshot, call.principal.client_id, service_id, fields,
             idempotency_key=call.idempotency_key, as_sent=sent, account=account,
+            key_id=call.principal.key_id,  # the key's own routing policy, if it has one
         )  # fmt: skip
     except AccountRefused as exc:
         raise V2Error(accounts.refusal_text(exc)) from None

@@ -178,3 +178,18 @@ async def test_a_refused_add_leaves_its_idempotency_key_free_for_the_retry(
     assert (account.balance, account.held) == (Decimal(0), price)
     assert sum(trio.calls("add").values()) == 1
     await assert_ledger(gw)
+
+
+async def test_a_keys_own_routing_policy_routes_its_v2_orders(
+    client: httpx.AsyncClient, gw: Gateway
+) -> None:
+    group = await shared_group(gw)
+    shop = await open_account(gw, "shop", funds=Decimal(50))
+    key = await gw.store.verify_api_key(shop.key)
+    assert key is not None
+    await gw.store.set_api_key_routing_policy(key.id, "fastest")
+    answer = await v2(client, "form", key=shop.key, action="add", **order_fields(group))
+    routed = (await gw.store.order_events(answer["order"]))[0]
+    assert routed.data is not None
+    assert (routed.data["policy"], routed.data["policy_source"]) == ("fastest", "key")
+    await assert_ledger(gw)
