@@ -170,8 +170,10 @@ async def _place(call: Call, service_id: int, sent: Mapping[str, str]) -> OrderR
     if "link" in required and "link" not in fields:
         raise V2Error(texts.LINK_REQUIRED)
     if "quantity" in required:
+        # Above the largest member's maximum is not refused here: the core splits such an
+        # order across providers when together they can take it, else says no as below.
         quantity = parse_id(fields.get("quantity", ""))
-        if quantity is None or not low <= quantity <= high:
+        if quantity is None or quantity < low:
             raise V2Error(texts.quantity_text(low, high))
     try:
         return await call.gw.orders.place(

@@ -86,3 +86,20 @@ async def test_cancel_reaches_every_child(
     status = await v2(client, "form", key=keys.alice, action="status", order=order.id)
     assert (status["status"], status["remains"]) == ("Canceled", str(order.request["quantity"]))
     assert await gw.store.ledger_problems() == []
+
+
+async def test_an_add_above_every_members_maximum_becomes_one_split_order(
+    client: httpx.AsyncClient, gw: Gateway, trio: Trio, keys: Keys
+) -> None:
+    group = await shared_group(gw)
+    total = max(m.service.max for m in group.members) + 2000
+    placed = await v2(
+        client, "form", key=keys.alice, action="add", service=group.id,
+        link="https://instagram.com/p/v2splitadd", quantity=total,
+    )  # fmt: skip
+    assert set(placed) == {"order"}, placed
+    children = (await gw.store.children_of([placed["order"]]))[placed["order"]]
+    assert len({c.provider for c in children}) == len(children) >= 2
+    assert sum(int(c.request["quantity"]) for c in children) == total
+    status = await v2(client, "form", key=keys.alice, action="status", order=placed["order"])
+    assert status["remains"] == str(total), "the client sees one order of the whole quantity"
