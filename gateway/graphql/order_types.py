@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from strawberry.scalars import JSON
 
 from gateway.graphql.catalog_types import Money, ServiceNode
 from gateway.graphql.context import Info
@@ -73,6 +74,12 @@ class OrderHistoryEntry:
     )
     from_status: OrderStatus | None = strawberry.field(description="The status before.")
     to_status: OrderStatus | None = strawberry.field(description="The status after.")
+    details: JSON | None = strawberry.field(
+        description="What the ledger recorded with it (ops or admin keys): the routing decision "
+        "(candidates in order, the policy, an exploration), each attempt at a provider with its "
+        "answer, a resolution and who made it.",
+        permission_classes=OPERATOR,
+    )
 
     @classmethod
     def of(cls, event: OrderEvent) -> OrderHistoryEntry:
@@ -81,6 +88,7 @@ class OrderHistoryEntry:
             kind=event.kind,
             from_status=order_status(event.from_state) if event.from_state else None,
             to_status=order_status(event.to_state) if event.to_state else None,
+            details=None if event.data is None else JSON(dict(event.data)),
         )
 
 

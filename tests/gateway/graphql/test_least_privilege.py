@@ -127,3 +127,19 @@ async def test_a_client_reads_no_panel_words_in_its_orders_error(
     assert mine["error"] == UNCONFIRMED_TEXT
     operator = (await api(keys.admin).data(query, {"id": order_id}))["order"]
     assert secret_words in operator["error"]
+
+
+async def test_an_operator_reads_the_routing_decision_in_an_orders_history(
+    api: ApiFactory, keys: Keys, gw: Gateway
+) -> None:
+    variables = await _variables(api, keys, gw)
+    query = "query($id: Int!) { order(id: $id) { provider history { kind details } } }"
+    order = (await api(keys.admin).data(query, {"id": variables["id"]}))["order"]
+    details = [entry["details"] for entry in order["history"] if entry["details"]]
+    candidates = next(d["candidates"] for d in details if "candidates" in d)
+    assert candidates
+    assert set(candidates) <= set(PROVIDER_NAMES)
+    assert order["provider"] in candidates, "the provider that took it was a candidate"
+    mine = await api(keys.alice).execute(query.replace("provider ", ""), {"id": variables["id"]})
+    assert {e["extensions"]["code"] for e in mine["errors"]} == {"FORBIDDEN"}
+    assert not [p for p in PROVIDER_NAMES if p in str(mine["data"])]
