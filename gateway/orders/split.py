@@ -216,15 +216,17 @@ class Splitting(Sending, Idempotency, Accounting):
         if not parts:
             raise NoEligibleProvider(no_candidate_message(decision), decision)
         price = None
+        prices: list[ClientPrice] = []
         if account is not None:
             priced: list[Part] = []
-            prices: list[ClientPrice] = []
             for part in parts:
                 kept, part_price = await self._priced(account, part.decision, placing=True)
                 priced.append(replace(part, decision=kept))
                 prices.append(part_price)
             parts, price = priced, _sum_prices(prices, total)
-        plan = {"kind": SPLIT, "parts": [p.quantity for p in parts]}
+        plan: dict[str, Any] = {"kind": SPLIT, "parts": [p.quantity for p in parts]}
+        if price is not None:
+            plan["prices"] = [str(p.amount) for p in prices]  # each part's own, for refunds
         children = [(p.decision.request, p.candidate) for p in parts]
         parent, rows = await self._record_parent(
             client_id=client_id, decision=decision, plan=plan, children=children,

@@ -5,8 +5,8 @@ of: ``{"kind": "split", "parts": [q1, q2, ...]}``, or ``{"kind": "drip", "runs":
 q, "interval": minutes, "launched": k, "stopped": bool}``. The aggregate:
 
 - `remains`: what is not delivered yet, summed: an open child's remains (its quantity while
-  unknown), a final child's undelivered part (a partial's remains; all of a canceled, refunded,
-  expired or failed child), and every unit of the runs not launched yet;
+  unknown), a final child's undelivered part (a partial's remains, none without them; all of a
+  canceled, refunded, expired or failed child), and every unit of the runs not launched yet;
 - `start_count`: the first child's; `charge`: the children's charges summed, in the base
   currency (a child charged in another currency converts at its quote's rate);
 - `state`: final once every child is and no run is left: ``COMPLETED`` when all was delivered,
@@ -16,8 +16,8 @@ q, "interval": minutes, "launched": k, "stopped": bool}``. The aggregate:
   client order open, flagged `UNCONFIRMED_PART`, until an operator resolves it.
 
 An account's hold is on the client order alone, and is settled when the aggregate becomes final
-(``PARTIAL``: the client rate times the summed remains is refunded), so the money follows the
-children's outcome exactly.
+(``PARTIAL``: each child's undelivered share of its own client price is refunded,
+`gateway.store.split_refunds`), so the money follows the children's outcome exactly.
 """
 
 from __future__ import annotations
@@ -28,24 +28,16 @@ from decimal import Decimal
 from typing import Any
 
 from gateway.store import GatewayState, OrderRow
+from gateway.store.split_refunds import DRIP as DRIP
+from gateway.store.split_refunds import SPLIT as SPLIT
+from gateway.store.split_refunds import undelivered as undelivered
+from gateway.store.split_refunds import units_of as units_of
 from gateway.store.states import is_final
 from providers.models import OrderState
 
 UNCONFIRMED_PART = "unconfirmed_part"
 """The flag of a client order one of whose children has an unknown outcome."""
-SPLIT = "split"
-DRIP = "drip"
-
-_NOTHING_DELIVERED = frozenset(
-    {OrderState.CANCELED, OrderState.REFUNDED, OrderState.EXPIRED, GatewayState.FAILED}
-)
 _STARTED = frozenset({OrderState.IN_PROGRESS, OrderState.COMPLETED, OrderState.PARTIAL})
-
-
-def units_of(row: OrderRow) -> int:
-    """The units one child order asks for."""
-    quantity = row.request.get("quantity")
-    return int(quantity) if quantity is not None else 0
 
 
 def planned_units(plan: dict[str, Any]) -> int:
@@ -60,16 +52,6 @@ def runs_left(plan: dict[str, Any]) -> int:
     if plan["kind"] != DRIP:
         return 0
     return int(plan["runs"]) - int(plan.get("launched", 0))
-
-
-def undelivered(child: OrderRow) -> int:
-    """What a child has not delivered: all of it until it says otherwise."""
-    units = units_of(child)
-    if child.state == OrderState.COMPLETED:
-        return 0
-    if child.state in _NOTHING_DELIVERED:
-        return units
-    return units if child.remains is None else max(0, min(units, child.remains))
 
 
 def base_charge(child: OrderRow, base_currency: str) -> Decimal | None:

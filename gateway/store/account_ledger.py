@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.rows import AccountRow, MovementKind, MovementRow, OrderRow
+from gateway.store.split_refunds import CENT_FRACTION, parts_refund
 from gateway.store.states import FINAL_STATES
 from gateway.store.tables import account_entries, account_movements, accounts, orders
 from providers.models import OrderState
@@ -37,9 +38,6 @@ ADJUSTMENTS = "adjustments"
 REVENUE = "revenue"
 ACCOUNT_BOOKS = frozenset({AVAILABLE, HELD})
 """Books of the account itself; the others are the system's (entries without an account)."""
-
-CENT_FRACTION = Decimal("0.0001")
-"""Client amounts are kept to 4 decimal places."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,16 +142,21 @@ async def spent(conn: AsyncConnection, account_id: int, since: datetime) -> Deci
     return -sum(amounts, Decimal(0)) + 0
 
 
-def refund_due(order: OrderRow, held: Decimal) -> Decimal:
+def refund_due(order: OrderRow, held: Decimal, children: Sequence[OrderRow] = ()) -> Decimal:
     """What a final order gives back of the `held` amount.
 
     COMPLETED: nothing. PARTIAL: the undelivered part, ``client_rate x remains / 1000`` rounded
-    half-up to 4 places, at most the hold (nothing when the panel gave no remains). Every other
-    final state (CANCELED, REFUNDED, EXPIRED, FAILED): the whole hold.
+    half-up to 4 places, at most the hold (nothing when the panel gave no remains); for a client
+    order made of `children` whose plan keeps their prices, each child's own undelivered share
+    of its own price (`gateway.store.split_refunds`). Every other final state (CANCELED,
+    REFUNDED, EXPIRED, FAILED): the whole hold.
     """
     if order.state == OrderState.COMPLETED:
         return Decimal(0)
     if order.state == OrderState.PARTIAL:
+        by_parts = parts_refund(order, children) if order.plan is not None else None
+        if by_parts is not None:
+            return min(held, by_parts)
         if order.client_rate is None or order.remains is None or order.remains <= 0:
             return Decimal(0)
         undelivered = (order.client_rate * order.remains / 1000).quantize(
@@ -189,7 +192,7 @@ async def settle(
         charged = -sum((a for k, a in found if k == MovementKind.CHARGE), Decimal(0)) + 0
         return await _set_client_charge(conn, order.id, charged), []
     held = -sum((amount for _, amount in found), Decimal(0)) + 0
-    refund = refund_due(order, held)
+    refund = refund_due(order, held, await _children(conn, order))
     charge = held - refund
     movements: list[MovementRow] = []
     if charge:
@@ -206,6 +209,14 @@ async def settle(
         )  # fmt: skip
         movements.append(posting.movement)
     return await _set_client_charge(conn, order.id, charge), movements
+
+
+async def _children(conn: AsyncConnection, order: OrderRow) -> list[OrderRow]:
+    """The child orders of a client order made of them (none for a plain order), oldest first."""
+    if order.plan is None:
+        return []
+    query = select(orders).where(orders.c.parent_id == order.id).order_by(orders.c.id)
+    return [OrderRow.from_row(r) for r in (await conn.execute(query)).mappings()]
 
 
 async def _set_client_charge(conn: AsyncConnection, order_id: int, charge: Decimal) -> OrderRow:

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
+from gateway.accounts.pricing import round_up
 from gateway.catalog import Group
 from gateway.core import Gateway
 from gateway.orders import OrderUnknown
@@ -249,11 +250,10 @@ async def test_an_accounts_hold_is_settled_exactly_from_the_children(
     done = await gw.store.get_order(order.id)
     assert done.state == OrderState.PARTIAL
     assert done.remains == upstream.total - upstream.total // 2
-    assert done.client_rate is not None
-    refund = min(
-        order.client_price,
-        (done.client_rate * done.remains / 1000).quantize(Decimal("0.0001"), ROUND_HALF_UP),
-    )
+    assert order.plan is not None
+    part_price = Decimal(order.plan["prices"][1])  # the partial part's own price
+    own_share = part_price * done.remains / int(parts[1].request["quantity"])
+    refund = own_share.quantize(Decimal("0.0001"), ROUND_HALF_UP)
     assert done.client_charge == order.client_price - refund
     settled = await fresh(gw, shop)
     assert (settled.balance, settled.held) == (Decimal(1000) - done.client_charge, Decimal(0))
@@ -299,10 +299,45 @@ async def test_a_child_every_provider_refuses_fails_and_its_part_is_refunded(
     done = await gw.store.get_order(order.id)
     assert (done.state, done.remains) == (OrderState.PARTIAL, int(second.request["quantity"]))
     assert order.client_price is not None
-    assert done.client_rate is not None
-    assert done.remains is not None
-    refund = (done.client_rate * done.remains / 1000).quantize(Decimal("0.0001"), ROUND_HALF_UP)
-    assert done.client_charge == order.client_price - min(order.client_price, refund)
+    assert order.plan is not None
+    assert done.client_charge == order.client_price - Decimal(order.plan["prices"][1])
     settled = await fresh(gw, shop)
     assert (settled.balance, settled.held) == (Decimal(1000) - done.client_charge, Decimal(0))
+    await assert_ledger(gw)
+
+
+async def test_a_failed_part_is_refunded_at_its_own_price_not_the_mean(
+    gw: Gateway, trio: Trio
+) -> None:
+    group = await big_group(gw)
+    total = too_many(group)
+    top = (await gw.quote(group.id, fields(5000))).chosen
+    assert top is not None
+    for name, sim in trio.sims.items():
+        if name != top.offer.provider:  # the dearer part finds no provider that can pay
+            sim.panel.set_account(sim.key or "", Decimal(0))
+    shop = await open_account(gw, "1000", markup_percent="100")
+    order = await gw.place("shop", group.id, fields(total, 9), account=shop, needs=NEEDS)
+    first, second = await children(gw, order)
+    assert second.state == GatewayState.FAILED
+    # Each part's own price: its member's rate doubled (100% markup), times its quantity.
+    own: list[Decimal] = []
+    used: set[str] = set()
+    for part in (first, second):
+        quantity = int(part.request["quantity"])
+        ranked = (await gw.quote(group.id, fields(quantity))).candidates
+        member = next(c for c in ranked if c.offer.provider not in used)
+        used.add(member.offer.provider)
+        rate = round_up(member.offer.rate * 2)
+        own.append(round_up(rate * quantity / 1000))
+    cheap, dear = own
+    assert cheap / int(first.request["quantity"]) != dear / int(second.request["quantity"])
+    assert order.client_price == cheap + dear
+    trio.advance(FORTNIGHT)
+    await settle_children(gw)
+    done = await gw.store.get_order(order.id)
+    assert done.state == OrderState.PARTIAL
+    assert done.client_charge == cheap, "the failed part's own price is refunded in full"
+    settled = await fresh(gw, shop)
+    assert (settled.balance, settled.held) == (Decimal(1000) - cheap, Decimal(0))
     await assert_ledger(gw)
