@@ -46,11 +46,22 @@ _CLIENT_ERRORS = (InvalidLink, MissingField)
 _RECEIVED = frozenset({GatewayState.RECEIVED.value})
 # What a sender's outcome may replace: its own row, or a settlement's guess that it died.
 _UNSETTLED = _RECEIVED | {GatewayState.UNCONFIRMED.value}
-# A provider's order id settles more: it also replaces a failure declared without it.
+# A provider's order id settles more: it also replaces a failure declared without it (unless
+# that failure was settled for good: `_failed_for_good`).
 _PLACEABLE = _UNSETTLED | {GatewayState.FAILED.value}
 
 NOT_SENT = "the gateway stopped before sending this order; nothing was placed or charged"
 INTERRUPTED = "the gateway stopped while sending this order; outcome unknown"
+PLACED_AFTER_SETTLEMENT = "placed_after_settlement"
+"""A flag: the provider placed the order after it had failed for good (its client was refunded,
+or it is a part its parent no longer counts on); the panel's order is the operator's to handle."""
+
+
+def _failed_for_good(order: OrderRow) -> bool:
+    """A ``FAILED`` order a late placement must not reopen: an account's, whose hold was
+    refunded (``client_charge`` set), or a part of a split or drip-fed order."""
+    settled = order.client_charge is not None or order.parent_id is not None
+    return order.state == GatewayState.FAILED and settled
 
 
 class _Overtaken(Exception):
@@ -174,13 +185,15 @@ class Sending(OrdersBase):
     ) -> OrderRow:
         """Record the provider's order id; the answer wins over any guess made meanwhile."""
         while True:
-            if order.state not in _PLACEABLE:
-                return await self._kept(order, name, placed, attempts)
-            if order.state != GatewayState.RECEIVED:
-                log.warning(
-                    "order %s placed at %s after being marked %s", order.id, name, order.state
-                )
             try:
+                if _failed_for_good(order):
+                    return await self._placed_late(order, name, placed)
+                if order.state not in _PLACEABLE:
+                    return await self._kept(order, name, placed, attempts)
+                if order.state != GatewayState.RECEIVED:
+                    log.warning(
+                        "order %s placed at %s after being marked %s", order.id, name, order.state
+                    )
                 return await self._record_placed(order, name, placed, attempts)
             except StaleOrder:
                 order = await self.store.get_order(order.id)
@@ -215,6 +228,24 @@ class Sending(OrdersBase):
                 "flagged %s", order.id, name, placed.order, earlier.id, extra["flag"],
             )  # fmt: skip
         return after
+
+    async def _placed_late(self, latest: OrderRow, name: str, placed: PlacedOrder) -> OrderRow:
+        """Placed, but the order failed for good meanwhile: it stays ``FAILED`` (reopened, a
+        refunded client would never be charged for it, a part would escape its parent's
+        count), and the provider's answer is kept beside it, flagged for the operator."""
+        log.warning(
+            "order %s: %s placed it as %s after it was settled as %s; kept %s, flagged %s",
+            latest.id, name, placed.order, latest.state, latest.state, PLACED_AFTER_SETTLEMENT,
+        )  # fmt: skip
+        message = f"placed as {placed.order} after the order was settled as {latest.state}"
+        answer = {"provider": name, "error": "PlacedLate", "message": message}
+        flags = latest.flags or []
+        return await self._change(
+            latest, event_kind="placed_late",
+            event_data={"provider": name, "provider_order_id": placed.order},
+            attempts=[*latest.attempts, answer],
+            flags=flags if PLACED_AFTER_SETTLEMENT in flags else [*flags, PLACED_AFTER_SETTLEMENT],
+        )  # fmt: skip
 
     async def _kept(
         self, latest: OrderRow, name: str, placed: PlacedOrder, attempts: list[dict[str, Any]]

@@ -9,20 +9,23 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from pydantic import SecretStr
 
+from gateway.accounts.pricing import PriceList
 from gateway.catalog import Group
 from gateway.config import Settings
 from gateway.core import Gateway
-from gateway.orders.sending import INTERRUPTED, NOT_SENT
+from gateway.orders.sending import INTERRUPTED, NOT_SENT, PLACED_AFTER_SETTLEMENT
 from gateway.store import GatewayState, OrderRow
 from providers.base import Provider
 from providers.models import OrderState, ServiceType
 from providers.registry import ProviderConfig, build
 from providers.simulator import Fault, FaultKind, SimulatorServer
 from tests.gateway.panels import Trio, shared_group
+from tests.gateway.unconfirmed import panel_order_id
 from tests.gateway.workers.helpers import eventually
 
 
@@ -166,3 +169,39 @@ async def test_an_ambiguous_answer_after_the_order_was_marked_unconfirmed_keeps_
     assert trio.calls("add") == {name: int(name == first) for name in trio.sims}
     queued = [e.type for e in await gw.store.pending_outbox(100)]
     assert queued.count("order.unconfirmed") == 1, "announced once"
+
+
+async def test_a_late_answer_never_reopens_an_account_order_resolved_not_placed(
+    gw: Gateway, trio: Trio
+) -> None:
+    prices = PriceList(markup_percent=Decimal(20)).model_dump(mode="json")
+    shop = await gw.store.create_account("shop", currency=gw.base_currency, price_list=prices)
+    await gw.store.top_up(shop.id, Decimal(100), reason="test funds")
+    group = await shared_group(gw)
+    first = (await ranked(gw, group))[0]
+    on_add(trio.sims[first], FaultKind.HOLD)
+    placing = asyncio.create_task(gw.place("shop", group.id, fields_for(group), account=shop))
+    await until(lambda: trio.sims[first].panel.calls["add"] == 1)
+    [marked] = await gw.orders.settle_interrupted(timedelta(0))
+    assert marked.state == GatewayState.UNCONFIRMED
+    resolved = await gw.orders.resolve(marked.id, not_placed=True, by="cli:ops")
+    assert (resolved.state, resolved.client_charge) == (GatewayState.FAILED, Decimal(0))
+    trio.sims[first].faults.release()
+    order = await placing
+    assert trio.sims[first].panel.order_count == 1
+    pid = panel_order_id(trio, first)
+    assert order.state == GatewayState.FAILED, "the client was refunded: it stays failed"
+    assert order.client_charge == Decimal(0)
+    assert order.provider_order_id is None
+    assert order.flags == [PLACED_AFTER_SETTLEMENT], "the operator must see it"
+    assert order.attempts[-1]["provider"] == first
+    assert pid in order.attempts[-1]["message"]
+    history = await gw.store.order_events(order.id)
+    assert history[-1].kind == "placed_late"
+    assert (history[-1].from_state, history[-1].to_state) == ("FAILED", "FAILED")
+    assert history[-1].data is not None
+    assert history[-1].data == {"provider": first, "provider_order_id": pid}
+    account = await gw.store.account_by_id(shop.id)
+    assert account is not None
+    assert (account.balance, account.held) == (Decimal(100), Decimal(0))
+    assert await gw.store.ledger_problems() == []
