@@ -80,8 +80,8 @@ class AccountExists(ValueError):
 
     code = "ACCOUNT_EXISTS"
 
-    def __init__(self, name: str) -> None:
-        super().__init__(f"an account named {name!r} exists already")
+    def __init__(self, name: str, message: str | None = None) -> None:
+        super().__init__(message or f"an account named {name!r} exists already")
         self.name = name
         self.message = str(self)
 

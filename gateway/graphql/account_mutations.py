@@ -88,10 +88,8 @@ class AccountMutations:
                 spend_cap_month=checked.spend_cap_month, low_balance=checked.low_balance,
                 margin_policy=enum_value(input.margin_policy),
             )  # fmt: skip
-        except AccountExists:
-            return ValidationError(
-                message=f"an account named {name!r} exists", code="ACCOUNT_EXISTS", field="name"
-            )
+        except AccountExists as exc:
+            return ValidationError(message=exc.message, code="ACCOUNT_EXISTS", field="name")
         return AccountSuccess(account=AccountNode.of(row))
 
     @mutation(

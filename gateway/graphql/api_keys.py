@@ -145,9 +145,12 @@ class ApiKeyMutations:
                 field="clientId",
             )  # fmt: skip
         wanted = sorted({s.strip().lower() for s in scopes})
-        row, secret = await store.create_api_key(
-            name, client, wanted, account_id=owner.id if owner is not None else None
-        )
+        try:
+            row, secret = await store.create_api_key(
+                name, client, wanted, account_id=owner.id if owner is not None else None
+            )
+        except ValueError as exc:  # the client id of an account's keys
+            return ValidationError(message=str(exc), code="INVALID_CLIENT", field="clientId")
         node = ApiKeyNode.of(row, owner.name if owner is not None else None)
         return CreateApiKeySuccess(api_key=node, secret=secret)
 

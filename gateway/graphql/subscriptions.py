@@ -57,7 +57,8 @@ class Subscription:
                 # The connection's loaders would answer from what they read for earlier events.
                 context.fresh_loaders()
                 row = await context.loaders.order.load(order_id)
-                if row is None:
+                if row is None or (row.parent_id is not None and not principal.operator):
+                    # A client follows its split and drip-fed orders as one order each.
                     continue
                 yield OrderUpdate(
                     event=event.type, event_id=event.id, at=event.created_at,

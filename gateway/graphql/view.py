@@ -212,6 +212,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if isinstance(given, str):
             context.principal = await context.app.auth.authenticate(bearer_token(given))
             context.account = await _account(context.app, context.principal)
+            principal = context.principal
+            if principal is not None and principal.account_id is not None and not context.account:
+                context.principal = None  # the key's account is gone
         if context.principal is None:
             raise ConnectionRejectionError({"message": "a valid API key is required"})
         unset: UnsetType = UNSET
@@ -224,6 +227,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         request = Request(scope, receive)
         principal = await self._principal(request)
         account = await _account(app_context(request), principal)
+        if principal is not None and principal.account_id is not None and account is None:
+            principal = None  # an account's key whose account is gone: no wholesale fallback
         stored_key = None
         body = b""
         if request.method == "POST":

@@ -36,7 +36,7 @@ from gateway.store.rows import (
     OrderRow,
     RoutingPolicy,
 )
-from gateway.store.tables import account_movements, accounts, orders
+from gateway.store.tables import account_movements, accounts, api_keys, orders
 
 CHANGEABLE = frozenset(
     {
@@ -114,6 +114,13 @@ class AccountQueries(OutboxQueries):
         }
         if await self.account(name, tx=tx) is not None:
             raise AccountExists(name)
+        async with self._read(tx) as conn:
+            shared = select(api_keys.c.id).where(api_keys.c.client_id == name).limit(1)
+            if (await conn.execute(shared)).first() is not None:
+                # Orders belong to a client id: the account would reach those keys' orders.
+                raise AccountExists(
+                    name, f"{name!r} is the client id of API keys outside any account"
+                )
         try:
             async with self._write(tx) as conn:
                 inserted = await conn.execute(

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.base import Queries
 from gateway.store.rows import ApiKeyRow, RoutingPolicy
-from gateway.store.tables import api_keys
+from gateway.store.tables import accounts, api_keys
 
 SECRET_PREFIX = "smmgw_"
 """Every secret starts with this, so leaked keys are easy to recognise and scan for."""
@@ -70,6 +70,15 @@ class ApiKeyQueries(Queries):
             "account_id": account_id,
         }
         async with self._write(tx) as conn:
+            if account_id is None:
+                # Orders belong to a client id: a key outside an account must not share the id
+                # of an account's keys, or each would reach the other's orders.
+                taken = select(accounts.c.id).where(accounts.c.name == client_id).limit(1)
+                if (await conn.execute(taken)).first() is not None:
+                    raise ValueError(
+                        f"{client_id!r} is a client account's name: create the key for the "
+                        "account, or choose another client id"
+                    )
             result = await conn.execute(api_keys.insert().values(values).returning(*_PUBLIC))
             return ApiKeyRow.from_row(result.mappings().one()), secret
 

@@ -57,6 +57,18 @@ async def test_account_names_are_unique(store: Store) -> None:
     assert len(await store.list_accounts()) == 1
 
 
+async def test_an_account_and_a_key_outside_it_never_share_a_client_id(store: Store) -> None:
+    # Orders belong to a client id: sharing one would let each reach the other's orders.
+    await store.create_api_key("ops-tool", "acme", ["order"])
+    with pytest.raises(AccountExists, match="client id of API keys"):
+        await store.create_account("acme", currency="USD", price_list={})
+    shop = await store.create_account("shop", currency="USD", price_list={})
+    with pytest.raises(ValueError, match="client account's name"):
+        await store.create_api_key("stray", "shop", ["order"])
+    row, _ = await store.create_api_key("shop-key", "shop", ["order"], account_id=shop.id)
+    assert row.account_id == shop.id, "the account's own keys take its name"
+
+
 async def test_unknown_accounts_read_as_none_and_are_refused_for_writes(store: Store) -> None:
     assert await store.account("nobody") is None
     assert await store.account_by_id(404) is None
