@@ -12,7 +12,11 @@ next run is due (`Store.claim_due_runs`), records each run under its client orde
 plan's count moved on (one transaction, against the row as claimed, so a run is launched once),
 routes it by the ranking of the moment and sends it; a run falls due only once the run before
 it is final (panels refuse a second order on a link with one running), else it is tried again
-a minute later (an ``UNCONFIRMED`` run holds the next ones until resolved). A cancel stops the
+a minute later (an ``UNCONFIRMED`` run holds the next ones until resolved). An account's order is
+priced run by run: the hold is the runs times one run's price (kept in the plan, ``"price"``),
+and each later run is routed for the account (by the client's routing policy or key, kept in the
+plan) to members whose one-run cost that price keeps the margin on; with none left, the run
+fails as not placed and its price is refunded at settlement. A cancel stops the
 runs left (`gateway.orders.split.stop_runs`): they count as undelivered, refunded with the rest.
 """
 
@@ -23,15 +27,18 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from gateway import events
+from gateway.accounts.pricing import PriceList
 from gateway.catalog import Snapshot
+from gateway.orders.accounting import price_list
 from gateway.orders.errors import NoEligibleProvider, OrderError
 from gateway.orders.split import Splitting, reconcile, routed_columns, wants_split
 from gateway.orders.split_status import DRIP, runs_left
 from gateway.orders.validation import no_candidate_message
-from gateway.routing import Exclusion, Need, Quote
+from gateway.routing import Excluded, Exclusion, Need, Quote
 from gateway.store import IdempotencyClaim, OrderRow, StaleOrder
 from gateway.store.rows import AccountRow
 from gateway.store.states import is_final
@@ -56,6 +63,26 @@ def run_fields(request: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in request.items() if k not in _NOT_FIELDS}
 
 
+def within_margin(decision: Quote, prices: PriceList, run_price: Decimal) -> Quote:
+    """`decision` without the members whose cost for one run `run_price` would lose money on
+    (moved to `excluded` with `Exclusion.MARGIN_BREACHED`): a later run is charged the price
+    the first one was, whatever its member costs now."""
+    breaking = [c for c in decision.candidates if run_price < prices.floor(c.cost.amount)]
+    if not breaking:
+        return decision
+    left_out = tuple(
+        Excluded(
+            c.offer, Exclusion.MARGIN_BREACHED,
+            f"cost {c.cost.amount:f} needs at least {prices.floor(c.cost.amount):f}"
+            f", price {run_price:f}",
+        )
+        for c in breaking
+    )  # fmt: skip
+    gone = {id(c) for c in breaking}
+    kept = tuple(c for c in decision.candidates if id(c) not in gone)
+    return replace(decision, candidates=kept, excluded=decision.excluded + left_out)
+
+
 class Drip(Splitting):
     """Placing drip-fed client orders, and launching their runs when due."""
 
@@ -69,10 +96,14 @@ class Drip(Splitting):
         needs: frozenset[Need],
         claim: IdempotencyClaim | None,
         account: AccountRow | None,
+        *,
+        policy: str | None = None,
+        key_id: int | None = None,
     ) -> OrderRow | None:
         """A client order made of child orders when `decision` calls for one (a split, or a
         drip-feed the gateway runs itself), placed; else ``None``. `requote` quotes other
-        `fields` of the same service as the client's request is quoted."""
+        `fields` of the same service as the client's request is quoted (by `policy`, else the
+        key's, `key_id`: a drip's later runs are routed by them too)."""
         if wants_split(decision, split):
 
             def quote_at(quantity: int) -> Awaitable[Quote]:
@@ -83,7 +114,10 @@ class Drip(Splitting):
             )
         if wants_drip(decision):
             per_run = await requote(run_fields(fields))
-            return await self._place_drip(per_run, decision, client_id, needs, claim, account)
+            route = {"policy": policy, "key_id": key_id}
+            return await self._place_drip(
+                per_run, decision, client_id, needs, claim, account, route
+            )
         return None
 
     async def _place_drip(
@@ -94,6 +128,7 @@ class Drip(Splitting):
         needs: frozenset[Need],
         claim: IdempotencyClaim | None,
         account: AccountRow | None,
+        route: Mapping[str, Any],
     ) -> OrderRow:
         if per_run.chosen is None:
             raise NoEligibleProvider(no_candidate_message(per_run), per_run)
@@ -101,18 +136,19 @@ class Drip(Splitting):
         assert request.runs is not None
         assert request.interval is not None
         price = None
-        if account is not None:
-            # Priced for every run (the units factor counts them); failover as for one run.
-            kept, price = await self._priced(
-                account, replace(per_run, request=request), placing=True
-            )
-            per_run = replace(kept, request=per_run.request)
-        chosen = per_run.chosen
-        assert chosen is not None
-        plan = {
+        plan: dict[str, Any] = {
             "kind": DRIP, "runs": request.runs, "interval": request.interval,
             "quantity": per_run.request.units, "launched": 1, "needs": sorted(needs),
+            **{k: v for k, v in route.items() if v is not None},
         }  # fmt: skip
+        if account is not None:
+            # The margin is kept run by run: one run priced (failover only to members that
+            # price keeps the margin on), held for every run.
+            per_run, run_price = await self._priced(account, per_run, placing=True)
+            price = replace(run_price, amount=run_price.amount * request.runs)
+            plan["price"] = str(run_price.amount)
+        chosen = per_run.chosen
+        assert chosen is not None
         later = self.clock() + timedelta(minutes=request.interval) if request.runs > 1 else None
         parent, [first] = await self._record_parent(
             client_id=client_id, decision=decision, plan=plan,
@@ -146,13 +182,20 @@ class Drip(Splitting):
             await self.store.reschedule_run(parent.id, now + RUN_RETRY)
             return False
         needs = frozenset(Need(n) for n in plan.get("needs", ()))
+        account = None
+        if parent.account_id is not None:
+            account = await self.store.account_by_id(parent.account_id)
+        decision: Quote | None
         try:
             decision = await self.quote(
-                snapshot, parent.group_id, run_fields(parent.request), needs
-            )
+                snapshot, parent.group_id, run_fields(parent.request), needs,
+                policy=plan.get("policy"), key_id=plan.get("key_id"), account=account,
+            )  # fmt: skip
         except OrderError as exc:
             log.warning("order %s: run %s could not be quoted: %s", parent.id, plan, exc)
             decision = None
+        if decision is not None and account is not None and "price" in plan:
+            decision = within_margin(decision, price_list(account), Decimal(plan["price"]))
         launched = await self._record_run(parent, decision, now)
         if launched is None:
             return False

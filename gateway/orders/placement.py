@@ -156,8 +156,9 @@ class Placement(Drip, Sending, Idempotency, Accounting, RoutingPolicies):
                               key_id=route.key_id, account=account)  # fmt: skip
 
         planned = await self._planned(
-            decision, route.split, requote, fields, client_id, needs, claim, account
-        )
+            decision, route.split, requote, fields, client_id, needs, claim, account,
+            policy=route.policy, key_id=route.key_id,
+        )  # fmt: skip
         if planned is not None:
             return planned
         if decision.chosen is None:

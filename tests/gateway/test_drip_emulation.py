@@ -10,15 +10,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import pytest
 
+from gateway.accounts.pricing import round_up
 from gateway.catalog import Group
 from gateway.config import Settings
 from gateway.core import Gateway
 from gateway.routing import Exclusion, Need
-from gateway.store import OrderRow
+from gateway.store import GatewayState, OrderRow
 from gateway.workers.drip import ChildOrders
 from providers.models import OrderState
 from providers.simulator import ManualClock, QualityPlan, simulator
@@ -204,8 +205,9 @@ async def test_cancel_stops_the_runs_left_and_the_hold_is_settled_exactly(
     await gw.orders.reconcile_parents()
     done = await gw.store.get_order(order.id)
     assert (done.state, done.remains) == (OrderState.PARTIAL, 3 * quantity)
-    refund = (order.client_rate * 3 * quantity / 1000).quantize(Decimal("0.0001"), ROUND_HALF_UP)
-    assert done.client_charge == order.client_price - min(order.client_price, refund)
+    run_price = round_up(order.client_rate * quantity / 1000)
+    assert order.client_price == 4 * run_price, "each run at its own price"
+    assert done.client_charge == run_price, "the three runs stopped are refunded whole"
     after = await fresh(gw, shop)
     assert (after.balance, after.held) == (Decimal(1000) - done.client_charge, Decimal(0))
     await assert_ledger(gw)
@@ -246,4 +248,37 @@ async def test_a_run_waits_for_the_run_before_it(gw: Gateway, trio: Trio) -> Non
     assert first.state == OrderState.COMPLETED
     assert second.state == OrderState.PENDING
     assert sum(trio.calls("add").values()) == 2, "no add refused for an active link"
+    await assert_ledger(gw)
+
+
+async def test_a_later_run_never_goes_to_a_member_its_run_price_loses_money_on(
+    gw: Gateway, trio: Trio
+) -> None:
+    group = await no_drip_group(gw)
+    fields = drip(group, runs=2, n=6)
+    one_run = {k: v for k, v in fields.items() if k not in ("runs", "interval")}
+    ranked = (await gw.quote(group.id, one_run)).candidates
+    cheapest = ranked[0]
+    assert any(c.cost.amount > cheapest.cost.amount for c in ranked[1:]), "dearer members"
+    shop = await open_account(gw, "1000", markup_percent="0")  # the cheapest's cost, no more
+    order = await gw.place("shop", group.id, fields, account=shop, needs=NEEDS)
+    quantity = int(order.request["quantity"])
+    run_price = round_up(round_up(cheapest.offer.rate) * quantity / 1000)
+    assert order.client_price == 2 * run_price, "held for every run at one run's price"
+    [first] = await runs_of(gw, order)
+    assert first.provider == cheapest.offer.provider
+    trio.advance(FORTNIGHT)  # the first run completes
+    await sync_statuses(gw)
+    trio.sims[cheapest.offer.provider].stop()
+    adds = trio.calls("add")
+    await worker(gw, later(11)).run()
+    _, second = await runs_of(gw, order)
+    assert second.state == GatewayState.FAILED, "no member the run's price keeps the margin on"
+    assert trio.calls("add") == adds, "nothing placed at a loss"
+    await gw.orders.reconcile_parents()
+    done = await gw.store.get_order(order.id)
+    assert done.state == OrderState.PARTIAL
+    assert done.client_charge == run_price, "the run not placed is refunded"
+    after = await fresh(gw, shop)
+    assert (after.balance, after.held) == (Decimal(1000) - run_price, Decimal(0))
     await assert_ledger(gw)
