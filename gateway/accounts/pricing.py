@@ -202,19 +202,22 @@ def units_factor(request: OrderRequest, package: bool) -> Decimal:
 
 
 def price_order(price_list: PriceList, policy: str, decision: Quote) -> tuple[Quote, ClientPrice]:
-    """The client price of `decision` (from its cheapest candidate) and the decision without the
-    candidates that price would lose money on (moved to `excluded` with
-    `Exclusion.MARGIN_BREACHED`, so failover never reaches them).
+    """The client price of `decision` (from its cheapest candidate, whichever the policy ranked
+    first: the rate `listing_rate` shows) and the decision without the candidates that price
+    would lose money on, the chosen one included (moved to `excluded` with
+    `Exclusion.MARGIN_BREACHED`, so neither placement nor failover reaches them).
 
     When the cheapest breaks the margin itself, ``reprice`` charges the floor and ``skip``
     raises `MarginBreached` (its quote has every candidate excluded).
     """
-    chosen = decision.chosen
-    if chosen is None:
+    if not decision.candidates:
         raise ValueError("a quote without candidates has no price")
     _check(policy)
-    factor = units_factor(decision.request, chosen.offer.service.type in PACKAGE_TYPES)
-    cost_rate = chosen.offer.rate
+    # Ties keep the policy's order. Under best_value, fastest or exploration the chosen one
+    # may cost more: pricing from it would charge more than the listed rate.
+    cheapest = min(decision.candidates, key=lambda c: c.cost.amount)
+    factor = units_factor(decision.request, cheapest.offer.service.type in PACKAGE_TYPES)
+    cost_rate = cheapest.offer.rate
     rate = client_rate(price_list, decision.group, cost_rate)
     repriced = rate < price_list.floor(cost_rate)
     if repriced and policy == "skip":
@@ -223,12 +226,12 @@ def price_order(price_list: PriceList, policy: str, decision: Quote) -> tuple[Qu
         raise MarginBreached(left, cost_rate=cost_rate, price_rate=rate)
     if repriced:
         rate = round_up(price_list.floor(cost_rate))
-    # The chosen's rate keeps the margin, so its amount does; the max only guards the last
+    # The cheapest's rate keeps the margin, so its amount does; the max only guards the last
     # digit of the two products (cost and rate times the units) against each other.
-    amount = max(round_up(rate * factor), round_up(price_list.floor(chosen.cost.amount)))
+    amount = max(round_up(rate * factor), round_up(price_list.floor(cheapest.cost.amount)))
     breaking = tuple(c for c in decision.candidates if amount < price_list.floor(c.cost.amount))
     priced = _without(decision, breaking, amount, price_list) if breaking else decision
-    return priced, ClientPrice(rate, amount, chosen.cost.currency, repriced)
+    return priced, ClientPrice(rate, amount, cheapest.cost.currency, repriced)
 
 
 def _check(policy: str) -> None:

@@ -3,6 +3,7 @@ failover never to a member the price would lose money on)."""
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Any
 
@@ -207,6 +208,33 @@ def test_failover_candidates_the_price_would_lose_money_on_are_excluded() -> Non
     kept, _ = price_order(stricter, "skip", decision)
     assert [c.offer.provider for c in kept.candidates] == ["cheap"]
     assert {e.offer.provider for e in kept.excluded} == {"mid", "pricey"}
+
+
+def test_a_dearer_member_chosen_first_is_priced_from_the_cheapest() -> None:
+    # best_value, fastest or exploration may rank a dearer member first: the client still pays
+    # the listed rate (from the cheapest), and a chosen member that rate loses money on is
+    # left out like any other.
+    by_cost = quoted()
+    cheap, mid, pricey = by_cost.candidates
+    ranked = dataclasses.replace(by_cost, candidates=(mid, pricey, cheap), policy="best_value")
+    listed = prices(markup_percent="20")
+    kept, price = price_order(listed, "skip", ranked)
+    assert price == ClientPrice(Decimal("0.6"), Decimal("0.6"), "USD", repriced=False)
+    assert price.rate == listing_rate(listed, "skip", GROUP)
+    assert [c.offer.provider for c in kept.candidates] == ["cheap"]
+    assert {e.offer.provider for e in kept.excluded} == {"mid", "pricey"}
+    assert {e.reason for e in kept.excluded} == {Exclusion.MARGIN_BREACHED}
+    # At 100% over the cheapest (1.00 per 1000) mid keeps a 5% margin: it stays chosen.
+    wider = prices(markup_percent="100", min_margin_percent="5")
+    kept, price = price_order(wider, "skip", ranked)
+    assert (price.rate, price.amount) == (Decimal("1"), Decimal("1"))
+    assert [c.offer.provider for c in kept.candidates] == ["mid", "cheap"]
+    # Under reprice the floor is the cheapest's too.
+    fixed = prices(overrides=[{"metric": "followers", "rate": "0.40"}], min_margin_percent="20")
+    kept, price = price_order(fixed, "reprice", ranked)
+    assert (price.rate, price.repriced) == (Decimal("0.6"), True)
+    assert price.rate == listing_rate(fixed, "reprice", GROUP)
+    assert [c.offer.provider for c in kept.candidates] == ["cheap"]
 
 
 def test_a_quote_every_member_keeps_the_margin_on_is_unchanged() -> None:
