@@ -28,11 +28,13 @@ from decimal import Decimal
 from typing import Any
 
 from gateway.store import GatewayState, OrderRow
+from gateway.store.account_ledger import refund_due
 from gateway.store.split_refunds import DRIP as DRIP
 from gateway.store.split_refunds import SPLIT as SPLIT
 from gateway.store.split_refunds import undelivered as undelivered
 from gateway.store.split_refunds import units_of as units_of
 from gateway.store.states import is_final
+from gateway.store.types import canonical_amount
 from providers.models import OrderState
 
 UNCONFIRMED_PART = "unconfirmed_part"
@@ -96,7 +98,9 @@ def aggregate(parent: OrderRow, children: Sequence[OrderRow], base_currency: str
     charges = [base_charge(c, base_currency) for c in children]
     charge = None
     if any(amount is not None for amount in charges):
-        charge = sum((amount or Decimal(0) for amount in charges), Decimal(0))
+        # As the ledger keeps it: a converted charge's long digits would differ from the stored
+        # amount on every comparison, and the row would be rewritten on every job run.
+        charge = canonical_amount(sum((amount or Decimal(0) for amount in charges), Decimal(0)))
     flags = [f for f in parent.flags or () if f != UNCONFIRMED_PART]
     if unknown:
         flags.append(UNCONFIRMED_PART)
@@ -122,5 +126,13 @@ def changed(parent: OrderRow, values: dict[str, Any]) -> bool:
 
 
 def as_viewed(parent: OrderRow, children: Sequence[OrderRow], base_currency: str) -> OrderRow:
-    """`parent` as its client sees it: the aggregate over its stored row."""
-    return replace(parent, **aggregate(parent, children, base_currency))
+    """`parent` as its client sees it: the aggregate over its stored row. An account's order
+    final by its children but not settled yet (the child-orders job has not written it) shows
+    the charge settlement will make: its price less what settlement will refund."""
+    shown = replace(parent, **aggregate(parent, children, base_currency))
+    price = shown.client_price
+    if shown.account_id is None or price is None or shown.client_charge is not None:
+        return shown
+    if not is_final(shown.state):
+        return shown
+    return replace(shown, client_charge=price - refund_due(shown, price, children))

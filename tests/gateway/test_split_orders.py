@@ -13,15 +13,17 @@ import pytest
 
 from gateway.accounts.pricing import round_up
 from gateway.catalog import Group
+from gateway.config import Settings
 from gateway.core import Gateway
 from gateway.orders import OrderUnknown
 from gateway.orders.split_status import UNCONFIRMED_PART
+from gateway.rest.v2_accounts import client_charge as v2_charge
 from gateway.rest.v2_shapes import status_entry
 from gateway.routing import Need
-from gateway.store import GatewayState, OrderRow
+from gateway.store import AccountRow, GatewayState, OrderRow
 from providers.models import OrderState
 from providers.simulator import Fault, FaultKind, QualityPlan
-from tests.gateway.panels import Trio, shared_group
+from tests.gateway.panels import Trio, open_gateway, shared_group
 from tests.gateway.syncing import sync_statuses
 from tests.gateway.test_account_placement import fresh, open_account, upstream_of
 
@@ -306,9 +308,11 @@ async def test_a_child_every_provider_refuses_fails_and_its_part_is_refunded(
     await assert_ledger(gw)
 
 
-async def test_a_failed_part_is_refunded_at_its_own_price_not_the_mean(
-    gw: Gateway, trio: Trio
-) -> None:
+async def a_failed_dear_part(
+    gw: Gateway, trio: Trio, n: int
+) -> tuple[OrderRow, AccountRow, Decimal, Decimal]:
+    """A split of an account at 100% markup whose second (dearer) part every provider refused;
+    the order, the account, and each part's own price computed from its member's rate."""
     group = await big_group(gw)
     total = too_many(group)
     top = (await gw.quote(group.id, fields(5000))).chosen
@@ -317,7 +321,7 @@ async def test_a_failed_part_is_refunded_at_its_own_price_not_the_mean(
         if name != top.offer.provider:  # the dearer part finds no provider that can pay
             sim.panel.set_account(sim.key or "", Decimal(0))
     shop = await open_account(gw, "1000", markup_percent="100")
-    order = await gw.place("shop", group.id, fields(total, 9), account=shop, needs=NEEDS)
+    order = await gw.place("shop", group.id, fields(total, n), account=shop, needs=NEEDS)
     first, second = await children(gw, order)
     assert second.state == GatewayState.FAILED
     # Each part's own price: its member's rate doubled (100% markup), times its quantity.
@@ -333,6 +337,13 @@ async def test_a_failed_part_is_refunded_at_its_own_price_not_the_mean(
     cheap, dear = own
     assert cheap / int(first.request["quantity"]) != dear / int(second.request["quantity"])
     assert order.client_price == cheap + dear
+    return order, shop, cheap, dear
+
+
+async def test_a_failed_part_is_refunded_at_its_own_price_not_the_mean(
+    gw: Gateway, trio: Trio
+) -> None:
+    order, shop, cheap, _ = await a_failed_dear_part(gw, trio, 9)
     trio.advance(FORTNIGHT)
     await settle_children(gw)
     done = await gw.store.get_order(order.id)
@@ -341,3 +352,71 @@ async def test_a_failed_part_is_refunded_at_its_own_price_not_the_mean(
     settled = await fresh(gw, shop)
     assert (settled.balance, settled.held) == (Decimal(1000) - cheap, Decimal(0))
     await assert_ledger(gw)
+
+
+async def test_a_final_order_not_settled_yet_shows_the_charge_settlement_will_make(
+    gw: Gateway, trio: Trio
+) -> None:
+    order, shop, cheap, _ = await a_failed_dear_part(gw, trio, 10)
+    trio.advance(FORTNIGHT)
+    await sync_statuses(gw)  # the children are final; the child-orders job has not run
+    assert (await gw.store.get_order(order.id)).client_charge is None, "not settled yet"
+    shown = await read(gw, order, "shop")
+    assert shown.state == OrderState.PARTIAL
+    assert shown.client_charge == cheap
+    assert v2_charge(shown) == cheap, "what /api/v2 status shows as its charge"
+    await gw.orders.reconcile_parents()
+    settled = await gw.store.get_order(order.id)
+    assert settled.client_charge == shown.client_charge, "the view said what settlement did"
+    assert (await fresh(gw, shop)).balance == Decimal(1000) - cheap
+    await assert_ledger(gw)
+
+
+async def test_a_partial_child_without_remains_refunds_nothing_as_a_plain_order(
+    gw: Gateway, trio: Trio
+) -> None:
+    group = await big_group(gw)
+    shop = await open_account(gw, "1000", markup_percent="20")
+    order = await gw.place("shop", group.id, fields(too_many(group), 11), account=shop)
+    assert order.client_price is not None
+    first, second = await children(gw, order)
+    trio.advance(FORTNIGHT)
+    await sync_statuses(gw)
+    # The panel says partial with no remains: as for a plain order, nothing is refunded.
+    second = await gw.store.get_order(second.id)
+    await gw.store.update_order(
+        second.id, event_kind="status", expected_version=second.version,
+        state=OrderState.PARTIAL, remains=None,
+    )  # fmt: skip
+    assert (await gw.store.get_order(first.id)).state == OrderState.COMPLETED
+    await gw.orders.reconcile_parents()
+    done = await gw.store.get_order(order.id)
+    assert done.remains == 0
+    assert done.client_charge == order.client_price
+    after = await fresh(gw, shop)
+    assert (after.balance, after.held) == (Decimal(1000) - order.client_price, Decimal(0))
+    await assert_ledger(gw)
+
+
+async def test_an_unchanged_open_client_order_is_not_rewritten(
+    settings: Settings, trio: Trio
+) -> None:
+    # A rate whose products outrun the ledger's 10 places: a child's charge in EUR converts to
+    # a longer amount than its client order's row keeps.
+    long_rate = settings.model_copy(update={"currency_rates": {"EUR": Decimal("1.0812347")}})
+    async with open_gateway(long_rate, trio) as gw:
+        group = await big_group(gw)
+        order = await gw.place("c", group.id, fields(3003, 12), needs=NEEDS, split=True)
+        parts = await children(gw, order)
+        assert any(p.provider_currency == "EUR" for p in parts), "one part charged in EUR"
+        trio.advance(60)
+        [euro] = [p for p in parts if p.provider_currency == "EUR"]
+        (await upstream_of(trio, euro)).stop(OrderState.PARTIAL, 337)  # charged a share
+        await sync_statuses(gw)
+        assert await gw.orders.reconcile_parents() == 1
+        written = await gw.store.get_order(order.id)
+        assert written.state == OrderState.IN_PROGRESS
+        assert written.charge is not None
+        assert await gw.orders.reconcile_parents() == 0, "nothing changed since"
+        assert (await gw.store.get_order(order.id)).version == written.version
+        await assert_ledger(gw)
