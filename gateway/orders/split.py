@@ -41,6 +41,7 @@ from providers.models import PACKAGE_TYPES, OrderRequest, OrderState
 log = logging.getLogger(__name__)
 
 Ask = Callable[[list[int]], Awaitable[list[Outcome]]]
+CANCELED_UNSENT = "canceled before it was sent; nothing was placed or charged"
 
 
 def wants_split(decision: Quote, split: bool) -> bool:
@@ -104,25 +105,46 @@ async def fan_out(
 ) -> list[Outcome]:
     """`ask` (refill or cancel) for `ids`, a client order made of children through them: its
     answer is its first child's refill, or an error only when every child's was one. A cancel
-    stops a drip's remaining runs first."""
+    stops a drip's remaining runs first, and fails a child recorded but not sent yet (a run
+    being launched), so that its sender finds it overtaken and sends nothing."""
     wanted = list(dict.fromkeys(ids))
     parents = {i: r for i, r in (await orders._owned(wanted, client_id)).items() if r.plan}
     if not parents:
         return await ask(wanted)
     stopped = {i: cancel and await stop_runs(orders, row) for i, row in parents.items()}
     children = await orders.store.children_of(parents)
+    unsent = {
+        c.id for kids in children.values() for c in kids if cancel and await _unsent(orders, c)
+    }
     asked = [i for i in wanted if i not in parents]
-    asked += [child.id for kids in children.values() for child in kids]
+    asked += [child.id for kids in children.values() for child in kids if child.id not in unsent]
     answers = {o.order_id: o for o in await ask(asked)}
     for order_id in parents:
         kids = [answers[c.id] for c in children.get(order_id, []) if c.id in answers]
         latest = await reconcile(orders, await orders.store.get_order(order_id))
         view, _ = await viewed(orders, {order_id: latest})
         refill = next((k.refill for k in kids if k.refill is not None), None)
-        ok = stopped[order_id] or any(k.error is None for k in kids)
+        never_sent = any(c.id in unsent for c in children.get(order_id, []))
+        ok = stopped[order_id] or never_sent or any(k.error is None for k in kids)
         error = None if ok else next((k.error for k in kids if k.error), "no child order")
         answers[order_id] = Outcome(order_id, view[order_id], error, refill)
     return [answers.get(i) or Outcome(i, None, "Incorrect order ID") for i in wanted]
+
+
+async def _unsent(orders: OrdersBase, child: OrderRow) -> bool:
+    """Fail `child`, canceled before it was sent; whether it was (its sender marking it sent
+    first wins: it is then canceled as any order)."""
+    if child.state != GatewayState.RECEIVED or child.sent_at is not None:
+        return False
+    attempt = {"provider": child.provider, "error": "Canceled", "message": CANCELED_UNSENT}
+    try:
+        await orders._change(
+            child, event_kind="failed", event_data=attempt, state=GatewayState.FAILED,
+            error=CANCELED_UNSENT, attempts=[*child.attempts, attempt],
+        )  # fmt: skip
+    except StaleOrder:
+        return False
+    return True
 
 
 def _sum_prices(prices: Sequence[ClientPrice], units: int) -> ClientPrice:

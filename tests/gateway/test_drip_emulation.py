@@ -18,6 +18,7 @@ from gateway.accounts.pricing import round_up
 from gateway.catalog import Group
 from gateway.config import Settings
 from gateway.core import Gateway
+from gateway.orders.drip import run_fields
 from gateway.routing import Exclusion, Need
 from gateway.store import GatewayState, OrderRow
 from gateway.workers.drip import ChildOrders
@@ -281,4 +282,37 @@ async def test_a_later_run_never_goes_to_a_member_its_run_price_loses_money_on(
     assert done.client_charge == run_price, "the run not placed is refunded"
     after = await fresh(gw, shop)
     assert (after.balance, after.held) == (Decimal(1000) - run_price, Decimal(0))
+    await assert_ledger(gw)
+
+
+async def test_a_cancel_while_a_run_is_being_launched_sends_nothing(
+    gw: Gateway, trio: Trio
+) -> None:
+    group = await no_drip_group(gw)
+    shop = await open_account(gw, "1000", markup_percent="20")
+    order = await gw.place("shop", group.id, drip(group, runs=2, n=7), account=shop, needs=NEEDS)
+    assert order.client_price is not None
+    trio.advance(FORTNIGHT)  # the first run completes
+    await sync_statuses(gw)
+    # The worker records the second run (in the ledger, not sent yet) as the client cancels.
+    [claimed] = await gw.store.claim_due_runs(now=later(11), lease=timedelta(minutes=5))
+    snapshot = await gw.catalog.snapshot()
+    decision = await gw.orders.quote(snapshot, group.id, run_fields(order.request), NEEDS)
+    launched = await gw.orders._record_run(claimed, decision, later(11))
+    assert launched is not None
+    run, _ = launched
+    assert run.state == GatewayState.RECEIVED
+    adds = trio.calls("add")
+    [canceled] = await gw.orders.cancel([order.id], "shop")
+    assert canceled.error is None
+    sent = await gw.orders._send(run, decision)  # the worker goes on sending it
+    assert sent.state == GatewayState.FAILED
+    assert sent.provider_order_id is None
+    assert trio.calls("add") == adds, "the run canceled before it left is never sent"
+    await gw.orders.reconcile_parents()
+    done = await gw.store.get_order(order.id)
+    assert done.state == OrderState.PARTIAL
+    assert done.client_charge == order.client_price / 2, "the run never sent is refunded"
+    after = await fresh(gw, shop)
+    assert (after.balance, after.held) == (Decimal(1000) - done.client_charge, Decimal(0))
     await assert_ledger(gw)
