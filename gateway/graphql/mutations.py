@@ -106,7 +106,10 @@ class Mutation(ApiKeyMutations, AccountMutations):
         principal = info.context.principal
         assert principal is not None
         gw = info.context.gateway
-        outcomes = await gw.orders.refill(_checked_ids(info, ids), principal.order_owner)
+        outcomes = await gw.orders.addressed(
+            gw.orders.refill, _checked_ids(info, ids), principal.order_owner,
+            parts=principal.operator,
+        )  # fmt: skip
 
         def result(o: Outcome) -> RefillOrderResult:
             if o.order is None:
@@ -127,7 +130,10 @@ class Mutation(ApiKeyMutations, AccountMutations):
         principal = info.context.principal
         assert principal is not None
         gw = info.context.gateway
-        outcomes = await gw.orders.cancel(_checked_ids(info, ids), principal.order_owner)
+        outcomes = await gw.orders.addressed(
+            gw.orders.cancel, _checked_ids(info, ids), principal.order_owner,
+            parts=principal.operator,
+        )  # fmt: skip
 
         def result(o: Outcome) -> CancelOrderResult:
             if o.order is None:

@@ -206,7 +206,9 @@ class Query(ApiKeyQueries, AccountQueries):
         principal = info.context.principal
         assert principal is not None
         try:
-            row = await info.context.gateway.orders.get(id, principal.order_owner)
+            row = await info.context.gateway.orders.get(
+                id, principal.order_owner, parts=principal.operator
+            )
         except OrderUnknown:
             return None
         return OrderNode.of(row)

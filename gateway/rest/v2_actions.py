@@ -24,6 +24,7 @@ from gateway.orders import (
     OrderError,
     ServiceNotFound,
 )
+from gateway.orders.outcomes import Outcome
 from gateway.rest import v2_accounts as accounts
 from gateway.rest import v2_texts as texts
 from gateway.rest.v2_services import service_list
@@ -106,6 +107,19 @@ def _batch(call: Call, plural: str, single: str) -> tuple[bool, list[tuple[str, 
 
 def _known(ids: list[tuple[str, int | None]]) -> list[int]:
     return [i for _, i in ids if i is not None]
+
+
+async def _addressed(
+    call: Call,
+    act: Callable[[list[int], str | None], Awaitable[list[Outcome]]],
+    ids: list[tuple[str, int | None]],
+) -> list[Outcome]:
+    """`act` (refill or cancel) for the orders the caller may address: a client's split
+    parts answer as unknown orders."""
+    principal = call.principal
+    return await call.gw.orders.addressed(
+        act, _known(ids), principal.order_owner, parts=principal.operator
+    )
 
 
 # -- services and add ------------------------------------------------------------------------
@@ -204,7 +218,10 @@ def _added(row: OrderRow) -> dict[str, Any]:
 
 async def status(call: Call) -> dict[str, Any]:
     batch, ids = _batch(call, "orders", "order")
-    outcomes = await call.gw.orders.status(_known(ids), call.principal.order_owner)
+    principal = call.principal
+    outcomes = await call.gw.orders.status(
+        _known(ids), principal.order_owner, parts=principal.operator
+    )
     rows = {o.order_id: o.order for o in outcomes if o.order is not None}
     base = call.gw.base_currency
     to_base = call.gw.settings.rate_to_base
@@ -227,9 +244,7 @@ async def status(call: Call) -> dict[str, Any]:
 
 async def refill(call: Call) -> Any:
     batch, ids = _batch(call, "orders", "order")
-    outcomes = {
-        o.order_id: o for o in await call.gw.orders.refill(_known(ids), call.principal.order_owner)
-    }
+    outcomes = {o.order_id: o for o in await _addressed(call, call.gw.orders.refill, ids)}
 
     def one(order_id: int | None) -> int | dict[str, str]:
         outcome = outcomes.get(order_id) if order_id is not None else None
@@ -270,9 +285,7 @@ async def refill_status(call: Call) -> Any:
 
 async def cancel(call: Call) -> list[dict[str, Any]]:
     _, ids = _batch(call, "orders", "order")
-    outcomes = {
-        o.order_id: o for o in await call.gw.orders.cancel(_known(ids), call.principal.order_owner)
-    }
+    outcomes = {o.order_id: o for o in await _addressed(call, call.gw.orders.cancel, ids)}
 
     def one(order_id: int | None) -> int | dict[str, str]:
         outcome = outcomes.get(order_id) if order_id is not None else None

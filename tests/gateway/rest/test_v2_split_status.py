@@ -17,6 +17,7 @@ from gateway.store import OrderRow
 from providers.models import OrderState
 from providers.simulator import QualityPlan
 from tests.gateway.panels import Trio, shared_group
+from tests.gateway.rest.accounts import open_account
 from tests.gateway.rest.conftest import Keys
 from tests.gateway.rest.helpers import v2
 from tests.gateway.syncing import sync_statuses
@@ -103,3 +104,37 @@ async def test_an_add_above_every_members_maximum_becomes_one_split_order(
     assert sum(int(c.request["quantity"]) for c in children) == total
     status = await v2(client, "form", key=keys.alice, action="status", order=placed["order"])
     assert status["remains"] == str(total), "the client sees one order of the whole quantity"
+
+
+async def test_a_client_never_reads_or_acts_on_a_part_of_its_split_order(
+    client: httpx.AsyncClient, gw: Gateway, trio: Trio, keys: Keys
+) -> None:
+    shop = await open_account(gw, "shop", funds=Decimal(1_000_000))
+    group = await shared_group(gw, refill=True, cancel=True)
+    total = max(m.service.max for m in group.members) + 2000
+    placed = await v2(
+        client, "form", key=shop.key, action="add", service=group.id,
+        link="https://instagram.com/p/v2splitparts", quantity=total,
+    )  # fmt: skip
+    parent = await gw.store.get_order(placed["order"])
+    children = (await gw.store.children_of([parent.id]))[parent.id]
+    assert len(children) >= 2
+    assert parent.client_price is not None
+    unknown = {"error": "Incorrect order ID"}
+    for child in children:
+        # A child's row carries the wholesale cost and none of the client's columns.
+        assert (child.client_id, child.client_price) == ("shop", None)
+        answer = await v2(client, "form", key=shop.key, action="status", order=child.id)
+        assert answer == unknown
+        assert await v2(client, "form", key=shop.key, action="refill", order=child.id) == unknown
+        cancel = await v2(client, "form", key=shop.key, action="cancel", orders=str(child.id))
+        assert cancel == [{"order": child.id, "cancel": unknown}]
+    assert sum(trio.calls("refill").values()) == sum(trio.calls("cancel").values()) == 0
+    ids = ",".join(str(i) for i in [parent.id, *(c.id for c in children)])
+    batch = await v2(client, "form", key=shop.key, action="status", orders=ids)
+    assert batch[str(parent.id)]["charge"] == money_text(parent.client_price)
+    assert all(batch[str(c.id)] == unknown for c in children)
+    # The operator still reads the parts.
+    seen = await v2(client, "form", key=keys.admin, action="status", order=children[0].id)
+    assert seen["status"] == "Pending"
+    assert await gw.store.ledger_problems() == []
