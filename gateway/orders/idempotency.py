@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway.fleet import beating_instance
 from gateway.orders.base import OrdersBase
 from gateway.orders.errors import IdempotencyConflict, IdempotencyPending
+from gateway.orders.split_status import as_viewed
 from gateway.orders.validation import fingerprint
 from gateway.routing import Need
 from gateway.store import GatewayState, IdempotencyClaim, OrderRow
@@ -115,9 +116,14 @@ class Idempotency(OrdersBase):
         return {event.kind for event in history} <= _NEVER_PLACED
 
     async def _answer(self, claim: IdempotencyClaim) -> OrderRow:
-        """The order of a claim that has one."""
+        """The order of a claim that has one, as a read shows it (a client order made of
+        children as their aggregate)."""
         assert claim.order_id is not None
-        return await self.store.get_order(claim.order_id)
+        order = await self.store.get_order(claim.order_id)
+        if order.plan is None:
+            return order
+        children = (await self.store.children_of([order.id])).get(order.id, [])
+        return as_viewed(order, children, self.base_currency)
 
     async def _after_lost_claim(self, client_id: str, key: str, print_: str) -> OrderRow:
         """The answer of a request whose claim was taken over (or whose reuse of a failed

@@ -420,3 +420,18 @@ async def test_an_unchanged_open_client_order_is_not_rewritten(
         assert await gw.orders.reconcile_parents() == 0, "nothing changed since"
         assert (await gw.store.get_order(order.id)).version == written.version
         await assert_ledger(gw)
+
+
+async def test_a_retry_with_the_same_key_answers_the_aggregate(gw: Gateway, trio: Trio) -> None:
+    group = await big_group(gw)
+    total = too_many(group)
+    order = await gw.place("c", group.id, fields(total, 13), idempotency_key="k13", needs=NEEDS)
+    trio.advance(60)
+    await sync_statuses(gw)  # the children run; the client order's row is not rewritten yet
+    assert (await gw.store.get_order(order.id)).state == OrderState.PENDING
+    again = await gw.place("c", group.id, fields(total, 13), idempotency_key="k13", needs=NEEDS)
+    assert again.id == order.id
+    shown = await read(gw, order)
+    assert shown.state == OrderState.IN_PROGRESS
+    assert (again.state, again.remains, again.charge) == (shown.state, shown.remains, shown.charge)
+    await assert_ledger(gw)
