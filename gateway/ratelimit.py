@@ -1,5 +1,5 @@
-"""Per-key rate limits shared by every gateway instance: a moving window in Redis (the
-`limits` library), or in this process when no Redis is configured.
+"""Per-key rate limits shared by every gateway instance: a moving window in Redis, or in this
+process when no Redis is configured (`gateway.ratelimit_window`: one step per hit either way).
 
 Each API answers a refusal in its own shape; this module only decides::
 
@@ -24,18 +24,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
-from limits.errors import StorageError
 from redis.exceptions import RedisError
 
 from gateway.auth import Principal
 from gateway.config import Settings
+from gateway.ratelimit_window import Counted, MemoryWindows, RedisWindows
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +81,8 @@ def identity(principal: Principal | None, address: str) -> str:
 
 
 class RateLimiter:
-    """A moving-window limiter on a `limits` storage, falling back to memory on errors."""
+    """Moving windows in Redis when configured, else in memory; a lost Redis falls back to
+    memory for `retry_redis_after` seconds."""
 
     def __init__(
         self,
@@ -92,26 +91,22 @@ class RateLimiter:
         redis_url: str | None = None,
         namespace: str = "smmgw",
         retry_redis_after: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.options = options
         self.per_key = parse(options.per_key)
         self.anonymous = parse(options.anonymous)
         self._named = {name: parse(text) for name, text in options.keys.items()}
-        self._memory = MovingWindowRateLimiter(MemoryStorage())
+        self._clock = clock
+        self._memory = MemoryWindows(clock)
         self._pool: aioredis.ConnectionPool | None = None
-        self._shared: MovingWindowRateLimiter | None = None
+        self._shared: RedisWindows | None = None
         if redis_url:
             self._pool = aioredis.ConnectionPool.from_url(
                 redis_url, socket_connect_timeout=1.0, socket_timeout=1.0
             )
-            storage: Storage = RedisStorage(
-                "async+redis://",
-                implementation="redispy",
-                key_prefix=f"{namespace}:ratelimit",
-                wrap_exceptions=True,
-                connection_pool=self._pool,  # type: ignore[arg-type]
-            )
-            self._shared = MovingWindowRateLimiter(storage)
+            self._shared = RedisWindows(self._pool, f"{namespace}:ratelimit", wall_clock)
         self._retry_after = retry_redis_after
         self._redis_down_until = 0.0
 
@@ -131,16 +126,18 @@ class RateLimiter:
 
     async def hit(self, identity: str, item: RateLimitItem, cost: int = 1) -> Decision:
         """Count `cost` (one request, or a GraphQL operation's cost) of `identity` against
-        `item`; a refused hit counts nothing."""
-        limiter = self._memory
-        if self._shared is not None and time.monotonic() >= self._redis_down_until:
-            limiter = self._shared
-        try:
-            return await self._hit(limiter, identity, item, cost)
-        except (StorageError, RedisError, OSError) as exc:
-            log.warning("rate limit store unavailable (%s); limiting in this process", exc)
-            self._redis_down_until = time.monotonic() + self._retry_after
-            return await self._hit(self._memory, identity, item, cost)
+        `item`; a refused hit counts nothing. One Redis round trip at most."""
+        amount, expiry = item.amount, float(item.get_expiry())
+        counted: Counted | None = None
+        if self._shared is not None and self._clock() >= self._redis_down_until:
+            try:
+                counted = await self._shared.hit(identity, amount, expiry, cost)
+            except (RedisError, OSError) as exc:
+                log.warning("rate limit store unavailable (%s); limiting in this process", exc)
+                self._redis_down_until = self._clock() + self._retry_after
+        if counted is None:
+            counted = self._memory.hit(identity, amount, expiry, cost)
+        return _decision(item, counted)
 
     async def check(self, principal: Principal | None, address: str) -> Decision:
         """Count one request of a caller: a key against its own limit, an unknown caller by
@@ -149,14 +146,12 @@ class RateLimiter:
             return await self.hit(identity(None, address), self.anonymous)
         return await self.hit(identity(principal, address), self.limit_for(principal.name))
 
-    async def _hit(
-        self, limiter: MovingWindowRateLimiter, identity: str, item: RateLimitItem, cost: int
-    ) -> Decision:
-        allowed = await limiter.hit(item, identity, cost=cost)
-        stats = await limiter.get_window_stats(item, identity)
-        retry_after = 0.0 if allowed else max(1.0, stats.reset_time - time.time())
-        return Decision(allowed, item.amount, max(0, stats.remaining), retry_after, describe(item))
-
     async def aclose(self) -> None:
         if self._pool is not None:
             await self._pool.aclose()
+
+
+def _decision(item: RateLimitItem, counted: Counted) -> Decision:
+    retry_after = 0.0 if counted.allowed else max(1.0, counted.reset_in)
+    remaining = max(0, item.amount - counted.count)
+    return Decision(counted.allowed, item.amount, remaining, retry_after, describe(item))

@@ -1,0 +1,136 @@
+"""The per-key moving windows, in memory and in Redis, on injected clocks: exact counts, costs,
+refusals that count nothing, the oldest entry's departure as the retry time, and a fallback to
+memory when Redis is gone."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+from limits import parse
+
+from gateway.ratelimit import LimitOptions, RateLimiter
+from gateway.ratelimit_window import SWEEP_EVERY, MemoryWindows, RedisWindows
+
+
+class Clock:
+    def __init__(self, now: float = 1_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_window_admits_its_amount_then_refuses_until_the_oldest_hit_leaves() -> None:
+    clock = Clock()
+    windows = MemoryWindows(clock)
+    first = windows.hit("key:1", 3, 60.0, 1)
+    clock.now += 10
+    windows.hit("key:1", 3, 60.0, 1)
+    clock.now += 10
+    third = windows.hit("key:1", 3, 60.0, 1)
+    refused = windows.hit("key:1", 3, 60.0, 1)
+    assert (first.allowed, first.count) == (True, 1)
+    assert (third.allowed, third.count) == (True, 3)
+    assert (refused.allowed, refused.count) == (False, 3), "a refusal counts nothing"
+    assert refused.reset_in == pytest.approx(40.0)
+    clock.now += 40  # the first hit leaves the window
+    again = windows.hit("key:1", 3, 60.0, 1)
+    assert (again.allowed, again.count) == (True, 3)
+    assert windows.hit("key:2", 3, 60.0, 1).count == 1, "each key has its own window"
+
+
+def test_costs_count_and_an_operation_too_dear_for_what_is_left_is_refused() -> None:
+    clock = Clock()
+    windows = MemoryWindows(clock)
+    assert windows.hit("cost:key:1", 1000, 60.0, 700).allowed
+    clock.now += 1
+    refused = windows.hit("cost:key:1", 1000, 60.0, 301)
+    assert (refused.allowed, refused.count) == (False, 700)
+    assert windows.hit("cost:key:1", 1000, 60.0, 300).count == 1000
+
+
+def test_hits_close_together_share_an_entry_and_leave_with_the_latest() -> None:
+    clock = Clock()
+    windows = MemoryWindows(clock)
+    windows.hit("k", 2, 60.0, 1)
+    clock.now += 0.01  # within a thousandth of the window: merged, stamped with this hit
+    windows.hit("k", 2, 60.0, 1)
+    clock.now += 59.995  # the first hit alone would have left; the shared entry has not
+    assert not windows.hit("k", 2, 60.0, 1).allowed
+    clock.now += 0.01
+    assert windows.hit("k", 2, 60.0, 1).count == 1
+
+
+def test_idle_windows_are_dropped() -> None:
+    clock = Clock()
+    windows = MemoryWindows(clock)
+    for n in range(50):
+        windows.hit(f"anon:10.0.0.{n}", 30, 60.0, 1)
+    clock.now += SWEEP_EVERY + 61
+    windows.hit("anon:10.0.0.1", 30, 60.0, 1)
+    assert len(windows) == 1
+
+
+@pytest.fixture
+async def pool(redis_url: str) -> AsyncIterator[aioredis.ConnectionPool]:
+    made = aioredis.ConnectionPool.from_url(redis_url)
+    yield made
+    await made.aclose()
+
+
+async def test_the_shared_window_counts_exactly_as_the_memory_one(
+    pool: aioredis.ConnectionPool, namespace: str
+) -> None:
+    clock = Clock(1_764_000_000.0)
+    shared = RedisWindows(pool, f"{namespace}:ratelimit", clock)
+    steps = [(0.0, 1), (10.0, 1), (0.005, 1), (5.0, 2), (0.0, 1), (50.0, 1), (0.0, 1), (61.0, 4)]
+    memory_clock = Clock(0.0)
+    memory = MemoryWindows(memory_clock)
+    for advance, cost in steps:
+        clock.now += advance
+        memory_clock.now += advance
+        ours = await shared.hit("key:7", 4, 60.0, cost)
+        theirs = memory.hit("key:7", 4, 60.0, cost)
+        assert (ours.allowed, ours.count) == (theirs.allowed, theirs.count)
+        assert ours.reset_in == pytest.approx(theirs.reset_in, abs=1e-5)
+    client = aioredis.Redis(connection_pool=pool)
+    keys = [key async for key in client.scan_iter(f"{namespace}:*")]
+    assert keys, "the window is kept under the namespace"
+    assert all([await client.pttl(key) > 0 for key in keys]), "and expires"
+
+
+async def test_instances_share_a_budget_through_redis(redis_url: str, namespace: str) -> None:
+    options = LimitOptions(per_key="3/minute")
+    one = RateLimiter(options, redis_url=redis_url, namespace=namespace)
+    two = RateLimiter(options, redis_url=redis_url, namespace=namespace)
+    try:
+        item = one.limit_for(None)
+        answers = [await (one, two)[n % 2].hit("key:1", item) for n in range(4)]
+    finally:
+        await one.aclose()
+        await two.aclose()
+    assert [a.allowed for a in answers] == [True, True, True, False]
+    assert [a.remaining for a in answers] == [2, 1, 0, 0]
+    assert answers[3].retry_after >= 1.0
+    assert answers[3].per == "minute"
+
+
+async def test_without_redis_a_process_limits_on_its_own(namespace: str) -> None:
+    clock = Clock()
+    limiter = RateLimiter(
+        LimitOptions(per_key="2/minute", keys={"big": "5/minute"}),
+        redis_url="redis://127.0.0.1:1/0",
+        namespace=namespace,
+        clock=clock,
+    )
+    try:
+        small = [await limiter.hit("key:1", limiter.limit_for("small")) for _ in range(3)]
+        big = [await limiter.hit("key:2", limiter.limit_for("big")) for _ in range(6)]
+    finally:
+        await limiter.aclose()
+    assert [d.allowed for d in small] == [True, True, False]
+    assert [d.allowed for d in big] == [True] * 5 + [False]
+    assert big[-1].limit == 5
+    assert limiter.limit_for("big") == parse("5/minute")
