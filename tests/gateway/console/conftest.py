@@ -5,29 +5,26 @@ sees a failing endpoint at once; gamma is low on funds."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal
 
-import httpx
 import pytest
-from playwright.async_api import Browser, async_playwright
 
-from gateway.app import create_app
 from gateway.config import Settings, WebhooksSection
 from gateway.core import Gateway
-from tests.databases import unavailable
-from tests.gateway.graphql.server import ApiFactory, Server, serve
-from tests.gateway.panels import Trio, open_gateway, start_trio, trio_settings
+from tests.gateway.chromium import browser  # noqa: F401 (a fixture)
+from tests.gateway.panels import Trio, start_trio, trio_settings
+from tests.gateway.served import (  # noqa: F401 (fixtures: api, gw, http, server)
+    api_fixture,
+    gw_fixture,
+    http_fixture,
+    server_fixture,
+)
 
 LOW = Decimal("1000000")
 """gamma's low-funds threshold."""
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# Chromium's own resolver answers nothing but loopback, so not even a CDN's name resolves.
-OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 
 
 @pytest.fixture
@@ -46,30 +43,6 @@ def settings(trio: Trio, database_url: str, redis_url: str, namespace: str) -> S
         for p in base.providers
     ]
     return base.model_copy(update={"webhooks": webhooks, "providers": providers})
-
-
-@pytest.fixture
-async def gw(settings: Settings, trio: Trio) -> AsyncIterator[Gateway]:
-    async with open_gateway(settings, trio) as gateway:
-        await gateway.catalog.sync()
-        yield gateway
-
-
-@pytest.fixture
-async def server(settings: Settings, gw: Gateway) -> AsyncIterator[Server]:
-    async with serve(create_app(settings, gateway=gw)) as running:
-        yield running
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=30) as client:
-        yield client
-
-
-@pytest.fixture
-def api(server: Server, http: httpx.AsyncClient) -> ApiFactory:
-    return ApiFactory(http, server.graphql_url)
 
 
 @dataclass
@@ -92,15 +65,3 @@ async def keys(gw: Gateway) -> Keys:
     ):  # fmt: skip
         _, made[name] = await gw.store.create_api_key(name, client, [scope])
     return Keys(**made)
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    if CHROMIUM is None:
-        unavailable("chromium (apt-get install chromium)")
-    async with async_playwright() as driver:
-        launched = await driver.chromium.launch(executable_path=CHROMIUM, args=[OFFLINE])
-        try:
-            yield launched
-        finally:
-            await launched.close()

@@ -3,18 +3,21 @@ on SQLite and PostgreSQL with the real Redis; API keys for two clients and an ad
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-import httpx
 import pytest
 
-from gateway.app import create_app
 from gateway.config import Settings
 from gateway.core import Gateway
-from tests.gateway.graphql.server import ApiFactory, Server, serve
-from tests.gateway.panels import Trio, open_gateway, start_trio, trio_settings
+from tests.gateway.panels import Trio, start_trio, trio_settings
+from tests.gateway.served import (  # noqa: F401 (fixtures: api, gw, http, server)
+    api_fixture,
+    gw_fixture,
+    http_fixture,
+    server_fixture,
+)
 
 SERVICES_PER_PANEL = 200
 
@@ -28,25 +31,6 @@ def trio() -> Iterator[Trio]:
 @pytest.fixture
 def settings(trio: Trio, database_url: str, redis_url: str, namespace: str) -> Settings:
     return trio_settings(trio, database_url, redis_url, namespace)
-
-
-@pytest.fixture
-async def gw(settings: Settings, trio: Trio) -> AsyncIterator[Gateway]:
-    async with open_gateway(settings, trio) as gateway:
-        await gateway.catalog.sync()
-        yield gateway
-
-
-@pytest.fixture
-async def server(settings: Settings, gw: Gateway) -> AsyncIterator[Server]:
-    async with serve(create_app(settings, gateway=gw)) as running:
-        yield running
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=30) as client:
-        yield client
 
 
 @dataclass
@@ -74,8 +58,3 @@ async def keys(gw: Gateway) -> Keys:
     ):  # fmt: skip
         _, made[name] = await gw.store.create_api_key(name, client, [scope])
     return Keys(**made)
-
-
-@pytest.fixture
-def api(server: Server, http: httpx.AsyncClient) -> ApiFactory:
-    return ApiFactory(http, server.graphql_url)
