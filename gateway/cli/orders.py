@@ -1,0 +1,133 @@
+"""Orders from the command line: list, show, refill and cancel (``smm-gateway orders``), and
+the ambiguous ones (`gateway.cli.unconfirmed`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from gateway.cli import unconfirmed
+from gateway.cli.common import ConfigOption, JsonOption, with_gateway
+from gateway.cli.output import emit, emit_one
+from gateway.cli.remote import KeyOption, RemoteUrlOption, graphql
+from gateway.core import Gateway
+from gateway.store import OrderRow
+
+orders_app = typer.Typer(help="List, show, refill and cancel orders.", no_args_is_help=True)
+
+
+def _order_row(row: OrderRow) -> dict[str, Any]:
+    return {
+        "id": row.id, "client": row.client_id, "service": row.group_id, "state": row.state,
+        "status": row.status_raw, "provider": row.provider, "cost": row.quoted_cost,
+        "charge": row.charge, "remains": row.remains, "created": row.created_at,
+        "error": row.error,
+    }  # fmt: skip
+
+
+ORDERS_QUERY = """query($filter: OrderFilter, $first: Int) {
+  orders(filter: $filter, first: $first) { nodes { id clientId serviceId status statusRaw
+    provider cost { amount } charge { amount } remains createdAt error } } }"""
+
+
+@orders_app.command("list")
+def orders_list(
+    client: Annotated[str | None, typer.Option(help="Only this client's orders.")] = None,
+    state: Annotated[list[str] | None, typer.Option(help="Only these states.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+    config: ConfigOption = None,
+    url: RemoteUrlOption = None,
+    key: KeyOption = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Orders, newest first."""
+    if url:
+        filters = {"clientId": client, "statuses": [s.upper() for s in state] if state else None}
+        found = graphql(url, key, ORDERS_QUERY, {"filter": filters, "first": limit})
+        rows = [
+            {
+                "id": o["id"],
+                "client": o["clientId"],
+                "service": o["serviceId"],
+                "state": o["status"],
+                "status": o["statusRaw"],
+                "provider": o["provider"],
+                "cost": (o.get("cost") or {}).get("amount"),
+                "charge": (o.get("charge") or {}).get("amount"),
+                "remains": o["remains"],
+                "created": o["createdAt"],
+                "error": o["error"],
+            }
+            for o in found["orders"]["nodes"]
+        ]
+        emit(rows, as_json=as_json, title="Orders")
+        return
+
+    async def work(gw: Gateway) -> list[dict[str, Any]]:
+        states = {s.upper() for s in state} if state else None
+        return [_order_row(r) for r in await gw.store.list_orders(client, states, None, limit)]
+
+    emit(with_gateway(config, work), as_json=as_json, title="Orders")
+
+
+orders_app.command("unconfirmed")(unconfirmed.orders_unconfirmed)
+orders_app.command("resolve")(unconfirmed.orders_resolve)
+
+
+@orders_app.command("show")
+def orders_show(
+    order_id: Annotated[int, typer.Argument()],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """One order as the ledger has it (a stale one is polled next by the status sync), with
+    its history."""
+
+    async def work(gw: Gateway) -> dict[str, Any]:
+        [outcome] = await gw.orders.status([order_id], None)
+        if outcome.order is None:
+            raise typer.BadParameter(f"no order {order_id}")
+        history = await gw.store.order_events(order_id)
+        return {
+            **_order_row(outcome.order),
+            "history": [
+                f"{e.at:%Y-%m-%d %H:%M:%S} {e.kind} {e.to_state or ''}".strip() for e in history
+            ],
+        }
+
+    emit_one(with_gateway(config, work), as_json=as_json)
+
+
+@orders_app.command("refill")
+def orders_refill(
+    order_ids: Annotated[list[int], typer.Argument()],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Request refills."""
+
+    async def work(gw: Gateway) -> list[dict[str, Any]]:
+        return [
+            {"order": o.order_id, "refill": o.refill.id if o.refill else None, "error": o.error}
+            for o in await gw.orders.refill(order_ids, None)
+        ]
+
+    emit(with_gateway(config, work), as_json=as_json, title="Refills")
+
+
+@orders_app.command("cancel")
+def orders_cancel(
+    order_ids: Annotated[list[int], typer.Argument()],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Request cancellation ("requested", not yet refunded)."""
+
+    async def work(gw: Gateway) -> list[dict[str, Any]]:
+        return [
+            {"order": o.order_id, "requested": o.error is None, "error": o.error}
+            for o in await gw.orders.cancel(order_ids, None)
+        ]
+
+    emit(with_gateway(config, work), as_json=as_json, title="Cancels")
