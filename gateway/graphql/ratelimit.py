@@ -14,6 +14,9 @@ from gateway import metrics
 from gateway.auth import bearer_token
 from gateway.context import app_context
 
+PRINCIPAL = "gateway.principal"
+"""Where the caller (a `Principal`, or None) is left in the ASGI scope for the endpoint."""
+
 
 class GraphQLRateLimit:
     """ASGI middleware in front of the GraphQL HTTP endpoint."""
@@ -29,6 +32,7 @@ class GraphQLRateLimit:
         context = app_context(request)
         token = bearer_token(request.headers.get("authorization"))
         principal = await context.auth.authenticate(token)
+        scope[PRINCIPAL] = principal  # the endpoint's caller: looked up once per request
         address = request.client.host if request.client else "unknown"
         decision = await context.limiter.check(principal, address)
         if decision.allowed:

@@ -39,6 +39,7 @@ from gateway.context import AppContext, app_context
 from gateway.graphql.catalog_view import CatalogViews
 from gateway.graphql.context import Context, request_id
 from gateway.graphql.options import GraphQLOptions
+from gateway.graphql.ratelimit import PRINCIPAL
 from gateway.graphql.response_cache import ResponseCache
 from gateway.rest.body import BodyError, BodyTooLarge, read_limited
 from gateway.store import AccountRow
@@ -154,10 +155,11 @@ def _is_subscription(data: object, max_tokens: int) -> bool:
 
 
 async def _account(app: AppContext, principal: Principal | None) -> AccountRow | None:
-    """The client account of a key, read once per request (its prices may have changed)."""
+    """The client account of a key as of this request (its prices may have changed): read
+    after the request arrived, one read shared by the requests waiting (`AccountReads`)."""
     if principal is None or principal.account_id is None:
         return None
-    return await app.gateway.store.account_by_id(principal.account_id)
+    return await app.accounts.get(principal.account_id)
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
@@ -182,6 +184,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         return HTMLResponse(_graphiql_template().replace("{{STATIC}}", static))
 
     async def _principal(self, connection: Request | WebSocket) -> Principal | None:
+        if PRINCIPAL in connection.scope:  # the rate limit in front looked it up already
+            found: Principal | None = connection.scope[PRINCIPAL]
+            return found
         token = bearer_token(connection.headers.get("authorization"))
         return await app_context(connection).auth.authenticate(token)
 

@@ -84,7 +84,12 @@ async def _serve(request: Request, settings: Settings) -> Response:
     call = Call(context, principal, fields, idempotency_key)
     try:
         if handler is services:  # bytes kept per catalog and price list, sent with an ETag
-            rendered = await state.services.answer(call, await call.account())
+            account = None
+            if principal.account_id is not None:
+                account = await context.accounts.get(principal.account_id)
+                if account is None:  # the key outlived its account: no key of anyone's
+                    raise V2Error(texts.INVALID_KEY)
+            rendered = await state.services.answer(call, account)
             return services_response(rendered, request.headers.get("if-none-match"), headers)
         return json_answer(await handler(call), headers=headers)
     except V2Error as exc:
