@@ -15,13 +15,14 @@ import heapq
 import math
 import random
 import threading
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from providers.models import OrderState, RefillState
 
+from .call_windows import CallWindows
 from .catalog import SimService, generate_services
 from .clock import Clock, ScaledClock
 from .drops import dropped
@@ -89,7 +90,7 @@ class Panel:
         self._open_refill: dict[int, int] = {}
         self._last_by_link: dict[tuple[str, str], int] = {}
         self._settle_queue: list[tuple[float, int]] = []
-        self._windows: dict[str, deque[float]] = {}
+        self._windows = CallWindows()
         rng = random.Random(f"panel:{seed}")
         self._next_order = 10_000 + rng.randrange(0, 90_000)
         self._next_refill = 1 + rng.randrange(0, 1000)
@@ -129,14 +130,7 @@ class Panel:
         if self.rate_limit is None:
             return
         with self._lock:
-            now = self.rate_clock.now()
-            window = self._windows.setdefault(key, deque())
-            while window and window[0] <= now - 60.0:
-                window.popleft()
-            if len(window) >= self.rate_limit:
-                retry = max(1, int(window[0] + 60.0 - now) + 1)
-                raise PanelError(Problem.RATE_LIMITED, limit=self.rate_limit, retry_after=retry)
-            window.append(now)
+            self._windows.count(key, self.rate_limit, self.rate_clock.now())
 
     def record_call(self, action: str) -> None:
         """Count one call of `action`."""
