@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from operator import attrgetter
 from typing import Any, Self
 
 from sqlalchemy import func, select, type_coerce
@@ -76,6 +77,7 @@ class Counts:
 
 
 assert tuple(f.name for f in fields(Counts)) == COUNTS  # the table and the sums agree
+_counts_of = attrgetter(*COUNTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,14 +248,17 @@ async def record_transitions(
     if not ended:
         return
     started = await first_progress(conn, [row.id for row in ended])
-    buckets: dict[Key, Counts] = {}
+    sums: dict[Key, list[int]] = {}
     for row in ended:
         # The change's own status counts even if its history entry is not written yet.
         start = started.get(row.id)
         if row.state in PROGRESS_STATES and (start is None or row.updated_at < start):
             start = row.updated_at
-        add_to(buckets, bucket_key(row, row.updated_at), order_counts(row, start, row.updated_at))
-    await upsert(conn, buckets)
+        counts = _counts_of(order_counts(row, start, row.updated_at))
+        total = sums.setdefault(bucket_key(row, row.updated_at), [0] * len(COUNTS))
+        for i, n in enumerate(counts):
+            total[i] += n
+    await upsert(conn, {key: Counts(*total) for key, total in sums.items()})
 
 
 def refill_counts(before: RefillRow | None, after: RefillRow) -> tuple[Counts, Counts]:

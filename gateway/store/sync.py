@@ -16,38 +16,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.store.account_ledger import settle
 from gateway.store.base import Queries, chunks
-from gateway.store.quality import record_finished_many
 from gateway.store.rows import OrderRow, OutboxRow
 from gateway.store.states import FINAL_STATES
-from gateway.store.tables import catalog_syncs, instances, order_events, orders, outbox
+from gateway.store.sync_apply import ROW_COLUMNS, SYNCED, JsonSafe, PolledChange, apply_changes
+from gateway.store.tables import catalog_syncs, instances, orders, outbox
 
-SYNCED = (
-    "state", "status_raw", "start_count", "remains", "charge", "charge_currency", "flags",
-    "error", "next_poll_at",
-)  # fmt: skip
-"""The columns a status poll may change."""
-
-
-@dataclass(frozen=True, slots=True)
-class PolledChange:
-    """What one poll changes in an order: new values for `SYNCED` columns, and its history entry.
-
-    `before` is the row as claimed; the change applies only if the order is still at its version.
-    """
-
-    before: OrderRow
-    kind: str
-    values: Mapping[str, Any]
-    event_data: Mapping[str, Any] | None = None
+__all__ = ["SYNCED", "PolledChange", "SyncQueries", "dead_instances"]
 
 
 def dead_instances(now: datetime) -> ColumnElement[bool]:
@@ -134,23 +115,24 @@ class SyncQueries(Queries):
             orders.update()
             .where(orders.c.id.in_(due))
             .values(next_poll_at=now + lease, claimed_by=instance)
-            .returning(*orders.c)
+            .returning(*ROW_COLUMNS)
         )
         async with self._write(None) as conn:
             result = await conn.execute(claim)
-            rows = [OrderRow.from_row(found) for found in result.mappings()]
+            rows = [OrderRow(*found) for found in result]
         return sorted(rows, key=lambda r: r.id)
 
     async def reschedule_orders(
         self,
         when: Mapping[int, datetime | None],
         *,
-        synced: Collection[int] = (),
+        synced: Collection[int] | Mapping[int, datetime] = (),
         synced_at: datetime | None = None,
         tx: AsyncConnection | None = None,
     ) -> None:
         """Set each order's next poll (``None``: never), ending a claim without a new version,
-        and mark the `synced` orders (those the panel answered for) as synced at `synced_at`.
+        and mark the `synced` orders (those the panel answered for) as synced at `synced_at`,
+        or each at its own time when `synced` maps ids to times.
 
         Rescheduling is bookkeeping, not a change of the order: no history entry, no event.
         """
@@ -166,6 +148,16 @@ class SyncQueries(Queries):
                 items = [{"order_id": order_id, "at": at} for order_id, at in when.items()]
                 for batch in chunks(items):
                     await conn.execute(statement, batch)
+            if isinstance(synced, Mapping):
+                statement = (
+                    orders.update()
+                    .where(orders.c.id == bindparam("order_id"))
+                    .values(synced_at=bindparam("at"))
+                )
+                items = [{"order_id": order_id, "at": at} for order_id, at in synced.items()]
+                for batch in chunks(items):
+                    await conn.execute(statement, batch)
+                return
             at = synced_at or self._clock()
             for ids in chunks(list(synced)):
                 await conn.execute(orders.update().where(orders.c.id.in_(ids)).values(synced_at=at))
@@ -181,63 +173,27 @@ class SyncQueries(Queries):
         made final is settled (``settle``). Returns the orders as they now are, in the order
         given.
         """
-        if not changes:
-            return []
-        ids = [c.before.id for c in changes]
-        # FOR UPDATE holds the rows on PostgreSQL until commit; SQLite holds the write lock.
-        current = await tx.execute(
-            select(orders.c.id, orders.c.version).where(orders.c.id.in_(ids)).with_for_update()
-        )
-        versions = {order_id: version for order_id, version in current}
-        fresh = [c for c in changes if versions.get(c.before.id) == c.before.version]
-        if not fresh:
-            return []
-        now = self._clock()
-        after = [
-            replace(c.before, **dict(c.values), version=c.before.version + 1, updated_at=now)
-            for c in fresh
-        ]
-        columns = (*SYNCED, "version", "updated_at")
-        update = (
-            orders.update()
-            .where(orders.c.id == bindparam("order_id"))
-            .values({**{name: bindparam(f"new_{name}") for name in columns}, "claimed_by": None})
-        )
-        await tx.execute(
-            update,
-            [{"order_id": r.id, **{f"new_{n}": getattr(r, n) for n in columns}} for r in after],
-        )
-        history = [
-            {
-                "order_id": c.before.id,
-                "at": now,
-                "kind": c.kind,
-                "from_state": c.before.state,
-                "to_state": row.state,
-                "data": None if c.event_data is None else dict(c.event_data),
-            }
-            for c, row in zip(fresh, after, strict=True)
-        ]
-        await tx.execute(order_events.insert(), history)
-        await record_finished_many(tx, zip((c.before for c in fresh), after, strict=True))
-        # An account order the poll made final is settled here, as update_order would; accounts
-        # are locked in id order, so two batches never wait on each other's account.
-        settled: dict[int, OrderRow] = {}
-        for row in sorted(after, key=lambda r: (r.account_id or 0, r.id)):
-            settled[row.id], _ = await settle(tx, row, now)
-        return [settled[row.id] for row in after]
+        return await apply_changes(tx, changes, self._clock())
 
     async def add_outbox_many(
         self, tx: AsyncConnection, events: Sequence[tuple[str, str, Mapping[str, Any]]]
     ) -> None:
-        """Queue ``(event_id, type, payload)`` events in one statement; known ids are skipped."""
+        """Queue ``(event_id, type, payload)`` events, a few hundred a statement; known ids are
+        skipped. Payloads must be JSON-safe, as ``Event.payload()`` makes them."""
         if not events:
             return
         now = self._clock()
         rows = [
             {"event_id": i, "type": t, "payload": dict(p), "created_at": now} for i, t, p in events
         ]
-        statement = self._insert(outbox).on_conflict_do_nothing(index_elements=[outbox.c.event_id])
+        statement = (
+            self._insert(outbox)
+            .values(
+                event_id=bindparam("event_id"), type=bindparam("type"),
+                payload=bindparam("payload", type_=JsonSafe()), created_at=bindparam("created_at"),
+            )
+            .on_conflict_do_nothing(index_elements=[outbox.c.event_id])
+        )  # fmt: skip
         for batch in chunks(rows):
             await tx.execute(statement, batch)
 

@@ -25,11 +25,12 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, fields
+from contextlib import AbstractAsyncContextManager, nullcontext
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
 from gateway import events
-from gateway.currencies import CurrencyWatch
+from gateway.currencies import CurrencyWatch, Mismatch
 from gateway.events import Event, order_data
 from gateway.fleet import beating_instance
 from gateway.orders.polled import OVERCHARGED, ToBase, status_values
@@ -37,6 +38,8 @@ from gateway.store import GatewayState, OrderRow, Store, is_final
 from gateway.store.base import Clock, utcnow
 from gateway.store.sync import SYNCED, PolledChange
 from gateway.workers.backoff import Backoff
+from gateway.workers.sync_events import announced, order_payload
+from gateway.workers.sync_writes import GroupWrites
 from providers.base import MAX_BATCH, Provider
 from providers.errors import NotFound, ProviderError
 from providers.models import OrderStatus
@@ -60,6 +63,24 @@ class SyncReport:
     def add(self, other: SyncReport) -> None:
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+@dataclass(slots=True)
+class Polled:
+    """One call's answers, ready to write: the changes, each order's next poll (those left
+    unchanged), the orders the panel answered for, when, and in which currency."""
+
+    name: str
+    rows: list[OrderRow]
+    report: SyncReport
+    followups: list[asyncio.Task[None]]
+    """Where a catalog re-sync after an overcharge is kept, for `run` to await."""
+    now: datetime
+    reported: str | None
+    mismatch: Mismatch | None
+    changes: list[PolledChange] = field(default_factory=list)
+    later: dict[int, datetime | None] = field(default_factory=dict)
+    answered: list[int] = field(default_factory=list)
 
 
 def flagged_event(order: OrderRow) -> Event:
@@ -116,44 +137,79 @@ class StatusSync:
         """The fleet id recorded on claims (default: this process's while it heartbeats)."""
         """Called with a provider and the newest overcharged order's creation time."""
         self._resyncing: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._sqlite_lock = asyncio.Lock()
 
     async def run(self, provider: str | None = None) -> SyncReport:
         """Poll every due order of `provider` (default: of every provider) until none is due."""
         names = list(self.providers) if provider is None else [provider]
+        reports = {name: SyncReport() for name in names if name in self.providers}
+        followups: list[asyncio.Task[None]] = []
+        writes: GroupWrites[Polled] = GroupWrites(self._write, self._release_polled)
+        try:
+            await asyncio.gather(
+                *(self._provider(n, reports[n], writes, followups) for n in reports)
+            )
+        except asyncio.CancelledError:
+            await writes.abort()
+            raise
+        except BaseException:
+            await writes.close()  # what the panels answered is still recorded
+            raise
+        await writes.close()
+        await asyncio.gather(*followups)
         report = SyncReport()
-        for part in await asyncio.gather(*(self._provider(name) for name in names)):
+        for name, part in reports.items():
+            if part.polled:
+                log.info("status sync of %s: %s", name, part)
             report.add(part)
         return report
 
-    async def _provider(self, name: str) -> SyncReport:
-        provider = self.providers.get(name)
-        report = SyncReport()
-        if provider is None:
-            return report
-
-        # Claims are taken one at a time (each a short transaction) so that every call of this
-        # process carries a full batch; the calls themselves overlap.
+    async def _provider(
+        self,
+        name: str,
+        report: SyncReport,
+        writes: GroupWrites[Polled],
+        followups: list[asyncio.Task[None]],
+    ) -> None:
+        provider = self.providers[name]
+        # One claim (a short transaction) takes a batch for every lane, so that every call of
+        # this process carries a full batch; the lanes take theirs from `claimed`.
         claiming = asyncio.Lock()
+        claimed: list[OrderRow] = []
         instance = self.instance if self.instance is not None else beating_instance()
 
+        async def take() -> list[OrderRow]:
+            nonlocal claimed
+            async with claiming:
+                if not claimed:
+                    async with self._serial():
+                        claimed = await self.store.claim_due_orders(
+                            now=self._clock(), lease=self.lease, limit=self.batch * self.lanes,
+                            provider=name, instance=instance,
+                        )  # fmt: skip
+                rows, claimed = claimed[: self.batch], claimed[self.batch :]
+                return rows
+
         async def lane() -> None:
-            while True:
-                async with claiming:
-                    rows = await self.store.claim_due_orders(
-                        now=self._clock(), lease=self.lease, limit=self.batch, provider=name,
-                        instance=instance,
-                    )  # fmt: skip
-                if not rows:
-                    return
-                report.add(await self._batch(provider, rows))
+            while rows := await take():
+                polled = await self._poll(provider, rows, report, followups)
+                await writes.add(polled)  # written behind this lane's next call
 
         # Each lane keeps one call in flight; the adapter's gate caps them per provider anyway.
-        await asyncio.gather(*(lane() for _ in range(self.lanes)))
-        if report.polled:
-            log.info("status sync of %s: %s", name, report)
-        return report
+        try:
+            await asyncio.gather(*(lane() for _ in range(self.lanes)))
+        finally:
+            if claimed:  # a lane failed or the sync was cancelled: hand the rest back now
+                await asyncio.shield(self._release(claimed))
 
-    async def _batch(self, provider: Provider, rows: list[OrderRow]) -> SyncReport:
+    async def _poll(
+        self,
+        provider: Provider,
+        rows: list[OrderRow],
+        report: SyncReport,
+        followups: list[asyncio.Task[None]],
+    ) -> Polled:
+        """Ask the panel for `rows`' statuses; what each answer changes, ready to write."""
         by_pid = {row.provider_order_id or "": row for row in rows}
         try:
             answers: Mapping[str, OrderStatus | ProviderError] = await provider.status(list(by_pid))
@@ -161,68 +217,92 @@ class StatusSync:
             # Shutting down mid-call: hand the orders back now rather than at lease expiry.
             await asyncio.shield(self._release(rows))
             raise
-        report = SyncReport(polled=len(rows), calls=1)
+        report.polled += len(rows)
+        report.calls += 1
         name = rows[0].provider or ""
         reported = self._reported_currency(name, answers.values())
         mismatch = None
         if reported is not None and self.currencies is not None:
             mismatch = await self.currencies.new_status_mismatch(name, reported)
-        now = self._clock()
-        later: dict[int, datetime | None] = {}
-        changes: list[PolledChange] = []
+        polled = Polled(name, rows, report, followups, self._clock(), reported, mismatch)
         for pid, row in by_pid.items():
             answer = answers.get(pid) or ProviderError("the panel left this order out")
-            change = self._change(row, answer, now, later)
+            change = self._change(row, answer, polled.now, polled.later)
             if change is not None:
-                changes.append(change)
-            if isinstance(answer, NotFound):
+                polled.changes.append(change)
+            if isinstance(answer, OrderStatus):
+                polled.answered.append(row.id)
+            elif isinstance(answer, NotFound):
                 report.missing += 1
-            elif isinstance(answer, ProviderError):
+            else:
                 report.failed += 1
-        async with self.store.transaction() as tx:
+        return polled
+
+    async def _write(self, group: list[Polled]) -> None:
+        """Record the answers of `group`'s calls in one transaction: each change with its
+        history entry and outbox event, every order rescheduled and its claim ended."""
+        changes = [c for polled in group for c in polled.changes]
+        async with self._serial(), self.store.transaction() as tx:
             applied = await self.store.apply_polled(changes, tx=tx)
             done = {row.id for row in applied}
-            for change in changes:
-                if change.before.id not in done:
-                    # Another writer (a cancel, a client's refresh) changed it since the claim;
-                    # its change has its own event, and ours would compare with a stale row.
-                    later[change.before.id] = now + self.backoff.minimum
+            later: dict[int, datetime | None] = {}
+            synced: dict[int, datetime] = {}
+            for polled in group:
+                later.update(polled.later)
+                synced.update(dict.fromkeys(polled.answered, polled.now))
+                for change in polled.changes:
+                    if change.before.id not in done:
+                        # Another writer (a cancel, a client's refresh) changed it since the
+                        # claim; its change has its own event, and ours would compare with a
+                        # stale row.
+                        later[change.before.id] = polled.now + self.backoff.minimum
             befores = {c.before.id: c.before for c in changes}
-            announced = [
-                flagged_event(row) if row.error == MISSING_UPSTREAM
-                and befores[row.id].error != MISSING_UPSTREAM
-                else events.order_event(befores[row.id], row)
-                for row in applied
+            rows = [(befores[row.id], row) for row in applied]
+            news = [
+                announced(flagged_event(row)) if row.error == MISSING_UPSTREAM
+                and before.error != MISSING_UPSTREAM
+                else order_payload(before, row)
+                for before, row in rows
             ]  # fmt: skip
             overcharged = [
-                row for row in applied
-                if OVERCHARGED in (row.flags or ())
-                and OVERCHARGED not in (befores[row.id].flags or ())
+                row for before, row in rows
+                if OVERCHARGED in (row.flags or ()) and OVERCHARGED not in (before.flags or ())
             ]  # fmt: skip
-            announced += [events.order_overcharged(row) for row in overcharged]
-            if mismatch is not None:
-                announced.append(
-                    events.provider_currency_mismatch(
-                        name, mismatch.configured, mismatch.reported, mismatch.source, now
+            news += [announced(events.order_overcharged(r)) for r in overcharged]
+            for polled in group:
+                if polled.mismatch is not None:
+                    m = polled.mismatch
+                    event = events.provider_currency_mismatch(
+                        polled.name, m.configured, m.reported, m.source, polled.now
                     )
-                )
-            await self.store.add_outbox_many(
-                tx, [(e.id, e.type, e.payload()) for e in announced if e is not None]
+                    news.append(announced(event))
+            await self.store.add_outbox_many(tx, [a for a in news if a is not None])
+            await self.store.reschedule_orders(later, synced=synced, tx=tx)
+        for polled in group:
+            polled.report.changed += sum(
+                1 for c in polled.changes if c.kind == "status" and c.before.id in done
             )
-            # Every order the panel answered for is synced now, changed or not.
-            answered = [r.id for p, r in by_pid.items() if isinstance(answers.get(p), OrderStatus)]
-            await self.store.reschedule_orders(later, synced=answered, synced_at=now, tx=tx)
-        report.changed = sum(1 for c in changes if c.kind == "status" and c.before.id in done)
-        if reported is not None and self.currencies is not None:
-            await self.currencies.record_status(name, reported)
+            await self._written(polled, [r for r in overcharged if r.provider == polled.name])
+
+    async def _written(self, polled: Polled, overcharged: list[OrderRow]) -> None:
+        """What follows a batch's commit: the currency it came in remembered; after an
+        overcharge, the provider's catalog re-synced beside the sync (awaited by `run`)."""
+        name, mismatch = polled.name, polled.mismatch
+        if polled.reported is not None and self.currencies is not None:
+            await self.currencies.record_status(name, polled.reported)
         if mismatch is not None:
             log.warning("provider %s reports statuses in %s, configured %s", name,
                         mismatch.reported, mismatch.configured)  # fmt: skip
         if overcharged:
             ids = ", ".join(str(row.id) for row in overcharged)
             log.warning("orders charged above their quote at %s: %s", name, ids)
-            await self._resync(name, max(row.created_at for row in overcharged))
-        return report
+            newest = max(row.created_at for row in overcharged)
+            polled.followups.append(asyncio.create_task(self._resync(name, newest)))
+
+    def _serial(self) -> AbstractAsyncContextManager[object]:
+        """On SQLite, the sync's own writes one at a time: waiting on an asyncio lock, not in
+        SQLite's busy handler, which sleeps in steps of up to 100 ms."""
+        return self._sqlite_lock if self.store.dialect == "sqlite" else nullcontext()
 
     def _reported_currency(
         self, name: str, answers: Iterable[OrderStatus | ProviderError]
@@ -249,6 +329,9 @@ class StatusSync:
     async def _release(self, rows: list[OrderRow]) -> None:
         now = self._clock()
         await self.store.reschedule_orders({row.id: now for row in rows})
+
+    async def _release_polled(self, group: list[Polled]) -> None:
+        await self._release([row for polled in group for row in polled.rows])
 
     def _change(
         self,
