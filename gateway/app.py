@@ -29,10 +29,13 @@ log = logging.getLogger(__name__)
 
 
 def face_routes(settings: Settings) -> list[BaseRoute]:
-    """Every face's routes: the v2-compatible REST endpoint, webhooks, health, GraphQL (and
-    GraphiQL's assets, served from the package)."""
+    """Every face's routes: GraphQL, the v2-compatible REST endpoint, webhooks, health (and
+    GraphiQL's assets, served from the package).
+
+    The busiest paths come first (``/graphql``, then ``/api/v2``): Starlette tries routes in
+    order, and no other route claims their paths."""
     assets = graphiql_assets(graphql.GraphQLOptions.from_settings(settings))
-    return [*rest.routes(settings), *graphql.routes(settings), *assets, *console.routes(settings)]
+    return [*graphql.routes(settings), *rest.routes(settings), *assets, *console.routes(settings)]
 
 
 def create_app(

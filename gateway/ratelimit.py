@@ -99,6 +99,8 @@ class RateLimiter:
         self.anonymous = parse(options.anonymous)
         self._named = {name: parse(text) for name, text in options.keys.items()}
         self._clock = clock
+        # Per limit: its amount, window (seconds) and the window's name, worked out once.
+        self._facts: dict[RateLimitItem, tuple[int, float, str]] = {}
         self._memory = MemoryWindows(clock)
         self._pool: aioredis.ConnectionPool | None = None
         self._shared: RedisWindows | None = None
@@ -127,7 +129,10 @@ class RateLimiter:
     async def hit(self, identity: str, item: RateLimitItem, cost: int = 1) -> Decision:
         """Count `cost` (one request, or a GraphQL operation's cost) of `identity` against
         `item`; a refused hit counts nothing. One Redis round trip at most."""
-        amount, expiry = item.amount, float(item.get_expiry())
+        facts = self._facts.get(item)
+        if facts is None:
+            facts = self._facts[item] = (item.amount, float(item.get_expiry()), describe(item))
+        amount, expiry, _ = facts
         counted: Counted | None = None
         if self._shared is not None and self._clock() >= self._redis_down_until:
             try:
@@ -137,7 +142,9 @@ class RateLimiter:
                 self._redis_down_until = self._clock() + self._retry_after
         if counted is None:
             counted = self._memory.hit(identity, amount, expiry, cost)
-        return _decision(item, counted)
+        retry_after = 0.0 if counted.allowed else max(1.0, counted.reset_in)
+        remaining = max(0, amount - counted.count)
+        return Decision(counted.allowed, amount, remaining, retry_after, facts[2])
 
     async def check(self, principal: Principal | None, address: str) -> Decision:
         """Count one request of a caller: a key against its own limit, an unknown caller by
@@ -149,9 +156,3 @@ class RateLimiter:
     async def aclose(self) -> None:
         if self._pool is not None:
             await self._pool.aclose()
-
-
-def _decision(item: RateLimitItem, counted: Counted) -> Decision:
-    retry_after = 0.0 if counted.allowed else max(1.0, counted.reset_in)
-    remaining = max(0, item.amount - counted.count)
-    return Decision(counted.allowed, item.amount, remaining, retry_after, describe(item))

@@ -6,13 +6,12 @@ A refused request gets HTTP 429 with ``Retry-After`` and a GraphQL error whose c
 
 from __future__ import annotations
 
-from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import metrics
 from gateway.auth import bearer_token
-from gateway.context import app_context
+from gateway.context import client_address, header, scope_context
 
 PRINCIPAL = "gateway.principal"
 """Where the caller (a `Principal`, or None) is left in the ASGI scope for the endpoint."""
@@ -28,13 +27,11 @@ class GraphQLRateLimit:
         if scope["type"] != "http" or scope["method"] == "OPTIONS":
             await self.app(scope, receive, send)
             return
-        request = Request(scope)
-        context = app_context(request)
-        token = bearer_token(request.headers.get("authorization"))
+        context = scope_context(scope)
+        token = bearer_token(header(scope, b"authorization"))
         principal = await context.auth.authenticate(token)
         scope[PRINCIPAL] = principal  # the endpoint's caller: looked up once per request
-        address = request.client.host if request.client else "unknown"
-        decision = await context.limiter.check(principal, address)
+        decision = await context.limiter.check(principal, client_address(scope))
         if decision.allowed:
             await self.app(scope, receive, send)
             return

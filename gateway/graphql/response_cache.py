@@ -14,7 +14,8 @@ cheaply is the cost they are charged when they run (`gateway.graphql.demand`).
 A request is keyed from its raw body: what the body says (the printed operation, variables and
 name, or that it is not cacheable) is worked out once per distinct body and kept in a small LRU,
 so a hit neither decodes the JSON nor looks at the query again; only the caller's part (scopes,
-account and prices) is added per request. The key is the same digest `key` computes from the
+account and prices) is added per request, and for an operator's key (no account) the whole key
+is remembered per body and scopes. The key is the same digest `key` computes from the
 decoded body.
 
 ::
@@ -139,8 +140,9 @@ class ResponseCache:
         self._local_entries = local_entries
         self._local: OrderedDict[str, bytes] = OrderedDict()
         self._prefix: tuple[Snapshot, str] | None = None
-        # Raw body -> its part of the key (None: not cacheable); oldest first, for dropping.
-        self._bodies: dict[bytes, str | None] = {}
+        # Raw body -> its part of the key (None: not cacheable) and the whole keys of operator
+        # callers by scopes; oldest first, for dropping.
+        self._bodies: dict[bytes, tuple[str | None, dict[frozenset[Scope], str | None]]] = {}
 
     def key(
         self, body: Any, principal: Principal | None, account: AccountRow | None = None
@@ -158,17 +160,26 @@ class ResponseCache:
         per distinct body."""
         if principal is None:
             return None
-        part = self._bodies.get(raw, _UNKNOWN)
-        if part is _UNKNOWN:
+        known = self._bodies.get(raw)
+        if known is None:
             try:
                 part = _operation_part(json.loads(raw))
             except (ValueError, RecursionError):  # the view answers it
                 part = None
+            known = (part, {})
             if len(raw) <= MAX_REMEMBERED_BODY:
-                self._bodies[raw] = part
+                self._bodies[raw] = known
                 while len(self._bodies) > self._local_entries:
                     del self._bodies[next(iter(self._bodies))]
-        return _digest(part, principal, account)
+        part, operator_keys = known
+        if account is not None:  # its prices are the row's as of this request: keyed afresh
+            return _digest(part, principal, account)
+        # An operator's key depends on the body and the scopes alone: worked out once.
+        digest = operator_keys.get(principal.scopes, _UNKNOWN)
+        if digest is _UNKNOWN:
+            digest = operator_keys[principal.scopes] = _digest(part, principal, None)
+        result: str | None = digest
+        return result
 
     async def _namespace(self, gw: Gateway) -> str:
         # The catalog rebuilds its snapshot exactly when it sees a new version, so the

@@ -35,13 +35,13 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.auth import Principal, bearer_token
-from gateway.context import AppContext, app_context
+from gateway.context import AppContext, app_context, header, scope_context
 from gateway.graphql.catalog_view import CatalogViews
 from gateway.graphql.context import Context, request_id
 from gateway.graphql.options import GraphQLOptions
 from gateway.graphql.ratelimit import PRINCIPAL
 from gateway.graphql.response_cache import ResponseCache
-from gateway.rest.body import BodyError, BodyTooLarge, read_limited
+from gateway.rest.body import BodyError, BodyTooLarge, receive_limited
 from gateway.store import AccountRow
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -73,26 +73,23 @@ class BadBody(Exception):
         self.status = status
 
 
-async def _raw_body(request: Request, max_bytes: int) -> bytes:
+async def _raw_body(scope: Scope, receive: Receive, max_bytes: int) -> bytes:
     """The body of a POST, read at most `max_bytes` long."""
     try:
-        body = await read_limited(request, max_bytes)
+        return await receive_limited(receive, header(scope, b"content-length"), max_bytes)
     except BodyTooLarge:
         raise BadBody(f"request body over {max_bytes} bytes", 413) from None
     except BodyError:
         raise BadBody("unreadable request body", 400) from None
-    # Kept on the request so that the view below reads the same bytes again.
-    request._body = body
-    return body
 
 
-def _is_json(request: Request) -> bool:
-    return request.headers.get("content-type", "").startswith("application/json")
+def _is_json(content_type: str | None) -> bool:
+    return content_type is not None and content_type.startswith("application/json")
 
 
 def _json_body(request: Request, body: bytes) -> object:
     """The JSON of a POST's `body` (None for other content types)."""
-    if not _is_json(request):
+    if not _is_json(request.headers.get("content-type")):
         return None
     try:
         return json.loads(body)
@@ -113,21 +110,24 @@ def _new_id_prefix() -> None:
 os.register_at_fork(after_in_child=_new_id_prefix)
 
 
-def _hit_request_id(request: Request) -> str:
+def _hit_request_id(scope: Scope) -> str:
     """The caller's ``X-Request-ID`` when sane, else a new one: 32 hex digits as `request_id`
     makes, here a per-process random half and a counter (no random bytes read per hit)."""
-    given = request.headers.get("x-request-id")
+    given = header(scope, b"x-request-id")
     if given:
         return request_id(given)
     return f"{_id_prefix}{next(_ids) & 0xFFFFFFFFFFFFFFFF:016x}"
 
 
+_REQUEST_ID = REQUEST_ID_HEADER.lower().encode()
+
+
 async def _send_bytes(body: bytes, rid: str, send: Send) -> None:
     """A 200 JSON answer of `body`: the headers `Response` would send, and the request id."""
     headers = [
-        (b"content-length", str(len(body)).encode()),
+        (b"content-length", b"%d" % len(body)),
         (b"content-type", b"application/json"),
-        (REQUEST_ID_HEADER.lower().encode(), rid.encode()),
+        (_REQUEST_ID, rid.encode()),
     ]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -229,29 +229,34 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        request = Request(scope, receive)
-        principal = await self._principal(request)
-        account = await _account(app_context(request), principal)
+        # A hit is answered from the scope and the raw body alone: no `Request` made for it.
+        app = scope_context(scope)
+        if PRINCIPAL in scope:  # the rate limit in front looked it up already
+            principal: Principal | None = scope[PRINCIPAL]
+        else:
+            principal = await app.auth.authenticate(bearer_token(header(scope, b"authorization")))
+        account = await _account(app, principal)
         if principal is not None and principal.account_id is not None and account is None:
             principal = None  # an account's key whose account is gone: no wholesale fallback
         stored_key = None
         body = b""
-        if request.method == "POST":
+        if scope["method"] == "POST":
             try:
-                body = await _raw_body(request, self.options.max_body_bytes)
+                body = await _raw_body(scope, receive, self.options.max_body_bytes)
             except BadBody as exc:
-                await self._send(request, _bad_body(exc), send)
+                await self._send(Request(scope, receive), _bad_body(exc), send)
                 return
-            # A hit is answered from the raw body: no JSON decoded, no query looked at again.
-            key = (
-                self.responses.key_of_body(body, principal, account) if _is_json(request) else None
-            )
+            # No JSON decoded, no query looked at again: the body's part of the key is known.
+            json_body = _is_json(header(scope, b"content-type"))
+            key = self.responses.key_of_body(body, principal, account) if json_body else None
             if key is not None:
-                gw = app_context(request).gateway
-                stored_key, hit = await self.responses.lookup(gw, key)
+                stored_key, hit = await self.responses.lookup(app.gateway, key)
                 if hit is not None:
-                    await _send_bytes(hit, _hit_request_id(request), send)
+                    await _send_bytes(hit, _hit_request_id(scope), send)
                     return
+        request = Request(scope, receive)
+        if scope["method"] == "POST":
+            request._body = body  # the view below reads the same bytes again
         context = await self._context(request, None, principal, account)
         response = await self._respond(request, context, body, stored_key)
         response.headers[REQUEST_ID_HEADER] = context.request_id

@@ -11,8 +11,8 @@ import json
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import UploadFile
-from starlette.requests import Request
-from starlette.types import Message
+from starlette.requests import ClientDisconnect, Request
+from starlette.types import Message, Receive
 
 MAX_FIELDS = 1000
 # Fields that are one item per line when a JSON client sends them as a list.
@@ -43,6 +43,29 @@ async def read_limited(request: Request, max_bytes: int) -> bytes:
             raise BodyTooLarge(f"body over {max_bytes} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def receive_limited(receive: Receive, declared: str | None, max_bytes: int) -> bytes:
+    """`read_limited` straight from the ASGI `receive`, given the ``Content-Length`` header
+    (`declared`): no `Request` made for it. A caller gone raises `ClientDisconnect`."""
+    if declared is not None:
+        if not declared.isdigit():
+            raise BodyError("bad Content-Length")
+        if int(declared) > max_bytes:
+            raise BodyTooLarge(f"body over {max_bytes} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > max_bytes:
+            raise BodyTooLarge(f"body over {max_bytes} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _scalar(name: str, value: object) -> str | None:
