@@ -68,8 +68,9 @@ class OrdersBase:
         async with self.store.transaction() as tx:
             # Only from the row as read: a worker that changed it meanwhile wins (StaleOrder).
             after = await self.store.update_order(
-                before.id, event_kind=event_kind, expected_version=before.version, tx=tx, **changes
-            )
+                before.id, event_kind=event_kind, expected_version=before.version,
+                expected_state=before.state, tx=tx, **changes,
+            )  # fmt: skip
             await events.record(self.store, tx, [events.order_event(before, after)])
         return after
 

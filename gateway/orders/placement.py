@@ -2,9 +2,11 @@
 (`gateway.orders.sending`: failover only on answers that prove the order was not placed, an
 ambiguous outcome recorded as ``UNCONFIRMED`` and never retried elsewhere).
 
-An order of a client account is priced with the account's list (`gateway.orders.accounting`)
-and its price held on the account's funds in the order row's own transaction: a refusal
-(no funds, suspended, a spend cap) rolls the row back, and no provider is called.
+The order's row is written once its chosen provider gives the call its turn, marked sent, in
+one transaction just before the request leaves (`gateway.orders.sending`). An order of a client
+account is priced with the account's list (`gateway.orders.accounting`) and its price held on
+the account's funds in the order row's own transaction: a refusal (no funds, suspended, a spend
+cap) rolls the row back, and the request never leaves.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from gateway.orders.idempotency import ClaimLost, Idempotency
 from gateway.orders.routing_policy import RoutingPolicies
 from gateway.orders.sending import Sending
 from gateway.orders.validation import build_request, fingerprint, no_candidate_message
-from gateway.routing import Need, Quote, quote
+from gateway.routing import Candidate, Need, Quote, quote
 from gateway.store import IdempotencyClaim, OrderRow
 from gateway.store.rows import AccountRow
 
@@ -166,32 +168,39 @@ class Placement(Drip, Sending, Idempotency, Accounting, RoutingPolicies):
         price = None
         if account is not None:
             decision, price = await self._priced(account, decision, placing=True)
-        chosen = decision.chosen
-        assert chosen is not None  # pricing keeps the chosen, or raises
-        async with self.store.transaction() as tx:
-            order = await self.store.create_order(
-                client_id=client_id,
-                request=decision.request,
-                group_id=decision.group.id,
-                quoted_cost=chosen.cost.amount,
-                currency=chosen.cost.currency,
-                # Routed to the policy's first at once: one transaction less on the usual path.
-                provider=chosen.offer.provider,
-                provider_service_id=chosen.offer.service.id,
-                provider_cost=chosen.provider_cost.amount,
-                provider_currency=chosen.provider_cost.currency,
-                event_data=_routed(decision),
-                **_client_columns(account, price),
-                tx=tx,
-            )
-            if account is not None and price is not None:
-                # Refused (AccountRefused): the row rolls back and no provider is called.
-                await self.store.hold(account.id, order.id, price.amount, tx=tx)
-            await events.record(self.store, tx, [events.order_event(None, order)])
-            if claim is not None and not await self._attach(claim, order.id, tx):
-                # Taken over while we were slow: roll the order back and call no provider.
-                raise ClaimLost(claim.key)
-        return await self._send(order, decision)
+        assert decision.chosen is not None  # pricing keeps the chosen, or raises
+        chosen: Candidate = decision.chosen
+
+        async def write(sent: bool) -> OrderRow:
+            # Called by `_send` once the chosen provider gives the call its turn (`sent`), or
+            # before anything else is recorded of the order.
+            async with self.store.transaction() as tx:
+                order = await self.store.create_order(
+                    client_id=client_id,
+                    request=decision.request,
+                    group_id=decision.group.id,
+                    quoted_cost=chosen.cost.amount,
+                    currency=chosen.cost.currency,
+                    # Routed to the policy's first at once: one transaction less.
+                    provider=chosen.offer.provider,
+                    provider_service_id=chosen.offer.service.id,
+                    provider_cost=chosen.provider_cost.amount,
+                    provider_currency=chosen.provider_cost.currency,
+                    event_data=_routed(decision),
+                    sent=sent,
+                    **_client_columns(account, price),
+                    tx=tx,
+                )
+                if account is not None and price is not None:
+                    # Refused (AccountRefused): the row rolls back and no provider is called.
+                    await self.store.hold(account.id, order.id, price.amount, tx=tx)
+                await events.record(self.store, tx, [events.order_event(None, order)])
+                if claim is not None and not await self._attach(claim, order.id, tx):
+                    # Taken over while we were slow: roll the order back and call no provider.
+                    raise ClaimLost(claim.key)
+            return order
+
+        return await self._send(write, decision)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,8 @@ refusal moves on too, as limits are per provider and may be stale; the client's 
 leaves the order ``UNCONFIRMED`` and it is never sent elsewhere.
 
 The moment a request leaves is in the ledger: ``sent_at`` is written once the provider gives
-the call its turn, before a byte goes. After a crash, an order still ``RECEIVED`` without it
+the call its turn, before a byte goes; a new order's row is written only then, already marked
+(the slot is taken before the row). After a crash, an order still ``RECEIVED`` without it
 provably never left and fails; one with it may have been placed and is ``UNCONFIRMED``.
 
 Each change is made against the row as last read. When another writer got there first
@@ -18,6 +19,7 @@ change applied over it only where the sender knows better; otherwise the ledger'
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +27,7 @@ from gateway import events
 from gateway.orders.base import OrdersBase
 from gateway.routing import Candidate, Quote
 from gateway.store import GatewayState, OrderRow, StaleOrder
+from gateway.store.orders import flagged_if_taken
 from providers.errors import (
     Ambiguous,
     AuthenticationError,
@@ -52,6 +55,9 @@ _PLACEABLE = _UNSETTLED | {GatewayState.FAILED.value}
 
 NOT_SENT = "the gateway stopped before sending this order; nothing was placed or charged"
 INTERRUPTED = "the gateway stopped while sending this order; outcome unknown"
+Unwritten = Callable[[bool], Awaitable[OrderRow]]
+"""A new order not in the ledger yet: called once, it writes the order's row (routed to the
+chosen candidate), marked sent when told so, and returns it."""
 PLACED_AFTER_SETTLEMENT = "placed_after_settlement"
 """A flag: the provider placed the order after it had failed for good (its client was refunded,
 or it is a part its parent no longer counts on); the panel's order is the operator's to handle."""
@@ -105,12 +111,29 @@ class Sending(OrdersBase):
             error=attempt["message"], attempts=[*row.attempts, attempt],
         )  # fmt: skip
 
-    async def _send(self, order: OrderRow, decision: Quote) -> OrderRow:
+    async def _send(self, order: OrderRow | Unwritten, decision: Quote) -> OrderRow:
+        """Send the order to its candidates in turn; see the module docstring.
+
+        A new order may come `Unwritten`: its row is then written once the chosen provider
+        gives the call its turn, marked sent in the same transaction, right before the request
+        leaves (one transaction less; an order still waiting for its turn is in no ledger, so a
+        crash cannot leave it ambiguous). Whatever else happens first (the chosen provider in
+        cooldown, no turn in time), the row is written unsent before anything else is recorded.
+        """
         attempts: list[dict[str, Any]] = []
+
+        async def written() -> OrderRow:
+            nonlocal order
+            if not isinstance(order, OrderRow):
+                order = await order(False)
+            return order
 
         async def leaving() -> None:
             nonlocal order
-            order = await self._mark_sent(order)
+            if isinstance(order, OrderRow):
+                order = await self._mark_sent(order)
+            else:
+                order = await order(True)
 
         for candidate in decision.candidates:
             name = candidate.offer.provider
@@ -119,7 +142,8 @@ class Sending(OrdersBase):
                 continue
             request = decision.request.model_copy(update={"service": candidate.offer.service.id})
             try:
-                order = await self._route(order, candidate, attempts)
+                if isinstance(order, OrderRow) or candidate is not decision.chosen:
+                    order = await self._route(await written(), candidate, attempts)
                 placed = await self.providers[name].add(request, before_send=leaving)
             except _Overtaken as overtaken:
                 self.health.release(name)
@@ -136,17 +160,18 @@ class Sending(OrdersBase):
                 else:
                     self.health.success(name)
                 if isinstance(exc, Ambiguous) or not exc.not_placed:
-                    log.warning("order %s: outcome at %s unknown: %s", order.id, name, exc)
+                    row = await written()
+                    log.warning("order %s: outcome at %s unknown: %s", row.id, name, exc)
                     return await self._over(
-                        order, _UNSETTLED, event_kind="unconfirmed", event_data=attempt,
+                        row, _UNSETTLED, event_kind="unconfirmed", event_data=attempt,
                         state=GatewayState.UNCONFIRMED, error=exc.message, attempts=attempts,
                     )  # fmt: skip
                 if isinstance(exc, _CLIENT_ERRORS):
                     break
                 continue
             self.health.success(name)
-            return await self._placed(order, name, placed, attempts)
-        return await self._failed(order, attempts)
+            return await self._placed(await written(), name, placed, attempts)
+        return await self._failed(await written(), attempts)
 
     async def _route(
         self, order: OrderRow, candidate: Candidate, attempts: list[dict[str, Any]]
@@ -207,25 +232,23 @@ class Sending(OrdersBase):
             "attempts": attempts,
             "next_poll_at": datetime.now(UTC) + self._poll_after,
         }
-        extra: dict[str, Any] = {}
+        flag = events.FLAG_PROVIDER_ORDER_ID_REUSED
+        # A panel that was reset (or that merged an identical order into an earlier one)
+        # hands out an id the ledger already has: recorded all the same, and flagged.
+        changes["flags"] = flagged_if_taken(order, name, placed.order, flag)
         async with self.store.transaction() as tx:
-            # A panel that was reset (or that merged an identical order into an earlier one)
-            # hands out an id the ledger already has: recorded all the same, and flagged.
-            earlier = await self.store.find_by_provider_order(name, placed.order, tx=tx)
-            reused = earlier is not None and earlier.id != order.id
-            if reused:
-                flag = events.FLAG_PROVIDER_ORDER_ID_REUSED
-                changes["flags"] = [*(order.flags or []), flag]
-                extra["flag"] = flag
             after = await self.store.update_order(
-                order.id, event_kind="placed", expected_version=order.version, tx=tx,
+                order.id, event_kind="placed", expected_version=order.version,
+                expected_state=order.state, tx=tx,
                 event_data={"provider": name, "provider_order_id": placed.order}, **changes,
             )  # fmt: skip
+            reused = flag in (after.flags or []) and flag not in (order.flags or [])
+            extra = {"flag": flag} if reused else {}
             await events.record(self.store, tx, [events.order_event(order, after, **extra)])
-        if earlier is not None and reused:
+        if reused:
             log.warning(
-                "order %s: %s gave it order id %s, which order %s already has; both kept, "
-                "flagged %s", order.id, name, placed.order, earlier.id, extra["flag"],
+                "order %s: %s gave it order id %s, which an earlier order already has; both "
+                "kept, flagged %s", order.id, name, placed.order, flag,
             )  # fmt: skip
         return after
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, case, exists, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.account_ledger import settle
@@ -17,7 +17,7 @@ from gateway.store.quality import record_transitions
 from gateway.store.rows import OrderEvent, OrderRow
 from gateway.store.states import ALL_STATES, FINAL_STATES, GatewayState
 from gateway.store.tables import order_events, orders
-from gateway.store.types import to_json
+from gateway.store.types import Json, to_json
 from providers.models import OrderRequest
 
 UPDATABLE = frozenset(orders.c.keys()) - {
@@ -27,11 +27,36 @@ UPDATABLE = frozenset(orders.c.keys()) - {
 }  # fmt: skip
 """Columns ``update_order`` may change; the rest are fixed at creation or kept by the store."""
 
+# Built once: a statement's values passed as parameters spare building and keying it anew.
+_INSERT_ORDER = orders.insert().returning(*orders.c)
+_INSERT_EVENT = order_events.insert()
+_OTHER = orders.alias("other")  # an alias builds its columns when first asked for them
+
 
 def _request_json(request: OrderRequest | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(request, OrderRequest):
         return dict(request.model_dump(mode="json", exclude_none=True))
     return dict(to_json(request))
+
+
+def flagged_if_taken(
+    order: OrderRow, provider: str, provider_order_id: str, flag: str
+) -> ColumnElement[Any]:
+    """The order's ``flags``, with `flag` added when another order already has
+    `provider_order_id` at `provider` (a panel that was reset): a value for ``update_order``,
+    decided inside its statement, so placing an order reads nothing first."""
+    other = _OTHER
+    mine = (order.provider, order.provider_order_id) == (provider, provider_order_id)
+    taken = exists().where(
+        other.c.provider == provider,
+        other.c.provider_order_id == provider_order_id,
+        # Recorded again: only a newer order's id makes it a reuse (`find_by_provider_order`).
+        other.c.id > order.id if mine else other.c.id != order.id,
+    )
+    flags = list(order.flags or [])
+    if flag not in flags:
+        flags.append(flag)
+    return case((taken, type_coerce(flags, Json)), else_=orders.c.flags)
 
 
 def _check_state(state: str) -> str:
@@ -62,12 +87,14 @@ class OrderQueries(Queries):
         client_rate: Decimal | None = None,
         client_price: Decimal | None = None,
         client_currency: str | None = None,
+        sent: bool = False,
         tx: AsyncConnection | None = None,
     ) -> OrderRow:
         """Record a new order (``RECEIVED`` unless told otherwise) and its ``created`` event.
 
         An account's order carries its client rate and price; the caller holds the price
-        (``store.hold``) in the same transaction.
+        (``store.hold``) in the same transaction. `sent`: the order's request is leaving for
+        its provider as this transaction commits (``sent_at`` set, as ``mark_sent`` would).
         """
         now = self._clock()
         values: dict[str, Any] = {
@@ -87,12 +114,13 @@ class OrderQueries(Queries):
             "client_price": client_price,
             "client_currency": client_currency,
             "attempts": [],
+            "sent_at": now if sent else None,
             "created_at": now,
             "updated_at": now,
             "version": 1,
         }
         async with self._write(tx) as conn:
-            result = await conn.execute(orders.insert().values(values).returning(*orders.c))
+            result = await conn.execute(_INSERT_ORDER, values)
             row = OrderRow.from_row(result.mappings().one())
             await _add_event(conn, row.id, now, "created", None, row.state, event_data)
         return row
@@ -104,13 +132,16 @@ class OrderQueries(Queries):
         event_kind: str,
         event_data: Mapping[str, Any] | None = None,
         expected_version: int | None = None,
+        expected_state: str | None = None,
         tx: AsyncConnection | None = None,
         **changes: Any,
     ) -> OrderRow:
         """Apply `changes` to an order, bump its version and record an `event_kind` event.
 
         With `expected_version`, raise ``StaleOrder`` unless the row is still at that version
-        (another writer got there first). Raise ``OrderNotFound`` for an unknown id.
+        (another writer got there first); with `expected_state` too (the state of the row the
+        caller read), the check and the change are one statement. Raise ``OrderNotFound`` for
+        an unknown id.
 
         An account's order that reaches a final state is settled in the same transaction (its
         hold charged and refunded, ``client_charge`` set): every path to a final state passes
@@ -129,26 +160,28 @@ class OrderQueries(Queries):
             changes["request"] = _request_json(changes["request"])
         now = self._clock()
         async with self._write(tx) as conn:
-            # FOR UPDATE holds the row on PostgreSQL until commit; SQLite already holds the
-            # database write lock (BEGIN IMMEDIATE), so the clause is simply dropped there.
-            current = await conn.execute(
-                select(orders.c.state, orders.c.version)
-                .where(orders.c.id == order_id)
-                .with_for_update()
-            )
-            found = current.one_or_none()
-            if found is None:
-                raise OrderNotFound(order_id)
-            from_state, version = found
-            if expected_version is not None and version != expected_version:
-                raise StaleOrder(order_id, expected_version, version)
-            result = await conn.execute(
-                orders.update()
-                .where(orders.c.id == order_id)
-                .values(**changes, updated_at=now, version=version + 1)
-                .returning(*orders.c)
-            )
-            row = OrderRow.from_row(result.mappings().one())
+            if expected_version is not None and expected_state is not None:
+                # Compare-and-set in one statement: the row's state before is the one expected.
+                from_state = _check_state(expected_state)
+                result = await conn.execute(
+                    orders.update()
+                    .where(
+                        orders.c.id == order_id,
+                        orders.c.version == expected_version,
+                        orders.c.state == from_state,
+                    )
+                    .values(**changes, updated_at=now, version=expected_version + 1)
+                    .returning(*orders.c)
+                )
+                found_row = result.mappings().one_or_none()
+                if found_row is None:
+                    current = await self.get_order(order_id, tx=conn)
+                    raise StaleOrder(order_id, expected_version, current.version)
+                row = OrderRow.from_row(found_row)
+            else:
+                row, from_state = await _locked_update(
+                    conn, order_id, expected_version, changes, now
+                )
             # Quality buckets before accounts, as the status sync's batches lock them: two
             # writers never wait on each other in opposite orders.
             await record_transitions(conn, [(from_state, row)])
@@ -307,6 +340,34 @@ class OrderQueries(Queries):
             return [OrderRow.from_row(found) for found in result.mappings()]
 
 
+async def _locked_update(
+    conn: AsyncConnection,
+    order_id: int,
+    expected_version: int | None,
+    changes: Mapping[str, Any],
+    now: datetime,
+) -> tuple[OrderRow, str]:
+    """The order changed under its row lock, and the state it had before."""
+    # FOR UPDATE holds the row on PostgreSQL until commit; SQLite already holds the database
+    # write lock (BEGIN IMMEDIATE), so the clause is simply dropped there.
+    current = await conn.execute(
+        select(orders.c.state, orders.c.version).where(orders.c.id == order_id).with_for_update()
+    )
+    found = current.one_or_none()
+    if found is None:
+        raise OrderNotFound(order_id)
+    from_state, version = found
+    if expected_version is not None and version != expected_version:
+        raise StaleOrder(order_id, expected_version, version)
+    result = await conn.execute(
+        orders.update()
+        .where(orders.c.id == order_id)
+        .values(**changes, updated_at=now, version=version + 1)
+        .returning(*orders.c)
+    )
+    return OrderRow.from_row(result.mappings().one()), from_state
+
+
 async def _add_event(
     conn: AsyncConnection,
     order_id: int,
@@ -317,12 +378,13 @@ async def _add_event(
     data: Mapping[str, Any] | None,
 ) -> None:
     await conn.execute(
-        order_events.insert().values(
-            order_id=order_id,
-            at=at,
-            kind=kind,
-            from_state=from_state,
-            to_state=to_state,
-            data=None if data is None else dict(data),
-        )
+        _INSERT_EVENT,
+        {
+            "order_id": order_id,
+            "at": at,
+            "kind": kind,
+            "from_state": from_state,
+            "to_state": to_state,
+            "data": None if data is None else dict(data),
+        },
     )

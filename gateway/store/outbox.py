@@ -7,11 +7,20 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.base import Queries, chunks
 from gateway.store.rows import OutboxRow
 from gateway.store.tables import outbox
+
+# Built once per dialect: the values go as parameters (see `add_outbox`).
+_ADD = {
+    "postgresql": postgresql.insert(outbox).on_conflict_do_nothing(
+        index_elements=[outbox.c.event_id]
+    ),
+    "sqlite": sqlite.insert(outbox).on_conflict_do_nothing(index_elements=[outbox.c.event_id]),
+}
 
 
 class OutboxQueries(Queries):
@@ -29,11 +38,11 @@ class OutboxQueries(Queries):
 
         Returns whether the event was new.
         """
-        result = await tx.execute(
-            self._insert(outbox)
-            .values(event_id=event_id, type=type, payload=dict(payload), created_at=self._clock())
-            .on_conflict_do_nothing(index_elements=[outbox.c.event_id])
-        )
+        values = {
+            "event_id": event_id, "type": type, "payload": dict(payload),
+            "created_at": self._clock(),
+        }  # fmt: skip
+        result = await tx.execute(_ADD[tx.dialect.name], values)
         return bool(result.rowcount)
 
     async def pending_outbox(

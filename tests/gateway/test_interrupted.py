@@ -83,50 +83,109 @@ async def until_orders(gw: Gateway, count: int) -> list[OrderRow]:
     return sorted(await gw.store.list_orders(None, None, None, 10), key=lambda r: r.id)
 
 
-async def test_after_a_crash_an_order_that_never_left_fails_and_one_that_left_is_unconfirmed(
+async def until_routed(gw: Gateway, count: int, provider: str) -> list[OrderRow]:
+    """The first `count` orders, once each was refused by its first member and routed on to
+    `provider`, the newest waiting there unsent (the slot is another's)."""
+
+    async def routed() -> bool:
+        rows = await gw.store.list_orders(None, None, None, 10)  # newest first
+        there = len(rows) >= count and all(r.provider == provider for r in rows)
+        return there and rows[0].sent_at is None
+
+    await eventually(routed, within=30, interval=0.005)
+    return sorted(await gw.store.list_orders(None, None, None, 10), key=lambda r: r.id)
+
+
+async def until_claimed(gw: Gateway, key: str) -> None:
+    async def claimed() -> bool:
+        return await gw.store.idempotency_claim("c", key) is not None
+
+    await eventually(claimed, within=30, interval=0.005)
+
+
+async def test_after_a_crash_an_order_waiting_for_its_turn_left_no_row_one_that_left_is_unconfirmed(
     settings: Settings, trio: Trio
 ) -> None:
     async with one_call_at_a_time(settings, trio) as gw:
         group = await shared_group(gw)
-        first = trio.sims[(await ranked(gw, group))[0]]
+        name = (await ranked(gw, group))[0]
+        first = trio.sims[name]
         on_add(first, FaultKind.HOLD)
         sending = asyncio.create_task(gw.place("c", group.id, fields_for(group, 1)))
         await until(lambda: first.panel.calls["add"] == 1)
-        waiting = asyncio.create_task(gw.place("c", group.id, fields_for(group, 2)))
-        left, queued = await until_orders(gw, 2)
+        waiting = asyncio.create_task(
+            gw.place("c", group.id, fields_for(group, 2), idempotency_key="second")
+        )
+        await until_claimed(gw, "second")
+        # The first holds the only slot: the second cannot have written its row, wherever it is.
+        (left,) = await until_orders(gw, 1)
         for task in (sending, waiting):  # the process dies: neither writes again
             task.cancel()
         await asyncio.gather(sending, waiting, return_exceptions=True)
         first.faults.release()
+        settled = await gw.orders.settle_interrupted(timedelta(0), batch=1)
+        rows = await gw.store.list_orders(None, None, None, 10)
+    assert [(r.id, r.state, r.error) for r in settled] == [
+        (left.id, GatewayState.UNCONFIRMED, INTERRUPTED)
+    ]
+    assert [r.id for r in rows] == [left.id], "the slot is taken before the row"
+    assert sum(trio.calls("add").values()) == 1
+
+
+async def test_after_a_crash_an_order_routed_on_that_never_left_fails(
+    settings: Settings, trio: Trio
+) -> None:
+    async with one_call_at_a_time(settings, trio) as gw:
+        group = await one_service_each(gw)
+        members = await ranked(gw, group)
+        on_add(
+            trio.sims[members[0]], FaultKind.ERROR, count=None, text="Not enough funds on balance"
+        )
+        second = trio.sims[members[1]]
+        on_add(second, FaultKind.HOLD)
+        sending = asyncio.create_task(gw.place("c", group.id, fields_for(group, 1)))
+        await until(lambda: second.panel.calls["add"] == 1)
+        waiting = asyncio.create_task(gw.place("c", group.id, fields_for(group, 2)))
+        left, queued = await until_routed(gw, 2, members[1])
+        for task in (sending, waiting):  # the process dies: neither writes again
+            task.cancel()
+        await asyncio.gather(sending, waiting, return_exceptions=True)
+        second.faults.release()
         settled = await gw.orders.settle_interrupted(timedelta(0), batch=1)
     assert [(r.id, r.state, r.error) for r in settled] == [
         (left.id, GatewayState.UNCONFIRMED, INTERRUPTED),
         (queued.id, GatewayState.FAILED, NOT_SENT),
     ], "oldest first, a page at a time"
     assert settled[1].attempts[-1]["error"] == "NotSent"
-    assert sum(trio.calls("add").values()) == 1
+    assert [a["provider"] for a in settled[1].attempts] == [members[0], members[1]]
+    assert second.panel.calls["add"] == 1
 
 
 async def test_an_order_settled_as_never_sent_is_never_sent_after_all(
     settings: Settings, trio: Trio
 ) -> None:
     async with one_call_at_a_time(settings, trio) as gw:
-        group = await shared_group(gw)
-        first = trio.sims[(await ranked(gw, group))[0]]
-        on_add(first, FaultKind.HOLD)
+        group = await one_service_each(gw)
+        members = await ranked(gw, group)
+        on_add(
+            trio.sims[members[0]], FaultKind.ERROR, count=None, text="Not enough funds on balance"
+        )
+        second = trio.sims[members[1]]
+        on_add(second, FaultKind.HOLD)
         sending = asyncio.create_task(gw.place("c", group.id, fields_for(group, 1)))
-        await until(lambda: first.panel.calls["add"] == 1)
+        await until(lambda: second.panel.calls["add"] == 1)
         waiting = asyncio.create_task(gw.place("c", group.id, fields_for(group, 2)))
-        await until_orders(gw, 2)
-        # Judged dead while it waits for the provider's only slot (a slow database, say).
+        await until_routed(gw, 2, members[1])
+        # Judged dead while it waits for the next member's only slot (a slow database, say).
         settled = await gw.orders.settle_interrupted(timedelta(0))
         assert [r.state for r in settled] == [GatewayState.UNCONFIRMED, GatewayState.FAILED]
-        first.faults.release()
+        second.faults.release()
         placed, never = await sending, await waiting
     assert placed.state == OrderState.PENDING, "the late answer settles the first"
     assert never.state == GatewayState.FAILED
     assert never.error == NOT_SENT
-    assert sum(trio.calls("add").values()) == 1, "the second never left, nor went elsewhere"
+    assert second.panel.calls["add"] == 1, "the second never left, nor went elsewhere"
+    assert trio.sims[members[2]].panel.calls["add"] == 0
 
 
 @pytest.mark.parametrize("held", [0, -1], ids=["then-next-member", "last-member"])
