@@ -147,8 +147,21 @@ def estimate(
     neutral: NeutralTimes | None = None,
 ) -> Estimate:
     """`candidate`'s expected cost and time for `units` units (see the module docstring)."""
+    return _estimate(candidate, _picked(candidate, report), units, settings, neutral)
+
+
+_Picked = tuple[Quality, Quality, dict[str, "_Known"]]
+
+
+def _estimate(
+    candidate: Candidate,
+    figures: _Picked,
+    units: int,
+    settings: PolicySettings,
+    neutral: NeutralTimes | None = None,
+) -> Estimate:
     neutral = neutral or NeutralTimes()
-    service, whole, picked = _picked(candidate, report)
+    service, whole, picked = figures
     delivered = max(_or_one(picked["delivered_fraction"].value), _LEAST_DELIVERED)
     charged = _or_one(picked["charge_fraction"].value)
     complete = min(_or_one(picked["completion_rate"].value), ONE)
@@ -201,10 +214,13 @@ def _mean(values: list[Decimal]) -> Decimal:
 
 def neutral_times(candidates: Sequence[Candidate], report: QualityReport) -> NeutralTimes:
     """The mean of the candidates' known times to start and to complete 1,000 units."""
+    return _neutral([_picked(c, report) for c in candidates])
+
+
+def _neutral(figures: Sequence[_Picked]) -> NeutralTimes:
     starts: list[Decimal] = []
     per_k: list[Decimal] = []
-    for candidate in candidates:
-        _, _, picked = _picked(candidate, report)
+    for _, _, picked in figures:
         if (start := picked["start_seconds"].value) is not None:
             starts.append(start)
         if (complete := picked["complete_seconds_per_1000"].value) is not None:
@@ -216,8 +232,11 @@ def estimates(
     candidates: Sequence[Candidate], report: QualityReport, units: int, settings: PolicySettings
 ) -> list[Estimate]:
     """Every candidate's `Estimate`; an unknown time is the mean of the known ones."""
-    neutral = neutral_times(candidates, report)
-    return [estimate(c, report, units, settings, neutral) for c in candidates]
+    figures = [_picked(c, report) for c in candidates]  # each read once, used twice
+    neutral = _neutral(figures)
+    return [
+        _estimate(c, f, units, settings, neutral) for c, f in zip(candidates, figures, strict=True)
+    ]
 
 
 def _tie(c: Candidate) -> tuple[Decimal, int, str, int]:

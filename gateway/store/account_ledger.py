@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.rows import AccountRow, MovementKind, MovementRow, OrderRow
@@ -38,6 +38,21 @@ ADJUSTMENTS = "adjustments"
 REVENUE = "revenue"
 ACCOUNT_BOOKS = frozenset({AVAILABLE, HELD})
 """Books of the account itself; the others are the system's (entries without an account)."""
+
+
+# Built once: a posting's values go as parameters.
+_INSERT_MOVEMENT = account_movements.insert().returning(*account_movements.c)
+_UPDATE_BALANCES = (
+    accounts.update()
+    .where(accounts.c.id == bindparam("account"))
+    .values(
+        balance=bindparam("balance"),
+        held=bindparam("held"),
+        updated_at=bindparam("updated_at"),
+        version=bindparam("version"),
+    )
+    .returning(*accounts.c)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,16 +97,15 @@ async def post(
     # The movement's amount is its effect on the balance; a charge's, what it took from held.
     amount = change[HELD] if kind == MovementKind.CHARGE else change[AVAILABLE]
     inserted = await conn.execute(
-        account_movements.insert()
-        .values(
-            account_id=account.id,
-            kind=kind.value,
-            order_id=order_id,
-            amount=amount,
-            reason=reason,
-            created_at=now,
-        )
-        .returning(*account_movements.c)
+        _INSERT_MOVEMENT,
+        {
+            "account_id": account.id,
+            "kind": kind.value,
+            "order_id": order_id,
+            "amount": amount,
+            "reason": reason,
+            "created_at": now,
+        },
     )
     movement = MovementRow.from_row(inserted.mappings().one())
     await conn.execute(
@@ -108,15 +122,14 @@ async def post(
         ],
     )
     updated = await conn.execute(
-        accounts.update()
-        .where(accounts.c.id == account.id)
-        .values(
-            balance=account.balance + change[AVAILABLE],
-            held=account.held + change[HELD],
-            updated_at=now,
-            version=account.version + 1,
-        )
-        .returning(*accounts.c)
+        _UPDATE_BALANCES,
+        {
+            "account": account.id,
+            "balance": account.balance + change[AVAILABLE],
+            "held": account.held + change[HELD],
+            "updated_at": now,
+            "version": account.version + 1,
+        },
     )
     return Posting(movement, account, AccountRow.from_row(updated.mappings().one()))
 
