@@ -96,17 +96,29 @@ class WebhookDispatcher:
         self.schedule = schedule or RetrySchedule()
         self._clock = clock
         self._resolver = resolver
+        self._listed: tuple[AsyncConnection, list[WebhookEndpointRow]] | None = None
 
     async def fan_out(self, event: Event, tx: AsyncConnection | None = None) -> int:
         """Schedule `event` for every enabled endpoint subscribed to its type; an event
-        already scheduled for an endpoint is not scheduled again. Returns how many were new."""
-        endpoints = await self.store.list_webhook_endpoints(enabled_only=True, tx=tx)
+        already scheduled for an endpoint is not scheduled again. Returns how many were new.
+
+        The endpoints are read once per transaction `tx`: a drain fans a whole batch out in
+        one, and on SQLite holds the write lock meanwhile (one read, not one per event)."""
+        endpoints = await self._endpoints(tx)
         created = 0
         for endpoint in endpoints:
             if subscribed(endpoint, event.type):
                 row = await self.store.add_webhook_delivery(endpoint.id, event.id, tx=tx)
                 created += row is not None
         return created
+
+    async def _endpoints(self, tx: AsyncConnection | None) -> list[WebhookEndpointRow]:
+        if tx is not None and self._listed is not None and self._listed[0] is tx:
+            return self._listed[1]
+        endpoints = await self.store.list_webhook_endpoints(enabled_only=True, tx=tx)
+        # The transaction itself is kept (not its id): no later one can be taken for it.
+        self._listed = (tx, endpoints) if tx is not None else None
+        return endpoints
 
     async def redeliver(self, delivery: WebhookDeliveryRow) -> WebhookDeliveryRow:
         """Send a delivery's event again, as a new delivery due now."""
