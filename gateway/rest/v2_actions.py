@@ -177,8 +177,16 @@ async def _place(call: Call, service_id: int, sent: Mapping[str, str]) -> OrderR
     group = snapshot.groups.get(service_id)
     if group is None:
         raise V2Error(texts.INCORRECT_SERVICE)
-    view = GroupView.of(group, await call.gw.provider_states())
-    low, high = (view.min, view.max) if view is not None else (group.min, group.max)
+
+    known: list[tuple[int, int]] = []
+
+    async def limits() -> tuple[int, int]:
+        # What the members that can take orders now accept: read once, and only when needed.
+        if not known:
+            view = GroupView.of(group, await call.gw.provider_states())
+            known.append((view.min, view.max) if view is not None else (group.min, group.max))
+        return known[0]
+
     fields = order_fields(group.type, call.fields)
     required = REQUIRED_FIELDS[group.type]
     if "link" in required and "link" not in fields:
@@ -186,9 +194,11 @@ async def _place(call: Call, service_id: int, sent: Mapping[str, str]) -> OrderR
     if "quantity" in required:
         # Above the largest member's maximum is not refused here: the core splits such an
         # order across providers when together they can take it, else says no as below.
+        # At or above every member's minimum, no provider's state can make it too small.
         quantity = parse_id(fields.get("quantity", ""))
-        if quantity is None or quantity < low:
-            raise V2Error(texts.quantity_text(low, high))
+        floor = max([group.min, *(m.service.min for m in group.members)])
+        if quantity is None or (quantity < floor and quantity < (await limits())[0]):
+            raise V2Error(texts.quantity_text(*await limits()))
     try:
         return await call.gw.orders.place(
             snapshot, call.principal.client_id, service_id, fields,
@@ -200,10 +210,10 @@ async def _place(call: Call, service_id: int, sent: Mapping[str, str]) -> OrderR
     except ServiceNotFound:
         raise V2Error(texts.INCORRECT_SERVICE) from None
     except NoEligibleProvider as exc:
-        raise V2Error(texts.no_candidate_text(exc.quote, low, high)) from None
+        raise V2Error(texts.no_candidate_text(exc.quote, *await limits())) from None
     except InvalidOrder as exc:
         if "quantity" in exc.message:
-            raise V2Error(texts.quantity_text(low, high)) from None
+            raise V2Error(texts.quantity_text(*await limits())) from None
         raise V2Error(exc.message) from None
 
 
