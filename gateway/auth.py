@@ -9,6 +9,8 @@ candidates) and ``admin`` (everything: every client's orders, webhooks, keys, ca
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import time
 from collections import OrderedDict
@@ -82,7 +84,8 @@ class Principal:
 class Authenticator:
     """Turns a presented key into a `Principal`, with a short in-process memory.
 
-    A revoked key stops working within `ttl` seconds on every instance. Keys are found by the
+    A revoked key stops working within `ttl` seconds on every instance. Requests presenting a
+    key while it is being looked up share that one lookup. Keys are found by the
     SHA-256 of the secret (here and in the store), never by comparing secrets: how long a
     lookup takes can only tell a guesser about a digest, which says nothing of a secret.
     """
@@ -100,6 +103,8 @@ class Authenticator:
         self._max = max_entries
         self._clock = clock
         self._known: OrderedDict[str, tuple[float, Principal | None]] = OrderedDict()
+        self._pending: dict[str, asyncio.Future[ApiKeyRow | None]] = {}
+        self._generation = 0
 
     async def authenticate(self, secret: str | None) -> Principal | None:
         """The principal for `secret`, or None for a missing, unknown or revoked key."""
@@ -112,17 +117,32 @@ class Authenticator:
         if remembered is not None and remembered[0] > now:
             self._known.move_to_end(digest)
             return remembered[1]
-        row = await self.store.verify_api_key(secret)
+        # Requests that present the key while its lookup is under way share that lookup.
+        pending = self._pending.get(digest)
+        if pending is None:
+            pending = asyncio.ensure_future(self.store.verify_api_key(secret))
+            self._pending[digest] = pending
+            pending.add_done_callback(functools.partial(self._settled, digest))
+        generation = self._generation
+        row = await asyncio.shield(pending)
         principal = None if row is None else principal_of(row)
+        if generation != self._generation:
+            return principal  # looked up before `forget`: answers this request, kept for none
         self._known[digest] = (now + self._ttl, principal)
         self._known.move_to_end(digest)
         while len(self._known) > self._max:
             self._known.popitem(last=False)
         return principal
 
+    def _settled(self, digest: str, lookup: asyncio.Future[ApiKeyRow | None]) -> None:
+        if self._pending.get(digest) is lookup:
+            del self._pending[digest]
+
     def forget(self) -> None:
         """Drop what was remembered (after revoking a key in this process)."""
         self._known.clear()
+        self._pending.clear()
+        self._generation += 1
 
 
 def principal_of(row: ApiKeyRow) -> Principal:

@@ -91,10 +91,24 @@ MARGIN_BREACHES = Counter(
 )  # fmt: skip
 
 
+_REQUEST_SERIES: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+"""The labelled series of each (route, method, status), looked up once (``labels`` locks)."""
+
+
 def observe_request(route: str, method: str, status: int, seconds: float) -> None:
     """Count one HTTP request; `route` is the route's template, never the raw path."""
-    HTTP_REQUESTS.labels(route, method, str(status)).inc()
-    HTTP_LATENCY.labels(route, method).observe(seconds)
+    key = (route, method, status)
+    series = _REQUEST_SERIES.get(key)
+    if series is None:
+        if len(_REQUEST_SERIES) >= 1024:  # routes and methods are few; never let it grow
+            _REQUEST_SERIES.clear()
+        series = (
+            HTTP_REQUESTS.labels(route, method, str(status)),
+            HTTP_LATENCY.labels(route, method),
+        )
+        _REQUEST_SERIES[key] = series
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 class _Timer:

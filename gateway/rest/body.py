@@ -125,10 +125,16 @@ async def multipart_fields(request: Request, body: bytes) -> dict[str, str]:
 
 async def v2_fields(request: Request, max_bytes: int) -> dict[str, str]:
     """The v2 fields of `request`: its query string, overlaid by its body's fields."""
-    fields = dict(request.query_params)
+    # No query string (a form POST, the usual case): no `QueryParams` made for nothing.
+    fields = dict(request.query_params) if request.scope.get("query_string") else {}
     if request.method in ("GET", "HEAD"):
         return fields
-    body = await read_limited(request, max_bytes)
+    if hasattr(request, "_body"):  # read already
+        body = await read_limited(request, max_bytes)
+    else:
+        declared = request.headers.get("content-length")
+        body = await receive_limited(request.receive, declared, max_bytes)
+        request._body = body
     if not body.strip():
         return fields
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()

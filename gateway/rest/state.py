@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 
 from gateway.config import Settings
-from gateway.context import AppContext, app_context
+from gateway.context import AppContext, scope_context
 from gateway.ratelimit import LimitOptions
 from gateway.rest.v2_services import ServicesCache
 from gateway.webhooks import EndpointManager, WebhookOptions
@@ -41,8 +41,9 @@ def _build(context: AppContext, settings: Settings) -> RestState:
 
 def rest_state(connection: HTTPConnection, settings: Settings) -> tuple[AppContext, RestState]:
     """The running gateway and the REST state of the app serving `connection`."""
-    context = app_context(connection)
-    state = getattr(connection.app.state, "rest", None)
+    context = scope_context(connection.scope)
+    kept = getattr(connection.app.state, "_state", None)  # `State`'s own mapping: no miss
+    state = kept.get("rest") if isinstance(kept, dict) else None
     if not isinstance(state, RestState):
         # Built synchronously, so two first requests cannot race into two states.
         state = _build(context, settings)

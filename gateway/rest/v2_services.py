@@ -11,7 +11,8 @@ Per client account: an account's answers are filed under its id and the digest o
 list, margin policy and currency (`price_key`), read from its row on every request, so a key
 never gets another account's bytes and a price change shows on the next request. Which providers
 are open is read at most once a second (``STATES_TTL``, as often as the catalog checks its own
-version), so a provider that falls over leaves the list within a second.
+version; one read shared by the requests that find the last one stale), so a provider that
+falls over leaves the list within a second.
 
 Kept in process only: rendering takes milliseconds once per catalog version per process, so a
 shared copy in Redis would save little and cost a round trip on every hit.
@@ -19,6 +20,7 @@ shared copy in Redis would save little and cost a round trip on every hit.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections import OrderedDict
@@ -37,6 +39,7 @@ from gateway.routing import ProviderState
 from gateway.store.rows import AccountRow
 
 if TYPE_CHECKING:
+    from gateway.core import Gateway
     from gateway.rest.v2_actions import Call
 
 STATES_TTL = 1.0
@@ -102,13 +105,25 @@ class ServicesCache:
         self._size = 0
         self._snapshot: Snapshot | None = None
         self._states: _States | None = None
+        self._reading: asyncio.Future[_States] | None = None
 
     async def _provider_states(self, call: Call) -> _States:
-        if self._states is None or self._states.until <= self._clock():
-            states = await call.gw.provider_states()
+        states = self._states
+        if states is not None and states.until > self._clock():
+            return states
+        # One read for every request that finds the states stale while it is under way.
+        if self._reading is None:
+            self._reading = asyncio.ensure_future(self._read_states(call.gw))
+        return await asyncio.shield(self._reading)
+
+    async def _read_states(self, gw: Gateway) -> _States:
+        try:
+            states = await gw.provider_states()
             opened = frozenset(name for name, state in states.items() if provider_open(state))
             self._states = _States(self._clock() + STATES_TTL, states, opened)
-        return self._states
+            return self._states
+        finally:
+            self._reading = None
 
     async def answer(self, call: Call, account: AccountRow | None) -> Rendered:
         """The rendered answer for `call`'s caller (`account`: its client account, if any)."""
