@@ -11,7 +11,16 @@ medians are compared:
 - ``bare``: a Starlette endpoint that reads the body and returns the recorded JSON answer;
 - ``graphql cached``: the same query again and again (the response cache answers);
 - ``graphql uncached``: a different request each time (every request executes the query
-  against the in-memory catalog snapshot; none rebuilds it).
+  against the in-memory catalog snapshot; none rebuilds it);
+- ``plain strawberry``: the same uncached requests to plain Strawberry (`bench.plain_strawberry`:
+  its own ASGI app, default execution, no extensions) over the same snapshot's services: the
+  baseline of the goal "5x faster than plain Strawberry".
+
+Then one execution of the same query in process (no HTTP), the gateway's schema and the plain
+one side by side: the executors' share of a request.
+
+The key has the ``ops`` scope: the page asks for ``providerCount``, an operator field (a
+``read`` key gets a FORBIDDEN error per service there).
 
 Redis is used when ``SMMGW_BENCH_REDIS_URL`` (default ``redis://127.0.0.1:6379/0``) answers,
 else the in-process cache.
@@ -45,9 +54,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bench.plain_strawberry import per_execution, plain_app, plain_schema
 from gateway.app import create_app
-from gateway.config import GatewaySection, LimitsSection, ProviderSection, Settings
+from gateway.config import ApiSection, GatewaySection, LimitsSection, ProviderSection, Settings
+from gateway.context import AppContext
 from gateway.core import Gateway
+from gateway.graphql import GraphQLOptions, build_schema
+from gateway.graphql.catalog_view import CatalogViews
+from gateway.graphql.context import Context
 from gateway.graphql.pagination import encode_cursor
 from providers.base import Provider
 from providers.registry import ProviderConfig, build
@@ -102,8 +116,9 @@ def settings_for(sims: dict[str, SimulatorServer], database: str, redis: str | N
             )
             for name, sim in sims.items()
         ],
-        # The benchmark measures serving, not the per-key limit it would otherwise hit.
+        # The benchmark measures serving, not the per-key limits it would otherwise hit.
         limits=LimitsSection(per_key="100000000/minute"),
+        api=ApiSection(graphql_cost_budget="1000000000/minute"),
     )  # fmt: skip
 
 
@@ -238,7 +253,7 @@ async def report(
         f"sync and build {time.perf_counter() - started:.1f}s"
     )
     print(f"cache: {'redis' if redis else 'in-process'}; page of {PAGE}, all scalar fields")
-    _, key = await gw.store.create_api_key("bench", "bench", ["read"])
+    _, key = await gw.store.create_api_key("bench", "bench", ["ops"])
     app = create_app(settings, gateway=gw, background=False)
     headers = {"Authorization": f"Bearer {key}"}
     limits = httpx.Limits(max_connections=args.concurrency)
@@ -251,25 +266,83 @@ async def report(
         answer = first.content
         if b'"errors"' in answer or first.status_code != 200:
             raise RuntimeError(answer[:500].decode())
-        async with served(bare_app(answer)) as bare_url:
-            results: dict[str, list[float]] = {"bare": [], "cached": [], "uncached": []}
+        if args.execution_only:
+            await in_process(app.state.context, settings, key, snapshot, args)
+            return
+        async with served(bare_app(answer)) as bare_url, served(plain_app(snapshot)) as plain_url:
+            plain = (await client.post(plain_url, json=fixed)).content
+            if json.loads(plain) != json.loads(answer):
+                raise RuntimeError(f"plain Strawberry answers differently: {plain[:300]!r}")
+            results: dict[str, list[float]] = {name: [] for name in NAMES}
             for round_ in range(args.rounds + 1):  # round 0 warms up connections and caches
+                uncached = uncached_body(round_, len(snapshot.groups))
                 for name, url, body in (
                     ("bare", bare_url, lambda n: fixed),
                     ("cached", graphql_url, lambda n: fixed),
-                    ("uncached", graphql_url, uncached_body(round_, len(snapshot.groups))),
+                    ("uncached", graphql_url, uncached),
+                    ("plain strawberry", plain_url, uncached),
                 ):
                     rate = await throughput(url, body, args, headers)
                     if round_:
                         results[name].append(rate)
+        print_rates(results)
+        await in_process(app.state.context, settings, key, snapshot, args)
+
+
+NAMES = ("bare", "cached", "uncached", "plain strawberry")
+
+
+def print_rates(results: dict[str, list[float]]) -> None:
+    """One line per target; the uncached line gives its ratio to plain Strawberry too."""
     bare = statistics.median(results["bare"])
-    for name in ("bare", "cached", "uncached"):
+    plain = statistics.median(results["plain strawberry"])
+    for name in NAMES:
         rates = results[name]
         median = statistics.median(rates)
+        versus = f"  ratio to plain strawberry {median / plain:5.2f}x" if name == "uncached" else ""
         print(
-            f"{name:>9}: median {median:8.0f} req/s  ratio to bare {median / bare:5.2f}  "
+            f"{name:>9}: median {median:8.0f} req/s  ratio to bare {median / bare:5.2f}{versus}  "
             f"(rounds: {', '.join(f'{r:.0f}' for r in rates)})"
         )
+
+
+async def in_process(
+    app: AppContext, settings: Settings, key: str, snapshot: Any, args: argparse.Namespace
+) -> None:
+    """One execution of an uncached page (no HTTP), by each schema, medians side by side."""
+    principal = await app.auth.authenticate(key)
+    scope = {
+        "type": "http", "method": "POST", "path": "/graphql", "client": ("127.0.0.1", 1),
+        "headers": [(b"authorization", f"Bearer {key}".encode())], "app": None,
+    }  # fmt: skip
+    views = CatalogViews()
+    gateway_schema = build_schema(GraphQLOptions.from_settings(settings))
+    baseline = plain_schema(snapshot)
+    body = uncached_body(args.rounds + 1, len(snapshot.groups))
+
+    async def gateway_page(n: int) -> Any:
+        context = Context(
+            request=Request(scope), response=None, app=app, options=GraphQLOptions(),
+            principal=principal, request_id="bench", views=views,
+        )  # fmt: skip
+        return check(await gateway_schema.execute(QUERY, body(n)["variables"], context))
+
+    async def plain_page(n: int) -> Any:
+        return check(await baseline.execute(QUERY, body(n)["variables"]))
+
+    count = max(50, args.requests // 10)
+    mine = await per_execution(gateway_page, count)
+    theirs = await per_execution(plain_page, count)
+    print(
+        f"execution only (in process, CPU): gateway {mine:.2f} ms  "
+        f"plain strawberry {theirs:.2f} ms  per page; ratio {theirs / mine:.2f}x"
+    )
+
+
+def check(result: Any) -> Any:
+    if result.errors:
+        raise RuntimeError(f"errors: {result.errors[:3]}")
+    return result
 
 
 def uncached_body(round_: int, services: int) -> Body:
@@ -292,6 +365,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="requests per round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--execution-only", action="store_true", help="only the in-process execution figures"
+    )
     parser.add_argument("--drive", metavar="SPEC", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.drive:

@@ -10,6 +10,7 @@ from graphql import GraphQLError
 
 from gateway.catalog import Group, Offer
 from gateway.classify import Metric, Platform, RefillKind
+from gateway.graphql.compiled import FAST_RESOLVERS
 from gateway.graphql.enums import OrderDirection, ServiceOrderField
 from gateway.graphql.fields import field
 from gateway.graphql.permissions import OPERATOR
@@ -109,14 +110,7 @@ class ServiceNode:
         "account's key, the account's own price, in its currency."
     )
     def rate(self, info: strawberry.Info) -> Money:
-        context: Context = info.context
-        prices = context.prices
-        if prices is None:
-            return self.cheapest_rate
-        rate = prices.rate(self.group)
-        if rate is None:  # the lists leave such services out; nothing else should reach here
-            raise GraphQLError("this service is unavailable", extensions={"code": "UNAVAILABLE"})
-        return Money(amount=rate, currency=prices.currency)
+        return service_rate(self, info.context)
 
     @field(
         "The providers' offers, cheapest first (ops or admin keys).", permission_classes=OPERATOR
@@ -136,6 +130,20 @@ class ServiceNode:
             cheapest_rate=Money(amount=cheapest.rate, currency=cheapest.base_currency),
             provider_count=len(group.providers), geo=c.geo, group=group,
         )  # fmt: skip
+
+
+def service_rate(node: ServiceNode, context: Context) -> Money:
+    """`ServiceNode.rate`, from the context alone (the compiled executor calls it directly)."""
+    prices = context.prices
+    if prices is None:
+        return node.cheapest_rate
+    rate = prices.rate(node.group)
+    if rate is None:  # the lists leave such services out; nothing else should reach here
+        raise GraphQLError("this service is unavailable", extensions={"code": "UNAVAILABLE"})
+    return Money(amount=rate, currency=prices.currency)
+
+
+FAST_RESOLVERS[("Service", "rate")] = service_rate
 
 
 @strawberry.input(description="Narrows the list of services; every given condition must hold.")

@@ -8,14 +8,15 @@ import strawberry
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.schema.config import StrawberryConfig
 
+from gateway.graphql.compiled import CompiledExecutionContext
 from gateway.graphql.demand import DemandControl, DemandLimits
 from gateway.graphql.limits import KeylessCallers, depth_limit
 from gateway.graphql.masking import MaskUnexpectedErrors
@@ -24,18 +25,18 @@ from gateway.graphql.options import GraphQLOptions
 from gateway.graphql.queries import Query
 from gateway.graphql.scalars import SCALARS
 from gateway.graphql.subscriptions import Subscription
-from gateway.graphql.yielding import YieldingExecutionContext
 
 
 def extensions(options: GraphQLOptions) -> list[Callable[[], SchemaExtension]]:
     """Factories of the per-request extensions (Strawberry makes one of each per request; the
     parser and validation caches themselves are shared and bounded)."""
-    depth = depth_limit(options.max_depth)
+    # The rules are made once: the validation cache is keyed by them (a rule class made per
+    # request, as `MaxAliasesLimiter` makes one, would miss it every time).
+    rules = [depth_limit(options.max_depth), aliases_rule(options.max_aliases)]
     demand = DemandLimits(options)
     found: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=options.max_tokens),
-        lambda: AddValidationRules([depth]),
-        lambda: MaxAliasesLimiter(max_alias_count=options.max_aliases),
+        lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=options.parser_cache_size),
         lambda: ValidationCache(maxsize=options.validation_cache_size),
         MaskUnexpectedErrors,
@@ -56,5 +57,5 @@ def build_schema(options: GraphQLOptions | None = None) -> strawberry.Schema:
         subscription=Subscription,
         extensions=extensions(options or GraphQLOptions()),
         config=StrawberryConfig(scalar_map=SCALARS),
-        execution_context_class=YieldingExecutionContext,
+        execution_context_class=CompiledExecutionContext,
     )

@@ -1,8 +1,12 @@
 """A gateway on three simulated panels, served by the real app over loopback HTTP/WebSocket,
-on SQLite and PostgreSQL with the real Redis; API keys for two clients and an admin."""
+on SQLite and PostgreSQL with the real Redis; API keys for two clients and an admin.
+
+Every query of these tests is executed twice, by the compiled executor and by the normal one
+(`gateway.graphql.compiled`, compare mode); a test fails when the two answers differ."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -11,6 +15,7 @@ import pytest
 
 from gateway.config import Settings
 from gateway.core import Gateway
+from gateway.graphql.compiled import COMPARE_ENV, MISMATCHES
 from tests.gateway.panels import Trio, start_trio, trio_settings
 from tests.gateway.served import (  # noqa: F401 (fixtures: api, gw, http, server)
     api_fixture,
@@ -20,6 +25,18 @@ from tests.gateway.served import (  # noqa: F401 (fixtures: api, gw, http, serve
 )
 
 SERVICES_PER_PANEL = 200
+
+os.environ[COMPARE_ENV] = "1"
+
+
+@pytest.fixture(autouse=True)
+def compiled_matches_normal() -> Iterator[None]:
+    """Fails the test when a compiled answer differed from the normal executor's."""
+    MISMATCHES.clear()
+    yield
+    found = list(MISMATCHES)
+    MISMATCHES.clear()
+    assert not found, "compiled execution differs:\n" + "\n".join(found)
 
 
 @pytest.fixture
