@@ -297,8 +297,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench.throughput", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("--orders", type=int, default=400, help="orders a row a round (400)")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--orders", type=int, default=300, help="orders a row a round (300)")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=50, help="orders in flight (50)")
     parser.add_argument("--latency", type=float, default=20.0, help="panel latency, ms (20)")
     parser.add_argument("--only", default="sqlite,postgresql")
