@@ -4,11 +4,13 @@ answer and a 304 for a caller who has it (in every encoding), each client accoun
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 from typing import Any
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 
 from gateway.core import Gateway
@@ -132,3 +134,34 @@ async def test_a_provider_that_falls_over_leaves_the_kept_list_within_a_second(
     now[0] += STATES_TTL
     back = await cache.answer(call, None)
     assert (back.body, back.etag) == (first.body, first.etag)
+
+
+async def test_requests_that_find_the_provider_states_stale_share_one_read(
+    app: Starlette, gw: Gateway, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [0.0]
+    cache = ServicesCache(clock=lambda: now[0])
+    context = app.state.context
+    principal = await context.auth.authenticate(keys.reader)
+    assert principal is not None
+    call = Call(context, principal, {"action": "services"})
+    reads: list[None] = []
+    started, release = asyncio.Event(), asyncio.Event()
+    read_states = gw.provider_states
+
+    async def counted() -> Any:
+        reads.append(None)
+        started.set()
+        await release.wait()
+        return await read_states()
+
+    monkeypatch.setattr(gw, "provider_states", counted)
+    callers = [asyncio.create_task(cache.answer(call, None)) for _ in range(6)]
+    await started.wait()
+    release.set()
+    answers = await asyncio.gather(*callers)
+    assert len(reads) == 1
+    assert len({a.etag for a in answers}) == 1
+    now[0] += STATES_TTL
+    await cache.answer(call, None)
+    assert len(reads) == 2, "read again once stale"
