@@ -12,6 +12,7 @@ requests that arrived during the previous one, and a lone request costs one read
 
     reads = AccountReads(store)
     account = await reads.get(principal.account_id)  # None: the account is gone
+    prices = prices_of(account)  # `price_key`, worked out once per row read
 """
 
 from __future__ import annotations
@@ -72,3 +73,23 @@ class AccountReads:
             with contextlib.suppress(KeyError):
                 # Left behind only when this task was cancelled (the app shutting down).
                 self._waiting.pop(account_id).cancel()
+
+
+_PRICES: dict[int, tuple[AccountRow, str]] = {}
+MAX_PRICE_KEYS = 4096
+
+
+def prices_of(account: AccountRow) -> str:
+    """`price_key` of `account`, worked out once per row object: the requests that shared a
+    read share the very row, and another read is another row (so a change is never missed)."""
+    kept = _PRICES.get(account.id)
+    if kept is not None and kept[0] is account:
+        return kept[1]
+    # Imported here: the GraphQL package imports the app's context, which imports this module.
+    from gateway.graphql.account_prices import price_key
+
+    key = price_key(account)
+    if len(_PRICES) >= MAX_PRICE_KEYS:
+        _PRICES.clear()
+    _PRICES[account.id] = (account, key)
+    return key

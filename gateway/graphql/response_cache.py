@@ -45,10 +45,10 @@ from graphql import (
     print_ast,
 )
 
+from gateway.account_reads import prices_of
 from gateway.auth import Principal, Scope
 from gateway.catalog import Snapshot
 from gateway.core import Gateway
-from gateway.graphql.account_prices import price_key
 from gateway.store import AccountRow
 
 CATALOG_FIELDS = frozenset({"services", "service", "__typename"})
@@ -117,7 +117,7 @@ def _digest(part: str | None, principal: Principal, account: AccountRow | None) 
     account's key, the account and the digest of its prices)."""
     if part is None:
         return None
-    prices = "null" if account is None else f"[{account.id},{json.dumps(price_key(account))}]"
+    prices = "null" if account is None else f"[{account.id},{json.dumps(prices_of(account))}]"
     # The same text as one `json.dumps` of the whole list: [query, variables, name, scopes, prices]
     material = f"{part},{_scopes_json(principal.scopes)},{prices}]"
     return hashlib.sha256(material.encode()).hexdigest()

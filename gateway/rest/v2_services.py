@@ -8,8 +8,9 @@ a request that names that ETag in ``If-None-Match`` is answered ``304 Not Modifi
 body, whether it came as a GET or, as panel clients send it, a POST (``services`` only reads).
 
 Per client account: an account's answers are filed under its id and the digest of its price
-list, margin policy and currency (`price_key`), read from its row on every request, so a key
-never gets another account's bytes and a price change shows on the next request. Which providers
+list, margin policy and currency (`price_key`), from its row as read after the request arrived
+(`gateway.account_reads`: one read shared by the requests waiting for it), so a key never gets
+another account's bytes and a price change shows on the next request. Which providers
 are open is read at most once a second (``STATES_TTL``, as often as the catalog checks its own
 version; one read shared by the requests that find the last one stale), so a provider that
 falls over leaves the list within a second.
@@ -30,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
+from gateway.account_reads import prices_of
 from gateway.catalog import Snapshot
-from gateway.graphql.account_prices import price_key
 from gateway.rest import v2_accounts as accounts
 from gateway.rest.responses import render_json
 from gateway.rest.v2_shapes import GroupView, provider_open
@@ -133,7 +134,7 @@ class ServicesCache:
             self._entries.clear()
             self._size = 0
             self._snapshot = snapshot
-        prices = None if account is None else (account.id, price_key(account))
+        prices = None if account is None else (account.id, prices_of(account))
         # The answer is rendered from the very states its key names: which providers are open
         # is all it reads of them.
         states = await self._provider_states(call)

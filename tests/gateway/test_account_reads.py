@@ -4,10 +4,13 @@ read share the next one; a failed read fails only the callers it was for."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
-from gateway.account_reads import AccountReads
+from gateway.account_reads import AccountReads, prices_of
+from gateway.graphql.account_prices import price_key
 from gateway.store.rows import AccountRow
 
 
@@ -80,3 +83,20 @@ async def test_a_caller_giving_up_does_not_cancel_the_others() -> None:
     await db.let_go(1)
     assert (await stayer)["id"] == 7  # type: ignore[index]
     assert quitter.cancelled()
+
+
+def _row(markup: str) -> AccountRow:
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    return AccountRow(
+        id=3, name="shop", currency="USD", state="active", balance=Decimal(0), held=Decimal(0),
+        price_list={"markup_percent": markup}, margin_policy="skip", created_at=now,
+        updated_at=now, version=1,
+    )  # fmt: skip
+
+
+def test_the_price_key_is_worked_out_once_per_row_read_and_again_for_the_next() -> None:
+    first = _row("20")
+    assert prices_of(first) == price_key(first)
+    assert prices_of(first) is prices_of(first)
+    repriced = _row("25")  # the next read, after a change under the same version
+    assert prices_of(repriced) == price_key(repriced) != price_key(first)
