@@ -3,11 +3,12 @@ lock and how long it held it, by the gateway function that opened it.
 
 ::
 
-    python -m bench.throughput --only sqlite --serve-with bench/sqlite_locks.py
+    python -m bench.throughput --only sqlite --serve-with bench.sqlite_locks
 
-Run as the gateway's command (same arguments as ``smm-gateway``); every 5 seconds it writes a
-table to ``$SMMGW_LOCK_TIMES`` (default ``sqlite-locks.txt`` in the working directory), one line
-per opener, the longest total hold first. The wait counts from asking for a connection to the
+Run as the gateway's command (``python -m bench.sqlite_locks`` with the arguments of
+``smm-gateway``); every 5 seconds it writes a table to ``$SMMGW_LOCK_TIMES`` (default
+``sqlite-locks.txt`` in the working directory), one line per opener, the longest total hold
+first. The wait counts from asking for a connection to the
 end of ``BEGIN IMMEDIATE`` (pool and busy handler); the hold from there to the commit's end.
 A measuring tool: it wraps `AsyncEngine.begin`, so it is never imported by the gateway.
 """

@@ -132,7 +132,7 @@ def start_gateway(
     port = free_port()
     cli = [str(Path(sys.executable).parent / "smm-gateway")]
     if serve_with:
-        cli = [sys.executable, serve_with]
+        cli = [sys.executable, "-m", serve_with]
     command = [*cli, "serve", "--config", str(config), "--port", str(port)]
     env = {**os.environ, "BENCH_PANEL_KEY": panel_key}
     env.pop("DATABASE_URL", None), env.pop("REDIS_URL", None)
