@@ -21,15 +21,11 @@ normal way, which raises exactly the error the specification's execution raises.
 attribute or calling a context-only function has no side effect, so executing it twice is
 harmless. With resolver middleware (a schema extension's ``resolve`` hook) nothing is fast.
 
-`compare_mode` (the tests turn it on) executes every query a second time with the normal
-executor and records any difference in `MISMATCHES`.
+`gateway.graphql.compiled_compare` checks it against the normal executor (the tests do).
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +37,6 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
-    OperationType,
 )
 from graphql.execution.collect_fields import FieldDetails
 from graphql.pyutils import Path, Undefined, gather_with_cancel
@@ -50,30 +45,14 @@ from strawberry.permission import PermissionExtension
 from gateway.graphql.permissions import RequireRead
 from gateway.graphql.yielding import YieldingExecutionContext
 
-COMPARE_ENV = "SMMGW_GRAPHQL_COMPARE"
-"""Set to 1 to execute every query twice (compiled and normal) and record differences."""
-MISMATCHES: list[str] = []
-"""Operations whose compiled answer differed from the normal executor's (compare mode)."""
-COMPARED: list[str] = []
-"""Operations compared that completed at least one field the compiled way (compare mode)."""
-
 FastResolver = Callable[[Any, Any], Any]
 """``(source, context) -> value``: a resolver that needs nothing of `info` but the context."""
 FAST_RESOLVERS: dict[tuple[str, str], FastResolver] = {}
 """Context-only resolvers by (type, field), registered by the modules that define them."""
 
-log = logging.getLogger(__name__)
 
 _SLOW, _TYPENAME, _LEAF, _OBJECT = range(4)
 _FieldDetailsList = list[FieldDetails]
-
-
-def _text(value: Any) -> str:
-    return json.dumps(value, default=repr)
-
-
-def compare_mode() -> bool:
-    return os.environ.get(COMPARE_ENV) == "1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +154,11 @@ def _step(parent: GraphQLObjectType, name: str, details: _FieldDetailsList, sche
     )  # fmt: skip
 
 
+def is_compiled(context: CompiledExecutionContext) -> bool:
+    """Whether `context` completed at least one field the compiled way (for the tests)."""
+    return any(step.kind != _SLOW for _, plan in context._plans.values() for step in plan.steps)
+
+
 class CompiledExecutionContext(YieldingExecutionContext):
     """`YieldingExecutionContext` with plain fields completed directly; see the module."""
 
@@ -183,48 +167,6 @@ class CompiledExecutionContext(YieldingExecutionContext):
         manager = self.middleware_manager
         self._fast = manager is None or not manager.middlewares
         self._plans: dict[int, tuple[Mapping[str, Any], _Plan]] = {}
-        self._twin: YieldingExecutionContext | None = None
-
-    @classmethod
-    def build(cls, *args: Any, **kwargs: Any) -> Any:
-        built = super().build(*args, **kwargs)
-        if compare_mode() and isinstance(built, CompiledExecutionContext):
-            twin = YieldingExecutionContext.build(*args, **kwargs)
-            if isinstance(twin, YieldingExecutionContext):
-                built._twin = twin
-        return built
-
-    def execute_operation(self, serially: bool | None = None) -> Any:
-        result = super().execute_operation(serially)
-        twin = self._twin
-        if twin is None or self.operation.operation is not OperationType.QUERY:
-            return result
-        if not self.is_awaitable(result):
-            expected = twin.execute_operation()
-            if not self.is_awaitable(expected):
-                self._compare(result, expected)
-                return result
-            return self._compared(result, expected)
-        return self._compared(result, twin)
-
-    async def _compared(self, result: Any, twin: Any) -> Any:
-        """`result` (or what it awaits), compared with the twin's (or the twin's result)."""
-        if self.is_awaitable(result):
-            result = await result
-        expected = twin.execute_operation() if isinstance(twin, YieldingExecutionContext) else twin
-        if self.is_awaitable(expected):
-            expected = await expected
-        self._compare(result, expected)
-        return result
-
-    def _compare(self, result: Any, expected: Any) -> None:
-        name = self.operation.name.value if self.operation.name else "anonymous"
-        if any(step.kind != _SLOW for _, plan in self._plans.values() for step in plan.steps):
-            COMPARED.append(name)
-        # As text: the answer's bytes depend on the order of its keys too.
-        if _text(result.formatted) != _text(expected.formatted):
-            MISMATCHES.append(f"{name}: compiled {result.formatted!r} != {expected.formatted!r}")
-            log.error("compiled execution of %s differs from the normal executor's", name)
 
     def _plan(self, parent: GraphQLObjectType, fields: Mapping[str, Any]) -> _Plan:
         found = self._plans.get(id(fields))

@@ -17,6 +17,7 @@ from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.schema.config import StrawberryConfig
 
 from gateway.graphql.compiled import CompiledExecutionContext
+from gateway.graphql.compiled_compare import ComparingExecutionContext, compare_mode
 from gateway.graphql.demand import DemandControl, DemandLimits
 from gateway.graphql.limits import KeylessCallers, depth_limit
 from gateway.graphql.masking import MaskUnexpectedErrors
@@ -57,5 +58,7 @@ def build_schema(options: GraphQLOptions | None = None) -> strawberry.Schema:
         subscription=Subscription,
         extensions=extensions(options or GraphQLOptions()),
         config=StrawberryConfig(scalar_map=SCALARS),
-        execution_context_class=CompiledExecutionContext,
+        execution_context_class=(
+            ComparingExecutionContext if compare_mode() else CompiledExecutionContext
+        ),
     )

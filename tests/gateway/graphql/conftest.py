@@ -2,7 +2,7 @@
 on SQLite and PostgreSQL with the real Redis; API keys for two clients and an admin.
 
 Every query of these tests is executed twice, by the compiled executor and by the normal one
-(`gateway.graphql.compiled`, compare mode); a test fails when the two answers differ."""
+(`gateway.graphql.compiled_compare`); a test fails when the two answers differ."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 
 from gateway.config import Settings
 from gateway.core import Gateway
-from gateway.graphql.compiled import COMPARE_ENV, MISMATCHES
+from gateway.graphql.compiled_compare import COMPARE_ENV, MISMATCHES
 from tests.gateway.panels import Trio, start_trio, trio_settings
 from tests.gateway.served import (  # noqa: F401 (fixtures: api, gw, http, server)
     api_fixture,

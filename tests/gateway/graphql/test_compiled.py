@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from gateway.core import Gateway
-from gateway.graphql.compiled import COMPARED
+from gateway.graphql.compiled_compare import COMPARED
 from gateway.graphql.pagination import encode_cursor
 from tests.gateway.graphql.conftest import Keys
 from tests.gateway.graphql.server import ApiFactory
