@@ -19,16 +19,46 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, or_, select
+from sqlalchemy import ColumnElement, bindparam, delete, null, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.store.base import Queries, chunks
+from gateway.store.base import Queries
+from gateway.store.bulk import Bulk
 from gateway.store.rows import OrderRow, OutboxRow
 from gateway.store.states import FINAL_STATES
 from gateway.store.sync_apply import ROW_COLUMNS, SYNCED, JsonSafe, PolledChange, apply_changes
 from gateway.store.tables import catalog_syncs, instances, orders, outbox
 
 __all__ = ["SYNCED", "PolledChange", "SyncQueries", "dead_instances"]
+
+
+def _by_id(**values: Any) -> Bulk:
+    return Bulk(orders.update().where(orders.c.id == bindparam("order_id")).values(values))
+
+
+_LATER = _by_id(next_poll_at=bindparam("at"), claimed_by=null())
+_LATER_SYNCED = _by_id(
+    next_poll_at=bindparam("at"), claimed_by=null(), synced_at=bindparam("synced_at")
+)
+_SYNCED = _by_id(synced_at=bindparam("synced_at"))
+
+
+def _outbox_insert(insert: postgresql.Insert | sqlite.Insert) -> Bulk:
+    return Bulk(
+        insert.values(
+            event_id=bindparam("event_id"),
+            type=bindparam("type"),
+            payload=bindparam("payload", type_=JsonSafe()),
+            created_at=bindparam("created_at"),
+        ).on_conflict_do_nothing(index_elements=[outbox.c.event_id])
+    )
+
+
+_OUTBOX = {
+    "postgresql": _outbox_insert(postgresql.insert(outbox)),
+    "sqlite": _outbox_insert(sqlite.insert(outbox)),
+}
 
 
 def dead_instances(now: datetime) -> ColumnElement[bool]:
@@ -139,28 +169,24 @@ class SyncQueries(Queries):
         if not when and not synced:
             return
         async with self._write(tx) as conn:
-            if when:
-                statement = (
-                    orders.update()
-                    .where(orders.c.id == bindparam("order_id"))
-                    .values(next_poll_at=bindparam("at"), claimed_by=None)
-                )
-                items = [{"order_id": order_id, "at": at} for order_id, at in when.items()]
-                for batch in chunks(items):
-                    await conn.execute(statement, batch)
-            if isinstance(synced, Mapping):
-                statement = (
-                    orders.update()
-                    .where(orders.c.id == bindparam("order_id"))
-                    .values(synced_at=bindparam("at"))
-                )
-                items = [{"order_id": order_id, "at": at} for order_id, at in synced.items()]
-                for batch in chunks(items):
-                    await conn.execute(statement, batch)
-                return
-            at = synced_at or self._clock()
-            for ids in chunks(list(synced)):
-                await conn.execute(orders.update().where(orders.c.id.in_(ids)).values(synced_at=at))
+            if not isinstance(synced, Mapping):
+                at = synced_at or self._clock()
+                synced = dict.fromkeys(synced, at)
+            await _LATER.run(
+                conn, [{"order_id": i, "at": at} for i, at in when.items() if i not in synced]
+            )
+            await _LATER_SYNCED.run(
+                conn,
+                [
+                    {"order_id": i, "at": at, "synced_at": synced[i]}
+                    for i, at in when.items()
+                    if i in synced
+                ],
+            )
+            await _SYNCED.run(
+                conn,
+                [{"order_id": i, "synced_at": at} for i, at in synced.items() if i not in when],
+            )
 
     async def apply_polled(
         self, changes: Sequence[PolledChange], *, tx: AsyncConnection
@@ -183,19 +209,8 @@ class SyncQueries(Queries):
         if not events:
             return
         now = self._clock()
-        rows = [
-            {"event_id": i, "type": t, "payload": dict(p), "created_at": now} for i, t, p in events
-        ]
-        statement = (
-            self._insert(outbox)
-            .values(
-                event_id=bindparam("event_id"), type=bindparam("type"),
-                payload=bindparam("payload", type_=JsonSafe()), created_at=bindparam("created_at"),
-            )
-            .on_conflict_do_nothing(index_elements=[outbox.c.event_id])
-        )  # fmt: skip
-        for batch in chunks(rows):
-            await tx.execute(statement, batch)
+        rows = [{"event_id": i, "type": t, "payload": p, "created_at": now} for i, t, p in events]
+        await _OUTBOX[self._engine.dialect.name].run(tx, rows)
 
     @asynccontextmanager
     async def claim_outbox(

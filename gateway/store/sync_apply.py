@@ -14,7 +14,7 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import JSON, bindparam, select
+from sqlalchemy import JSON, bindparam, null, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -22,6 +22,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from gateway.store.account_ledger import needs_settling, settle
 from gateway.store.base import chunks
+from gateway.store.bulk import Bulk
 from gateway.store.quality import record_finished_many
 from gateway.store.rows import OrderRow
 from gateway.store.tables import order_events, orders
@@ -57,13 +58,15 @@ class PolledChange:
     """What one poll changes in an order: new values for `SYNCED` columns, and its history entry.
 
     `before` is the row as claimed; the change applies only if the order is still at its version.
-    `event_data` must be JSON-safe.
+    `event_data` must be JSON-safe. `synced_at`: when the panel answered for the order, if the
+    change comes from its answer (the order is marked synced with the change).
     """
 
     before: OrderRow
     kind: str
     values: Mapping[str, Any]
     event_data: Mapping[str, Any] | None = None
+    synced_at: datetime | None = None
 
 
 def changed_row(row: OrderRow, values: Mapping[str, Any], **more: Any) -> OrderRow:
@@ -76,24 +79,30 @@ def changed_row(row: OrderRow, values: Mapping[str, Any], **more: Any) -> OrderR
 
 
 _COLUMNS = (*SYNCED, "version", "updated_at")
-_UPDATE = (
-    orders.update()
-    .where(orders.c.id == bindparam("order_id"))
-    .values(
-        {
-            **{name: bindparam(f"new_{name}") for name in _COLUMNS if name != "flags"},
-            "flags": bindparam("new_flags", type_=JsonSafe()),
-            "claimed_by": None,
-        }
+
+
+def _update(*columns: str) -> Bulk:
+    values: dict[str, Any] = {name: bindparam(f"new_{name}") for name in columns}
+    values["flags"] = bindparam("new_flags", type_=JsonSafe())
+    return Bulk(
+        orders.update()
+        .where(orders.c.id == bindparam("order_id"))
+        .values({**values, "claimed_by": null()})
     )
-)
-_HISTORY = order_events.insert().values(
-    order_id=bindparam("order_id"),
-    at=bindparam("at"),
-    kind=bindparam("kind"),
-    from_state=bindparam("from_state"),
-    to_state=bindparam("to_state"),
-    data=bindparam("data", type_=JsonSafe()),
+
+
+_UPDATE = _update(*_COLUMNS)
+_UPDATE_SYNCED = _update(*_COLUMNS, "synced_at")
+"""A change from an answer of the panel: the order is synced at the same time."""
+_HISTORY = Bulk(
+    order_events.insert().values(
+        order_id=bindparam("order_id"),
+        at=bindparam("at"),
+        kind=bindparam("kind"),
+        from_state=bindparam("from_state"),
+        to_state=bindparam("to_state"),
+        data=bindparam("data", type_=JsonSafe()),
+    )
 )
 
 
@@ -121,11 +130,14 @@ async def apply_changes(
         changed_row(c.before, c.values, version=c.before.version + 1, updated_at=now) for c in fresh
     ]
     params = [
-        {"order_id": row.id, **{f"new_{name}": getattr(row, name) for name in _COLUMNS}}
-        for row in after
+        (
+            c.synced_at,
+            {"order_id": row.id, **{f"new_{name}": getattr(row, name) for name in _COLUMNS}},
+        )
+        for c, row in zip(fresh, after, strict=True)
     ]
-    for batch in chunks(params):
-        await tx.execute(_UPDATE, batch)
+    await _UPDATE.run(tx, [p for synced_at, p in params if synced_at is None])
+    await _UPDATE_SYNCED.run(tx, [{**p, "new_synced_at": at} for at, p in params if at is not None])
     history = [
         {
             "order_id": c.before.id,
@@ -137,8 +149,7 @@ async def apply_changes(
         }
         for c, row in zip(fresh, after, strict=True)
     ]
-    for batch in chunks(history):
-        await tx.execute(_HISTORY, batch)
+    await _HISTORY.run(tx, history)
     await record_finished_many(tx, zip((c.before for c in fresh), after, strict=True))
     # An account order the poll made final is settled here, as update_order would; accounts
     # are locked in id order, so two batches never wait on each other's account.

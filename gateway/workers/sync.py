@@ -1,10 +1,13 @@
 """Status sync: open orders polled from their providers, 100 ids a call, changes announced once.
 
-Per provider, `lanes` loops each claim a batch of due orders (a lease in the store, so no other
-worker polls them), ask the panel for their statuses in one call, and write every change with
-its history entry and outbox event in one transaction. The claim is what makes two workers
-safe; it names this process, so a worker that dies loses its claims when its heartbeat
-expires (`gateway.fleet`). The provider's rate limit and concurrency cap bound the calls.
+Per provider, `lanes` loops ask the panel for the statuses of a batch of due orders each, one
+call at a time per lane. One claim (a lease in the store, so no other worker polls them) takes
+a batch for every lane. A lane hands its answers to the sync's writes and makes its next call at
+once: the writes record every change with its history entry and outbox event, many batches in
+one transaction (`sync_writes`, `sync_record`), while the next calls wait on the network. The
+claim is what makes two workers safe; it names this process, so a worker that dies loses its
+claims when its heartbeat expires (`gateway.fleet`). The provider's rate limit and concurrency
+cap bound the calls.
 
 Every poll ends with the order rescheduled by the `Backoff`: young orders soon, old ones
 rarely, settled ones never. An order the panel no longer knows ("Incorrect order ID") is
@@ -26,19 +29,22 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, nullcontext
-from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
-from gateway import events
-from gateway.currencies import CurrencyWatch, Mismatch
-from gateway.events import Event, order_data
+from gateway.currencies import CurrencyWatch
 from gateway.fleet import beating_instance
-from gateway.orders.polled import OVERCHARGED, ToBase, status_values
+from gateway.orders.polled import ToBase, status_values
 from gateway.store import GatewayState, OrderRow, Store, is_final
 from gateway.store.base import Clock, utcnow
 from gateway.store.sync import SYNCED, PolledChange
 from gateway.workers.backoff import Backoff
-from gateway.workers.sync_events import announced, order_payload
+from gateway.workers.sync_record import (
+    MISSING_UPSTREAM,
+    Polled,
+    SyncReport,
+    flagged_event,
+    record,
+)
 from gateway.workers.sync_writes import GroupWrites
 from providers.base import MAX_BATCH, Provider
 from providers.errors import NotFound, ProviderError
@@ -46,51 +52,10 @@ from providers.models import OrderStatus
 
 log = logging.getLogger(__name__)
 
-MISSING_UPSTREAM = "Incorrect order ID: the provider no longer knows this order"
-"""The ``error`` of an order flagged because its panel answered "Incorrect order ID"."""
-
-
-@dataclass(slots=True)
-class SyncReport:
-    """What one run did: orders polled, changed, flagged missing, failed to poll; panel calls."""
-
-    polled: int = 0
-    changed: int = 0
-    missing: int = 0
-    failed: int = 0
-    calls: int = 0
-
-    def add(self, other: SyncReport) -> None:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
-
-
-@dataclass(slots=True)
-class Polled:
-    """One call's answers, ready to write: the changes, each order's next poll (those left
-    unchanged), the orders the panel answered for, when, and in which currency."""
-
-    name: str
-    rows: list[OrderRow]
-    report: SyncReport
-    followups: list[asyncio.Task[None]]
-    """Where a catalog re-sync after an overcharge is kept, for `run` to await."""
-    now: datetime
-    reported: str | None
-    mismatch: Mismatch | None
-    changes: list[PolledChange] = field(default_factory=list)
-    later: dict[int, datetime | None] = field(default_factory=dict)
-    answered: list[int] = field(default_factory=list)
-
-
-def flagged_event(order: OrderRow) -> Event:
-    """``order.updated`` for an order just flagged as unknown upstream."""
-    return Event(
-        id=f"evt_order_{order.id}_v{order.version}_missing",
-        type=events.ORDER_UPDATED,
-        created_at=order.updated_at,
-        data={"order": order_data(order), "flag": "missing_upstream"},
-    )
+__all__ = [
+    "MISSING_UPSTREAM", "Polled", "StatusSync", "SyncReport", "flagged_event",
+    "unconfirmed_orders",
+]  # fmt: skip
 
 
 async def unconfirmed_orders(store: Store, limit: int = 100) -> list[OrderRow]:
@@ -239,50 +204,14 @@ class StatusSync:
         return polled
 
     async def _write(self, group: list[Polled]) -> None:
-        """Record the answers of `group`'s calls in one transaction: each change with its
-        history entry and outbox event, every order rescheduled and its claim ended."""
-        changes = [c for polled in group for c in polled.changes]
-        async with self._serial(), self.store.transaction() as tx:
-            applied = await self.store.apply_polled(changes, tx=tx)
-            done = {row.id for row in applied}
-            later: dict[int, datetime | None] = {}
-            synced: dict[int, datetime] = {}
-            for polled in group:
-                later.update(polled.later)
-                synced.update(dict.fromkeys(polled.answered, polled.now))
-                for change in polled.changes:
-                    if change.before.id not in done:
-                        # Another writer (a cancel, a client's refresh) changed it since the
-                        # claim; its change has its own event, and ours would compare with a
-                        # stale row.
-                        later[change.before.id] = polled.now + self.backoff.minimum
-            befores = {c.before.id: c.before for c in changes}
-            rows = [(befores[row.id], row) for row in applied]
-            news = [
-                announced(flagged_event(row)) if row.error == MISSING_UPSTREAM
-                and before.error != MISSING_UPSTREAM
-                else order_payload(before, row)
-                for before, row in rows
-            ]  # fmt: skip
-            overcharged = [
-                row for before, row in rows
-                if OVERCHARGED in (row.flags or ()) and OVERCHARGED not in (before.flags or ())
-            ]  # fmt: skip
-            news += [announced(events.order_overcharged(r)) for r in overcharged]
-            for polled in group:
-                if polled.mismatch is not None:
-                    m = polled.mismatch
-                    event = events.provider_currency_mismatch(
-                        polled.name, m.configured, m.reported, m.source, polled.now
-                    )
-                    news.append(announced(event))
-            await self.store.add_outbox_many(tx, [a for a in news if a is not None])
-            await self.store.reschedule_orders(later, synced=synced, tx=tx)
+        async with self._serial():
+            done, overcharged = await record(self.store, group, self.backoff.minimum)
         for polled in group:
             polled.report.changed += sum(
                 1 for c in polled.changes if c.kind == "status" and c.before.id in done
             )
-            await self._written(polled, [r for r in overcharged if r.provider == polled.name])
+            mine = {row.id for row in polled.rows}
+            await self._written(polled, [r for r in overcharged if r.id in mine])
 
     async def _written(self, polled: Polled, overcharged: list[OrderRow]) -> None:
         """What follows a batch's commit: the currency it came in remembered; after an
@@ -365,4 +294,4 @@ class StatusSync:
             later[row.id] = next_at
             return None
         values = {**polled, "next_poll_at": next_at}
-        return PolledChange(row, "status", values, {"raw": answer.raw_status})
+        return PolledChange(row, "status", values, {"raw": answer.raw_status}, synced_at=now)
