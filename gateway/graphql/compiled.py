@@ -62,7 +62,7 @@ class _Step:
     kind: int
     attribute: str = ""
     resolver: FastResolver | None = None
-    scopes: tuple[Any, ...] = ()
+    scopes: frozenset[Any] = frozenset()
     """Scopes the caller must hold (else the normal path raises the permission's error)."""
     return_type: Any = None
     named: Any = None
@@ -121,13 +121,13 @@ def _step(parent: GraphQLObjectType, name: str, details: _FieldDetailsList, sche
     if definition is None:
         return slow
     resolver: FastResolver | None = None
-    scopes: tuple[Any, ...] = ()
+    scopes: frozenset[Any] = frozenset()
     if definition.extensions:
         # Strawberry marks such a field's resolver as its default one all the same.
         found = _permission_scopes(list(definition.extensions))
         if found is None or definition.base_resolver is not None:
             return slow
-        scopes = found
+        scopes = frozenset(found)
     elif (parent.name, field_name) in FAST_RESOLVERS:
         resolver = FAST_RESOLVERS[(parent.name, field_name)]
     elif not getattr(field_def.resolve, "_is_default", False):
@@ -273,7 +273,8 @@ class CompiledExecutionContext(YieldingExecutionContext):
         try:
             if step.scopes:
                 principal = getattr(context, "principal", None)
-                if principal is None or not all(principal.can(s) for s in step.scopes):
+                # `Principal.can` is membership in its scopes: one subset test for them all.
+                if principal is None or not step.scopes <= principal.scopes:
                     return Undefined
             if step.resolver is not None:
                 value = step.resolver(source, context)

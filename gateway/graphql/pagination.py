@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 import strawberry
@@ -30,7 +31,10 @@ def page_size(first: int | None) -> int:
     return first
 
 
+@lru_cache(maxsize=65536)
 def encode_cursor(kind: str, value: int) -> str:
+    """The cursor of position or id `value` in a list of `kind` (remembered: a page of the
+    catalog asks for the same few hundred again and again)."""
     return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode()
 
 
