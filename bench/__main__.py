@@ -9,8 +9,8 @@ printed next to its goal.
     python -m bench --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/bench
 
 Each benchmark runs in a process of its own (`bench.edges`, `bench.graphql`, `bench.core`,
-`bench.sync`) and prints its own report as it goes; the table at the end gathers the figures.
-Rows without a benchmark yet are listed as such. All figures are medians of side-by-side runs.
+`bench.sync`, `bench.throughput`) and prints its own report as it goes; the table at the end
+gathers the figures. All figures are medians of side-by-side runs.
 """
 
 from __future__ import annotations
@@ -61,16 +61,27 @@ def _ratio_rows(text: str) -> list[Row]:
 
 
 def _graphql_rows(text: str) -> list[Row]:
-    found = re.search(r"uncached: median\s+(\d+) req/s\s+ratio to bare\s+([\d.]+)", text)
-    if not found:
-        return []
-    return [
-        Row(
-            "GraphQL page of 100, uncached",
-            ">= 5x plain Strawberry (no such baseline here yet)",
-            f"{found[1]} req/s ({found[2]}x bare)",
+    rows = []
+    found = re.search(
+        r"uncached: median\s+(\d+) req/s\s+ratio to bare\s+([\d.]+)\s+"
+        r"ratio to plain strawberry\s+([\d.]+)x",
+        text,
+    )
+    plain = re.search(r"plain strawberry: median\s+(\d+) req/s", text)
+    if found:
+        versus = f" vs {plain[1]} req/s" if plain else ""
+        figure = f"{found[3]}x ({found[1]}{versus} req/s)"
+        rows.append(Row("GraphQL page of 100, uncached, vs plain Strawberry", ">= 5x", figure))
+    executed = re.search(
+        r"execution only .*?gateway ([\d.]+) ms\s+plain strawberry ([\d.]+) ms.*?ratio ([\d.]+)x",
+        text,
+    )
+    if executed:
+        figure = f"{executed[3]}x ({executed[1]} vs {executed[2]} ms a page)"
+        rows.append(
+            Row("GraphQL page of 100, execution only, vs plain Strawberry", "(info)", figure)
         )
-    ]
+    return rows
 
 
 def _core_rows(text: str) -> list[Row]:
@@ -100,6 +111,25 @@ def _sync_rows(database: str) -> Parse:
         return [Row(f"status sync, {count} orders over 5 panels ({database})", "<= 2x", figure)]
 
     return parse
+
+
+def _throughput_rows(text: str) -> list[Row]:
+    rows = []
+    for database, account, mine, panel, ratio in re.findall(
+        r"^throughput \((\w+)(, account)?\)\s+gateway (\d+) orders/s\s+panel (\d+) orders/s\s+"
+        r"ratio ([\d.]+)x",
+        text,
+        re.MULTILINE,
+    ):
+        who = ", a client account" if account else ""
+        rows.append(
+            Row(
+                f"placement throughput, 50 in flight, /api/v2 vs the panel ({database}{who})",
+                ">= 0.7x",
+                f"{ratio}x ({mine} vs {panel} orders/s)",
+            )
+        )
+    return rows
 
 
 def _run(title: str, command: list[str], parse: Parse) -> list[Row]:
@@ -132,7 +162,9 @@ def _postgres_answers(url: str) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller runs")
-    parser.add_argument("--only", default="edges,graphql,core,sync", help="which benchmarks")
+    parser.add_argument(
+        "--only", default="edges,graphql,core,sync,throughput", help="which benchmarks"
+    )
     parser.add_argument("--database-url", default=DEFAULT_POSTGRES, help="the PostgreSQL rows")
     args = parser.parse_args()
     only = set(args.only.split(","))
@@ -156,9 +188,12 @@ def main() -> None:
             database = ["--database-url", postgres]
             parse = _sync_rows("postgresql")
             rows += _run("status sync (postgresql)", ["bench.sync", *size, *database], parse)
-    rows.append(
-        Row("placement throughput, 50 in flight, /api/v2 vs the panel", ">= 0.7x", "no bench yet")
-    )
+    if "throughput" in only:
+        size = ["--orders", "150", "--rounds", "2"] if quick else []
+        database = ["--database-url", postgres] if postgres else ["--only", "sqlite"]
+        rows += _run(
+            "placement throughput", ["bench.throughput", *size, *database], _throughput_rows
+        )
     print(f"\n== the table ({platform.node()}, {platform.machine()}, {_cpus()} CPUs, "
           f"Python {platform.python_version()}{', quick' if quick else ''})")  # fmt: skip
     width = max(len(r.path) for r in rows)
