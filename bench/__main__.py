@@ -69,7 +69,7 @@ def _graphql_rows(text: str) -> list[Row]:
     )
     plain = re.search(r"plain strawberry: median\s+(\d+) req/s", text)
     if found:
-        versus = f" vs {plain[1]} req/s" if plain else ""
+        versus = f" vs {plain[1]}" if plain else ""
         figure = f"{found[3]}x ({found[1]}{versus} req/s)"
         rows.append(Row("GraphQL page of 100, uncached, vs plain Strawberry", ">= 5x", figure))
     executed = re.search(
