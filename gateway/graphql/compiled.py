@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from inspect import isawaitable
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -291,6 +292,8 @@ class CompiledExecutionContext(YieldingExecutionContext):
                 value = step.named.coerce_output_value(value)
                 if value is None or value is Undefined:
                     return Undefined
+            elif isawaitable(value):  # graphql-core awaits it first
+                return Undefined
             return value
         except Exception:
             return Undefined
