@@ -11,6 +11,8 @@ status calls (10,000 orders at 100 ids a call: 100) and the wall time beside the
 latency, batch size and per-provider concurrency allow:
 ``ceil(ceil(orders per provider / 100) / concurrency) * latency``, providers in parallel. The
 process's CPU time is printed too: on a shared machine it moves less than the wall time.
+``--statements`` adds each statement's time as the client saw it (from sending it to its
+result: with the event loop busy, more than the server's own time), slowest first.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from time import perf_counter, process_time
 from typing import Any
 
 from pydantic import SecretStr
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from gateway.store import Store
 from gateway.store.tables import orders
@@ -126,14 +130,46 @@ async def run(total: int, database_url: str) -> None:
     print(f"wall / floor            {wall / floor:.1f}x")  # fmt: skip
 
 
+class StatementTimes:
+    """Each statement's calls, rows and total time, from SQLAlchemy's cursor events."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, list[float]] = {}
+        event.listen(Engine, "before_cursor_execute", self._before)
+        event.listen(Engine, "after_cursor_execute", self._after)
+
+    def _before(
+        self, conn: Any, cursor: Any, sql: str, params: Any, context: Any, many: bool
+    ) -> None:
+        conn.info.setdefault("bench_started", []).append(perf_counter())
+
+    def _after(
+        self, conn: Any, cursor: Any, sql: str, params: Any, context: Any, many: bool
+    ) -> None:
+        took = perf_counter() - conn.info["bench_started"].pop()
+        total = self.totals.setdefault(" ".join(sql.split())[:100], [0, 0, 0.0])
+        total[0] += 1
+        total[1] += len(params) if many else 1
+        total[2] += took
+
+    def print(self, top: int = 10) -> None:
+        print("statements (client-side time, slowest first):")
+        for sql, (calls, rows, took) in sorted(self.totals.items(), key=lambda t: -t[1][2])[:top]:
+            print(f"  {took:7.3f} s {int(calls):5d} calls {int(rows):6d} rows  {sql}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=10_000)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--statements", action="store_true", help="time each statement")
     args = parser.parse_args()
+    times = StatementTimes() if args.statements else None
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         asyncio.run(run(args.orders, url))
+    if times is not None:
+        times.print()
 
 
 if __name__ == "__main__":
