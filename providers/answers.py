@@ -8,6 +8,7 @@ all `OrderState.IN_PROGRESS`; text no table knows is ``UNKNOWN``.
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,7 +32,7 @@ class OrderState(StrEnum):
 
     @classmethod
     def parse(cls, text: object) -> OrderState:
-        return _ORDER_STATES.get(squash(str(text or "")), cls.UNKNOWN)
+        return _order_state(str(text or ""))
 
     @property
     def final(self) -> bool:
@@ -54,6 +55,14 @@ _ORDER_STATES = {
     "paused": OrderState.PAUSED,
     "expired": OrderState.EXPIRED,
 }
+
+
+@lru_cache(maxsize=1024)
+def _order_state(text: str) -> OrderState:
+    """`OrderState.parse` of a text; panels use a handful of texts, so each is squashed once."""
+    return _ORDER_STATES.get(squash(text), OrderState.UNKNOWN)
+
+
 _FINAL_ORDER_STATES = frozenset(
     {
         OrderState.COMPLETED,

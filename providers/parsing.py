@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from providers import fast_answers
 from providers.errors import ProviderError, Unavailable, classify_error_text, error_from_text
 from providers.models import (
     Balance,
@@ -156,17 +157,39 @@ def parse_services(answer: object, currency: str) -> list[Service]:
 
 
 def parse_placed(answer: object) -> PlacedOrder:
+    """The placed order's id (and whatever else the panel said, as extras)."""
+    if isinstance(answer, Mapping):
+        placed = fast_answers.placed(answer)
+        if placed is not None:
+            return placed
+    return parse_placed_validated(answer)
+
+
+def parse_placed_validated(answer: object) -> PlacedOrder:
+    """`parse_placed` through pydantic's validation."""
     if isinstance(answer, Mapping) and answer.get("order") not in (None, ""):
         extras = {k: v for k, v in answer.items() if k != "order"}
         return PlacedOrder(order=answer["order"], extras=extras)
     raise ProviderError(f"unexpected answer to add: {str(answer)[:200]}")
 
 
-_STATUS_KNOWN = {"status", "charge", "start_count", "remains", "currency"}
-
-
 def parse_status(order_id: str, item: object, currency: str) -> OrderStatus | ProviderError:
-    """One order's status, or the error the panel gave for it."""
+    """One order's status, or the error the panel gave for it.
+
+    The common shapes are read by `fast_answers.status`; the rest (and every error) by
+    `parse_status_validated`, which gives the same models.
+    """
+    if isinstance(item, Mapping) and "error" not in item:
+        status = fast_answers.status(order_id, item, currency)
+        if status is not None:
+            return status
+    return parse_status_validated(order_id, item, currency)
+
+
+def parse_status_validated(
+    order_id: str, item: object, currency: str
+) -> OrderStatus | ProviderError:
+    """`parse_status` through pydantic's validation of every field."""
     text = error_text(item)
     if text is not None or not isinstance(item, Mapping):
         return error_from_text(text or f"unexpected status answer: {item!r}")
@@ -183,7 +206,7 @@ def parse_status(order_id: str, item: object, currency: str) -> OrderStatus | Pr
             charge=money,
             start_count=item.get("start_count"),
             remains=item.get("remains"),
-            extras={k: v for k, v in item.items() if k not in _STATUS_KNOWN},
+            extras={k: v for k, v in item.items() if k not in fast_answers.STATUS_KNOWN},
         )
     except (ValidationError, ValueError) as exc:
         return ProviderError(f"unreadable status for order {order_id}: {_reason(exc)}")

@@ -21,9 +21,14 @@ OrderId = str
 RefillId = str
 
 
+_NOT_KEY = re.compile(r"[^a-z0-9]")
+_PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+"""Digits with at most one decimal point: what `read_decimal` reads as `Decimal` reads it."""
+
+
 def squash(text: str) -> str:
     """Lower-case letters and digits only: the key tolerant lookups of panel words use."""
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    return _NOT_KEY.sub("", text.lower())
 
 
 def to_decimal(value: object) -> Decimal:
@@ -40,6 +45,8 @@ def to_decimal(value: object) -> Decimal:
     if isinstance(value, float):
         return Decimal(repr(value))
     if isinstance(value, str):
+        if _PLAIN_NUMBER.fullmatch(value):
+            return Decimal(value)  # what read_decimal gives for plain digits, sooner
         # Decimal commas and grouped thousands read by one set of rules (providers.amounts).
         return read_decimal(value)
     raise ValueError(f"not an amount: {value!r}")
@@ -51,6 +58,8 @@ def to_int(value: object) -> int:
         raise ValueError("a boolean is not a count")
     if isinstance(value, int):
         return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)  # what read_decimal gives for plain digits, sooner
     # A count is whole, so "1,234" can only be grouped thousands.
     amount = read_decimal(value, whole=True) if isinstance(value, str) else to_decimal(value)
     if amount != amount.to_integral_value():
