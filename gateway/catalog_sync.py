@@ -9,6 +9,11 @@ With the shared cache unreachable no instance can announce a sync, so the versio
 holds (plus this process's own syncs): the snapshot stays put instead of being rebuilt on every
 check. When each provider's list was last fetched is kept beside it in the cache, so routing can
 leave out a provider whose prices are several refreshes old.
+
+When each provider was last synced is also read from the ledger (``catalog_syncs``), at most once
+per catalog version and per ``SYNCS_FRESH`` of the injected clock: a sync made in this process is
+seen at once (it bumps the version and is kept in memory), one made by another process within a
+second (at once when the shared cache announces its version).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
@@ -36,6 +41,10 @@ log = logging.getLogger(__name__)
 
 SERVICES_TTL = 7 * 24 * 3600.0
 """How long a provider's list stays cached without a sync: a week, as stale beats empty."""
+
+SYNCS_FRESH = timedelta(seconds=1)
+"""How long the ledger's sync times, once read, are trusted within one catalog version (by the
+injected clock): the bound on seeing another process's sync that no version change announced."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +135,9 @@ class Catalog:
         self._building = asyncio.Lock()
         self._clock = clock
         self._synced: dict[str, datetime] = {}
+        self._syncs_read: tuple[str | None, datetime] | None = None
+        """(catalog version, clock time) of the last ``catalog_syncs`` read (None: none yet)."""
+        self._reading_syncs = asyncio.Lock()
         self.last_sync: dict[str, SyncResult] = {}
 
     @property
@@ -190,12 +202,28 @@ class Catalog:
 
         From the ledger, which every process shares even while Redis is away (a gateway beside
         separate workers never syncs itself, and would otherwise see every catalog go stale).
+        Read again on a new catalog version or once ``SYNCS_FRESH`` has passed; this process's
+        own syncs are kept in memory as they happen.
         """
         await self.snapshot()
-        for name, at in (await self.store.catalog_syncs()).items():
-            if name in self.providers and (name not in self._synced or at > self._synced[name]):
-                self._synced[name] = at
+        if not self._syncs_fresh():
+            async with self._reading_syncs:  # one read for every caller that found them old
+                if not self._syncs_fresh():
+                    version, read_at = self._version, self._clock()
+                    for name, at in (await self.store.catalog_syncs()).items():
+                        if name in self.providers and (
+                            name not in self._synced or at > self._synced[name]
+                        ):
+                            self._synced[name] = at
+                    self._syncs_read = (version, read_at)
         return {name: self._synced.get(name) for name in self.providers}
+
+    def _syncs_fresh(self) -> bool:
+        read = self._syncs_read
+        if read is None or read[0] != self._version:
+            return False
+        # A clock that went back counts as expired, not as fresh for longer.
+        return read[1] <= self._clock() < read[1] + SYNCS_FRESH
 
     async def _read_synced(self) -> None:
         for name in self.providers:

@@ -158,7 +158,12 @@ class Gateway:
 
     async def provider_states(self) -> dict[str, ProviderState]:
         """What routing knows of each provider now: health, known balance, priority, whether it
-        reports its configured currency, and whether its catalog is recent enough to trust."""
+        reports its configured currency, and whether its catalog is recent enough to trust.
+
+        Health, balances and currencies are read on every call. The last sync times come from
+        `Catalog.synced_at`: a sync made in this process counts at once, one made by another
+        process once the shared cache announces it, or within ``SYNCS_FRESH`` (a second) of the
+        gateway's clock without it."""
         known = await self.balances.known()
         mismatched = await self.currencies.mismatches(known)
         synced = await self.catalog.synced_at()
