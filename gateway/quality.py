@@ -43,6 +43,10 @@ class Figure:
     sample: int
 
 
+_NO_FIGURE = Figure(None, 0)
+"""Every figure of a history without orders (frozen, so one is shared)."""
+
+
 def _ratio(
     part: int, whole: int, sample: int, min_sample: int, scale: Decimal = Decimal(1)
 ) -> Figure:
@@ -128,7 +132,14 @@ class QualityReport:
         return self.services.get((provider, service_id)) or self._none(provider, service_id)
 
     def _none(self, provider: str, service: str | None) -> Quality:
-        return Quality.of(provider, service, Counts(), days=self.days, min_sample=self.min_sample)
+        # What `Quality.of` makes of empty counts, whatever the minimum sample.
+        n = _NO_FIGURE
+        return Quality(
+            provider, service, self.days, 0,
+            completion_rate=n, partial_rate=n, delivered_fraction=n, cancel_rate=n,
+            failure_rate=n, start_seconds=n, complete_seconds_per_1000=n,
+            refill_success_rate=n, refills_requested=0, charge_fraction=n,
+        )  # fmt: skip
 
 
 def report(
