@@ -92,7 +92,7 @@ def parse_status(order_id: str, item: object, currency: str) -> OrderStatus | Pr
     The common shapes are read by `fast_answers.status`; the rest (and every error) by
     `parse_status_validated`, which gives the same models.
     """
-    if isinstance(item, Mapping) and "error" not in item:
+    if (type(item) is dict or isinstance(item, Mapping)) and "error" not in item:
         status = fast_answers.status(order_id, item, currency)
         if status is not None:
             return status

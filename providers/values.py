@@ -96,6 +96,8 @@ def to_bool(value: object) -> bool:
 
 def to_id(value: object) -> str:
     """Canonical id text: ``23501``, ``"23501"`` and ``" 23501 "`` are all ``"23501"``."""
+    if type(value) is str and (text := value.strip()):
+        return text  # the common case first
     if isinstance(value, bool) or value is None:
         raise ValueError(f"not an id: {value!r}")
     if isinstance(value, int):

@@ -8,7 +8,9 @@ import pytest
 from pydantic import BaseModel
 
 from providers import fast_answers, parsing
+from providers.amounts import read_decimal
 from providers.errors import ProviderError
+from providers.values import to_decimal, to_int
 
 
 def loads(text: str) -> Any:
@@ -149,3 +151,49 @@ def test_placed_fast_path_equals_validating_path(text: str) -> None:
 @pytest.mark.parametrize("text", STATUS_ITEMS[:4])
 def test_the_common_status_shapes_take_the_fast_path(text: str) -> None:
     assert fast_answers.status("23501", loads(text), "USD") is not None
+
+
+NUMBER_TEXTS = [
+    "0",
+    "00",
+    "0012",
+    "157",
+    "157.0",
+    "0.27819",
+    "00012.50",
+    "12.",
+    ".5",
+    "1.2E+3",
+    "1e3",
+    "-3",
+    "+4",
+    " 12 ",
+    "1,234",
+    "1 234",
+    "\u0663",
+    "\u0661\u0662.\u0665",  # Arabic-Indic digits
+    "",
+    "abc",
+    "NaN",
+    "1.2.3",
+]
+
+
+def _outcome(read: Any, text: str) -> tuple[object, object]:
+    try:
+        value = read(text)
+    except ValueError as exc:
+        return type(exc), str(exc)
+    return type(value), value.as_tuple() if isinstance(value, Decimal) else value
+
+
+@pytest.mark.parametrize("text", NUMBER_TEXTS)
+def test_plain_digits_read_as_the_locale_rules_read_them(text: str) -> None:
+    assert _outcome(to_decimal, text) == _outcome(read_decimal, text)
+    whole = _outcome(lambda t: read_decimal(t, whole=True), text)
+    if whole[0] is Decimal:
+        amount = read_decimal(text, whole=True)
+        if amount == amount.to_integral_value():
+            assert _outcome(to_int, text) == (int, int(amount))
+            return
+    assert _outcome(to_int, text)[0] is not int
