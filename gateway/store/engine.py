@@ -11,19 +11,14 @@ what FULL costs per order).
 
 from __future__ import annotations
 
-import time
 from typing import Any, Literal
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-PING_AFTER_IDLE = 5.0
-"""Seconds a pooled PostgreSQL connection may sit unused before it is pinged on checkout."""
-_RETURNED_AT = "smmgw_returned_at"
 Synchronous = Literal["NORMAL", "FULL", "EXTRA"]
 READ_ONLY = "smmgw_read_only"
 """Execution option that marks a connection as a reader (a deferred ``BEGIN`` on SQLite)."""
@@ -55,11 +50,7 @@ def database_url(url: str | URL) -> URL:
 
 
 def create_engine(
-    url: str | URL,
-    *,
-    sqlite_synchronous: Synchronous = "FULL",
-    ping_after_idle: float = PING_AFTER_IDLE,
-    **options: Any,
+    url: str | URL, *, sqlite_synchronous: Synchronous = "FULL", **options: Any
 ) -> AsyncEngine:
     """An async engine for `url`, with the SQLite tuning above when it is SQLite.
 
@@ -72,35 +63,8 @@ def create_engine(
         engine = create_async_engine(parsed, **options)
         _tune_sqlite(engine, sqlite_synchronous)
         return engine
-    engine = create_async_engine(parsed, **options)
-    if not options.get("pool_pre_ping"):
-        _ping_when_idle(engine, ping_after_idle)
-    return engine
-
-
-def _ping_when_idle(engine: AsyncEngine, idle: float) -> None:
-    """Ping a pooled connection before use only when it sat unused for `idle` seconds.
-
-    A ping on every checkout (``pool_pre_ping``) is a round trip per transaction, which on a
-    busy ledger is most of an order's own time; a connection in steady use has just proven
-    itself. One whose server went away anyway fails its statement, and the pool then drops
-    every connection older than the failure.
-    """
-
-    @event.listens_for(engine.sync_engine, "checkin")
-    def _on_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
-        record.info[_RETURNED_AT] = time.monotonic()
-
-    @event.listens_for(engine.sync_engine, "checkout")
-    def _on_checkout(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
-        returned = record.info.get(_RETURNED_AT)
-        if returned is None or time.monotonic() - returned < idle:
-            return  # new (just connected), or in steady use
-        try:
-            engine.dialect.do_ping(dbapi_connection)
-        except Exception as exc:
-            # The pool drops this connection and checks out another.
-            raise DisconnectionError(f"ping failed: {type(exc).__name__}") from exc
+    options.setdefault("pool_pre_ping", True)
+    return create_async_engine(parsed, **options)
 
 
 def _tune_sqlite(engine: AsyncEngine, synchronous: Synchronous) -> None:
