@@ -5,8 +5,9 @@ ambiguous outcome recorded as ``UNCONFIRMED`` and never retried elsewhere).
 The order's row is written once its chosen provider gives the call its turn, marked sent, in
 one transaction just before the request leaves (`gateway.orders.sending`). An order of a client
 account is priced with the account's list (`gateway.orders.accounting`) and its price held on
-the account's funds in the order row's own transaction: a refusal (no funds, suspended, a spend
-cap) rolls the row back, and the request never leaves.
+the account's funds in the order row's own transaction, written before the provider is asked
+for a turn: a refusal (no funds, suspended, a spend cap) rolls the row back, and neither a
+request nor a turn of the provider's rate limit is spent on it.
 """
 
 from __future__ import annotations
@@ -200,6 +201,11 @@ class Placement(Drip, Sending, Idempotency, Accounting, RoutingPolicies):
                     raise ClaimLost(claim.key)
             return order
 
+        if price is not None:
+            # An account's order is written (its price held) before the provider is asked for
+            # a turn: a refusal (no funds, a spend cap) must not spend a turn of the provider's
+            # rate limit that every client shares.
+            return await self._send(await write(False), decision)
         return await self._send(write, decision)
 
 
