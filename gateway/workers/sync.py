@@ -46,6 +46,7 @@ from gateway.workers.sync_record import (
     record,
 )
 from gateway.workers.sync_writes import GroupWrites
+from gateway.workers.together import together
 from providers.base import MAX_BATCH, Provider
 from providers.errors import NotFound, ProviderError
 from providers.models import OrderStatus
@@ -111,9 +112,7 @@ class StatusSync:
         followups: list[asyncio.Task[None]] = []
         writes: GroupWrites[Polled] = GroupWrites(self._write, self._release_polled)
         try:
-            await asyncio.gather(
-                *(self._provider(n, reports[n], writes, followups) for n in reports)
-            )
+            await together(self._provider(n, reports[n], writes, followups) for n in reports)
         except asyncio.CancelledError:
             await writes.abort()
             raise
@@ -162,10 +161,13 @@ class StatusSync:
 
         # Each lane keeps one call in flight; the adapter's gate caps them per provider anyway.
         try:
-            await asyncio.gather(*(lane() for _ in range(self.lanes)))
+            await together(lane() for _ in range(self.lanes))
         finally:
-            if claimed:  # a lane failed or the sync was cancelled: hand the rest back now
-                await asyncio.shield(self._release(claimed))
+            # A lane failed (the others are stopped by now) or the sync was cancelled: hand
+            # the rest back now, and leave nothing for a lane to take.
+            rest, claimed = claimed, []
+            if rest:
+                await asyncio.shield(self._release(rest))
 
     async def _poll(
         self,
