@@ -105,9 +105,12 @@ class RateLimiter:
         self._pool: aioredis.ConnectionPool | None = None
         self._shared: RedisWindows | None = None
         if redis_url:
-            self._pool = aioredis.ConnectionPool.from_url(
-                redis_url, socket_connect_timeout=1.0, socket_timeout=1.0
-            )
+            # A burst waits for a connection (up to a second) rather than finding the pool
+            # exhausted, which would read as "Redis lost" and count in this process alone.
+            self._pool = aioredis.BlockingConnectionPool.from_url(
+                redis_url, max_connections=64, timeout=1.0,
+                socket_connect_timeout=1.0, socket_timeout=1.0,
+            )  # fmt: skip
             self._shared = RedisWindows(self._pool, f"{namespace}:ratelimit", wall_clock)
         self._retry_after = retry_redis_after
         self._redis_down_until = 0.0

@@ -5,10 +5,14 @@ A window of ``amount`` per ``expiry`` seconds admits a hit of ``cost`` when what
 the last ``expiry`` seconds plus ``cost`` is at most ``amount``; a refused hit counts nothing.
 Hits are kept as (time, cost) entries, oldest first, with their running total, so a hit costs
 the same whatever the window holds: expired entries leave from the old end, a new one joins at
-the new end. Hits closer together than a thousandth of the window share one entry, stamped
-with the latest of them, so a window keeps at most about a thousand entries however many
-requests it admits; such an entry leaves the window at most that thousandth later than its
-first hit would have (stricter, never looser, than counting each hit apart).
+the new end. Hits within a thousandth of the window of an entry's first hit share that entry,
+stamped with the latest of them, so a window keeps at most about a thousand entries however
+many requests it admits; such an entry leaves the window at most that thousandth later than
+its first hit would have (stricter, never looser, than counting each hit apart). The span is
+measured from the entry's first hit, so a steady stream cannot chain one entry for ever.
+
+The in-process windows are bounded (`MAX_WINDOWS`, the least recently hit leave first), so a
+caller rotating addresses cannot grow them without end.
 
 `hit` answers in one step whether the hit was admitted, what the window now counts and when
 its oldest entry leaves (when a refused caller may come back): no second call for the stats.
@@ -27,6 +31,8 @@ RESOLUTION = 1000
 """Hits within ``expiry / RESOLUTION`` seconds of each other share an entry."""
 SWEEP_EVERY = 60.0
 """How often (seconds) the in-process windows drop keys that have counted nothing lately."""
+MAX_WINDOWS = 100_000
+"""At most this many in-process windows; beyond it the least recently hit is dropped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +50,7 @@ class _Window:
     __slots__ = ("entries", "expiry", "total")
 
     def __init__(self, expiry: float) -> None:
-        self.entries: deque[list[float]] = deque()  # [time, cost], oldest first
+        self.entries: deque[list[float]] = deque()  # [latest, cost, first], oldest first
         self.expiry = expiry
         self.total = 0
 
@@ -53,8 +59,11 @@ class MemoryWindows:
     """Every window of this process, by key; constant work per hit, no locks (the event loop
     runs one hit at a time, and a hit never awaits)."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, max_windows: int = MAX_WINDOWS
+    ) -> None:
         self._clock = clock
+        self._max_windows = max_windows
         self._windows: dict[tuple[str, int, float], _Window] = {}
         self._next_sweep = clock() + SWEEP_EVERY
 
@@ -66,9 +75,12 @@ class MemoryWindows:
         if now >= self._next_sweep:
             self._sweep(now)
         key = (identity, amount, expiry)
-        window = self._windows.get(key)
+        window = self._windows.pop(key, None)  # put back last: the dict runs oldest hit first
         if window is None:
-            window = self._windows[key] = _Window(expiry)
+            window = _Window(expiry)
+            if len(self._windows) >= self._max_windows:
+                del self._windows[next(iter(self._windows))]
+        self._windows[key] = window
         entries = window.entries
         edge = now - expiry
         while entries and entries[0][0] <= edge:
@@ -77,11 +89,11 @@ class MemoryWindows:
         if allowed and cost > 0:
             window.total += cost
             newest = entries[-1] if entries else None
-            if newest is not None and now - newest[0] < expiry / RESOLUTION:
+            if newest is not None and now - newest[2] < expiry / RESOLUTION:
                 newest[0] = now
                 newest[1] += cost
             else:
-                entries.append([now, cost])
+                entries.append([now, cost, now])
         reset_in = entries[0][0] + expiry - now if entries else 0.0
         return Counted(allowed, window.total, reset_in)
 
@@ -96,35 +108,54 @@ class MemoryWindows:
             del self._windows[key]
 
 
-# KEYS: the entries (a list, newest first, "time:cost"), the running total.
+# KEYS: the entries (a list, newest first, "latest:cost:first"), the running total.
 # ARGV: now (seconds, wall clock), expiry (seconds), amount, cost, resolution (seconds).
 # Returns {allowed (0/1), count, the oldest entry's time as text ("" when empty)}.
+# A total lost on its own (evicted) is counted again from the entries.
 _SCRIPT = """
 local entries, total_key = KEYS[1], KEYS[2]
 local now, expiry = tonumber(ARGV[1]), tonumber(ARGV[2])
 local amount, cost, resolution = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local total = tonumber(redis.call('GET', total_key) or '0')
+local function parts(entry)
+  local a = string.find(entry, ':', 1, true)
+  local b = string.find(entry, ':', a + 1, true)
+  return tonumber(string.sub(entry, 1, a - 1)), tonumber(string.sub(entry, a + 1, b - 1)),
+    string.sub(entry, b + 1)
+end
+local total = tonumber(redis.call('GET', total_key) or '')
+if not total then
+  total = 0
+  for _, entry in ipairs(redis.call('LRANGE', entries, 0, -1)) do
+    local _, counted = parts(entry)
+    total = total + counted
+  end
+end
 local edge = now - expiry
 while true do
   local oldest = redis.call('LINDEX', entries, -1)
   if not oldest then total = 0 break end
-  local sep = string.find(oldest, ':', 1, true)
-  if tonumber(string.sub(oldest, 1, sep - 1)) > edge then break end
+  local at, counted = parts(oldest)
+  if at > edge then break end
   redis.call('RPOP', entries)
-  total = total - tonumber(string.sub(oldest, sep + 1))
+  total = total - counted
 end
+if total < 0 then total = 0 end
 local allowed = 0
 if total + cost <= amount then
   allowed = 1
   if cost > 0 then
     total = total + cost
     local newest = redis.call('LINDEX', entries, 0)
-    local sep = newest and string.find(newest, ':', 1, true)
-    if newest and now - tonumber(string.sub(newest, 1, sep - 1)) < resolution then
-      local merged = tonumber(string.sub(newest, sep + 1)) + cost
-      redis.call('LSET', entries, 0, ARGV[1] .. ':' .. merged)
-    else
-      redis.call('LPUSH', entries, ARGV[1] .. ':' .. ARGV[4])
+    local merged = false
+    if newest then
+      local _, counted, first = parts(newest)
+      if now - tonumber(first) < resolution then
+        redis.call('LSET', entries, 0, ARGV[1] .. ':' .. (counted + cost) .. ':' .. first)
+        merged = true
+      end
+    end
+    if not merged then
+      redis.call('LPUSH', entries, ARGV[1] .. ':' .. ARGV[4] .. ':' .. ARGV[1])
     end
   end
 end
@@ -163,7 +194,7 @@ class RedisWindows:
     async def hit(self, identity: str, amount: int, expiry: float, cost: int) -> Counted:
         now = self._clock()
         # One hash slot for both keys (a Redis Cluster runs the script on one node).
-        base = f"{self._prefix}:{{{identity}/{amount}/{expiry:g}}}"
+        base = f"{self._prefix}:w2:{{{identity}/{amount}/{expiry:g}}}"
         stamp = f"{now:.6f}"
         allowed, count, oldest = await self._script(
             keys=[base, base + ":total"],

@@ -4,6 +4,7 @@ memory when Redis is gone."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -63,6 +64,31 @@ def test_hits_close_together_share_an_entry_and_leave_with_the_latest() -> None:
     assert windows.hit("k", 2, 60.0, 1).count == 1
 
 
+def test_a_steady_stream_under_the_limit_is_never_refused() -> None:
+    # 20 hits a second, each 50 ms apart (under a thousandth of a minute): 1,200 a minute
+    # against 6,000 allowed. Shared entries must not chain into one that never leaves.
+    clock = Clock()
+    windows = MemoryWindows(clock)
+    answers = []
+    for _ in range(20 * 200):
+        answers.append(windows.hit("key:big", 6000, 60.0, 1))
+        clock.now += 0.05
+    assert all(a.allowed for a in answers)
+    assert answers[-1].count <= 1200 + 2
+
+
+def test_windows_are_bounded_and_the_least_recently_hit_leaves_first() -> None:
+    clock = Clock()
+    windows = MemoryWindows(clock, max_windows=3)
+    for n in range(3):
+        windows.hit(f"anon:{n}", 1, 60.0, 1)
+    windows.hit("anon:0", 1, 60.0, 1)  # refused, but hit: now the most recent
+    windows.hit("anon:3", 1, 60.0, 1)  # anon:1 leaves
+    assert len(windows) == 3
+    assert not windows.hit("anon:0", 1, 60.0, 1).allowed, "anon:0 kept its count"
+    assert windows.hit("anon:1", 1, 60.0, 1).allowed, "anon:1 was dropped"
+
+
 def test_idle_windows_are_dropped() -> None:
     clock = Clock()
     windows = MemoryWindows(clock)
@@ -101,6 +127,41 @@ async def test_the_shared_window_counts_exactly_as_the_memory_one(
     assert all([await client.pttl(key) > 0 for key in keys]), "and expires"
 
 
+async def test_a_steady_stream_in_redis_is_counted_as_in_memory(
+    pool: aioredis.ConnectionPool, namespace: str
+) -> None:
+    clock = Clock(1_764_000_000.0)
+    shared = RedisWindows(pool, f"{namespace}:ratelimit", clock)
+    memory_clock = Clock(0.0)
+    memory = MemoryWindows(memory_clock)
+    for _ in range(20 * 75):  # 75 s of 20 hits a second on 1,200 a minute: every one admitted
+        ours = await shared.hit("key:big", 1200, 60.0, 1)
+        theirs = memory.hit("key:big", 1200, 60.0, 1)
+        assert (ours.allowed, ours.count) == (theirs.allowed, theirs.count)
+        clock.now += 0.05
+        memory_clock.now += 0.05
+    assert ours.allowed
+
+
+async def test_a_lost_total_is_counted_again_from_the_entries(
+    pool: aioredis.ConnectionPool, namespace: str
+) -> None:
+    clock = Clock(1_764_000_000.0)
+    shared = RedisWindows(pool, f"{namespace}:ratelimit", clock)
+    for _ in range(3):
+        assert (await shared.hit("key:3", 3, 60.0, 1)).allowed
+        clock.now += 1
+    client = aioredis.Redis(connection_pool=pool)
+    totals = [key async for key in client.scan_iter(f"{namespace}:*:total")]
+    assert len(totals) == 1
+    await client.delete(*totals)  # evicted on its own
+    refused = await shared.hit("key:3", 3, 60.0, 1)
+    assert (refused.allowed, refused.count) == (False, 3)
+    clock.now += 57.5  # the first hit leaves: one place again, and not more
+    assert (await shared.hit("key:3", 3, 60.0, 1)).allowed
+    assert not (await shared.hit("key:3", 3, 60.0, 1)).allowed
+
+
 async def test_instances_share_a_budget_through_redis(redis_url: str, namespace: str) -> None:
     options = LimitOptions(per_key="3/minute")
     one = RateLimiter(options, redis_url=redis_url, namespace=namespace)
@@ -115,6 +176,19 @@ async def test_instances_share_a_budget_through_redis(redis_url: str, namespace:
     assert [a.remaining for a in answers] == [2, 1, 0, 0]
     assert answers[3].retry_after >= 1.0
     assert answers[3].per == "minute"
+
+
+async def test_a_burst_larger_than_the_pool_is_counted_in_redis(
+    redis_url: str, namespace: str
+) -> None:
+    limiter = RateLimiter(LimitOptions(per_key="120/minute"), redis_url=redis_url,
+                          namespace=namespace)  # fmt: skip
+    try:
+        item = limiter.limit_for(None)
+        answers = await asyncio.gather(*(limiter.hit("key:burst", item) for _ in range(500)))
+    finally:
+        await limiter.aclose()
+    assert sum(a.allowed for a in answers) == 120
 
 
 async def test_without_redis_a_process_limits_on_its_own(namespace: str) -> None:
