@@ -20,7 +20,7 @@ from importlib import resources
 
 from cross_web import HTTPException
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
@@ -246,6 +246,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             except BadBody as exc:
                 await self._send(Request(scope, receive), _bad_body(exc), send)
                 return
+            except ClientDisconnect:
+                return  # the caller left before its request arrived: no one to answer
             # No JSON decoded, no query looked at again: the body's part of the key is known.
             json_body = _is_json(header(scope, b"content-type"))
             key = self.responses.key_of_body(body, principal, account) if json_body else None

@@ -172,3 +172,29 @@ async def test_a_cached_answer_carries_the_callers_request_id_or_a_new_one(
     }
     assert len(made) == 3
     assert all(len(rid) == 32 and int(rid, 16) >= 0 for rid in made)
+
+
+async def test_a_caller_gone_before_its_body_arrived_gets_nothing_and_raises_nothing(
+    server: Server, keys: Keys
+) -> None:
+    assert server.app is not None
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/graphql", "raw_path": b"/graphql", "query_string": b"",
+        "root_path": "", "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80),
+        "headers": [
+            (b"authorization", f"Bearer {keys.reader}".encode()),
+            (b"content-type", b"application/json"), (b"content-length", b"100"),
+        ],
+        "state": {},
+    }  # fmt: skip
+    await server.app(scope, receive, send)  # type: ignore[arg-type]
+    assert sent == []
