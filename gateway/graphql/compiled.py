@@ -26,138 +26,36 @@ harmless. With resolver middleware (a schema extension's ``resolve`` hook) nothi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from inspect import isawaitable
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from graphql import (
-    GraphQLEnumType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
-    GraphQLScalarType,
 )
-from graphql.execution.collect_fields import FieldDetails
 from graphql.pyutils import Path, Undefined, gather_with_cancel
-from strawberry.permission import PermissionExtension
 
-from gateway.graphql.permissions import RequireRead
+from gateway.graphql.compiled_plan import (
+    FAST_RESOLVERS,
+    LEAF,
+    OBJECT,
+    SLOW,
+    TYPENAME,
+    FastResolver,
+    Plan,
+    Step,
+    step_of,
+)
 from gateway.graphql.yielding import YieldingExecutionContext
 
-FastResolver = Callable[[Any, Any], Any]
-"""``(source, context) -> value``: a resolver that needs nothing of `info` but the context."""
-FAST_RESOLVERS: dict[tuple[str, str], FastResolver] = {}
-"""Context-only resolvers by (type, field), registered by the modules that define them."""
-
-
-_SLOW, _TYPENAME, _LEAF, _OBJECT = range(4)
-_FieldDetailsList = list[FieldDetails]
-
-
-@dataclass(frozen=True, slots=True)
-class _Step:
-    name: str
-    details: _FieldDetailsList
-    kind: int
-    attribute: str = ""
-    resolver: FastResolver | None = None
-    scopes: frozenset[Any] = frozenset()
-    """Scopes the caller must hold (else the normal path raises the permission's error)."""
-    return_type: Any = None
-    named: Any = None
-    """The leaf or object type below the field's non-null wrapper."""
-    nullable: bool = True
-    members: Mapping[Any, Any] | None = None
-    """For an enum of Python members: each member's output, as the type's coercion gives it."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    steps: list[_Step]
-    fast: bool
-    """No step needs the normal path: the selection can be completed inline."""
-
-
-def _permission_scopes(extensions: list[Any]) -> tuple[Any, ...] | None:
-    """The scopes the field's extensions require, when they are only plain scope checks."""
-    scopes: list[Any] = []
-    for extension in extensions:
-        if not isinstance(extension, PermissionExtension) or extension.fail_silently:
-            return None
-        for permission in extension.permissions:
-            scope = getattr(type(permission), "scope", None)
-            if scope is None or type(permission).has_permission is not RequireRead.has_permission:
-                return None
-            scopes.append(scope)
-    return tuple(scopes)
-
-
-_MEMBERS: WeakKeyDictionary[GraphQLEnumType, Mapping[Any, Any] | None] = WeakKeyDictionary()
-
-
-def _members(enum: GraphQLEnumType, wrapped: type) -> Mapping[Any, Any] | None:
-    """Each member of `wrapped` and its output through `enum` (None when one is refused)."""
-    if enum not in _MEMBERS:
-        try:
-            _MEMBERS[enum] = {member: enum.coerce_output_value(member) for member in wrapped}  # type: ignore[attr-defined]
-        except Exception:
-            _MEMBERS[enum] = None
-    return _MEMBERS[enum]
-
-
-def _step(parent: GraphQLObjectType, name: str, details: _FieldDetailsList, schema: Any) -> _Step:
-    slow = _Step(name, details, _SLOW)
-    if any(d.defer_usage is not None or d.fragment_variable_values for d in details):
-        return slow
-    node = details[0].node
-    field_name = node.name.value
-    if field_name == "__typename":
-        return _Step(name, details, _TYPENAME)
-    field_def = schema.get_field(parent, field_name)
-    if field_def is None or field_def.args or node.arguments:
-        return slow
-    definition = field_def.extensions.get("strawberry-definition")
-    if definition is None:
-        return slow
-    resolver: FastResolver | None = None
-    scopes: frozenset[Any] = frozenset()
-    if definition.extensions:
-        # Strawberry marks such a field's resolver as its default one all the same.
-        found = _permission_scopes(list(definition.extensions))
-        if found is None or definition.base_resolver is not None:
-            return slow
-        scopes = frozenset(found)
-    elif (parent.name, field_name) in FAST_RESOLVERS:
-        resolver = FAST_RESOLVERS[(parent.name, field_name)]
-    elif not getattr(field_def.resolve, "_is_default", False):
-        return slow
-    if resolver is None and definition.default_resolver is not getattr:
-        return slow
-    return_type: GraphQLOutputType = field_def.type
-    nullable = not isinstance(return_type, GraphQLNonNull)
-    named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
-    if isinstance(named, GraphQLScalarType | GraphQLEnumType):
-        kind = _LEAF
-    elif isinstance(named, GraphQLObjectType) and named.is_type_of is None:
-        kind = _OBJECT
-    else:
-        return slow
-    members = None
-    wrapped = getattr(named, "wrapped_cls", None)
-    if isinstance(named, GraphQLEnumType) and isinstance(wrapped, type):
-        # Strawberry's enum coercion scans every value per call; the answers are fixed.
-        members = _members(named, wrapped)
-    return _Step(
-        name, details, kind, definition.python_name, resolver, scopes, return_type, named,
-        nullable, members,
-    )  # fmt: skip
+__all__ = ["FAST_RESOLVERS", "CompiledExecutionContext", "FastResolver", "is_compiled"]
 
 
 def is_compiled(context: CompiledExecutionContext) -> bool:
     """Whether `context` completed at least one field the compiled way (for the tests)."""
-    return any(step.kind != _SLOW for _, plan in context._plans.values() for step in plan.steps)
+    return any(step.kind != SLOW for _, plan in context._plans.values() for step in plan.steps)
 
 
 class CompiledExecutionContext(YieldingExecutionContext):
@@ -167,13 +65,15 @@ class CompiledExecutionContext(YieldingExecutionContext):
         super().__init__(*args, **kwargs)
         manager = self.middleware_manager
         self._fast = manager is None or not manager.middlewares
-        self._plans: dict[int, tuple[Mapping[str, Any], _Plan]] = {}
+        self._plans: dict[int, tuple[Mapping[str, Any], Plan]] = {}
 
-    def _plan(self, parent: GraphQLObjectType, fields: Mapping[str, Any]) -> _Plan:
+    def _plan(self, parent: GraphQLObjectType, fields: Mapping[str, Any]) -> Plan:
         found = self._plans.get(id(fields))
         if found is None:
-            steps = [_step(parent, name, details, self.schema) for name, details in fields.items()]
-            plan = _Plan(steps, all(step.kind != _SLOW for step in steps))
+            steps = [
+                step_of(parent, name, details, self.schema) for name, details in fields.items()
+            ]
+            plan = Plan(steps, all(step.kind != SLOW for step in steps))
             # The field set is kept with its plan, so that its id is not reused meanwhile.
             found = self._plans[id(fields)] = (fields, plan)
         return found[1]
@@ -191,13 +91,13 @@ class CompiledExecutionContext(YieldingExecutionContext):
         context = self.context_value
         completed: dict[str, Any] = {}
         for inner in plan.steps:
-            if inner.kind == _TYPENAME:
+            if inner.kind == TYPENAME:
                 completed[inner.name] = named.name
                 continue
             found = self._read(inner, value, context)
             if found is Undefined:
                 return Undefined
-            if inner.kind == _OBJECT and found is not None:
+            if inner.kind == OBJECT and found is not None:
                 found = self._inline(inner.named, inner.details, found)
                 if found is Undefined:
                     return Undefined
@@ -224,13 +124,13 @@ class CompiledExecutionContext(YieldingExecutionContext):
             for step in self._plan(parent_type, grouped_field_set).steps:
                 name = step.name
                 kind = step.kind
-                if kind == _TYPENAME:
+                if kind == TYPENAME:
                     results[name] = parent_type.name
                     continue
-                if kind != _SLOW:
+                if kind != SLOW:
                     value = self._read(step, source_value, context)
                     if value is not Undefined:
-                        if kind == _OBJECT and value is not None:
+                        if kind == OBJECT and value is not None:
                             inline = self._inline(step.named, step.details, value)
                             if inline is not Undefined:
                                 results[name] = inline
@@ -268,7 +168,7 @@ class CompiledExecutionContext(YieldingExecutionContext):
         return results
 
     @staticmethod
-    def _read(step: _Step, source: Any, context: Any) -> Any:
+    def _read(step: Step, source: Any, context: Any) -> Any:
         """The field's completed leaf value or raw object; `Undefined` when only the normal
         path may answer (it then raises the error the field deserves)."""
         try:
@@ -285,7 +185,7 @@ class CompiledExecutionContext(YieldingExecutionContext):
                 return None if step.nullable else Undefined
             if isinstance(value, Exception):
                 return Undefined
-            if step.kind == _LEAF:
+            if step.kind == LEAF:
                 members = step.members
                 if members is not None and type(value) is step.named.wrapped_cls:
                     return members[value]
@@ -326,7 +226,7 @@ class CompiledExecutionContext(YieldingExecutionContext):
             position_context,
         )  # fmt: skip
 
-    def _object(self, step: _Step, value: Any, path: Path, position_context: Any) -> Any:
+    def _object(self, step: Step, value: Any, path: Path, position_context: Any) -> Any:
         """The object field's selection executed on `value`, errors handled as graphql-core's
         `execute_field` handles them."""
         try:
@@ -340,7 +240,7 @@ class CompiledExecutionContext(YieldingExecutionContext):
             return self._awaited(step, completed, path)
         return completed
 
-    async def _awaited(self, step: _Step, completed: Any, path: Path) -> Any:
+    async def _awaited(self, step: Step, completed: Any, path: Path) -> Any:
         try:
             return await completed
         except Exception as error:
