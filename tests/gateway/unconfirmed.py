@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 from gateway.core import Gateway
 from gateway.store import GatewayState, OrderRow
+from gateway.store.tables import outbox
 from providers.simulator import Fault, FaultKind
 from tests.gateway.panels import Trio, shared_group
 
@@ -38,5 +40,9 @@ def panel_order_id(trio: Trio, provider: str) -> str:
 
 
 async def outbox_of(gw: Gateway, order_id: int) -> list[dict[str, Any]]:
-    rows = await gw.store.pending_outbox(1000)
-    return [r.payload for r in rows if r.payload["data"].get("order", {}).get("id") == order_id]
+    """The events written for `order_id`, oldest first, published or not (a served app's
+    in-process workers may publish them at any moment)."""
+    async with gw.store.transaction() as tx:
+        result = await tx.execute(select(outbox.c.payload).order_by(outbox.c.id))
+        payloads = [dict(payload) for payload in result.scalars()]
+    return [p for p in payloads if p["data"].get("order", {}).get("id") == order_id]
