@@ -16,6 +16,7 @@ import pytest
 from gateway.config import Settings
 from gateway.core import Gateway
 from gateway.graphql.compiled_compare import COMPARE_ENV, MISMATCHES
+from tests.gateway.chromium import browser  # noqa: F401 (a fixture: GraphiQL's browser tests)
 from tests.gateway.panels import Trio, start_trio, trio_settings
 from tests.gateway.served import (  # noqa: F401 (fixtures: api, gw, http, server)
     api_fixture,

@@ -9,37 +9,17 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
-from playwright.async_api import Browser, Page, Response, Route, async_playwright
+from playwright.async_api import Browser, Page, Response, Route
 
 from gateway.core import Gateway
-from tests.databases import unavailable
 from tests.gateway.graphql.conftest import Keys
 from tests.gateway.graphql.helpers import place, shared_group
 from tests.gateway.graphql.server import ApiFactory, Server
 from tests.gateway.workers.helpers import eventually
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# Chromium's own resolver answers nothing but loopback, so not even a CDN's name resolves.
-OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    if CHROMIUM is None:
-        unavailable("chromium (apt-get install chromium)")
-    async with async_playwright() as driver:
-        launched = await driver.chromium.launch(executable_path=CHROMIUM, args=[OFFLINE])
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 async def _offline_page(browser: Browser, outside: list[str]) -> Page:
