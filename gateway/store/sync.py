@@ -172,20 +172,22 @@ class SyncQueries(Queries):
             if not isinstance(synced, Mapping):
                 at = synced_at or self._clock()
                 synced = dict.fromkeys(synced, at)
-            await _LATER.run(
-                conn, [{"order_id": i, "at": at} for i, at in when.items() if i not in synced]
+            later = [(i, at) for i, at in when.items() if i not in synced]
+            both = [(i, at, synced[i]) for i, at in when.items() if i in synced]
+            only = [(i, at) for i, at in synced.items() if i not in when]
+            await _LATER.run_columns(
+                conn, {"order_id": [i for i, _ in later], "at": [at for _, at in later]}
             )
-            await _LATER_SYNCED.run(
+            await _LATER_SYNCED.run_columns(
                 conn,
-                [
-                    {"order_id": i, "at": at, "synced_at": synced[i]}
-                    for i, at in when.items()
-                    if i in synced
-                ],
+                {
+                    "order_id": [i for i, _, _ in both],
+                    "at": [at for _, at, _ in both],
+                    "synced_at": [at for _, _, at in both],
+                },
             )
-            await _SYNCED.run(
-                conn,
-                [{"order_id": i, "synced_at": at} for i, at in synced.items() if i not in when],
+            await _SYNCED.run_columns(
+                conn, {"order_id": [i for i, _ in only], "synced_at": [at for _, at in only]}
             )
 
     async def apply_polled(
@@ -208,9 +210,13 @@ class SyncQueries(Queries):
         skipped. Payloads must be JSON-safe, as ``Event.payload()`` makes them."""
         if not events:
             return
-        now = self._clock()
-        rows = [{"event_id": i, "type": t, "payload": p, "created_at": now} for i, t, p in events]
-        await _OUTBOX[self._engine.dialect.name].run(tx, rows)
+        columns: dict[str, list[Any]] = {
+            "event_id": [i for i, _, _ in events],
+            "type": [t for _, t, _ in events],
+            "payload": [p for _, _, p in events],
+            "created_at": [self._clock()] * len(events),
+        }
+        await _OUTBOX[self._engine.dialect.name].run_columns(tx, columns)
 
     @asynccontextmanager
     async def claim_outbox(

@@ -8,12 +8,14 @@ without a second walk through ``types.to_json``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from operator import attrgetter
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, bindparam, null, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -42,7 +44,10 @@ _POSITION = {name: i for i, name in enumerate(ROW_FIELDS)}
 
 class JsonSafe(TypeDecorator[Any]):
     """The ledger's JSON column type for values that are JSON-safe already (only dicts, lists,
-    strings, numbers, booleans and None): stored exactly as ``types.Json`` stores them."""
+    strings, numbers, booleans and None): stored as ``types.Json`` stores them, the text
+    written by orjson (the same JSON value, without the spaces ``json.dumps`` puts after
+    separators and with non-ASCII text as UTF-8, not escapes; anything orjson refuses goes
+    through ``json.dumps``)."""
 
     impl = JSON(none_as_null=True)
     cache_ok = True
@@ -51,6 +56,19 @@ class JsonSafe(TypeDecorator[Any]):
         if dialect.name == "postgresql":
             return dialect.type_descriptor(JSONB(none_as_null=True))
         return dialect.type_descriptor(JSON(none_as_null=True))
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], str | None]:
+        return _json_text
+
+
+def _json_text(value: Any) -> str | None:
+    """`value` as JSON text; None (SQL NULL) for None."""
+    if value is None:
+        return None
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits
+        return json.dumps(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +109,13 @@ def _update(*columns: str) -> Bulk:
     )
 
 
+def _new_values(rows: Sequence[OrderRow]) -> dict[str, list[Any]]:
+    """The parameters of `_UPDATE` for `rows`, a column at a time."""
+    values = {f"new_{name}": [getattr(row, name) for row in rows] for name in _COLUMNS}
+    values["order_id"] = [row.id for row in rows]
+    return values
+
+
 _UPDATE = _update(*_COLUMNS)
 _UPDATE_SYNCED = _update(*_COLUMNS, "synced_at")
 """A change from an answer of the panel: the order is synced at the same time."""
@@ -129,27 +154,29 @@ async def apply_changes(
     after = [
         changed_row(c.before, c.values, version=c.before.version + 1, updated_at=now) for c in fresh
     ]
-    params = [
-        (
-            c.synced_at,
-            {"order_id": row.id, **{f"new_{name}": getattr(row, name) for name in _COLUMNS}},
-        )
-        for c, row in zip(fresh, after, strict=True)
+    plain = [row for c, row in zip(fresh, after, strict=True) if c.synced_at is None]
+    synced = [
+        (c.synced_at, row) for c, row in zip(fresh, after, strict=True) if c.synced_at is not None
     ]
-    await _UPDATE.run(tx, [p for synced_at, p in params if synced_at is None])
-    await _UPDATE_SYNCED.run(tx, [{**p, "new_synced_at": at} for at, p in params if at is not None])
-    history = [
+    await _UPDATE.run_columns(tx, _new_values(plain))
+    await _UPDATE_SYNCED.run_columns(
+        tx,
         {
-            "order_id": c.before.id,
-            "at": now,
-            "kind": c.kind,
-            "from_state": c.before.state,
-            "to_state": row.state,
-            "data": None if c.event_data is None else dict(c.event_data),
-        }
-        for c, row in zip(fresh, after, strict=True)
-    ]
-    await _HISTORY.run(tx, history)
+            **_new_values([row for _, row in synced]),
+            "new_synced_at": [at for at, _ in synced],
+        },
+    )
+    await _HISTORY.run_columns(
+        tx,
+        {
+            "order_id": [c.before.id for c in fresh],
+            "at": [now] * len(fresh),
+            "kind": [c.kind for c in fresh],
+            "from_state": [c.before.state for c in fresh],
+            "to_state": [row.state for row in after],
+            "data": [None if c.event_data is None else dict(c.event_data) for c in fresh],
+        },
+    )
     await record_finished_many(tx, zip((c.before for c in fresh), after, strict=True))
     # An account order the poll made final is settled here, as update_order would; accounts
     # are locked in id order, so two batches never wait on each other's account.
