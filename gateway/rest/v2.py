@@ -5,7 +5,9 @@ fields come as a form POST, a GET query or a JSON body. Every answer is JSON wit
 errors included (``{"error": "Incorrect order ID"}``), as panel clients expect: whatever the
 input, never a 500 or a stack trace. An ``Idempotency-Key`` header makes ``add`` safe to retry.
 ``services`` is answered from bytes rendered once per catalog and price list, with an ``ETag``
-(``If-None-Match`` gets a 304: `v2_services`).
+(``If-None-Match`` gets a 304: `v2_services`); the endpoint is an ASGI app (`v2_fast`) that
+answers a form or query ``services`` call without a `Request` and hands every other call to
+`serve` here.
 A key of a client account sees that account's funds, prices and charges (`v2_accounts`).
 """
 
@@ -15,6 +17,7 @@ import logging
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.types import ASGIApp
 
 from gateway import metrics
 from gateway.auth import bearer_token
@@ -22,7 +25,7 @@ from gateway.config import Settings
 from gateway.ratelimit import Decision
 from gateway.rest import v2_texts as texts
 from gateway.rest.body import BodyError, BodyTooLarge, v2_fields
-from gateway.rest.responses import Endpoint, json_answer, timed
+from gateway.rest.responses import json_answer
 from gateway.rest.state import rest_state
 from gateway.rest.v2_actions import ACTIONS, Call, V2Error, services
 from gateway.rest.v2_services import services_response
@@ -31,13 +34,15 @@ log = logging.getLogger(__name__)
 
 MAX_KEY_LENGTH = 512
 MAX_IDEMPOTENCY_KEY = 255
+ROUTE = "/api/v2"
+"""The route's template, as its requests are counted."""
 
 
-def _error(text: str, headers: dict[str, str] | None = None) -> Response:
+def error(text: str, headers: dict[str, str] | None = None) -> Response:
     return json_answer({"error": text}, headers=headers)
 
 
-def _limit_headers(decision: Decision) -> dict[str, str]:
+def limit_headers(decision: Decision) -> dict[str, str]:
     headers = {
         "X-RateLimit-Limit": str(decision.limit),
         "X-RateLimit-Remaining": str(decision.remaining),
@@ -47,10 +52,10 @@ def _limit_headers(decision: Decision) -> dict[str, str]:
     return headers
 
 
-def _throttled(decision: Decision) -> Response:
+def throttled(decision: Decision) -> Response:
     metrics.RATE_LIMITED.labels("v2").inc()
     text = texts.rate_limit_text(decision.limit, decision.per)
-    return _error(text, _limit_headers(decision))
+    return error(text, limit_headers(decision))
 
 
 async def _serve(request: Request, settings: Settings) -> Response:
@@ -58,9 +63,9 @@ async def _serve(request: Request, settings: Settings) -> Response:
     try:
         fields = await v2_fields(request, state.limits.max_body_bytes)
     except BodyTooLarge:
-        return _error(texts.TOO_LARGE)
+        return error(texts.TOO_LARGE)
     except BodyError:
-        return _error(texts.INCORRECT_REQUEST)
+        return error(texts.INCORRECT_REQUEST)
     key = fields.get("key", "").strip() or bearer_token(request.headers.get("authorization"))
     principal = None
     if key and len(key) <= MAX_KEY_LENGTH:
@@ -68,19 +73,19 @@ async def _serve(request: Request, settings: Settings) -> Response:
     address = request.client.host if request.client else "unknown"
     decision = await context.limiter.check(principal, address)
     if principal is None:
-        return _throttled(decision) if not decision.allowed else _error(texts.INVALID_KEY)
+        return throttled(decision) if not decision.allowed else error(texts.INVALID_KEY)
     if not decision.allowed:
-        return _throttled(decision)
-    headers = _limit_headers(decision)
+        return throttled(decision)
+    headers = limit_headers(decision)
     action = ACTIONS.get(fields.get("action", "").strip().lower())
     if action is None:
-        return _error(texts.INCORRECT_REQUEST, headers)
+        return error(texts.INCORRECT_REQUEST, headers)
     scope, handler = action
     if not principal.can(scope):
-        return _error(texts.NOT_ALLOWED, headers)
+        return error(texts.NOT_ALLOWED, headers)
     idempotency_key = request.headers.get("idempotency-key")
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
-        return _error(texts.INCORRECT_REQUEST, headers)
+        return error(texts.INCORRECT_REQUEST, headers)
     call = Call(context, principal, fields, idempotency_key)
     try:
         if handler is services:  # bytes kept per catalog and price list, sent with an ETag
@@ -93,25 +98,27 @@ async def _serve(request: Request, settings: Settings) -> Response:
             return services_response(rendered, request.headers.get("if-none-match"), headers)
         return json_answer(await handler(call), headers=headers)
     except V2Error as exc:
-        return _error(exc.text, headers)
+        return error(exc.text, headers)
 
 
-def v2_endpoint(settings: Settings) -> Endpoint:
-    """The ``/api/v2`` endpoint for `settings`."""
+async def serve(request: Request, settings: Settings) -> Response:
+    """The answer to a v2 call, whatever its input: never an exception."""
+    try:
+        return await _serve(request, settings)
+    except ClientDisconnect:
+        # The client's own doing, and no one reads the answer: one line, no traceback.
+        address = request.client.host if request.client else "unknown"
+        log.info("/api/v2 client %s hung up before its request was read", address)
+        return error(texts.INCORRECT_REQUEST)
+    except Exception:
+        # Panel clients read any non-JSON answer as an outage; a panel's own text for an
+        # internal fault keeps them (and this project's adapters) on known ground.
+        log.exception("/api/v2 call failed")
+        return error(texts.INTERNAL)
 
-    @timed("/api/v2")
-    async def api_v2(request: Request) -> Response:
-        try:
-            return await _serve(request, settings)
-        except ClientDisconnect:
-            # The client's own doing, and no one reads the answer: one line, no traceback.
-            address = request.client.host if request.client else "unknown"
-            log.info("/api/v2 client %s hung up before its request was read", address)
-            return _error(texts.INCORRECT_REQUEST)
-        except Exception:
-            # Panel clients read any non-JSON answer as an outage; a panel's own text for an
-            # internal fault keeps them (and this project's adapters) on known ground.
-            log.exception("/api/v2 call failed")
-            return _error(texts.INTERNAL)
 
-    return api_v2
+def v2_endpoint(settings: Settings) -> ASGIApp:
+    """The ``/api/v2`` endpoint for `settings` (an ASGI app: `v2_fast.V2App`)."""
+    from gateway.rest.v2_fast import V2App  # which serves every other call by `serve`
+
+    return V2App(settings)

@@ -59,8 +59,20 @@ class _States:
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
+    """An answer's bytes, its ETag, and both as the header values sent with them."""
+
     body: bytes
     etag: str
+    etag_raw: bytes
+    length_raw: bytes
+
+    @classmethod
+    def of(cls, body: bytes) -> Rendered:
+        etag = etag_of(body)
+        return cls(body, etag, etag.encode("latin-1"), b"%d" % len(body))
+
+    def matches(self, if_none_match: str | None) -> bool:
+        return matches(if_none_match, self.etag)
 
 
 def etag_of(body: bytes) -> str:
@@ -144,7 +156,7 @@ class ServicesCache:
             self._entries.move_to_end(key)
             return found
         body = render_json(service_list(snapshot, states.states, account))
-        rendered = Rendered(body, etag_of(body))
+        rendered = Rendered.of(body)
         if snapshot is self._snapshot:  # not when a new catalog arrived while rendering
             self._keep(key, rendered)
         return rendered

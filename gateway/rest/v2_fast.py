@@ -1,0 +1,160 @@
+"""``/api/v2`` as an ASGI app: ``action=services`` answered from the scope and the raw body.
+
+A ``services`` call is the busiest v2 call and its answer is kept bytes (`v2_services`), so the
+work around it is most of its cost. A call whose fields come as a urlencoded form POST or a GET
+query string (what panel software sends) is read here straight from the ASGI scope and
+``receive``: no `Request`, no `Response` object; the headers sent are the ones `Response` would
+send, in the same order. Every other call (another action, a JSON or multipart body, a HEAD)
+goes to the `Request` endpoint of `v2` with the body already read, so it is counted by the
+per-key limit once, as before, and answers exactly as before. Both paths are timed under the
+route's template, and every fault is answered in the v2 ``{"error": ...}`` shape.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from starlette.datastructures import QueryParams
+from starlette.requests import ClientDisconnect, HTTPConnection, Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from gateway import metrics
+from gateway.auth import Scope as KeyScope
+from gateway.auth import bearer_token
+from gateway.config import Settings
+from gateway.context import client_address, header
+from gateway.rest import v2_texts as texts
+from gateway.rest.body import BodyError, BodyTooLarge, form_fields, receive_limited
+from gateway.rest.state import rest_state
+from gateway.rest.v2 import (
+    MAX_IDEMPOTENCY_KEY,
+    MAX_KEY_LENGTH,
+    ROUTE,
+    error,
+    limit_headers,
+    throttled,
+)
+from gateway.rest.v2 import serve as serve_request
+from gateway.rest.v2_actions import Call, V2Error
+from gateway.rest.v2_services import Rendered
+
+log = logging.getLogger(__name__)
+
+FORM = "application/x-www-form-urlencoded"
+_CACHE_CONTROL = (b"cache-control", b"private, no-cache")
+_JSON = (b"content-type", b"application/json")
+
+
+def _form_type(content_type: str | None) -> bool:
+    return content_type is not None and content_type.split(";")[0].strip().lower() == FORM
+
+
+async def _send_services(
+    rendered: Rendered, if_none_match: str | None, limit: list[tuple[bytes, bytes]], send: Send
+) -> int:
+    """What `services_response` sends, sent as it is: 304 when the caller has these bytes."""
+    headers = [*limit, (b"etag", rendered.etag_raw), _CACHE_CONTROL]
+    if rendered.matches(if_none_match):
+        await send({"type": "http.response.start", "status": 304, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+        return 304
+    headers.append((b"content-length", rendered.length_raw))
+    headers.append(_JSON)
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": rendered.body})
+    return 200
+
+
+class V2App:
+    """The ``/api/v2`` ASGI app for `settings`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        method = scope["method"]
+        status = 500
+        try:
+            status = await self._serve(scope, receive, send)
+        finally:
+            metrics.observe_request(ROUTE, method, status, time.perf_counter() - started)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, response: Response) -> int:
+        await response(scope, receive, send)
+        return response.status_code
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> int:
+        method = scope["method"]
+        body: bytes | None = None
+        try:
+            if method == "POST" and _form_type(header(scope, b"content-type")):
+                _, state = rest_state(HTTPConnection(scope), self.settings)
+                declared = header(scope, b"content-length")
+                body = await receive_limited(receive, declared, state.limits.max_body_bytes)
+                query = scope.get("query_string")
+                fields = dict(QueryParams(query)) if query else {}
+                if body.strip():
+                    fields.update(form_fields(body))
+            elif method == "GET":
+                fields = dict(QueryParams(scope.get("query_string", b"")))
+            else:
+                fields = None
+            if fields is not None and fields.get("action", "").strip().lower() == "services":
+                return await self._services(scope, receive, send, fields)
+        except BodyTooLarge:
+            return await self._answer(scope, receive, send, error(texts.TOO_LARGE))
+        except BodyError:
+            return await self._answer(scope, receive, send, error(texts.INCORRECT_REQUEST))
+        except ClientDisconnect:
+            log.info("/api/v2 client %s hung up before its request was read", client_address(scope))
+            return await self._answer(scope, receive, send, error(texts.INCORRECT_REQUEST))
+        except Exception:
+            log.exception("/api/v2 call failed")
+            return await self._answer(scope, receive, send, error(texts.INTERNAL))
+        # Any other call: the `Request` endpoint, with the body this path read already.
+        request = Request(scope, receive, send)
+        if body is not None:
+            request._body = body
+        response = await serve_request(request, self.settings)
+        return await self._answer(scope, receive, send, response)
+
+    async def _services(
+        self, scope: Scope, receive: Receive, send: Send, fields: dict[str, str]
+    ) -> int:
+        """``action=services``, as `v2.serve` answers it."""
+        context, state = rest_state(HTTPConnection(scope), self.settings)
+        key = fields.get("key", "").strip() or bearer_token(header(scope, b"authorization"))
+        principal = None
+        if key and len(key) <= MAX_KEY_LENGTH:
+            principal = await context.auth.authenticate(key)
+        decision = await context.limiter.check(principal, client_address(scope))
+        refusal = None
+        if principal is None:
+            refusal = throttled(decision) if not decision.allowed else error(texts.INVALID_KEY)
+        elif not decision.allowed:
+            refusal = throttled(decision)
+        if refusal is not None:
+            return await self._answer(scope, receive, send, refusal)
+        assert principal is not None
+        headers = limit_headers(decision)
+        if not principal.can(KeyScope.READ):
+            return await self._answer(scope, receive, send, error(texts.NOT_ALLOWED, headers))
+        idempotency_key = header(scope, b"idempotency-key")
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+            refused = error(texts.INCORRECT_REQUEST, headers)
+            return await self._answer(scope, receive, send, refused)
+        try:
+            account = None
+            if principal.account_id is not None:
+                account = await context.accounts.get(principal.account_id)
+                if account is None:  # the key outlived its account: no key of anyone's
+                    raise V2Error(texts.INVALID_KEY)
+            call = Call(context, principal, fields, idempotency_key)
+            rendered = await state.services.answer(call, account)
+        except V2Error as exc:
+            return await self._answer(scope, receive, send, error(exc.text, headers))
+        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        return await _send_services(rendered, header(scope, b"if-none-match"), raw, send)
