@@ -8,6 +8,16 @@ another instance). Requests for one account that arrive while a read of it is un
 for it to finish and then share a single next read; under load one read answers all the
 requests that arrived during the previous one, and a lone request costs one read as before.
 
+On SQLite (with or without Redis) a read is skipped when the database proves that nothing was
+committed since the last one: ``PRAGMA data_version`` on a connection of this process's own that
+never writes changes whenever any other connection, of any process (the API, the command line
+with ``--config``, another instance on the same file), commits anything. Each read notes the
+version just before it begins; a request that finds the version unchanged since the read of its
+account gets that read's row (it is the row a read begun now would find), and any other request
+reads again. The check is a few microseconds on the event loop's thread and never waits on a
+lock (``busy_timeout`` 0): a busy or failing check is no proof, and the request reads. On
+PostgreSQL every request reads (one read shared as above).
+
 ::
 
     reads = AccountReads(store)
@@ -19,23 +29,67 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
+import weakref
 from collections.abc import Awaitable, Callable
 
 from gateway.store import Store
 from gateway.store.rows import AccountRow
 
 Read = Callable[[int], Awaitable[AccountRow | None]]
+MAX_KEPT = 4096
+"""Rows kept for the version check; the oldest half goes when full."""
+
+
+class DataVersion:
+    """``PRAGMA data_version`` of a SQLite file, on a connection of its own that never writes:
+    it changes whenever another connection commits. None when the check cannot say."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._conn: sqlite3.Connection | None = None
+
+    def __call__(self) -> int | None:
+        try:
+            if self._conn is None:
+                conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+                weakref.finalize(self, conn.close)
+                conn.execute("PRAGMA busy_timeout = 0")  # never wait on the event loop's thread
+                self._conn = conn
+            # fetchall: the statement is done and its read transaction over at once.
+            version: int = self._conn.execute("PRAGMA data_version").fetchall()[0][0]
+            return version
+        except sqlite3.Error:
+            return None
+
+
+def data_version(store: Store) -> DataVersion | None:
+    """The version check of `store`'s database: SQLite files only."""
+    if store.dialect != "sqlite" or not store.engine.url.database:
+        return None
+    return DataVersion(store.engine.url.database)
 
 
 class AccountReads:
     """Shared reads of account rows, by account id."""
 
-    def __init__(self, store: Store | None = None, *, read: Read | None = None) -> None:
+    def __init__(
+        self,
+        store: Store | None = None,
+        *,
+        read: Read | None = None,
+        version: Callable[[], int | None] | None = None,
+    ) -> None:
         if read is None:
             if store is None:
                 raise TypeError("AccountReads needs a store or a read")
             read = store.account_by_id
+            if version is None:
+                version = data_version(store)
         self._read = read
+        self._version = version
+        self._kept: dict[int, tuple[int, AccountRow | None]] = {}
+        """Per account: the last row read, and the database's version just before that read."""
         self._waiting: dict[int, asyncio.Future[AccountRow | None]] = {}
         """Per account: the requests that arrived since its current read began."""
         self._reading: dict[int, asyncio.Task[None]] = {}
@@ -44,6 +98,10 @@ class AccountReads:
 
     async def get(self, account_id: int) -> AccountRow | None:
         """The account as a read begun after this call found it; None when there is none."""
+        if self._version is not None:
+            kept = self._kept.get(account_id)
+            if kept is not None and kept[0] == self._version():
+                return kept[1]  # nothing committed anywhere since its read began
         waiter = self._waiting.get(account_id)
         if waiter is None:
             waiter = asyncio.get_running_loop().create_future()
@@ -58,6 +116,7 @@ class AccountReads:
             # Everyone waiting now arrived before this read begins, so its answer is theirs.
             while (waiter := self._waiting.pop(account_id, None)) is not None:
                 self.reads += 1
+                version = None if self._version is None else self._version()
                 try:
                     row = await self._read(account_id)
                 except asyncio.CancelledError:
@@ -68,11 +127,21 @@ class AccountReads:
                     waiter.exception()  # the callers re-raise it; never "unretrieved"
                 else:
                     waiter.set_result(row)
+                    self._keep(account_id, version, row)
         finally:
             self._reading.pop(account_id, None)
             with contextlib.suppress(KeyError):
                 # Left behind only when this task was cancelled (the app shutting down).
                 self._waiting.pop(account_id).cancel()
+
+    def _keep(self, account_id: int, version: int | None, row: AccountRow | None) -> None:
+        if version is None:
+            self._kept.pop(account_id, None)
+            return
+        if len(self._kept) >= MAX_KEPT:
+            for stale in list(self._kept)[: MAX_KEPT // 2]:
+                del self._kept[stale]
+        self._kept[account_id] = (version, row)
 
 
 _PRICES: dict[int, tuple[AccountRow, str]] = {}
