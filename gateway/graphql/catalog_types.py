@@ -10,7 +10,7 @@ from graphql import GraphQLError
 
 from gateway.catalog import Group, Offer
 from gateway.classify import Metric, Platform, RefillKind
-from gateway.graphql.compiled import FAST_RESOLVERS
+from gateway.graphql.compiled import CACHED_NODES, FAST_RESOLVERS
 from gateway.graphql.enums import OrderDirection, ServiceOrderField
 from gateway.graphql.fields import field
 from gateway.graphql.permissions import OPERATOR
@@ -143,7 +143,15 @@ def service_rate(node: ServiceNode, context: Context) -> Money:
     return Money(amount=rate, currency=prices.currency)
 
 
+def price_key(context: Context) -> str | None:
+    """What of the context a service's fields read: the client account's prices, if any."""
+    prices = context.prices
+    return None if prices is None else prices.key
+
+
 FAST_RESOLVERS[("Service", "rate")] = service_rate
+# The catalog view makes one node per service and snapshot: completed once per price list.
+CACHED_NODES["Service"] = price_key
 
 
 @strawberry.input(description="Narrows the list of services; every given condition must hold.")

@@ -21,12 +21,16 @@ normal way, which raises exactly the error the specification's execution raises.
 attribute or calling a context-only function has no side effect, so executing it twice is
 harmless. With resolver middleware (a schema extension's ``resolve`` hook) nothing is fast.
 
+Objects made once per catalog snapshot (`CACHED_NODES`: a page's services) keep what was
+completed for them, by selection, scopes and prices (`gateway.graphql.node_cache`): the next page
+that lists them copies nothing and completes nothing.
+
 `gateway.graphql.compiled_compare` checks it against the normal executor (the tests do).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from inspect import isawaitable
 from typing import Any
 
@@ -48,9 +52,16 @@ from gateway.graphql.compiled_plan import (
     Step,
     step_of,
 )
+from gateway.graphql.node_cache import CACHED_NODES, keep, kept, selection_of
 from gateway.graphql.yielding import YieldingExecutionContext
 
-__all__ = ["FAST_RESOLVERS", "CompiledExecutionContext", "FastResolver", "is_compiled"]
+__all__ = [
+    "CACHED_NODES",
+    "FAST_RESOLVERS",
+    "CompiledExecutionContext",
+    "FastResolver",
+    "is_compiled",
+]
 
 
 def is_compiled(context: CompiledExecutionContext) -> bool:
@@ -66,6 +77,7 @@ class CompiledExecutionContext(YieldingExecutionContext):
         manager = self.middleware_manager
         self._fast = manager is None or not manager.middlewares
         self._plans: dict[int, tuple[Mapping[str, Any], Plan]] = {}
+        self._inlines: dict[tuple[int, int], tuple[Any, Plan | None, Hashable | None]] = {}
 
     def _plan(self, parent: GraphQLObjectType, fields: Mapping[str, Any]) -> Plan:
         found = self._plans.get(id(fields))
@@ -81,28 +93,51 @@ class CompiledExecutionContext(YieldingExecutionContext):
     def _inline(self, named: GraphQLObjectType, details: Any, value: Any) -> Any:
         """The selection `details` make on `value` (an object of type `named`) completed here,
         when every field of it is plain and clean; else `Undefined` (the normal path then
-        completes it)."""
-        grouped, deferred, _ = self.collect_subfields(named, details)
-        if deferred:
+        completes it). For a type in `CACHED_NODES`, what was completed is kept on `value`."""
+        found = self._inlines.get((id(named), id(details)))
+        if found is None:
+            found = self._inlines[(id(named), id(details))] = self._inline_plan(named, details)
+        plan, key = found[1], found[2]
+        if plan is None:
             return Undefined
-        plan = self._plan(named, grouped)
-        if not plan.fast:
-            return Undefined
+        if key is not None:
+            completed = kept(value, key)
+            if completed is not None:
+                return completed
         context = self.context_value
-        completed: dict[str, Any] = {}
+        completed = {}
         for inner in plan.steps:
             if inner.kind == TYPENAME:
                 completed[inner.name] = named.name
                 continue
-            found = self._read(inner, value, context)
-            if found is Undefined:
+            read = self._read(inner, value, context)
+            if read is Undefined:
                 return Undefined
-            if inner.kind == OBJECT and found is not None:
-                found = self._inline(inner.named, inner.details, found)
-                if found is Undefined:
+            if inner.kind == OBJECT and read is not None:
+                read = self._inline(inner.named, inner.details, read)
+                if read is Undefined:
                     return Undefined
-            completed[inner.name] = found
+            completed[inner.name] = read
+        if key is not None:
+            keep(value, key, completed)
         return completed
+
+    def _inline_plan(
+        self, named: GraphQLObjectType, details: Any
+    ) -> tuple[Any, Plan | None, Hashable | None]:
+        """For `_inline`, once per request and selection: the plan (None: not inline) and the
+        key its completions are kept under (None: not kept); `details` held so its id stays."""
+        grouped, deferred, _ = self.collect_subfields(named, details)
+        plan = None if deferred else self._plan(named, grouped)
+        if plan is None or not plan.fast:
+            return (details, None, None)
+        context_key = CACHED_NODES.get(named.name)
+        selection = None if context_key is None else selection_of(named, details, self.fragments)
+        if context_key is None or selection is None:
+            return (details, plan, None)
+        principal = getattr(self.context_value, "principal", None)
+        scopes = None if principal is None else principal.scopes
+        return (details, plan, (selection, scopes, context_key(self.context_value)))
 
     def execute_fields(
         self,
