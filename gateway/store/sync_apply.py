@@ -16,7 +16,8 @@ from operator import attrgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, bindparam, null, select
+from sqlalchemy import JSON, Select, any_, bindparam, null, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -131,6 +132,16 @@ _HISTORY = Bulk(
 )
 
 
+_VERSIONS = select(orders.c.id, orders.c.version).order_by(orders.c.id).with_for_update()
+_VERSIONS_ANY = _VERSIONS.where(
+    orders.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(orders.c.id.type)))
+)
+
+
+def _versions_in(ids: list[int]) -> Select[int, int]:
+    return _VERSIONS.where(orders.c.id.in_(ids))
+
+
 async def apply_changes(
     tx: AsyncConnection, changes: Sequence[PolledChange], now: datetime
 ) -> list[OrderRow]:
@@ -144,10 +155,16 @@ async def apply_changes(
     if not changes:
         return []
     versions: dict[int, int] = {}
-    # FOR UPDATE holds the rows on PostgreSQL until commit; SQLite holds the write lock.
-    for ids in chunks(sorted(c.before.id for c in changes)):
-        query = select(orders.c.id, orders.c.version).where(orders.c.id.in_(ids))
-        versions.update((i, v) for i, v in await tx.execute(query.with_for_update()))
+    ids = sorted(c.before.id for c in changes)
+    # FOR UPDATE holds the rows on PostgreSQL until commit, in id order; SQLite holds the
+    # write lock. PostgreSQL takes the ids as one array (a statement prepared once, not an IN
+    # list rendered and prepared anew for each length).
+    if tx.dialect.name == "postgresql":
+        queries = [_VERSIONS_ANY.params(ids=ids)]
+    else:
+        queries = [_versions_in(batch) for batch in chunks(ids)]
+    for query in queries:
+        versions.update((i, v) for i, v in await tx.execute(query))
     fresh = [c for c in changes if versions.get(c.before.id) == c.before.version]
     if not fresh:
         return []
