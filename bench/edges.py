@@ -2,6 +2,7 @@
 
     python -m bench.edges [--requests 2000] [--rounds 5] [--concurrency 16] [--big 5000]
     python -m bench.edges --loop asyncio --http h11    # the serving stack without uvloop/httptools
+    python -m bench.edges --only "v2 services (account)"   # one row (e.g. under a profiler)
 
 Rows, each measured side by side with a bare Starlette route (a handler that reads the body and
 returns the recorded answer) in one run, round after round alternately, medians compared:
@@ -244,6 +245,8 @@ async def report(
         not_modified = await etag_edge(port, edges[1][1])
         if not_modified is not None:
             edges.append((port, not_modified))
+        if args.only:
+            edges = [(p, e) for p, e in edges if e.name in args.only]
         print(
             f"demo catalog: {demo_groups} unified services; big catalog: "
             f"{len(big_snapshot.offers)} provider services, {len(big_snapshot.groups)} unified; "
@@ -284,6 +287,9 @@ def main() -> None:
     parser.add_argument("--limit", default=LIFTED, help=f"per-key limit (default {LIFTED})")
     parser.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto")
     parser.add_argument("--http", choices=("auto", "h11", "httptools"), default="auto")
+    parser.add_argument(
+        "--only", action="append", metavar="ROW", help="measure only this row (repeatable)"
+    )
     args = parser.parse_args()
     serving.run(run(args), loop=args.loop)
 

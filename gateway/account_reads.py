@@ -15,8 +15,12 @@ with ``--config``, another instance on the same file), commits anything. Each re
 version just before it begins; a request that finds the version unchanged since the read of its
 account gets that read's row (it is the row a read begun now would find), and any other request
 reads again. The check is a few microseconds on the event loop's thread and never waits on a
-lock (``busy_timeout`` 0): a busy or failing check is no proof, and the request reads. On
-PostgreSQL every request reads (one read shared as above).
+lock (``busy_timeout`` 0): a busy or failing check is no proof, and the request reads. One
+check serves every request handled in the same turn of the event loop: a request's bytes reach
+the loop in an earlier turn than any step of its handler, so a check made in this turn began
+after every such request arrived (it is forgotten by a callback scheduled as it is made, which
+runs before any step scheduled after it). On PostgreSQL every request reads (one read shared
+as above).
 
 ::
 
@@ -88,6 +92,8 @@ class AccountReads:
                 version = data_version(store)
         self._read = read
         self._version = version
+        self._seen: tuple[int | None] | None = None
+        """The version checked in this turn of the event loop, if any."""
         self._kept: dict[int, tuple[int, AccountRow | None]] = {}
         """Per account: the last row read, and the database's version just before that read."""
         self._waiting: dict[int, asyncio.Future[AccountRow | None]] = {}
@@ -100,7 +106,7 @@ class AccountReads:
         """The account as a read begun after this call found it; None when there is none."""
         if self._version is not None:
             kept = self._kept.get(account_id)
-            if kept is not None and kept[0] == self._version():
+            if kept is not None and kept[0] == self._current():
                 return kept[1]  # nothing committed anywhere since its read began
         waiter = self._waiting.get(account_id)
         if waiter is None:
@@ -116,7 +122,7 @@ class AccountReads:
             # Everyone waiting now arrived before this read begins, so its answer is theirs.
             while (waiter := self._waiting.pop(account_id, None)) is not None:
                 self.reads += 1
-                version = None if self._version is None else self._version()
+                version = None if self._version is None else self._current()
                 try:
                     row = await self._read(account_id)
                 except asyncio.CancelledError:
@@ -133,6 +139,18 @@ class AccountReads:
             with contextlib.suppress(KeyError):
                 # Left behind only when this task was cancelled (the app shutting down).
                 self._waiting.pop(account_id).cancel()
+
+    def _current(self) -> int | None:
+        """The database's version, checked at most once a turn of the event loop."""
+        seen = self._seen
+        if seen is None:
+            assert self._version is not None
+            seen = self._seen = (self._version(),)
+            asyncio.get_running_loop().call_soon(self._forget_seen)
+        return seen[0]
+
+    def _forget_seen(self) -> None:
+        self._seen = None
 
     def _keep(self, account_id: int, version: int | None, row: AccountRow | None) -> None:
         if version is None:

@@ -6,6 +6,7 @@ it once; on PostgreSQL every call reads it."""
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import httpx
@@ -122,3 +123,25 @@ async def test_an_unchanged_database_gives_the_very_row_read_before(
     assert after is not None
     assert after is not first
     assert after.state == "suspended"
+
+
+async def test_one_check_serves_every_request_of_a_turn_of_the_event_loop(gw: Gateway) -> None:
+    shop = await open_account(gw, "shop")
+    version, checks = [7], [0]
+
+    def check() -> int:
+        checks[0] += 1
+        return version[0]
+
+    reads = AccountReads(read=gw.store.account_by_id, version=check)
+    first = await reads.get(shop.account.id)
+    assert (reads.reads, checks[0]) == (1, 1)
+    await asyncio.sleep(0)  # the next turn: the check is made again
+    rows = await asyncio.gather(*(reads.get(shop.account.id) for _ in range(10)))
+    assert all(row is first for row in rows)
+    assert (reads.reads, checks[0]) == (1, 2), "ten requests of one turn, one check, no read"
+    version[0] = 8  # a commit somewhere
+    await asyncio.sleep(0)
+    changed = await reads.get(shop.account.id)
+    assert changed is not first
+    assert reads.reads == 2
