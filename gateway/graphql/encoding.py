@@ -14,12 +14,12 @@ value; no answer holds one: graphql-core serializes enums to their names.)
 from __future__ import annotations
 
 import json
-import re
 
 import orjson
 
-_MAY_DIFFER = re.compile(rb"\de|0\.0000|\x7f")
-"""Where orjson's text may differ: a float it writes another way, or DEL unescaped."""
+_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+"""Every digit made 0: a digit before an exponent is then ``0e``, a search without a regex (a
+regex over a page takes ten times as long as orjson writing it)."""
 _DECLINE = (
     orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
     | orjson.OPT_PASSTHROUGH_SUBCLASS
@@ -37,6 +37,11 @@ def answer_text(data: object) -> str:
         encoded = orjson.dumps(data, option=_DECLINE)
     except TypeError:  # orjson.JSONEncodeError included
         return standard_text(data)
-    if not encoded.isascii() or _MAY_DIFFER.search(encoded):
+    if (
+        not encoded.isascii()
+        or b"\x7f" in encoded
+        or b"0.0000" in encoded
+        or b"0e" in encoded.translate(_DIGITS)
+    ):
         return standard_text(data)
     return encoded.decode("ascii")
