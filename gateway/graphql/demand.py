@@ -30,6 +30,7 @@ from strawberry.extensions import SchemaExtension
 from gateway import metrics
 from gateway.catalog import Snapshot
 from gateway.graphql.cost import Cost, CostModel, Sizes
+from gateway.graphql.cost_memo import CostMemo
 from gateway.graphql.options import GraphQLOptions
 from gateway.ratelimit import Decision, RateLimiter, identity
 
@@ -46,6 +47,8 @@ class DemandLimits:
         self._model: CostModel | None = None
         self._heavy: asyncio.Semaphore | None = None
         self._sizes: tuple[Snapshot, Sizes] | None = None
+        self.costs = CostMemo()
+        """Costs by operation and sizing variables (another page of a list costs the same)."""
 
     def sizes(self, snapshot: Snapshot) -> Sizes:
         """The list sizes the catalog bounds: a service's offers, at most the largest group's."""
@@ -91,7 +94,7 @@ class DemandControl(SchemaExtension):
         if app is not None:
             sizes = self.limits.sizes(await app.gateway.catalog.snapshot())
         model = self.limits.model(ec.schema._schema)
-        cost = model.cost(document, ec.operation_name, ec.variables, sizes)
+        cost = self.limits.costs.cost(model, document, ec.operation_name, ec.variables, sizes)
         ec.result = await self._refusal(cost)
         if ec.result is None and cost.total >= self.limits.options.heavy_cost:
             async with self.limits.heavy:
