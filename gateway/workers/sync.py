@@ -2,9 +2,10 @@
 
 Per provider, `lanes` loops ask the panel for the statuses of a batch of due orders each, one
 call at a time per lane. One claim (a lease in the store, so no other worker polls them) takes
-a batch for every lane. A lane hands its answers to the sync's writes and makes its next call at
-once: the writes record every change with its history entry and outbox event, many batches in
-one transaction (`sync_writes`, `sync_record`), while the next calls wait on the network. The
+a batch for every lane, and the next claim is made ahead (`sync_claims`). A lane hands its
+answers to the sync's writes and makes its next call at once: the writes record every change
+with its history entry and outbox event, many batches in one transaction (`sync_writes`,
+`sync_record`), while the next calls wait on the network. The
 claim is what makes two workers safe; it names this process, so a worker that dies loses its
 claims when its heartbeat expires (`gateway.fleet`). The provider's rate limit and concurrency
 cap bound the calls.
@@ -38,6 +39,7 @@ from gateway.store import GatewayState, OrderRow, Store, is_final
 from gateway.store.base import Clock, utcnow
 from gateway.store.sync import SYNCED, PolledChange
 from gateway.workers.backoff import Backoff
+from gateway.workers.sync_claims import Claims
 from gateway.workers.sync_record import (
     MISSING_UPSTREAM,
     Polled,
@@ -136,26 +138,21 @@ class StatusSync:
         followups: list[asyncio.Task[None]],
     ) -> None:
         provider = self.providers[name]
-        # One claim (a short transaction) takes a batch for every lane, so that every call of
-        # this process carries a full batch; the lanes take theirs from `claimed`.
-        claiming = asyncio.Lock()
-        claimed: list[OrderRow] = []
         instance = self.instance if self.instance is not None else beating_instance()
 
-        async def take() -> list[OrderRow]:
-            nonlocal claimed
-            async with claiming:
-                if not claimed:
-                    async with self._serial():
-                        claimed = await self.store.claim_due_orders(
-                            now=self._clock(), lease=self.lease, limit=self.batch * self.lanes,
-                            provider=name, instance=instance,
-                        )  # fmt: skip
-                rows, claimed = claimed[: self.batch], claimed[self.batch :]
-                return rows
+        async def claim() -> list[OrderRow]:
+            async with self._serial():
+                return await self.store.claim_due_orders(
+                    now=self._clock(), lease=self.lease, limit=self.batch * self.lanes,
+                    provider=name, instance=instance,
+                )  # fmt: skip
+
+        # One claim (a short transaction) takes a batch for every lane, so that every call of
+        # this process carries a full batch; the next is made ahead (`sync_claims`).
+        claims = Claims(claim, batch=self.batch, limit=self.batch * self.lanes)
 
         async def lane() -> None:
-            while rows := await take():
+            while rows := await claims.take():
                 polled = await self._poll(provider, rows, report, followups)
                 await writes.add(polled)  # written behind this lane's next call
 
@@ -165,7 +162,7 @@ class StatusSync:
         finally:
             # A lane failed (the others are stopped by now) or the sync was cancelled: hand
             # the rest back now, and leave nothing for a lane to take.
-            rest, claimed = claimed, []
+            rest = await asyncio.shield(claims.close())
             if rest:
                 await asyncio.shield(self._release(rest))
 
