@@ -64,6 +64,22 @@ __all__ = [
 ]
 
 
+_UNPLANNED: Any = object()
+
+
+class _Inline:
+    """What `_inline` works out once per request and selection."""
+
+    __slots__ = ("details", "key", "plan")
+
+    def __init__(self, details: Any, key: Hashable | None) -> None:
+        self.details = details
+        """Held, so that its id (the memo's key) stays its own."""
+        self.key = key
+        self.plan: Plan | None = _UNPLANNED
+        """None: not completed inline; made on the first node nothing was kept for."""
+
+
 def is_compiled(context: CompiledExecutionContext) -> bool:
     """Whether `context` completed at least one field the compiled way (for the tests)."""
     return any(step.kind != SLOW for _, plan in context._plans.values() for step in plan.steps)
@@ -77,7 +93,7 @@ class CompiledExecutionContext(YieldingExecutionContext):
         manager = self.middleware_manager
         self._fast = manager is None or not manager.middlewares
         self._plans: dict[int, tuple[Mapping[str, Any], Plan]] = {}
-        self._inlines: dict[tuple[int, int], tuple[Any, Plan | None, Hashable | None]] = {}
+        self._inlines: dict[tuple[int, int], _Inline] = {}
 
     def _plan(self, parent: GraphQLObjectType, fields: Mapping[str, Any]) -> Plan:
         found = self._plans.get(id(fields))
@@ -96,14 +112,20 @@ class CompiledExecutionContext(YieldingExecutionContext):
         completes it). For a type in `CACHED_NODES`, what was completed is kept on `value`."""
         found = self._inlines.get((id(named), id(details)))
         if found is None:
-            found = self._inlines[(id(named), id(details))] = self._inline_plan(named, details)
-        plan, key = found[1], found[2]
-        if plan is None:
-            return Undefined
+            found = _Inline(details, self._kept_under(named, details))
+            self._inlines[(id(named), id(details))] = found
+        key = found.key
         if key is not None:
             completed = kept(value, key)
             if completed is not None:
                 return completed
+        plan = found.plan
+        if plan is _UNPLANNED:
+            grouped, deferred, _ = self.collect_subfields(named, details)
+            plan = None if deferred else self._plan(named, grouped)
+            plan = found.plan = plan if plan is not None and plan.fast else None
+        if plan is None:
+            return Undefined
         context = self.context_value
         completed = {}
         for inner in plan.steps:
@@ -122,22 +144,18 @@ class CompiledExecutionContext(YieldingExecutionContext):
             keep(value, key, completed)
         return completed
 
-    def _inline_plan(
-        self, named: GraphQLObjectType, details: Any
-    ) -> tuple[Any, Plan | None, Hashable | None]:
-        """For `_inline`, once per request and selection: the plan (None: not inline) and the
-        key its completions are kept under (None: not kept); `details` held so its id stays."""
-        grouped, deferred, _ = self.collect_subfields(named, details)
-        plan = None if deferred else self._plan(named, grouped)
-        if plan is None or not plan.fast:
-            return (details, None, None)
+    def _kept_under(self, named: GraphQLObjectType, details: Any) -> Hashable | None:
+        """The key completions of this selection are kept under (None: not kept). A kept one
+        was completed by this same plan (same type and fields), so none is made for a hit."""
         context_key = CACHED_NODES.get(named.name)
-        selection = None if context_key is None else selection_of(named, details, self.fragments)
-        if context_key is None or selection is None:
-            return (details, plan, None)
+        if context_key is None:
+            return None
+        selection = selection_of(named, details, self.fragments)
+        if selection is None:
+            return None
         principal = getattr(self.context_value, "principal", None)
         scopes = None if principal is None else principal.scopes
-        return (details, plan, (selection, scopes, context_key(self.context_value)))
+        return (selection, scopes, context_key(self.context_value))
 
     def execute_fields(
         self,
