@@ -97,12 +97,24 @@ def json_fields(body: bytes) -> dict[str, str]:
 
 
 def form_fields(body: bytes) -> dict[str, str]:
+    """The fields of a urlencoded `body`, as ``dict(parse_qsl(text, keep_blank_values=True))``
+    reads them (the last of a repeated name wins); plain parts (no ``%`` or ``+``, as panel
+    keys and actions are) are taken as they are, the rest decoded by `parse_qsl` itself."""
     text = body.decode("utf-8", errors="replace")
-    try:
-        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
-    except ValueError as exc:
-        raise BodyError(str(exc)) from None
-    return dict(pairs)
+    if not text:
+        return {}
+    if text.count("&") >= MAX_FIELDS:
+        raise BodyError("Max number of fields exceeded")
+    fields: dict[str, str] = {}
+    for part in text.split("&"):
+        if not part:
+            continue
+        if "%" in part or "+" in part:
+            fields.update(parse_qsl(part, keep_blank_values=True))
+            continue
+        name, _, value = part.partition("=")
+        fields[name] = value
+    return fields
 
 
 async def multipart_fields(request: Request, body: bytes) -> dict[str, str]:

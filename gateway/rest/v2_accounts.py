@@ -6,7 +6,8 @@ the account's rates (`gateway.accounts.pricing.listing_rate`, services unavailab
 margin left out), its ``add`` is priced and held on the account, and an order's ``charge`` is
 what the client pays, never the provider's wholesale charge. Keys without an account keep the
 operator's view. The account row is read for every call (for ``services`` as of the call's
-arrival, one read shared by the calls waiting: `gateway.account_reads`); its answer is rendered
+arrival, one read shared by the calls waiting, skipped while SQLite proves nothing changed:
+`gateway.account_reads`); its answer is rendered
 once per catalog and price list and kept under the account's id and the digest of its prices
 (`v2_services`), so one account can never be shown another's prices, and a new price list
 shows on the next call.

@@ -9,8 +9,9 @@ body, whether it came as a GET or, as panel clients send it, a POST (``services`
 
 Per client account: an account's answers are filed under its id and the digest of its price
 list, margin policy and currency (`price_key`), from its row as read after the request arrived
-(`gateway.account_reads`: one read shared by the requests waiting for it), so a key never gets
-another account's bytes and a price change shows on the next request. Which providers
+(`gateway.account_reads`: one read shared by the requests waiting for it, or none when SQLite
+proves nothing was committed since the last), so a key never gets another account's bytes and a
+price change shows on the next request. Which providers
 are open is read at most once a second (``STATES_TTL``, as often as the catalog checks its own
 version; one read shared by the requests that find the last one stale), so a provider that
 falls over leaves the list within a second.
