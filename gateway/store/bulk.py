@@ -171,9 +171,9 @@ class Bulk:
             for batch in chunks(rows):
                 await conn.execute(self.statement, batch)
             return
-        # One comprehension a column costs less than a generator a row.
+        # A column at a time costs less than a generator a row.
         processed = [
-            v if p is None else [p(x) for x in v]
+            v if p is None else _processed(p, v)
             for v, p in zip(values, compiled.processors, strict=True)
         ]
         if compiled.columnar:
@@ -191,6 +191,22 @@ class Bulk:
 
 _ARRAY_CHUNK = 2000
 """Rows a statement when they go as arrays (no limit on parameters there)."""
+
+
+def _processed(processor: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
+    """`processor` applied to each of `values`, once for a run of the same object (a batch's
+    rows often share one timestamp: the time of the write)."""
+    out: list[Any] = []
+    last: object = _NOTHING
+    done = None
+    for value in values:
+        if value is not last:
+            last, done = value, processor(value)
+        out.append(done)
+    return out
+
+
+_NOTHING = object()
 
 
 def _repeats(arrays: list[list[Any]], keys: tuple[int, ...]) -> bool:
