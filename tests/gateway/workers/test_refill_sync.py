@@ -3,11 +3,13 @@ about a refill ends it with the panel's text, an unrecognised status stays open.
 
 from __future__ import annotations
 
+from gateway.config import Settings
 from gateway.core import Gateway
 from gateway.workers import Backoff, RefillSync
 from providers.models import RefillState
 from providers.simulator import Fault, FaultKind
 from tests.gateway.panels import Trio
+from tests.gateway.transports import Switchboard, open_switched_gateway
 from tests.gateway.workers.helpers import Now, insert_orders, place_upstream
 
 
@@ -65,3 +67,32 @@ async def test_old_open_refills_do_not_starve_new_ones(gw: Gateway, trio: Trio, 
     polled = await gw.store.get_refills(ids)
     assert all(r.next_poll_at is not None for r in polled), "each of them had its turn"
     assert all(r.state == RefillState.PENDING for r in polled)
+
+
+async def test_an_unrecognised_refill_status_stays_open_and_is_polled_with_back_off(
+    settings: Settings, trio: Trio, now: Now
+) -> None:
+    board = Switchboard()
+    # A status no table knows, nor an error text: the panel said something about the refill.
+    board.answer("refill_status", {"status": "Waiting for moderation"})
+    async with open_switched_gateway(settings, trio, {"alpha": board}) as gw:
+        [refill_id] = await seeded_refills(gw, trio, now, 1)
+        backoff = Backoff()
+        assert await RefillSync(gw.orders, backoff=backoff, clock=now).run() == 1
+        [refill] = await gw.store.get_refills([refill_id])
+        assert refill.state == RefillState.UNKNOWN, "open: never ended on a text not known"
+        assert refill.status_raw == "Waiting for moderation"
+        assert refill.error is None
+        assert refill.next_poll_at == backoff.next_poll(refill.created_at, now())
+        assert await RefillSync(gw.orders, clock=now).run() == 0, "not due before its turn"
+        assert refill.next_poll_at is not None
+        first_wait = refill.next_poll_at - now()
+
+        now.advance(86400)  # a day on: still unrecognised, polled again, and rarely
+        assert await RefillSync(gw.orders, backoff=backoff, clock=now).run() == 1
+        [again] = await gw.store.get_refills([refill_id])
+        assert again.state == RefillState.UNKNOWN
+        assert again.next_poll_at == backoff.next_poll(again.created_at, now())
+        assert again.next_poll_at is not None
+        assert again.next_poll_at - now() > first_wait, "the wait grows with the refill's age"
+    assert board.answered["refill_status"] == 2
