@@ -3,12 +3,14 @@
     OrderError
     ├── ServiceNotFound         no unified service with that id
     ├── InvalidOrder            the fields do not make an order of the service's type
+    │   └── InvalidLink         a link no panel would take  (in `validation`)
     ├── NoEligibleProvider      no member can take it (``quote`` says why for each)
     ├── OrderUnknown            no such order for this client
     ├── IdempotencyConflict     the key was used with a different request
     ├── IdempotencyPending      the first request with the key is still being placed
     ├── NotUnconfirmed          resolving an order that is not UNCONFIRMED  (in `resolution`)
-    └── InvalidResolution       a resolution that cannot be recorded as given  (in `resolution`)
+    ├── InvalidResolution       a resolution that cannot be recorded as given  (in `resolution`)
+    └── AccountRefused          a client account may not place it  (`gateway.accounts.errors`)
 
 Provider failures stay in ``providers.errors``; placement turns them into order states
 (``FAILED`` when provably not placed, ``UNCONFIRMED`` when it may have been), never into these.
