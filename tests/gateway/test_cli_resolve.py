@@ -1,5 +1,5 @@
-"""``smm-gateway orders unconfirmed`` and ``orders resolve``: on a configuration's SQLite ledger
-and against a running gateway (on SQLite and PostgreSQL), over three simulated panels."""
+"""``smm-gateway orders unconfirmed`` and ``orders resolve``: on a configuration's ledger and
+against a running gateway, each on SQLite and PostgreSQL, over three simulated panels."""
 
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ def trio() -> Iterator[Trio]:
 
 
 @pytest.fixture
-def config(trio: Trio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    lines = ["[gateway]", f'database_url = "sqlite+aiosqlite:///{tmp_path / "ledger.db"}"',
+def config(trio: Trio, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    lines = ["[gateway]", f'database_url = "{database_url}"',
              "", "[currency_rates]", 'EUR = "1.08"']  # fmt: skip
     for spec in PANELS:
         variable = f"RESOLVE_{spec.name.upper()}_KEY"
