@@ -10,7 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 PIPE_WIDTH = 10_000
 """Columns when the output is not a terminal: a program reading a table gets whole lines."""
@@ -26,6 +28,12 @@ def _console(*, stderr: bool = False) -> Console:
 
 console = _console()
 errors = _console(stderr=True)
+
+
+def _cell(value: Any) -> Text:
+    """A table cell as the text it is: a panel's service name or error such as
+    ``Followers [refill 30d]`` is not read as console markup (which would drop the brackets)."""
+    return Text("" if value is None else str(_plain(value)))
 
 
 def _plain(value: Any) -> Any:
@@ -56,7 +64,7 @@ def emit(
     for name in names:
         table.add_column(name.replace("_", " "))
     for row in rows:
-        table.add_row(*("" if row.get(n) is None else str(_plain(row.get(n))) for n in names))
+        table.add_row(*(_cell(row.get(n)) for n in names))
     console.print(table)
 
 
@@ -68,13 +76,13 @@ def emit_one(row: Mapping[str, Any], *, as_json: bool) -> None:
     table.add_column("field", style="bold")
     table.add_column("value")
     for key, value in row.items():
-        table.add_row(key.replace("_", " "), "" if value is None else str(_plain(value)))
+        table.add_row(key.replace("_", " "), _cell(value))
     console.print(table)
 
 
 def fail(message: str) -> None:
-    errors.print(f"[red]error:[/red] {message}", highlight=False)
+    errors.print(f"[red]error:[/red] {escape(message)}", highlight=False)
 
 
 def warn(message: str) -> None:
-    errors.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
+    errors.print(f"[yellow]warning:[/yellow] {escape(message)}", highlight=False)

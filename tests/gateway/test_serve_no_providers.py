@@ -48,3 +48,4 @@ def test_serve_without_providers_warns_first_and_is_not_ready(tmp_path: Path) ->
         _, errors = process.communicate(timeout=30)
     first = errors.splitlines()[0]
     assert first.startswith("warning: no providers configured"), errors
+    assert "([[providers]] in the configuration file)" in first, "the section, named whole"
