@@ -86,6 +86,13 @@ def v2(base: str, key: str, **fields: object) -> object:
     return httpx.post(f"{base}/api/v2", data={"key": key, **fields}, timeout=30).json()
 
 
+def graphql_error(base: str, query: str, key: str | None) -> str:
+    """The first error's message of `query` sent with `key` (or none)."""
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    answer = httpx.post(f"{base}/graphql", json={"query": query}, headers=headers).json()
+    return str(answer["errors"][0]["message"])
+
+
 def test_demo_answers_both_apis_and_stops_cleanly(tmp_path: Path) -> None:
     with running_demo(tmp_path / "data") as (base, process):
         balance = v2(base, KEY, action="balance")
@@ -100,6 +107,13 @@ def test_demo_answers_both_apis_and_stops_cleanly(tmp_path: Path) -> None:
                             headers={"Authorization": f"Bearer {KEY}"}).json()  # fmt: skip
         assert "errors" not in answer, answer
         assert len(answer["data"]["services"]["edges"]) == 2
+        # A client's mistakes: told to the client, at most one line each in the demo's terminal.
+        mistakes = [(query, "smmgw_not_a_key_of_this_demo"), ("{ nope", KEY),
+                    ("{ viewer { clientId } }", None)]  # fmt: skip
+        told = [graphql_error(base, text, key) for text, key in mistakes]
+        assert told[0] == "invalid API key", "a key was sent: not 'an API key is required'"
+        assert told[1].startswith("Syntax Error"), told
+        assert told[2].startswith("an API key is required"), told
         shop = (tmp_path / "data" / "shop-key").read_text().strip()
         funds = v2(base, shop, action="balance")
         assert isinstance(funds, dict)
@@ -118,6 +132,10 @@ def test_demo_answers_both_apis_and_stops_cleanly(tmp_path: Path) -> None:
         assert console.status_code == 200
         assert "Content-Security-Policy" in console.headers
         output = stop(process)
+    after_banner = output.split("Stop with Ctrl-C.", 1)[1]
+    assert len([line for line in after_banner.splitlines() if line.strip()]) <= len(mistakes), (
+        output
+    )
     assert f"Console    {base}/console" in output, "the banner names the console"
     assert KEY not in output, "a key the user supplied is never printed"
     assert f"export SHOP_KEY={shop}" in output, "the shop's key is printed to export"
