@@ -50,7 +50,8 @@ class _RequireScope(BasePermission):
             raise StrawberryGraphQLError(
                 "invalid API key"
                 if _key_sent(info)
-                else "an API key is required: send 'Authorization: Bearer <key>'",
+                # Unquoted: the echo shortening (`shorten_echoes`) would cut a quoted header.
+                else "an API key is required: send the header Authorization: Bearer YOUR_KEY",
                 extensions={"code": UNAUTHENTICATED},
             )
         return principal.can(self.scope)
