@@ -111,8 +111,11 @@ class RedisBroadcast:
         quiet: Quiet | None = None,
     ) -> None:
         self.channel = channel
-        # A blackholed Redis must not hold a connection attempt (or startup) for long.
-        self._redis: aioredis.Redis = aioredis.Redis.from_url(url, socket_connect_timeout=2.0)
+        # A blackholed Redis, or one that accepts and never answers, must not hold a connection
+        # attempt (or startup) for long. The listener's blocking reads wait without a timeout.
+        self._redis: aioredis.Redis = aioredis.Redis.from_url(
+            url, socket_connect_timeout=2.0, socket_timeout=2.0
+        )
         self._reconnect = reconnect
         self.local = local
         self.quiet = quiet or Quiet()

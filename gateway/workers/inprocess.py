@@ -67,8 +67,13 @@ async def background(
     options: WorkerOptions | None = None,
     extra: Sequence[PeriodicJob] = (),
     sinks: Sequence[Sink] = (),
+    listener_wait: float = 5.0,
 ) -> AsyncIterator[None]:
-    """Listen for events and, with `run_jobs`, run the standard jobs (plus `extra`)."""
+    """Listen for events and, with `run_jobs`, run the standard jobs (plus `extra`).
+
+    Startup waits for the Redis listener's first try only (subscribed, or failed: refused at
+    once, a silent Redis after the client's timeouts), at most `listener_wait` seconds; with
+    Redis down it serves at once and keeps retrying behind."""
     broadcast = broadcast_for(gw, bus)
     listener: asyncio.Task[None] | None = None
     if isinstance(broadcast, RedisBroadcast):
@@ -76,7 +81,7 @@ async def background(
         listener = asyncio.create_task(broadcast.listen(bus, tried=tried))
         # Subscribed, or failed once (Redis down: serve without it, retrying behind).
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(tried.wait(), timeout=5)
+            await asyncio.wait_for(tried.wait(), timeout=listener_wait)
     runner: Runner | None = None
     try:
         async with (
