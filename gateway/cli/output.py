@@ -84,5 +84,10 @@ def fail(message: str) -> None:
     errors.print(f"[red]error:[/red] {escape(message)}", highlight=False)
 
 
+def note(message: str) -> None:
+    """A line for the operator on stderr, beside the server's own log."""
+    errors.print(f"note: {escape(message)}", highlight=False)
+
+
 def warn(message: str) -> None:
     errors.print(f"[yellow]warning:[/yellow] {escape(message)}", highlight=False)

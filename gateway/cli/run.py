@@ -6,12 +6,15 @@ import asyncio
 import contextlib
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gateway.cli.common import ConfigOption
-from gateway.cli.output import console, fail, warn
+from gateway.cli.output import console, fail, note, warn
+
+if TYPE_CHECKING:
+    from gateway.config import Settings
 
 
 def register(app: typer.Typer) -> None:
@@ -35,6 +38,7 @@ def serve(
 
     Background jobs (status sync, refreshes, deliveries) run in this process unless the
     configuration sets workers.in_process = false, for separate `smm-gateway worker` processes.
+    On start it says which, and what is counted per process when no Redis is configured.
     """
     import uvicorn
 
@@ -47,6 +51,8 @@ def serve(
             "no providers configured ([[providers]] in the configuration file): the catalog "
             "is empty and /readyz says 'no provider configured'"
         )
+    for line in fleet_notes(settings, workers):
+        note(line)
     if config is not None:
         os.environ["SMM_GATEWAY_CONFIG"] = str(config)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C / SIGINT is a normal stop
@@ -63,6 +69,24 @@ def serve(
             # lines were left out (`logs.AccessThrottle`).
             log_config=logs.uvicorn_log_config(),
         )
+
+
+def fleet_notes(settings: Settings, processes: int = 1) -> list[str]:
+    """What `serve` says before it starts, from its configuration: where the background jobs
+    run, and what is counted per process without Redis (README, "Running a fleet")."""
+    notes = [
+        "background jobs (status sync, refreshes, deliveries) run in this process"
+        if settings.workers.in_process
+        else "background jobs are left to `smm-gateway worker` processes (workers.in_process = "
+        "false)"
+    ]
+    if not settings.gateway.redis_url:
+        each = f" (each of the {processes} server processes on its own)" if processes > 1 else ""
+        notes.append(
+            "no Redis configured: provider limits, request limits and caches are counted per "
+            f"process{each}"
+        )
+    return notes
 
 
 def worker(config: ConfigOption = None) -> None:
