@@ -4,9 +4,10 @@ describe, published afterwards by a worker."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -68,3 +69,26 @@ class OutboxQueries(Queries):
                     .where(outbox.c.id.in_(batch), outbox.c.published_at.is_(None))
                     .values(published_at=now)
                 )
+
+    async def outbox_after(
+        self, after_id: int, limit: int = 200, *, tx: AsyncConnection | None = None
+    ) -> list[OutboxRow]:
+        """Events with an id above `after_id`, published or not, oldest first (a read: no claim)."""
+        query = select(outbox).where(outbox.c.id > after_id).order_by(outbox.c.id).limit(limit)
+        async with self._read(tx) as conn:
+            result = await conn.execute(query)
+            return [OutboxRow.from_row(found) for found in result.mappings()]
+
+    async def outbox_settled(self, seconds: float, *, tx: AsyncConnection | None = None) -> int:
+        """The highest id up to which every event was published more than `seconds` ago (0 if
+        none): a live subscriber of the broadcast has heard all of them."""
+        cutoff = self._clock() - timedelta(seconds=seconds)
+        unsettled = select(func.min(outbox.c.id)).where(
+            or_(outbox.c.published_at.is_(None), outbox.c.published_at >= cutoff)
+        )
+        async with self._read(tx) as conn:
+            first = await conn.scalar(unsettled)
+            if first is not None:
+                return int(first) - 1
+            last = await conn.scalar(select(func.max(outbox.c.id)))
+            return int(last or 0)

@@ -15,10 +15,11 @@ Broadcasting after the commit means a live subscriber never sees an event twice;
 between commit and broadcast loses that broadcast only, which live subscribers tolerate (they
 re-read the ledger). Webhooks, which must not lose anything, are fed inside the transaction.
 
-While Redis is unreachable, an instance's own drain hands its events straight to its own bus
-(its subscribers keep hearing what this process publishes; other instances hear them again
-once Redis is back, for new events), and the listener retries quietly: one warning when Redis
-goes, one a minute while it stays away, one line when it is back.
+While Redis is unreachable, an instance's own drain hands its events straight to its own bus,
+and an instance given the store reads the outbox itself for its subscribers
+(`gateway.workers.outbox_tail`): they keep hearing every event, whichever process wrote or
+drained it, about `tail_every` seconds late, each once. The listener retries quietly: one
+warning when Redis goes, one a minute while it stays away, one line when it is back.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
@@ -36,6 +36,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.events import Event, EventBus, event_from_payload
 from gateway.store import Store
+from gateway.workers.outbox_tail import Recent, Tailing
+from gateway.workers.quiet import Quiet
+
+__all__ = ["Broadcast", "LocalBroadcast", "OutboxDrain", "Quiet", "RedisBroadcast", "Sink"]
 
 log = logging.getLogger(__name__)
 
@@ -65,30 +69,6 @@ class LocalBroadcast:
         return None
 
 
-class Quiet:
-    """Warnings about one ongoing outage: the first at once, then one per `every` seconds."""
-
-    def __init__(self, every: float = 60.0, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self.every = every
-        self.clock = clock
-        self._last: float | None = None
-        self.failures = 0
-        """Failures since the outage began (0 while things work)."""
-
-    def failed(self, message: str, *args: object) -> None:
-        self.failures += 1
-        now = self.clock()
-        if self._last is None or now - self._last >= self.every:
-            self._last = now
-            log.warning(message + " (%d failures so far)", *args, self.failures)
-
-    def recovered(self, message: str, *args: object) -> None:
-        if self.failures:
-            log.info(message + " after %d failures", *args, self.failures)
-        self.failures = 0
-        self._last = None
-
-
 class RedisBroadcast:
     """Many instances: events go to a Redis channel every instance listens to.
 
@@ -98,7 +78,9 @@ class RedisBroadcast:
         listener = asyncio.create_task(broadcast.listen(bus))   # on every instance
         await broadcast.publish(events)                         # from whichever drain ran
 
-    `local`, this instance's bus, receives what `publish` could not send to Redis.
+    `local`, this instance's bus, receives what `publish` could not send to Redis; with `store`,
+    `listen` reads the outbox every `tail_every` seconds while Redis is unreachable. Each event
+    id reaches the bus once (the last 10,000 are remembered).
     """
 
     def __init__(
@@ -109,6 +91,8 @@ class RedisBroadcast:
         reconnect: float = 1.0,
         local: EventBus | None = None,
         quiet: Quiet | None = None,
+        store: Store | None = None,
+        tail_every: float = 0.5,
     ) -> None:
         self.channel = channel
         # A blackholed Redis, or one that accepts and never answers, must not hold a connection
@@ -120,6 +104,11 @@ class RedisBroadcast:
         self.local = local
         self.quiet = quiet or Quiet()
         self._publishing = Quiet(self.quiet.every, clock=self.quiet.clock)
+        self.recent = Recent()
+        self.store = store
+        self.tail_every = tail_every
+        self.tailing: Tailing | None = None
+        """The outbox tail while `listen` runs with a store."""
 
     async def publish(self, events: Sequence[Event]) -> None:
         """Send `events` to every instance; without Redis, to this instance's bus only.
@@ -138,7 +127,7 @@ class RedisBroadcast:
             self._publishing.failed("events not broadcast, Redis unreachable: %s", exc)
             if self.local is not None:
                 for event in events:
-                    self.local.publish(event)
+                    self.recent.forward(event, self.local)
             return
         self._publishing.recovered("event broadcast through Redis again")
 
@@ -152,12 +141,26 @@ class RedisBroadcast:
         """Forward the channel's events to `bus` until cancelled, resubscribing after errors.
 
         `ready` is set once subscribed; `tried` once the first attempt subscribed or failed.
+        While Redis is unreachable, the outbox tail (with a store) feeds `bus` instead.
         """
+        if self.store is not None:
+            self.tailing = Tailing(self.store, bus, self.recent, self.tail_every)
+        try:
+            await self._listen(bus, ready, tried)
+        finally:
+            if self.tailing is not None:
+                await self.tailing.stop(last_read=False)
+
+    async def _listen(
+        self, bus: EventBus, ready: asyncio.Event | None, tried: asyncio.Event | None
+    ) -> None:
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
                     await pubsub.subscribe(self.channel)
                     self.quiet.recovered("event listener subscribed to Redis again")
+                    if self.tailing is not None:
+                        await self.tailing.stop()
                     if ready is not None:
                         ready.set()
                     if tried is not None:
@@ -171,9 +174,11 @@ class RedisBroadcast:
                             # One bad message must not end every later subscription update.
                             log.warning("ignoring an unreadable event message: %s", exc)
                             continue
-                        bus.publish(event)
+                        self.recent.forward(event, bus)
             except (RedisError, OSError) as exc:
                 self.quiet.failed("event listener cannot reach Redis (%s); retrying", exc)
+                if self.tailing is not None:
+                    self.tailing.start()
                 if tried is not None:
                     tried.set()
                 await asyncio.sleep(self._reconnect)

@@ -42,11 +42,13 @@ async def webhook_delivery(gw: Gateway) -> AsyncIterator[tuple[list[Sink], list[
 
 
 def broadcast_for(gw: Gateway, bus: EventBus) -> Broadcast:
-    """Redis pub/sub shared by every instance, or this process's bus when there is no Redis
-    (or while Redis is unreachable)."""
+    """Redis pub/sub shared by every instance, or this process's bus when there is no Redis;
+    while Redis is unreachable, the listener reads the outbox for this instance's bus."""
     settings = gw.settings.gateway
     if settings.redis_url:
-        return RedisBroadcast(settings.redis_url, f"{settings.cache_namespace}:events", local=bus)
+        return RedisBroadcast(
+            settings.redis_url, f"{settings.cache_namespace}:events", local=bus, store=gw.store
+        )
     return LocalBroadcast(bus)
 
 
