@@ -16,10 +16,13 @@ that finds nothing due ends the claims (the other lanes do not each ask again).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from gateway.store import OrderRow
+
+log = logging.getLogger(__name__)
 
 
 class Claims:
@@ -67,4 +70,7 @@ class Claims:
             done = await asyncio.gather(ahead, return_exceptions=True)
             if isinstance(done[0], list):
                 rest += done[0]
+            elif not isinstance(done[0], asyncio.CancelledError):
+                # Whatever it took (if anything) comes back when its lease runs out.
+                log.warning("status sync: a claim made ahead failed: %r", done[0])
         return rest
