@@ -125,6 +125,13 @@ async def account_key(admin: Api, account: str, scope: str = "order") -> str:
     return secret
 
 
+async def low_and_high(api: ApiFactory, admin: Api) -> tuple[Api, Api]:
+    """Callers for two funded accounts priced 10% ("low") and 50% ("high") over cost."""
+    for name, markup in (("low", "10"), ("high", "50")):
+        await funded(admin, name, "10", priceList={"markupPercent": markup})
+    return api(await account_key(admin, "low")), api(await account_key(admin, "high"))
+
+
 async def test_admin_makes_funds_and_reads_an_account(api: ApiFactory, keys: Keys) -> None:
     admin = api(keys.admin)
     price_list = {

@@ -14,7 +14,7 @@ from gateway.core import Gateway
 from gateway.graphql.response_cache import ResponseCache
 from tests.gateway.graphql.conftest import Keys
 from tests.gateway.graphql.server import Api, ApiFactory
-from tests.gateway.graphql.test_accounts import UPDATE, account_key, funded
+from tests.gateway.graphql.test_accounts import UPDATE, low_and_high
 from tests.gateway.graphql.test_accounts_orders import marked_up
 
 SERVICES = "{ services(first: 20) { nodes { id rate { amount } } } }"
@@ -30,9 +30,7 @@ async def test_accounts_never_see_each_others_cached_prices(
     api: ApiFactory, keys: Keys, gw: Gateway
 ) -> None:
     admin = api(keys.admin)
-    for name, markup in (("low", "10"), ("high", "50")):
-        await funded(admin, name, "10", priceList={"markupPercent": markup})
-    low, high = api(await account_key(admin, "low")), api(await account_key(admin, "high"))
+    low, high = await low_and_high(api, admin)
     groups = (await gw.catalog.snapshot()).groups
 
     async def rates(client: Api) -> dict[int, Decimal]:

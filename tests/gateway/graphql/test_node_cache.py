@@ -17,7 +17,7 @@ from gateway.graphql.catalog_view import CatalogViews
 from gateway.graphql.context import Context
 from tests.gateway.graphql.conftest import Keys
 from tests.gateway.graphql.server import Api, ApiFactory, Server
-from tests.gateway.graphql.test_accounts import UPDATE, account_key, funded
+from tests.gateway.graphql.test_accounts import UPDATE, low_and_high
 from tests.gateway.graphql.test_accounts_orders import marked_up
 from tests.gateway.panels import Trio
 
@@ -103,9 +103,7 @@ async def test_each_account_and_the_operator_see_their_own_rates(
     api: ApiFactory, keys: Keys, gw: Gateway
 ) -> None:
     admin = api(keys.admin)
-    for name, markup in (("low", "10"), ("high", "50")):
-        await funded(admin, name, "10", priceList={"markupPercent": markup})
-    low, high = api(await account_key(admin, "low")), api(await account_key(admin, "high"))
+    low, high = await low_and_high(api, admin)
     groups = (await gw.catalog.snapshot()).groups
 
     def expected(markup: str, seen: dict[int, Decimal]) -> dict[int, Decimal]:
