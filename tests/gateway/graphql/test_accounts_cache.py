@@ -4,7 +4,7 @@ new price list is seen at once. The ledger adds up after every test."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from decimal import Decimal
 
 import pytest
@@ -26,35 +26,45 @@ async def ledger_adds_up(gw: Gateway) -> AsyncIterator[None]:
     assert await gw.store.ledger_problems() == []
 
 
-async def test_accounts_never_see_each_others_cached_prices(
-    api: ApiFactory, keys: Keys, gw: Gateway
+Rates = Callable[[Api], Awaitable[dict[int, Decimal]]]
+
+
+async def services_rates(client: Api) -> dict[int, Decimal]:
+    nodes = (await client.data(SERVICES))["services"]["nodes"]
+    return {n["id"]: Decimal(n["rate"]["amount"]) for n in nodes}
+
+
+async def each_sees_its_own_rates(
+    api: ApiFactory, admin: Api, gw: Gateway, rates: Rates, operator: Api
 ) -> None:
-    admin = api(keys.admin)
+    """Accounts priced 10% and 50% over cost and an `operator` ask for `rates` twice, in
+    turns (the second answers come from whatever the first kept), each seeing its own; then
+    the low account's new price list shows at once and the other's rates stay."""
     low, high = await low_and_high(api, admin)
     groups = (await gw.catalog.snapshot()).groups
 
-    async def rates(client: Api) -> dict[int, Decimal]:
-        nodes = (await client.data(SERVICES))["services"]["nodes"]
-        return {n["id"]: Decimal(n["rate"]["amount"]) for n in nodes}
-
-    def expected(markup: str, ids: list[int]) -> dict[int, Decimal]:
+    def expected(markup: str, ids: Iterable[int]) -> dict[int, Decimal]:
         return {i: marked_up(groups[i], markup) for i in ids}
 
-    # Each asks twice, in turns: the second answer of each comes from the cache.
     for _ in range(2):
         seen_low, seen_high = await rates(low), await rates(high)
-        assert seen_low == expected("10", list(seen_low))
-        assert seen_high == expected("50", list(seen_high))
-        wholesale = await rates(api(keys.reader))
+        assert seen_low == expected("10", seen_low)
+        assert seen_high == expected("50", seen_high)
+        wholesale = await rates(operator)
         assert wholesale == {i: groups[i].members[0].rate for i in wholesale}
 
     changed = {"priceList": {"markupPercent": "25"}}
-    assert (await admin.data(UPDATE, {"name": "low", "input": changed}))["updateAccount"][
-        "__typename"
-    ] == "AccountSuccess"
+    updated = await admin.data(UPDATE, {"name": "low", "input": changed})
+    assert updated["updateAccount"]["__typename"] == "AccountSuccess"
     seen_low = await rates(low)
-    assert seen_low == expected("25", list(seen_low))
+    assert seen_low == expected("25", seen_low)
     assert await rates(high) == seen_high
+
+
+async def test_accounts_never_see_each_others_cached_prices(
+    api: ApiFactory, keys: Keys, gw: Gateway
+) -> None:
+    await each_sees_its_own_rates(api, api(keys.admin), gw, services_rates, api(keys.reader))
 
 
 async def test_cache_keys_name_the_account_and_its_prices(gw: Gateway) -> None:

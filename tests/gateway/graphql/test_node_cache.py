@@ -17,8 +17,7 @@ from gateway.graphql.catalog_view import CatalogViews
 from gateway.graphql.context import Context
 from tests.gateway.graphql.conftest import Keys
 from tests.gateway.graphql.server import Api, ApiFactory, Server
-from tests.gateway.graphql.test_accounts import UPDATE, low_and_high
-from tests.gateway.graphql.test_accounts_orders import marked_up
+from tests.gateway.graphql.test_accounts_cache import each_sees_its_own_rates
 from tests.gateway.panels import Trio
 
 PAGE = """
@@ -102,23 +101,4 @@ async def test_a_catalog_sync_is_seen_at_once(
 async def test_each_account_and_the_operator_see_their_own_rates(
     api: ApiFactory, keys: Keys, gw: Gateway
 ) -> None:
-    admin = api(keys.admin)
-    low, high = await low_and_high(api, admin)
-    groups = (await gw.catalog.snapshot()).groups
-
-    def expected(markup: str, seen: dict[int, Decimal]) -> dict[int, Decimal]:
-        return {i: marked_up(groups[i], markup) for i in seen}
-
-    for _ in range(2):  # in turns, twice: the second time the nodes were completed before
-        seen_low, seen_high = await rates(low), await rates(high)
-        assert seen_low == expected("10", seen_low)
-        assert seen_high == expected("50", seen_high)
-        wholesale = await rates(api(keys.ops))
-        assert wholesale == {i: groups[i].members[0].rate for i in wholesale}
-
-    changed = {"priceList": {"markupPercent": "25"}}
-    updated = await admin.data(UPDATE, {"name": "low", "input": changed})
-    assert updated["updateAccount"]["__typename"] == "AccountSuccess"
-    seen_low = await rates(low)
-    assert seen_low == expected("25", seen_low)
-    assert await rates(high) == seen_high
+    await each_sees_its_own_rates(api, api(keys.admin), gw, rates, api(keys.ops))
