@@ -6,7 +6,9 @@ wait for the writer), foreign keys on, a busy timeout instead of "database is lo
 when a read transaction tries to become a write, and ``synchronous = FULL``: every commit is
 on disk before it returns, so an OS crash or power loss cannot roll back the row of an order
 whose ``add`` already left (``NORMAL`` in WAL mode may lose the last commits; ``bench/`` states
-what FULL costs per order).
+what FULL costs per order). The driver under it is aiosqlite's, with one thread hop a
+statement and the statements of a write transaction run on the event loop's thread
+(`gateway.store.sqlite_driver`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
+
+from gateway.store.sqlite_driver import statement_dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 Synchronous = Literal["NORMAL", "FULL", "EXTRA"]
@@ -60,6 +64,10 @@ def create_engine(
     parsed = database_url(url)
     if parsed.get_backend_name() == "sqlite":
         options.setdefault("poolclass", AsyncAdaptedQueuePool)
+        options.setdefault("module", statement_dbapi())
+        # Statements of a write transaction run on the event loop's thread (see
+        # `sqlite_driver`): the connection is used by one thread at a time, never by two.
+        options["connect_args"] = {**options.get("connect_args", {}), "check_same_thread": False}
         engine = create_async_engine(parsed, **options)
         _tune_sqlite(engine, sqlite_synchronous)
         return engine
