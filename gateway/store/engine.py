@@ -69,7 +69,7 @@ def create_engine(
     parsed = database_url(url)
     if parsed.get_backend_name() == "sqlite":
         options.setdefault("poolclass", AsyncAdaptedQueuePool)
-        options.setdefault("module", statement_dbapi())
+        options.setdefault("module", statement_dbapi(SQLITE_BUSY_TIMEOUT_MS))
         # Statements of a write transaction run on the event loop's thread (see
         # `sqlite_driver`): the connection is used by one thread at a time, never by two.
         options["connect_args"] = {**options.get("connect_args", {}), "check_same_thread": False}

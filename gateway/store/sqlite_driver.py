@@ -10,7 +10,12 @@ waits for its lock.
 
 Here a statement is one hop: the cursor is opened, executed, read and closed on the
 connection's thread in one call, and its description, row count and last row id come back
-with its rows. A rollback or commit with no transaction open (the pool's reset of a connection
+with its rows. A write transaction makes none until its commit: in the engine's write turn
+(`sqlite_turns`) its ``BEGIN IMMEDIATE`` is tried at once on the loop's thread, without
+waiting (it goes to the connection's thread to wait only when another process holds the
+lock), and once the lock is held no statement can wait for another writer, so they run on the
+loop's thread too (microseconds each). The commit, which waits for the disk, and every read
+outside a write transaction (a read may be long) still go to the connection's thread. A rollback or commit with no transaction open (the pool's reset of a connection
 whose transaction already ended) is not sent to the thread at all: SQLite would do nothing.
 Errors are sqlite3's own, raised from the same call, so SQLAlchemy wraps them as before.
 """
@@ -27,6 +32,8 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
 )
+
+from gateway.store.sqlite_turns import WriteTurn, WriteTurns
 
 _BEGIN_WRITE = "BEGIN IMMEDIATE"
 _Description = tuple[tuple[Any, ...], ...] | None
@@ -102,13 +109,16 @@ class StatementCursor(AsyncAdapt_aiosqlite_cursor):
         async with adapted._execute_mutex:
             driver = self._connection
             connection = driver._conn
-            if adapted._writing and connection.in_transaction:
+            if adapted.writing():
                 # The write lock is ours: the statement cannot wait for another writer.
                 self._keep(_run(connection, operation, parameters))
-                return
-            if isinstance(operation, str) and operation.startswith("BEGIN"):
-                adapted._writing = operation == _BEGIN_WRITE
-            self._keep(await driver._execute(_run, connection, operation, parameters))
+            elif operation == _BEGIN_WRITE:
+                await adapted.begin_write()
+                self._keep((None, [], -1, None))
+            else:
+                if isinstance(operation, str) and operation.startswith("BEGIN"):
+                    adapted._writing = False
+                self._keep(await driver._execute(_run, connection, operation, parameters))
 
     async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
         async with self._adapt_connection._execute_mutex:
@@ -117,14 +127,44 @@ class StatementCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class StatementConnection(AsyncAdapt_aiosqlite_connection):
-    """aiosqlite's connection adapter with `StatementCursor`, and no hop to end no transaction."""
+    """aiosqlite's connection adapter with `StatementCursor`, write turns (`sqlite_turns`), and
+    no hop to end no transaction."""
 
-    __slots__ = ("_writing",)
+    __slots__ = ("_turn", "_writing")
     _cursor_cls = StatementCursor
 
-    def __init__(self, dbapi: Any, connection: Any) -> None:
+    def __init__(self, dbapi: StatementDBAPI, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self._writing = False
+        self._turn: WriteTurn | None = None
+
+    def writing(self) -> bool:
+        """Whether this connection's write transaction is open (it holds SQLite's lock)."""
+        connection = self._connection._connection
+        return self._writing and connection is not None and connection.in_transaction
+
+    async def begin_write(self) -> None:
+        """``BEGIN IMMEDIATE`` in this engine's write turn: at once on the loop's thread when
+        no other process holds the lock, else on the connection's thread, which waits for it
+        in SQLite's busy handler."""
+        dbapi = self.dbapi
+        assert isinstance(dbapi, StatementDBAPI)
+        turn = self._turn = dbapi.turns.here()
+        await turn.take(self)
+        try:
+            connection = self._connection._conn
+            if not _begin_now(connection, dbapi.busy_timeout_ms):
+                await self._connection._execute(_run, connection, _BEGIN_WRITE, None)
+        except BaseException:
+            self._end_turn()
+            raise
+        self._writing = True
+
+    def _end_turn(self) -> None:
+        self._writing = False
+        if self._turn is not None:
+            self._turn.give_back(self)
+            self._turn = None
 
     def _in_transaction(self) -> bool:
         connection = self._connection._connection
@@ -132,23 +172,56 @@ class StatementConnection(AsyncAdapt_aiosqlite_connection):
         return connection is None or connection.in_transaction
 
     def rollback(self) -> None:
-        if self._in_transaction():
-            super().rollback()
+        try:
+            if self._in_transaction():
+                super().rollback()
+        finally:
+            self._end_turn()
 
     def commit(self) -> None:
-        if self._in_transaction():
-            super().commit()
+        try:
+            if self._in_transaction():
+                super().commit()
+        finally:
+            self._end_turn()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._end_turn()
+
+
+def _begin_now(connection: sqlite3.Connection, busy_timeout_ms: int) -> bool:
+    """``BEGIN IMMEDIATE`` without waiting; False if another process holds the lock."""
+    connection.execute("PRAGMA busy_timeout = 0")
+    try:
+        connection.execute(_BEGIN_WRITE)
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            raise
+        return False
+    finally:
+        connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    return True
 
 
 class StatementDBAPI(AsyncAdapt_aiosqlite_dbapi):
-    """The DB-API module SQLAlchemy's aiosqlite dialect is given (``module=``)."""
+    """The DB-API module SQLAlchemy's aiosqlite dialect is given (``module=``): one an engine,
+    holding its write turns."""
+
+    def __init__(self, aiosqlite: Any, sqlite: Any, busy_timeout_ms: int) -> None:
+        super().__init__(aiosqlite, sqlite)
+        self.busy_timeout_ms = busy_timeout_ms
+        self.turns = WriteTurns()
 
     def connect(self, *arg: Any, **kw: Any) -> Any:
         adapted = super().connect(*arg, **kw)
         return StatementConnection(self, adapted._connection)
 
 
-def statement_dbapi() -> StatementDBAPI:
+def statement_dbapi(busy_timeout_ms: int) -> StatementDBAPI:
+    """A driver for one engine whose connections wait `busy_timeout_ms` for another process."""
     import aiosqlite
 
-    return StatementDBAPI(aiosqlite, sqlite3)
+    return StatementDBAPI(aiosqlite, sqlite3, busy_timeout_ms)
