@@ -14,6 +14,8 @@ A key of a client account sees that account's funds, prices and charges (`v2_acc
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
@@ -22,13 +24,14 @@ from starlette.types import ASGIApp
 from gateway import metrics
 from gateway.auth import bearer_token
 from gateway.config import Settings
+from gateway.context import AppContext
 from gateway.ratelimit import Decision
 from gateway.rest import v2_texts as texts
 from gateway.rest.body import BodyError, BodyTooLarge, v2_fields
 from gateway.rest.responses import json_answer
-from gateway.rest.state import rest_state
-from gateway.rest.v2_actions import ACTIONS, Call, V2Error, services
-from gateway.rest.v2_services import services_response
+from gateway.rest.state import RestState, rest_state
+from gateway.rest.v2_actions import ACTIONS, Call, Handler, V2Error, services
+from gateway.rest.v2_services import Rendered, services_response
 
 log = logging.getLogger(__name__)
 
@@ -58,19 +61,29 @@ def throttled(decision: Decision) -> Response:
     return error(text, limit_headers(decision))
 
 
-async def _serve(request: Request, settings: Settings) -> Response:
-    context, state = rest_state(request, settings)
-    try:
-        fields = await v2_fields(request, state.limits.max_body_bytes)
-    except BodyTooLarge:
-        return error(texts.TOO_LARGE)
-    except BodyError:
-        return error(texts.INCORRECT_REQUEST)
-    key = fields.get("key", "").strip() or bearer_token(request.headers.get("authorization"))
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """A call that passed every check (`admit`): what to run, and the headers it answers with."""
+
+    call: Call
+    handler: Handler
+    headers: dict[str, str]
+
+
+async def admit(
+    context: AppContext,
+    fields: Mapping[str, str],
+    authorization: str | None,
+    address: str,
+    idempotency_key: str | None,
+) -> Admitted | Response:
+    """The checks every v2 call passes, in this order, on either path (`v2_fast` or `serve`):
+    the key, the per-key (or per-address) limit, the action, the key's scope for it and the
+    ``Idempotency-Key`` header. A refusal comes back as the answer to send."""
+    key = fields.get("key", "").strip() or bearer_token(authorization)
     principal = None
     if key and len(key) <= MAX_KEY_LENGTH:
         principal = await context.auth.authenticate(key)
-    address = request.client.host if request.client else "unknown"
     decision = await context.limiter.check(principal, address)
     if principal is None:
         return throttled(decision) if not decision.allowed else error(texts.INVALID_KEY)
@@ -83,20 +96,54 @@ async def _serve(request: Request, settings: Settings) -> Response:
     scope, handler = action
     if not principal.can(scope):
         return error(texts.NOT_ALLOWED, headers)
-    idempotency_key = request.headers.get("idempotency-key")
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
         return error(texts.INCORRECT_REQUEST, headers)
-    call = Call(context, principal, fields, idempotency_key)
+    return Admitted(Call(context, principal, fields, idempotency_key), handler, headers)
+
+
+async def rendered_services(call: Call, state: RestState) -> Rendered:
+    """The ``services`` answer as bytes kept per catalog and price list (the caller's account's);
+    ``V2Error`` when the key outlived its account."""
+    account = None
+    if call.principal.account_id is not None:
+        account = await call.context.accounts.get(call.principal.account_id)
+        if account is None:  # the key outlived its account: no key of anyone's
+            raise V2Error(texts.INVALID_KEY)
+    return await state.services.answer(call, account)
+
+
+def fault(exc: Exception, address: str) -> Response:
+    """The answer to a call that failed before or outside its action, on either path."""
+    if isinstance(exc, BodyTooLarge):
+        return error(texts.TOO_LARGE)
+    if isinstance(exc, BodyError):
+        return error(texts.INCORRECT_REQUEST)
+    if isinstance(exc, ClientDisconnect):
+        # The client's own doing, and no one reads the answer: one line, no traceback.
+        log.info("/api/v2 client %s hung up before its request was read", address)
+        return error(texts.INCORRECT_REQUEST)
+    # Panel clients read any non-JSON answer as an outage; a panel's own text for an internal
+    # fault keeps them (and this project's adapters) on known ground.
+    log.error("/api/v2 call failed", exc_info=exc)
+    return error(texts.INTERNAL)
+
+
+async def _serve(request: Request, settings: Settings) -> Response:
+    context, state = rest_state(request, settings)
+    fields = await v2_fields(request, state.limits.max_body_bytes)
+    address = request.client.host if request.client else "unknown"
+    admitted = await admit(
+        context, fields, request.headers.get("authorization"), address,
+        request.headers.get("idempotency-key"),
+    )  # fmt: skip
+    if isinstance(admitted, Response):
+        return admitted
+    call, headers = admitted.call, admitted.headers
     try:
-        if handler is services:  # bytes kept per catalog and price list, sent with an ETag
-            account = None
-            if principal.account_id is not None:
-                account = await context.accounts.get(principal.account_id)
-                if account is None:  # the key outlived its account: no key of anyone's
-                    raise V2Error(texts.INVALID_KEY)
-            rendered = await state.services.answer(call, account)
+        if admitted.handler is services:  # bytes kept per catalog and price list, with an ETag
+            rendered = await rendered_services(call, state)
             return services_response(rendered, request.headers.get("if-none-match"), headers)
-        return json_answer(await handler(call), headers=headers)
+        return json_answer(await admitted.handler(call), headers=headers)
     except V2Error as exc:
         return error(exc.text, headers)
 
@@ -105,16 +152,8 @@ async def serve(request: Request, settings: Settings) -> Response:
     """The answer to a v2 call, whatever its input: never an exception."""
     try:
         return await _serve(request, settings)
-    except ClientDisconnect:
-        # The client's own doing, and no one reads the answer: one line, no traceback.
-        address = request.client.host if request.client else "unknown"
-        log.info("/api/v2 client %s hung up before its request was read", address)
-        return error(texts.INCORRECT_REQUEST)
-    except Exception:
-        # Panel clients read any non-JSON answer as an outage; a panel's own text for an
-        # internal fault keeps them (and this project's adapters) on known ground.
-        log.exception("/api/v2 call failed")
-        return error(texts.INTERNAL)
+    except Exception as exc:
+        return fault(exc, request.client.host if request.client else "unknown")
 
 
 def v2_endpoint(settings: Settings) -> ASGIApp:

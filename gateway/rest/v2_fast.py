@@ -12,35 +12,22 @@ route's template, and every fault is answered in the v2 ``{"error": ...}`` shape
 
 from __future__ import annotations
 
-import logging
 import time
 
 from starlette.datastructures import QueryParams
-from starlette.requests import ClientDisconnect, HTTPConnection, Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from gateway import metrics
-from gateway.auth import Scope as KeyScope
-from gateway.auth import bearer_token
 from gateway.config import Settings
 from gateway.context import client_address, header
-from gateway.rest import v2_texts as texts
-from gateway.rest.body import BodyError, BodyTooLarge, form_fields, receive_limited
+from gateway.rest.body import form_fields, receive_limited
 from gateway.rest.state import rest_state
-from gateway.rest.v2 import (
-    MAX_IDEMPOTENCY_KEY,
-    MAX_KEY_LENGTH,
-    ROUTE,
-    error,
-    limit_headers,
-    throttled,
-)
+from gateway.rest.v2 import ROUTE, admit, error, fault, rendered_services
 from gateway.rest.v2 import serve as serve_request
-from gateway.rest.v2_actions import Call, V2Error
+from gateway.rest.v2_actions import V2Error
 from gateway.rest.v2_services import Rendered
-
-log = logging.getLogger(__name__)
 
 FORM = "application/x-www-form-urlencoded"
 _CACHE_CONTROL = (b"cache-control", b"private, no-cache")
@@ -104,16 +91,8 @@ class V2App:
                 fields = None
             if fields is not None and fields.get("action", "").strip().lower() == "services":
                 return await self._services(scope, receive, send, fields)
-        except BodyTooLarge:
-            return await self._answer(scope, receive, send, error(texts.TOO_LARGE))
-        except BodyError:
-            return await self._answer(scope, receive, send, error(texts.INCORRECT_REQUEST))
-        except ClientDisconnect:
-            log.info("/api/v2 client %s hung up before its request was read", client_address(scope))
-            return await self._answer(scope, receive, send, error(texts.INCORRECT_REQUEST))
-        except Exception:
-            log.exception("/api/v2 call failed")
-            return await self._answer(scope, receive, send, error(texts.INTERNAL))
+        except Exception as exc:
+            return await self._answer(scope, receive, send, fault(exc, client_address(scope)))
         # Any other call: the `Request` endpoint, with the body this path read already.
         request = Request(scope, receive, send)
         if body is not None:
@@ -124,37 +103,19 @@ class V2App:
     async def _services(
         self, scope: Scope, receive: Receive, send: Send, fields: dict[str, str]
     ) -> int:
-        """``action=services``, as `v2.serve` answers it."""
+        """``action=services``, admitted and answered as `v2.serve` does, bytes sent as kept."""
         context, state = rest_state(HTTPConnection(scope), self.settings)
-        key = fields.get("key", "").strip() or bearer_token(header(scope, b"authorization"))
-        principal = None
-        if key and len(key) <= MAX_KEY_LENGTH:
-            principal = await context.auth.authenticate(key)
-        decision = await context.limiter.check(principal, client_address(scope))
-        refusal = None
-        if principal is None:
-            refusal = throttled(decision) if not decision.allowed else error(texts.INVALID_KEY)
-        elif not decision.allowed:
-            refusal = throttled(decision)
-        if refusal is not None:
-            return await self._answer(scope, receive, send, refusal)
-        assert principal is not None
-        headers = limit_headers(decision)
-        if not principal.can(KeyScope.READ):
-            return await self._answer(scope, receive, send, error(texts.NOT_ALLOWED, headers))
-        idempotency_key = header(scope, b"idempotency-key")
-        if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
-            refused = error(texts.INCORRECT_REQUEST, headers)
-            return await self._answer(scope, receive, send, refused)
+        admitted = await admit(
+            context, fields, header(scope, b"authorization"), client_address(scope),
+            header(scope, b"idempotency-key"),
+        )  # fmt: skip
+        if isinstance(admitted, Response):
+            return await self._answer(scope, receive, send, admitted)
         try:
-            account = None
-            if principal.account_id is not None:
-                account = await context.accounts.get(principal.account_id)
-                if account is None:  # the key outlived its account: no key of anyone's
-                    raise V2Error(texts.INVALID_KEY)
-            call = Call(context, principal, fields, idempotency_key)
-            rendered = await state.services.answer(call, account)
+            rendered = await rendered_services(admitted.call, state)
         except V2Error as exc:
-            return await self._answer(scope, receive, send, error(exc.text, headers))
-        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+            return await self._answer(scope, receive, send, error(exc.text, admitted.headers))
+        raw = [
+            (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in admitted.headers.items()
+        ]
         return await _send_services(rendered, header(scope, b"if-none-match"), raw, send)

@@ -107,3 +107,28 @@ async def test_a_form_body_too_large_or_unreadable_is_refused_in_the_v2_shape(
     bad = await client.post("/api/v2", content=f"key={keys.reader}&action=services&{fields}",
                             headers=form)  # fmt: skip
     assert bad.json() == {"error": texts.INCORRECT_REQUEST}
+
+
+async def test_a_refused_services_call_is_answered_alike_on_every_shape(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
+    # Form and query calls are admitted at the ASGI level, JSON and multipart ones by the
+    # `Request` endpoint: one `admit` step serves both, so each refusal reads the same.
+    refused = [
+        ({}, {}, texts.INVALID_KEY),
+        ({"key": "no such key"}, {}, texts.INVALID_KEY),
+        ({"key": "x" * 600}, {}, texts.INVALID_KEY),
+        ({"key": keys.reader}, {"Idempotency-Key": "k" * 300}, texts.INCORRECT_REQUEST),
+        ({"key": keys.reader}, {"Idempotency-Key": ""}, texts.INCORRECT_REQUEST),
+    ]
+    for fields, headers, text in refused:
+        answers = {
+            shape: await call(client, shape, {"action": "services", **fields}, **headers)
+            for shape in SHAPES
+        }
+        for shape, answer in answers.items():
+            assert answer.status_code == 200, (shape, fields, headers)
+            assert answer.json() == {"error": text}, (shape, fields, headers)
+            assert answer.headers.get("x-ratelimit-limit") == answers["json"].headers.get(
+                "x-ratelimit-limit"
+            ), (shape, fields, headers)
