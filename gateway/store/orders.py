@@ -5,11 +5,13 @@ The reads (``OrderReads``) are in ``order_reads``; ``OrderQueries`` is both."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, exists, select, type_coerce
+from sqlalchemy import ColumnElement, Update, bindparam, case, exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.account_ledger import settle
@@ -41,24 +43,88 @@ def _request_json(request: OrderRequest | Mapping[str, Any]) -> dict[str, Any]:
     return dict(to_json(request))
 
 
+@dataclass(frozen=True, slots=True)
+class FlagIfTaken:
+    """A value for ``update_order``'s ``flags``: the order's `flags` with `flag` added when
+    another order already has `provider_order_id` at `provider` (a panel that was reset),
+    decided inside the update's own statement, so placing an order reads nothing first."""
+
+    order_id: int
+    provider: str
+    provider_order_id: str
+    flags: tuple[str, ...]
+    newer_only: bool
+    """Recorded again: only a newer order's id makes it a reuse (`find_by_provider_order`)."""
+
+
 def flagged_if_taken(
     order: OrderRow, provider: str, provider_order_id: str, flag: str
-) -> ColumnElement[Any]:
-    """The order's ``flags``, with `flag` added when another order already has
-    `provider_order_id` at `provider` (a panel that was reset): a value for ``update_order``,
-    decided inside its statement, so placing an order reads nothing first."""
-    other = _OTHER
+) -> FlagIfTaken:
+    """The order's ``flags``, with `flag` added if `provider_order_id` is taken at `provider`."""
     mine = (order.provider, order.provider_order_id) == (provider, provider_order_id)
-    taken = exists().where(
-        other.c.provider == provider,
-        other.c.provider_order_id == provider_order_id,
-        # Recorded again: only a newer order's id makes it a reuse (`find_by_provider_order`).
-        other.c.id > order.id if mine else other.c.id != order.id,
-    )
     flags = list(order.flags or [])
     if flag not in flags:
         flags.append(flag)
-    return case((taken, type_coerce(flags, Json)), else_=orders.c.flags)
+    return FlagIfTaken(order.id, provider, provider_order_id, tuple(flags), newer_only=mine)
+
+
+def _flag_case(newer_only: bool) -> ColumnElement[Any]:
+    other = _OTHER
+    taken = exists().where(
+        other.c.provider == bindparam("f_provider"),
+        other.c.provider_order_id == bindparam("f_provider_order_id"),
+        other.c.id > bindparam("f_id") if newer_only else other.c.id != bindparam("f_id"),
+    )
+    return case((taken, bindparam("f_flags", type_=Json)), else_=orders.c.flags)
+
+
+@lru_cache(maxsize=512)
+def _update_statement(columns: tuple[str, ...], compare: bool, flag: bool | None) -> Update:
+    """``UPDATE orders SET <columns>, updated_at, version WHERE id [AND version AND state]
+    RETURNING *``, built once per shape: its values are parameters (``v_<column>``), so a
+    change of an order never builds and keys a statement anew. `flag`: ``flags`` is a
+    `FlagIfTaken` (True: newer orders only)."""
+    values: dict[str, Any] = {
+        name: bindparam(f"v_{name}", type_=orders.c[name].type) for name in columns
+    }
+    if flag is not None:
+        values["flags"] = _flag_case(flag)
+    values["updated_at"] = bindparam("v_updated_at", type_=orders.c.updated_at.type)
+    values["version"] = bindparam("v_version", type_=orders.c.version.type)
+    where = [orders.c.id == bindparam("w_id")]
+    if compare:
+        where += [
+            orders.c.version == bindparam("w_version"),
+            orders.c.state == bindparam("w_state"),
+        ]
+    return orders.update().where(*where).values(values).returning(*orders.c)
+
+
+def _update(
+    order_id: int,
+    changes: Mapping[str, Any],
+    now: datetime,
+    version: int,
+    expected: tuple[int, str] | None = None,
+) -> tuple[Update, dict[str, Any]]:
+    """The statement and parameters that apply `changes` to an order at `version` (and, with
+    `expected`, only while it is still at that version and state)."""
+    params: dict[str, Any] = {"w_id": order_id, "v_updated_at": now, "v_version": version + 1}
+    if expected is not None:
+        params["w_version"], params["w_state"] = expected
+    flag = None
+    columns = []
+    for name, value in changes.items():
+        if isinstance(value, FlagIfTaken):
+            flag = value.newer_only
+            params.update(
+                f_provider=value.provider, f_provider_order_id=value.provider_order_id,
+                f_id=value.order_id, f_flags=list(value.flags),
+            )  # fmt: skip
+        else:
+            columns.append(name)
+            params[f"v_{name}"] = value
+    return _update_statement(tuple(sorted(columns)), expected is not None, flag), params
 
 
 def _check_state(state: str) -> str:
@@ -165,16 +231,10 @@ class OrderQueries(OrderReads):
             if expected_version is not None and expected_state is not None:
                 # Compare-and-set in one statement: the row's state before is the one expected.
                 from_state = _check_state(expected_state)
-                result = await conn.execute(
-                    orders.update()
-                    .where(
-                        orders.c.id == order_id,
-                        orders.c.version == expected_version,
-                        orders.c.state == from_state,
-                    )
-                    .values(**changes, updated_at=now, version=expected_version + 1)
-                    .returning(*orders.c)
+                statement, params = _update(
+                    order_id, changes, now, expected_version, (expected_version, from_state)
                 )
+                result = await conn.execute(statement, params)
                 found_row = result.mappings().one_or_none()
                 if found_row is None:
                     current = await self.get_order(order_id, tx=conn)
@@ -234,12 +294,7 @@ async def _locked_update(
     from_state, version = found
     if expected_version is not None and version != expected_version:
         raise StaleOrder(order_id, expected_version, version)
-    result = await conn.execute(
-        orders.update()
-        .where(orders.c.id == order_id)
-        .values(**changes, updated_at=now, version=version + 1)
-        .returning(*orders.c)
-    )
+    result = await conn.execute(*_update(order_id, changes, now, version))
     return OrderRow.from_row(result.mappings().one()), from_state
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -204,3 +205,37 @@ async def test_a_transaction_makes_several_writes_atomic(store: Store) -> None:
         row = await store.create_order(client_id="acme", request=REQUEST, tx=tx)
         await store.update_order(row.id, event_kind="routed", provider="a", tx=tx)
     assert [e.kind for e in await store.order_events(row.id)] == ["created", "routed"]
+
+
+async def test_an_update_of_the_same_columns_reuses_its_statement(
+    store: Store, clock: FakeClock
+) -> None:
+    from gateway.store.orders import _update_statement
+
+    rows = [await store.create_order(client_id="acme", request=REQUEST) for _ in range(3)]
+    due = clock.now + timedelta(minutes=5)
+    changes: dict[str, Any] = {
+        "state": OrderState.PENDING, "provider_order_id": "p-1", "provider_cost": Decimal("0.12"),
+        "attempts": [{"provider": "beta", "error": "Refused", "message": "no"}],
+        "next_poll_at": due,
+    }  # fmt: skip
+    first = await store.update_order(
+        rows[0].id, event_kind="placed", expected_version=rows[0].version,
+        expected_state=rows[0].state, **changes,
+    )  # fmt: skip
+    built = _update_statement.cache_info().misses
+    for row in rows[1:]:
+        after = await store.update_order(
+            row.id, event_kind="placed", expected_version=row.version,
+            expected_state=row.state, **{**changes, "provider_order_id": f"p-{row.id}"},
+        )  # fmt: skip
+        # Each value reaches its own row through its column's type (money, JSON, time).
+        assert (after.state, after.provider_order_id, after.provider_cost) == (
+            OrderState.PENDING, f"p-{row.id}", Decimal("0.12"),
+        )  # fmt: skip
+        assert after.attempts == changes["attempts"]
+        assert after.next_poll_at == due
+        assert after.version == row.version + 1
+    assert _update_statement.cache_info().misses == built
+    assert first.provider_order_id == "p-1"
+    assert (await store.get_order(rows[1].id)).provider_order_id == f"p-{rows[1].id}"
