@@ -13,21 +13,16 @@ statement and the statements of a write transaction run on the event loop's thre
 
 from __future__ import annotations
 
-import time
 from typing import Any, Literal
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
 from gateway.store.sqlite_driver import statement_dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-PING_AFTER_IDLE_SECONDS = 2.0
-"""A pooled PostgreSQL connection idle this long is checked before use (`_ping_when_idle`)."""
-_RETURNED_AT = "smmgw_returned_at"
 Synchronous = Literal["NORMAL", "FULL", "EXTRA"]
 READ_ONLY = "smmgw_read_only"
 """Execution option that marks a connection as a reader (a deferred ``BEGIN`` on SQLite)."""
@@ -76,40 +71,10 @@ def create_engine(
         engine = create_async_engine(parsed, **options)
         _tune_sqlite(engine, sqlite_synchronous)
         return engine
-    engine = create_async_engine(parsed, **options)
-    if not options.get("pool_pre_ping"):
-        _ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
-    return engine
-
-
-def _ping_when_idle(engine: AsyncEngine, idle: float) -> None:
-    """Check a pooled connection before use only when it has lain idle for `idle` seconds.
-
-    SQLAlchemy's ``pool_pre_ping`` checks at every checkout: a round trip to the server before
-    each transaction, two an order. A connection that finished a transaction a moment ago is
-    alive; one that lay idle may have been dropped by a server restart, a proxy or a firewall,
-    and is replaced before anyone uses it, as with ``pool_pre_ping``.
-    """
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _connected(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
-        record.info[_RETURNED_AT] = time.monotonic()
-
-    @event.listens_for(engine.sync_engine, "checkin")
-    def _returned(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
-        record.info[_RETURNED_AT] = time.monotonic()
-
-    @event.listens_for(engine.sync_engine, "checkout")
-    def _taken(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
-        returned = record.info.get(_RETURNED_AT)
-        if returned is not None and time.monotonic() - returned < idle:
-            return
-        try:
-            alive = engine.dialect.do_ping(dbapi_connection)
-        except Exception as exc:  # any failure: the pool replaces the connection
-            raise DisconnectionError(f"a pooled connection is gone: {exc}") from exc
-        if not alive:
-            raise DisconnectionError("a pooled connection is gone")
+    # Every checkout is checked (a round trip): a connection the server dropped a moment
+    # ago (a restart, a failover) must never carry the write that records a placed order.
+    options.setdefault("pool_pre_ping", True)
+    return create_async_engine(parsed, **options)
 
 
 def _tune_sqlite(engine: AsyncEngine, synchronous: Synchronous) -> None:
