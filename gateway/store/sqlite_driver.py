@@ -70,7 +70,7 @@ def _run_many(
 class StatementCursor(AsyncAdapt_aiosqlite_cursor):
     """A cursor that holds no driver cursor: each statement's outcome, read in one hop."""
 
-    __slots__ = ("_description", "_lastrowid", "_rowcount")
+    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount")
 
     def __init__(self, adapt_connection: Any) -> None:
         # The parent opens a driver cursor here (a hop of its own); this one never needs it.
@@ -81,6 +81,15 @@ class StatementCursor(AsyncAdapt_aiosqlite_cursor):
         self._description: _Description = None
         self._rowcount = -1
         self._lastrowid: int | None = None
+        self._arraysize = 1
+
+    @property
+    def arraysize(self) -> int:
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._arraysize = value
 
     @property
     def description(self) -> Any:
@@ -151,7 +160,7 @@ class StatementConnection(AsyncAdapt_aiosqlite_connection):
         dbapi = self.dbapi
         assert isinstance(dbapi, StatementDBAPI)
         turn = self._turn = dbapi.turns.here()
-        await turn.take(self)
+        await turn.take(self, dbapi.busy_timeout_ms / 1000)
         try:
             connection = self._connection._conn
             if not _begin_now(connection, dbapi.busy_timeout_ms):
@@ -189,6 +198,13 @@ class StatementConnection(AsyncAdapt_aiosqlite_connection):
     def close(self) -> None:
         try:
             super().close()
+        finally:
+            self._end_turn()
+
+    def terminate(self) -> None:
+        # SQLAlchemy's way out for a connection after a cancellation or a disconnect.
+        try:
+            super().terminate()
         finally:
             self._end_turn()
 

@@ -15,11 +15,12 @@ from typing import Any
 import aiosqlite.core
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, event, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.store import engine as engines
 from gateway.store.engine import READ_ONLY, create_engine
+from gateway.store.sqlite_driver import StatementDBAPI
 
 things = Table(
     "things",
@@ -201,3 +202,63 @@ async def bump_concurrently(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         assert await conn.scalar(select(counter.c.n)) == 60
         assert len((await conn.execute(select(things.c.id))).all()) == 60
+
+
+async def test_a_second_write_inside_a_first_fails_as_sqlite_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A store call that forgot its `tx=` asks for the lock its own transaction holds: it gets
+    # "database is locked" after the busy timeout, as SQLite's handler would give it.
+    monkeypatch.setattr(engines, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    engine = engines.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'nested.db'}")
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(things.metadata.create_all)
+
+        async def nested() -> None:
+            async with engine.begin() as outer:
+                await outer.execute(insert(things).values(name="outer"))
+                async with engine.begin() as inner:
+                    await inner.execute(insert(things).values(name="inner"))
+
+        with pytest.raises(OperationalError, match="database is locked"):
+            await asyncio.wait_for(nested(), 30)
+        async with engine.begin() as conn:  # the turn and the lock are free again
+            await conn.execute(insert(things).values(name="after"))
+            assert (await conn.execute(select(things.c.name))).scalars().all() == ["after"]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_writer_cancelled_on_the_thread_gives_its_turn_back(engine: AsyncEngine) -> None:
+    started = asyncio.Event()
+
+    async def slow_write() -> None:
+        async with engine.begin() as conn:
+            started.set()
+            # executemany goes to the connection's thread: cancelled while it runs there.
+            await conn.execute(insert(things), [{"name": f"n{n}"} for n in range(20_000)])
+
+    task = asyncio.create_task(slow_write())
+    await started.wait()
+    await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    dbapi = engine.dialect.loaded_dbapi
+    assert isinstance(dbapi, StatementDBAPI)
+    assert not dbapi.turns.here().taken()  # given back by SQLAlchemy's terminate
+    async with engine.begin() as conn:
+        await conn.execute(insert(things).values(name="next"))
+    async with engine.connect() as conn:
+        assert await conn.scalar(select(things.c.name).where(things.c.name == "next")) == "next"
+
+
+async def test_fetchmany_reads_in_the_cursors_arraysize(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(insert(things), [{"name": f"n{n}"} for n in range(5)])
+    async with engine.connect() as conn:
+        result = await conn.execute(select(things.c.name).order_by(things.c.id))
+        assert result.fetchmany() == [("n0",)]
+        assert result.fetchmany(3) == [("n1",), ("n2",), ("n3",)]
+        assert [tuple(row) for row in result.fetchall()] == [("n4",)]
