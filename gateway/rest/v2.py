@@ -104,12 +104,7 @@ async def admit(
 async def rendered_services(call: Call, state: RestState) -> Rendered:
     """The ``services`` answer as bytes kept per catalog and price list (the caller's account's);
     ``V2Error`` when the key outlived its account."""
-    account = None
-    if call.principal.account_id is not None:
-        account = await call.context.accounts.get(call.principal.account_id)
-        if account is None:  # the key outlived its account: no key of anyone's
-            raise V2Error(texts.INVALID_KEY)
-    return await state.services.answer(call, account)
+    return await state.services.answer(call, await call.account())
 
 
 def fault(exc: Exception, address: str) -> Response:

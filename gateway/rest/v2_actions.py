@@ -69,10 +69,12 @@ class Call:
         return self.fields.get(name, "").strip()
 
     async def account(self) -> AccountRow | None:
-        """The caller's client account; None for the operator's own keys."""
+        """The caller's client account, as a read begun after the call arrived found it (one
+        read shared by the calls that arrive during another: `gateway.account_reads`); None
+        for the operator's own keys."""
         if self.principal.account_id is None:
             return None
-        account = await self.gw.store.account_by_id(self.principal.account_id)
+        account = await self.context.accounts.get(self.principal.account_id)
         if account is None:  # the key outlived its account: no key of anyone's
             raise V2Error(texts.INVALID_KEY)
         return account
