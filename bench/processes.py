@@ -48,13 +48,25 @@ def wait_for(log: Path, marker: str, timeout: float = 60) -> str:
     raise RuntimeError(f"no {marker!r} in {log}: {log.read_text(errors='replace')[-2000:]}")
 
 
-def cpu_seconds(pid: int) -> float:
-    """The CPU time `pid` has used (user and system, all threads), where /proc tells; else 0."""
+def _stat(pid: int | str) -> list[str] | None:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return None
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time `pid` and its live children have used (user and system, all threads; a
+    server's worker processes are its children), where /proc tells; else 0."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        fields = _stat(entry.name) if entry.name != str(pid) else _stat(pid)
+        if fields is None or (entry.name != str(pid) and fields[1] != str(pid)):
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def toml_value(value: object) -> str:

@@ -126,14 +126,21 @@ def gateway_config(
 
 
 def start_gateway(
-    stack: ExitStack, workdir: Path, config: Path, panel_key: str, serve_with: str | None
+    stack: ExitStack,
+    workdir: Path,
+    config: Path,
+    panel_key: str,
+    serve_with: str | None,
+    workers: int = 1,
 ) -> tuple[int, int]:
-    """``smm-gateway serve`` on `config`; its port and pid."""
+    """``smm-gateway serve`` on `config` with `workers` serving processes; its port and pid."""
     port = free_port()
     cli = [str(Path(sys.executable).parent / "smm-gateway")]
     if serve_with:
         cli = [sys.executable, "-m", serve_with]
     command = [*cli, "serve", "--config", str(config), "--port", str(port)]
+    if workers > 1:
+        command += ["--workers", str(workers)]
     env = {**os.environ, "BENCH_PANEL_KEY": panel_key}
     env.pop("DATABASE_URL", None), env.pop("REDIS_URL", None)
     pid = stack.enter_context(process(command, workdir / "gateway.log", env))
@@ -201,7 +208,9 @@ async def measure(name: str, database_url: str, redis_url: str | None, args: Any
         operator, client = await prepare(database_url)
         config = workdir / "gateway.toml"
         gateway_config(config, database_url, redis_url, panel_port, args.set)
-        port, pid = start_gateway(stack, workdir, config, panel_key, args.serve_with)
+        port, pid = start_gateway(
+            stack, workdir, config, panel_key, args.serve_with, args.serve_workers
+        )
         service = await chosen_service(port, operator)
         form = {"action": "add", "service": str(service["service"]), "quantity": service["min"]}
         targets = {
@@ -325,6 +334,9 @@ def main() -> None:
         help="a Python script run instead of smm-gateway (same arguments), for experiments",
     )
     parser.add_argument("--pid-file", help="write the gateway's pid here (for a profiler)")
+    parser.add_argument(
+        "--serve-workers", type=int, default=1, help="serving processes (serve --workers; 1)"
+    )
     asyncio.run(run(parser.parse_args()))
 
 
