@@ -11,7 +11,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Update, bindparam, case, exists, select
+from sqlalchemy import ClauseElement, ColumnElement, Update, bindparam, case, exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.account_ledger import settle
@@ -121,6 +121,9 @@ def _update(
                 f_provider=value.provider, f_provider_order_id=value.provider_order_id,
                 f_id=value.order_id, f_flags=list(value.flags),
             )  # fmt: skip
+        elif isinstance(value, ClauseElement):
+            # Values are parameters of a statement built once per shape, never SQL of their own.
+            raise TypeError(f"update_order takes values, not SQL: {name}")
         else:
             columns.append(name)
             params[f"v_{name}"] = value

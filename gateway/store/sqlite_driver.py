@@ -14,8 +14,9 @@ with its rows. A write transaction makes none until its commit: in the engine's 
 (`sqlite_turns`) its ``BEGIN IMMEDIATE`` is tried at once on the loop's thread, without
 waiting (it goes to the connection's thread to wait only when another process holds the
 lock), and once the lock is held no statement can wait for another writer, so they run on the
-loop's thread too (microseconds each). The commit, which waits for the disk, and every read
-outside a write transaction (a read may be long) still go to the connection's thread. A
+loop's thread too (microseconds each; a long one, such as a migration's table copy, holds the
+loop as long as it holds every other writer). The commit, which waits for the disk, and every
+read outside a write transaction (a read may be long) still go to the connection's thread. A
 rollback or commit with no transaction open (the pool's reset of a connection whose
 transaction already ended) is not sent to the thread at all: SQLite would do nothing.
 Errors are sqlite3's own, raised from the same call, so SQLAlchemy wraps them as before.

@@ -239,3 +239,12 @@ async def test_an_update_of_the_same_columns_reuses_its_statement(
     assert _update_statement.cache_info().misses == built
     assert first.provider_order_id == "p-1"
     assert (await store.get_order(rows[1].id)).provider_order_id == f"p-{rows[1].id}"
+
+
+async def test_an_update_takes_values_never_sql(store: Store) -> None:
+    from sqlalchemy import literal
+
+    row = await store.create_order(client_id="acme", request=REQUEST)
+    with pytest.raises(TypeError, match="values, not SQL: error"):
+        await store.update_order(row.id, event_kind="note", error=literal("x"))
+    assert (await store.get_order(row.id)).version == row.version
