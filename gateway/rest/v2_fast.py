@@ -89,10 +89,17 @@ class V2App:
                 fields = dict(QueryParams(scope.get("query_string", b"")))
             else:
                 fields = None
+            services = None
             if fields is not None and fields.get("action", "").strip().lower() == "services":
-                return await self._services(scope, receive, send, fields)
+                services = await self._services(scope, fields)
         except Exception as exc:
             return await self._answer(scope, receive, send, fault(exc, client_address(scope)))
+        # Sent outside the `try`: a fault while sending is not answered a second time.
+        if isinstance(services, Response):
+            return await self._answer(scope, receive, send, services)
+        if services is not None:
+            rendered, raw = services
+            return await _send_services(rendered, header(scope, b"if-none-match"), raw, send)
         # Any other call: the `Request` endpoint, with the body this path read already.
         request = Request(scope, receive, send)
         if body is not None:
@@ -101,21 +108,22 @@ class V2App:
         return await self._answer(scope, receive, send, response)
 
     async def _services(
-        self, scope: Scope, receive: Receive, send: Send, fields: dict[str, str]
-    ) -> int:
-        """``action=services``, admitted and answered as `v2.serve` does, bytes sent as kept."""
+        self, scope: Scope, fields: dict[str, str]
+    ) -> Response | tuple[Rendered, list[tuple[bytes, bytes]]]:
+        """``action=services``, admitted and answered as `v2.serve` does: a refusal, or the
+        kept bytes and the headers to send them with."""
         context, state = rest_state(HTTPConnection(scope), self.settings)
         admitted = await admit(
             context, fields, header(scope, b"authorization"), client_address(scope),
             header(scope, b"idempotency-key"),
         )  # fmt: skip
         if isinstance(admitted, Response):
-            return await self._answer(scope, receive, send, admitted)
+            return admitted
         try:
             rendered = await rendered_services(admitted.call, state)
         except V2Error as exc:
-            return await self._answer(scope, receive, send, error(exc.text, admitted.headers))
+            return error(exc.text, admitted.headers)
         raw = [
             (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in admitted.headers.items()
         ]
-        return await _send_services(rendered, header(scope, b"if-none-match"), raw, send)
+        return rendered, raw

@@ -6,9 +6,12 @@ once in the request metrics."""
 from __future__ import annotations
 
 import json
+from collections.abc import MutableMapping
+from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from gateway.metrics import REGISTRY
 from gateway.rest import v2_texts as texts
@@ -132,3 +135,32 @@ async def test_a_refused_services_call_is_answered_alike_on_every_shape(
             assert answer.headers.get("x-ratelimit-limit") == answers["json"].headers.get(
                 "x-ratelimit-limit"
             ), (shape, fields, headers)
+
+
+async def test_a_fault_while_sending_the_services_bytes_is_not_answered_twice(
+    app: Starlette, keys: Keys
+) -> None:
+    body = f"key={keys.reader}&action=services".encode()
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/api/v2", "raw_path": b"/api/v2", "query_string": b"",
+        "root_path": "", "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+        "headers": [
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    }  # fmt: skip
+    sent: list[str] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message["type"])
+        if message["type"] == "http.response.body":
+            raise OSError("the connection broke while the answer was being written")
+
+    with pytest.raises(OSError, match="connection broke"):
+        await app(scope, receive, send)
+    # One answer begun, and no second one (an error) sent after it.
+    assert sent == ["http.response.start", "http.response.body"]
