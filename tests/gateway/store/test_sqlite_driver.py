@@ -5,6 +5,7 @@ cursor the same as through aiosqlite's own adapter."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 from collections import Counter
@@ -169,19 +170,28 @@ async def test_concurrent_write_transactions_each_count_once(engine: AsyncEngine
     await bump_concurrently(engine)
 
 
+@contextlib.asynccontextmanager
+async def waiting_at_most(
+    milliseconds: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[AsyncEngine]:
+    """An engine on a new file whose busy timeout is `milliseconds`, with `things` made."""
+    monkeypatch.setattr(engines, "SQLITE_BUSY_TIMEOUT_MS", milliseconds)
+    engine = engines.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'waiting.db'}")
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(things.metadata.create_all)
+        yield engine
+    finally:
+        await engine.dispose()
+
+
 async def test_writers_of_one_engine_take_turns_without_the_busy_handler(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # No busy timeout at all: two of this engine's connections asking SQLite for the lock at
     # once would fail with "database is locked"; in turn, none does.
-    monkeypatch.setattr(engines, "SQLITE_BUSY_TIMEOUT_MS", 0)
-    engine = engines.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'turns.db'}")
-    try:
-        async with engine.begin() as conn:
-            await conn.run_sync(things.metadata.create_all)
+    async with waiting_at_most(0, tmp_path, monkeypatch) as engine:
         await bump_concurrently(engine)
-    finally:
-        await engine.dispose()
 
 
 async def bump_concurrently(engine: AsyncEngine) -> None:
@@ -209,11 +219,7 @@ async def test_a_second_write_inside_a_first_fails_as_sqlite_would(
 ) -> None:
     # A store call that forgot its `tx=` asks for the lock its own transaction holds: it gets
     # "database is locked" after the busy timeout, as SQLite's handler would give it.
-    monkeypatch.setattr(engines, "SQLITE_BUSY_TIMEOUT_MS", 300)
-    engine = engines.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'nested.db'}")
-    try:
-        async with engine.begin() as conn:
-            await conn.run_sync(things.metadata.create_all)
+    async with waiting_at_most(300, tmp_path, monkeypatch) as engine:
 
         async def nested() -> None:
             async with engine.begin() as outer:
@@ -226,8 +232,6 @@ async def test_a_second_write_inside_a_first_fails_as_sqlite_would(
         async with engine.begin() as conn:  # the turn and the lock are free again
             await conn.execute(insert(things).values(name="after"))
             assert (await conn.execute(select(things.c.name))).scalars().all() == ["after"]
-    finally:
-        await engine.dispose()
 
 
 async def test_a_writer_cancelled_on_the_thread_gives_its_turn_back(engine: AsyncEngine) -> None:

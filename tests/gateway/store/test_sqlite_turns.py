@@ -53,10 +53,13 @@ async def test_giving_back_a_turn_not_held_changes_nothing() -> None:
     assert not turn.held_by(holder)
 
 
-async def test_a_holder_whose_transaction_ended_silently_loses_its_turn(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def quick_recheck(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sqlite_turns, "RECHECK_SECONDS", 0.05)
+
+
+@pytest.mark.usefixtures("quick_recheck")
+async def test_a_holder_whose_transaction_ended_silently_loses_its_turn() -> None:
     turn = WriteTurn()
     gone, next_ = Writer("gone"), Writer("next")
     await turn.take(gone, 30)
@@ -68,10 +71,8 @@ async def test_a_holder_whose_transaction_ended_silently_loses_its_turn(
     assert turn.held_by(next_)
 
 
-async def test_a_writer_waits_no_longer_than_sqlite_would(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(sqlite_turns, "RECHECK_SECONDS", 0.05)
+@pytest.mark.usefixtures("quick_recheck")
+async def test_a_writer_waits_no_longer_than_sqlite_would() -> None:
     turn = WriteTurn()
     stuck, waiting = Writer("stuck"), Writer("waiting")
     await turn.take(stuck, 30)
