@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from gateway import console, graphql, logs, rest
+from gateway.app_dispatch import GatewayApp
 from gateway.auth import Authenticator
 from gateway.config import Settings, load_config
 from gateway.context import AppContext
@@ -68,7 +69,7 @@ def create_app(
             if gateway is None:
                 await core.aclose()
 
-    return Starlette(
+    return GatewayApp(
         routes=[*face_routes(settings), *extra_routes],
         lifespan=lifespan,
         # Every face answers a wrong method in its own JSON shape, not Starlette's plain text.
