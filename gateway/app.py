@@ -69,8 +69,10 @@ def create_app(
             if gateway is None:
                 await core.aclose()
 
+    graphql_path = graphql.GraphQLOptions.from_settings(settings).path
     return GatewayApp(
         routes=[*face_routes(settings), *extra_routes],
+        direct_paths=(*rest.DIRECT_PATHS, graphql_path),
         lifespan=lifespan,
         # Every face answers a wrong method in its own JSON shape, not Starlette's plain text.
         exception_handlers={405: method_not_allowed},

@@ -1,24 +1,25 @@
-"""`GatewayApp`: Starlette, with the busiest endpoint that needs nothing of Starlette's stack
-handed its requests straight.
+"""`GatewayApp`: Starlette, with the busiest endpoints, which need nothing of Starlette's
+stack, handed their requests straight.
 
 Starlette passes every request through its error middleware, its exception middleware and its
-route table before an endpoint sees it: a few microseconds a request, a sizeable share of a
-``services`` call answered from kept bytes (`gateway.rest.v2_fast`). That endpoint answers
-every outcome in the v2 shape itself and reads nothing the stack sets but ``scope["app"]``, so
-a request its route would take (its path, a method the route allows) goes to it directly.
-Every other request, and every method the route would refuse, goes through Starlette as before.
+route table before an endpoint sees it: about 10 us a request, a sizeable share of a call
+answered from kept bytes (``/api/v2 services``: `gateway.rest.v2_fast`; a cached GraphQL page).
+Those endpoints answer every outcome in their own shape (v2 ``{"error": ...}``, GraphQL
+errors) and read nothing the stack sets but ``scope["app"]``, so a request their route would
+take (its path, GET or POST, both allowed by the route) goes to them directly. Every other
+request, and every method a route would refuse or answer otherwise (``OPTIONS``, ``HEAD``),
+goes through Starlette as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-DIRECT_PATHS = ("/api/v2", "/api/v2/")
 DIRECT_METHODS = frozenset({"GET", "POST"})
 
 
@@ -32,15 +33,17 @@ def _route_path(scope: Scope) -> str:
 
 
 class GatewayApp(Starlette):
-    """Starlette whose ``DIRECT_PATHS`` routes get their requests without the stack in front."""
+    """Starlette whose routes at `direct_paths` get their GET and POST requests without the
+    stack in front (a path's route must allow both)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, direct_paths: Iterable[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        paths = set(direct_paths)
         self._direct: Mapping[str, ASGIApp] = {
             route.path: route.app
             for route in self.router.routes
             if isinstance(route, Route)
-            and route.path in DIRECT_PATHS
+            and route.path in paths
             and route.methods is not None
             and route.methods >= DIRECT_METHODS
         }

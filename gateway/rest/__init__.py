@@ -17,6 +17,8 @@ from gateway.rest.v2 import v2_endpoint
 from gateway.rest.webhooks import webhook_routes
 
 V2_METHODS = ["GET", "POST"]
+DIRECT_PATHS = ("/api/v2", "/api/v2/")
+"""The v2 endpoint's paths, whose GET and POST requests skip Starlette's stack (`app_dispatch`)."""
 
 __all__ = ["routes"]
 
@@ -26,8 +28,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
     api_v2 = v2_endpoint(settings)
     return [
         # Both spellings: a redirect from one to the other would lose a POST's body.
-        Route("/api/v2", api_v2, methods=V2_METHODS),
-        Route("/api/v2/", api_v2, methods=V2_METHODS),
+        *(Route(path, api_v2, methods=V2_METHODS) for path in DIRECT_PATHS),
         *webhook_routes(settings),
         Route(OPENAPI_PATH, openapi_endpoint, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),

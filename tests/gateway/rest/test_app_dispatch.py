@@ -76,3 +76,33 @@ async def test_other_methods_and_paths_go_through_starlette(app: Starlette, keys
     missing, _, _ = await call(app, "POST", "/api/v2x")
     assert missing == 404
     assert app.middleware_stack is not None
+
+
+async def test_a_graphql_call_reaches_its_endpoint_without_the_stack(
+    app: Starlette, keys: Keys
+) -> None:
+    query = json.dumps({"query": "{ services(first: 1) { edges { node { id } } } }"}).encode()
+    scope_headers = [
+        (b"content-type", b"application/json"),
+        (b"authorization", f"Bearer {keys.reader}".encode()),
+        (b"content-length", str(len(query)).encode()),
+    ]
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/graphql", "raw_path": b"/graphql", "query_string": b"",
+        "root_path": "", "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+        "headers": scope_headers,
+    }  # fmt: skip
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": query, "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    assert sent[0]["status"] == 200
+    answer = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+    assert len(answer["data"]["services"]["edges"]) == 1
+    assert app.middleware_stack is None
