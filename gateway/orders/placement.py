@@ -190,12 +190,12 @@ class Placement(Drip, Sending, Idempotency, Accounting, RoutingPolicies):
                     event_data=_routed(decision),
                     sent=sent,
                     **_client_columns(account, price),
+                    announce=_created,
                     tx=tx,
                 )
                 if account is not None and price is not None:
                     # Refused (AccountRefused): the row rolls back and no provider is called.
                     await self.store.hold(account.id, order.id, price.amount, tx=tx)
-                await events.record(self.store, tx, [events.order_event(None, order)])
                 if claim is not None and not await self._attach(claim, order.id, tx):
                     # Taken over while we were slow: roll the order back and call no provider.
                     raise ClaimLost(claim.key)
@@ -217,6 +217,11 @@ class _Route:
     key_id: int | None
     account: AccountRow | None
     split: bool = False
+
+
+def _created(order: OrderRow) -> events.Event | None:
+    """The outbox event of a new order, queued with its ``created`` history entry."""
+    return events.order_event(None, order)
 
 
 def _routed(decision: Quote) -> dict[str, Any]:

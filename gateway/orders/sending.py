@@ -236,16 +236,19 @@ class Sending(OrdersBase):
         # A panel that was reset (or that merged an identical order into an earlier one)
         # hands out an id the ledger already has: recorded all the same, and flagged.
         changes["flags"] = flagged_if_taken(order, name, placed.order, flag)
-        async with self.store.transaction() as tx:
-            after = await self.store.update_order(
-                order.id, event_kind="placed", expected_version=order.version,
-                expected_state=order.state, tx=tx,
-                event_data={"provider": name, "provider_order_id": placed.order}, **changes,
-            )  # fmt: skip
-            reused = flag in (after.flags or []) and flag not in (order.flags or [])
-            extra = {"flag": flag} if reused else {}
-            await events.record(self.store, tx, [events.order_event(order, after, **extra)])
-        if reused:
+
+        def reused(after: OrderRow) -> bool:
+            return flag in (after.flags or []) and flag not in (order.flags or [])
+
+        def announce(after: OrderRow) -> events.Event | None:
+            return events.order_event(order, after, **({"flag": flag} if reused(after) else {}))
+
+        after = await self.store.update_order(
+            order.id, event_kind="placed", expected_version=order.version,
+            expected_state=order.state, announce=announce,
+            event_data={"provider": name, "provider_order_id": placed.order}, **changes,
+        )  # fmt: skip
+        if reused(after):
             log.warning(
                 "order %s: %s gave it order id %s, which an earlier order already has; both "
                 "kept, flagged %s", order.id, name, placed.order, flag,

@@ -4,23 +4,25 @@ The reads (``OrderReads``) are in ``order_reads``; ``OrderQueries`` is both."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ClauseElement, ColumnElement, Update, bindparam, case, exists, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.account_ledger import settle
 from gateway.store.errors import OrderNotFound, StaleOrder
 from gateway.store.order_reads import OrderReads
+from gateway.store.outbox import ADD_OUTBOX
 from gateway.store.quality import record_transitions
 from gateway.store.rows import OrderRow
 from gateway.store.states import ALL_STATES, GatewayState
-from gateway.store.tables import order_events, orders
+from gateway.store.tables import order_events, orders, outbox
 from gateway.store.types import Json, to_json
 from providers.models import OrderRequest
 
@@ -35,6 +37,42 @@ UPDATABLE = frozenset(orders.c.keys()) - {
 _INSERT_ORDER = orders.insert().returning(*orders.c)
 _INSERT_EVENT = order_events.insert()
 _OTHER = orders.alias("other")  # an alias builds its columns when first asked for them
+
+
+class Announcement(Protocol):
+    """An event for the outbox (`gateway.events.Event`), announcing a change of an order."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def type(self) -> str: ...
+
+    def payload(self) -> dict[str, Any]: ...
+
+
+Announce = Callable[[OrderRow], Announcement | None]
+"""The outbox event of a change, made from the order's row as the change left it."""
+
+
+def _history_and_outbox() -> Any:
+    """On PostgreSQL, a change's history entry and its outbox event in one statement: the
+    history insert is a data-modifying ``WITH`` (run once, to completion, whether or not the
+    outer insert reads it), so the two cost one round trip instead of two."""
+    history = order_events.insert().values(
+        {c: bindparam(f"h_{c}", type_=order_events.c[c].type) for c in _HISTORY_COLUMNS}
+    )
+    return (
+        postgresql.insert(outbox)
+        .values({c: bindparam(c, type_=outbox.c[c].type) for c in _OUTBOX_COLUMNS})
+        .on_conflict_do_nothing(index_elements=[outbox.c.event_id])
+        .add_cte(history.cte("history"))
+    )
+
+
+_HISTORY_COLUMNS = ("order_id", "at", "kind", "from_state", "to_state", "data")
+_OUTBOX_COLUMNS = ("event_id", "type", "payload", "created_at")
+_HISTORY_AND_OUTBOX = _history_and_outbox()
 
 
 def _request_json(request: OrderRequest | Mapping[str, Any]) -> dict[str, Any]:
@@ -159,9 +197,11 @@ class OrderQueries(OrderReads):
         client_price: Decimal | None = None,
         client_currency: str | None = None,
         sent: bool = False,
+        announce: Announce | None = None,
         tx: AsyncConnection | None = None,
     ) -> OrderRow:
-        """Record a new order (``RECEIVED`` unless told otherwise) and its ``created`` event.
+        """Record a new order (``RECEIVED`` unless told otherwise) and its ``created`` event;
+        `announce` makes the outbox event queued with it, from the new row.
 
         An account's order carries its client rate and price; the caller holds the price
         (``store.hold``) in the same transaction. `sent`: the order's request is leaving for
@@ -193,7 +233,8 @@ class OrderQueries(OrderReads):
         async with self._write(tx) as conn:
             result = await conn.execute(_INSERT_ORDER, values)
             row = OrderRow.from_row(result.mappings().one())
-            await _add_event(conn, row.id, now, "created", None, row.state, event_data)
+            announced = None if announce is None else announce(row)
+            await _add_event(conn, row.id, now, "created", None, row.state, event_data, announced)
         return row
 
     async def update_order(
@@ -204,6 +245,7 @@ class OrderQueries(OrderReads):
         event_data: Mapping[str, Any] | None = None,
         expected_version: int | None = None,
         expected_state: str | None = None,
+        announce: Announce | None = None,
         tx: AsyncConnection | None = None,
         **changes: Any,
     ) -> OrderRow:
@@ -212,7 +254,8 @@ class OrderQueries(OrderReads):
         With `expected_version`, raise ``StaleOrder`` unless the row is still at that version
         (another writer got there first); with `expected_state` too (the state of the row the
         caller read), the check and the change are one statement. Raise ``OrderNotFound`` for
-        an unknown id.
+        an unknown id. `announce` makes the outbox event queued with the history entry, from
+        the row as the change (and any settlement) left it.
 
         An account's order that reaches a final state is settled in the same transaction (its
         hold charged and refunded, ``client_charge`` set): every path to a final state passes
@@ -251,7 +294,10 @@ class OrderQueries(OrderReads):
             # writers never wait on each other in opposite orders.
             await record_transitions(conn, [(from_state, row)])
             row, _ = await settle(conn, row, now)
-            await _add_event(conn, order_id, now, event_kind, from_state, row.state, event_data)
+            announced = None if announce is None else announce(row)
+            await _add_event(
+                conn, order_id, now, event_kind, from_state, row.state, event_data, announced
+            )
         return row
 
     async def mark_sent(
@@ -309,15 +355,31 @@ async def _add_event(
     from_state: str | None,
     to_state: str | None,
     data: Mapping[str, Any] | None,
+    announced: Announcement | None = None,
 ) -> None:
-    await conn.execute(
-        _INSERT_EVENT,
-        {
-            "order_id": order_id,
-            "at": at,
-            "kind": kind,
-            "from_state": from_state,
-            "to_state": to_state,
-            "data": None if data is None else dict(data),
-        },
-    )
+    """The change's history entry, and its outbox event when `announced` (a repeated event id
+    is ignored, as ``add_outbox`` does)."""
+    history = {
+        "order_id": order_id,
+        "at": at,
+        "kind": kind,
+        "from_state": from_state,
+        "to_state": to_state,
+        "data": None if data is None else dict(data),
+    }
+    if announced is None:
+        await conn.execute(_INSERT_EVENT, history)
+        return
+    event = {
+        "event_id": announced.id,
+        "type": announced.type,
+        "payload": announced.payload(),
+        "created_at": at,
+    }
+    if conn.dialect.name == "postgresql":
+        await conn.execute(
+            _HISTORY_AND_OUTBOX, {**{f"h_{k}": v for k, v in history.items()}, **event}
+        )
+        return
+    await conn.execute(_INSERT_EVENT, history)
+    await conn.execute(ADD_OUTBOX[conn.dialect.name], event)

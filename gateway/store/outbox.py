@@ -16,7 +16,7 @@ from gateway.store.rows import OutboxRow
 from gateway.store.tables import outbox
 
 # Built once per dialect: the values go as parameters (see `add_outbox`).
-_ADD = {
+ADD_OUTBOX = {
     "postgresql": postgresql.insert(outbox).on_conflict_do_nothing(
         index_elements=[outbox.c.event_id]
     ),
@@ -43,7 +43,7 @@ class OutboxQueries(Queries):
             "event_id": event_id, "type": type, "payload": dict(payload),
             "created_at": self._clock(),
         }  # fmt: skip
-        result = await tx.execute(_ADD[tx.dialect.name], values)
+        result = await tx.execute(ADD_OUTBOX[tx.dialect.name], values)
         return bool(result.rowcount)
 
     async def pending_outbox(

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from gateway.store import GatewayState, OrderNotFound, StaleOrder, Store
+from gateway.store import GatewayState, OrderNotFound, OrderRow, StaleOrder, Store
 from providers.models import OrderRequest, OrderState
 
 from .conftest import FakeClock
@@ -248,3 +248,63 @@ async def test_an_update_takes_values_never_sql(store: Store) -> None:
     with pytest.raises(TypeError, match="values, not SQL: error"):
         await store.update_order(row.id, event_kind="note", error=literal("x"))
     assert (await store.get_order(row.id)).version == row.version
+
+
+async def test_announce_queues_the_outbox_event_with_the_history_entry(
+    store: Store, clock: FakeClock
+) -> None:
+    """On PostgreSQL the history entry and the outbox event go as one statement; on both
+    databases each lands with its own values, from the row as the change left it, and rolls
+    back with the change."""
+    from gateway import events
+
+    row = await store.create_order(
+        client_id="acme", request=REQUEST, event_data={"candidates": ["a"]},
+        announce=lambda created: events.order_event(None, created),
+    )  # fmt: skip
+    clock.advance(seconds=3)
+    seen: list[int] = []
+
+    def placed_event(after: OrderRow) -> events.Event | None:
+        seen.append(after.version)
+        return events.order_event(row, after, flag="checked")
+
+    after = await store.update_order(
+        row.id, event_kind="placed", expected_version=row.version, expected_state=row.state,
+        event_data={"provider": "rizvi"}, announce=placed_event,
+        state=OrderState.PENDING, provider="rizvi", provider_order_id="p-9",
+    )  # fmt: skip
+    assert seen == [row.version + 1]
+    history = await store.order_events(row.id)
+    assert [(e.kind, e.from_state, e.to_state, e.data) for e in history] == [
+        ("created", None, "RECEIVED", {"candidates": ["a"]}),
+        ("placed", "RECEIVED", "PENDING", {"provider": "rizvi"}),
+    ]
+    queued = await store.pending_outbox()
+    expected = [events.order_event(None, row), events.order_event(row, after, flag="checked")]
+    assert [(o.event_id, o.type, o.payload) for o in queued] == [
+        (e.id, e.type, e.payload()) for e in expected if e is not None
+    ]
+    assert queued[1].payload["data"]["flag"] == "checked"
+    assert [o.created_at for o in queued] == [row.created_at, after.updated_at]
+
+    # The same event again is ignored (as `add_outbox` ignores it); no event, no outbox row.
+    again = await store.update_order(
+        row.id, event_kind="note", announce=lambda _: expected[1], error="x"
+    )
+    await store.update_order(row.id, event_kind="note", announce=lambda _: None, error="y")
+    assert len(await store.order_events(row.id)) == 4
+    assert [o.event_id for o in await store.pending_outbox()] == [o.event_id for o in queued]
+
+    async def announced_then_failed() -> None:
+        async with store.transaction() as tx:
+            await store.update_order(
+                row.id, event_kind="note", announce=lambda r: events.order_event(again, r),
+                state=OrderState.COMPLETED, tx=tx,
+            )  # fmt: skip
+            raise RuntimeError("abort")
+
+    with pytest.raises(RuntimeError):
+        await announced_then_failed()
+    assert len(await store.pending_outbox()) == 2
+    assert len(await store.order_events(row.id)) == 4
