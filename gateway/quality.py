@@ -26,7 +26,7 @@ from decimal import Decimal
 from gateway.cache import Cache
 from gateway.store import Store
 from gateway.store.base import Clock, utcnow
-from gateway.store.engine import READ_ONLY
+from gateway.store.engine import reader
 from gateway.store.quality import Counts, ServiceTotals, window_sums
 
 DAYS = 30
@@ -230,6 +230,5 @@ class QualityBook:
         return (await self.report(fresh=fresh)).services
 
     async def _read(self, first: date) -> list[ServiceTotals]:
-        reader = self.store.engine.execution_options(**{READ_ONLY: True})
-        async with reader.connect() as conn:
+        async with reader(self.store.engine).connect() as conn:
             return await window_sums(conn, first)

@@ -9,6 +9,11 @@ whose ``add`` already left (``NORMAL`` in WAL mode may lose the last commits; ``
 what FULL costs per order). The driver under it is aiosqlite's, with one thread hop a
 statement and the statements of a write transaction run on the event loop's thread
 (`gateway.store.sqlite_driver`).
+
+On PostgreSQL every checkout from the pool is pinged first (a connection the server dropped, by
+a restart or a failover, must never carry the next write), with one round trip: SQLAlchemy's
+own pre-ping wraps its ping in ``BEGIN`` and ``ROLLBACK`` (for PgBouncer's transaction mode),
+three round trips a checkout, two checkouts an order.
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ from typing import Any, Literal
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry, PoolProxiedConnection
+from sqlalchemy.util.concurrency import await_
 
 from gateway.store.sqlite_driver import statement_dbapi
 
@@ -26,6 +33,16 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 Synchronous = Literal["NORMAL", "FULL", "EXTRA"]
 READ_ONLY = "smmgw_read_only"
 """Execution option that marks a connection as a reader (a deferred ``BEGIN`` on SQLite)."""
+
+
+def reader(engine: AsyncEngine) -> AsyncEngine:
+    """`engine` for reads outside any transaction of the caller's. On SQLite a deferred
+    ``BEGIN`` (`READ_ONLY`). On PostgreSQL no transaction at all (``AUTOCOMMIT``): under
+    ``READ COMMITTED`` every statement takes its own snapshot anyway, so wrapping reads in
+    ``BEGIN`` and ``ROLLBACK`` changes nothing but costs two round trips a read."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine.execution_options(**{READ_ONLY: True})
 
 _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -71,10 +88,36 @@ def create_engine(
         engine = create_async_engine(parsed, **options)
         _tune_sqlite(engine, sqlite_synchronous)
         return engine
-    # Every checkout is checked (a round trip): a connection the server dropped a moment
-    # ago (a restart, a failover) must never carry the write that records a placed order.
-    options.setdefault("pool_pre_ping", True)
-    return create_async_engine(parsed, **options)
+    engine = create_async_engine(parsed, **options)
+    if not options.get("pool_pre_ping"):
+        _ping_on_checkout(engine)
+    return engine
+
+
+_FRESH = "smmgw_fresh"
+
+
+def _ping_on_checkout(engine: AsyncEngine) -> None:
+    """Check every checkout of a pooled connection with one round trip (``;``), as
+    ``pool_pre_ping`` would with three: a connection the server dropped a moment ago (a
+    restart, a failover) must never carry the write that records a placed order. A failed
+    ping invalidates the whole pool, as the pre-ping does (a restart dropped them all), and
+    the pool connects anew; a connection just made is not pinged."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _made(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_FRESH] = True
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _ping(
+        _dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+    ) -> None:
+        if record.info.pop(_FRESH, False):
+            return
+        try:
+            await_(record.driver_connection.fetchrow(";"))  # type: ignore[union-attr]
+        except Exception as exc:
+            raise InvalidatePoolError(f"the ping on checkout failed: {exc!r}") from exc
 
 
 def _tune_sqlite(engine: AsyncEngine, synchronous: Synchronous) -> None:

@@ -1,0 +1,69 @@
+"""PostgreSQL checkouts are pinged with one round trip, and a connection the server dropped
+never carries the next statement (`gateway.store.engine`)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+import pytest
+from sqlalchemy import text
+
+from gateway.store import Store
+from providers.models import OrderRequest
+
+REQUEST = OrderRequest(service="7", link="https://instagram.com/x", quantity=1000)
+pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+
+
+async def _pids(store: Store, count: int) -> set[int]:
+    """The server process of each of `count` connections held at once (all pooled after)."""
+    held = [await store.engine.connect() for _ in range(count)]
+    try:
+        return {await c.scalar(text("SELECT pg_backend_pid()")) for c in held}
+    finally:
+        for c in held:
+            await c.close()
+
+
+async def _terminate(database_url: str, pids: set[int]) -> None:
+    """Drop `pids` from the server's side, as a restart or a failover would."""
+    async with await Store.connect(database_url) as admin, admin.engine.connect() as conn:
+        for pid in pids:
+            assert await conn.scalar(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+
+
+async def test_a_dropped_connection_never_carries_the_next_write(database_url: str) -> None:
+    async with await Store.connect(database_url, pool_size=3) as store:
+        pooled = await _pids(store, 3)
+        await _terminate(database_url, pooled)
+        await asyncio.sleep(0.2)  # the server has closed their sockets
+        # Every pooled connection is dead; each write gets a live one, and none fails.
+        rows = await asyncio.gather(
+            *(store.create_order(client_id="acme", request=REQUEST) for _ in range(3))
+        )
+        assert len({r.id for r in rows}) == 3
+        listed = [o.id for o in await store.list_orders()]
+        assert listed == sorted((r.id for r in rows), reverse=True)
+        assert not (await _pids(store, 3)) & pooled
+
+
+async def test_a_checkout_is_pinged_in_one_round_trip(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with await Store.connect(database_url) as store:
+        async with store.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))  # pooled, no longer fresh
+        calls: list[str] = []
+        for name in ("execute", "fetchrow", "fetch", "fetchval"):
+            original = getattr(asyncpg.Connection, name)
+
+            def spy(self: Any, query: str, *args: Any, _o: Any = original, **kw: Any) -> Any:
+                calls.append(query)
+                return _o(self, query, *args, **kw)
+
+            monkeypatch.setattr(asyncpg.Connection, name, spy)
+        async with store.engine.connect():
+            pass
+        assert calls == [";"]  # no BEGIN, no ROLLBACK around it
