@@ -67,3 +67,22 @@ async def test_a_checkout_is_pinged_in_one_round_trip(
         async with store.engine.connect():
             pass
         assert calls == [";"]  # no BEGIN, no ROLLBACK around it
+
+
+async def test_a_read_outside_a_transaction_sends_no_begin_or_rollback(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with await Store.connect(database_url) as store:
+        row = await store.create_order(client_id="acme", request=REQUEST)
+        sent: list[str] = []
+        original = asyncpg.Connection.execute
+
+        def spy(self: Any, query: str, *args: Any, **kw: Any) -> Any:
+            sent.append(query)
+            return original(self, query, *args, **kw)
+
+        monkeypatch.setattr(asyncpg.Connection, "execute", spy)
+        assert await store.get_order(row.id) == row
+        assert sent == []
+        await store.update_order(row.id, event_kind="note", error="x")
+        assert sent[0].startswith("BEGIN") and sent[-1].startswith("COMMIT")  # writes: as before
