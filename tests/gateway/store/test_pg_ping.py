@@ -85,4 +85,6 @@ async def test_a_read_outside_a_transaction_sends_no_begin_or_rollback(
         assert await store.get_order(row.id) == row
         assert sent == []
         await store.update_order(row.id, event_kind="note", error="x")
-        assert sent[0].startswith("BEGIN") and sent[-1].startswith("COMMIT")  # writes: as before
+        # Writes are transactions as before.
+        assert sent[0].startswith("BEGIN")
+        assert sent[-1].startswith("COMMIT")
