@@ -41,6 +41,7 @@ class Queries:
 
     _engine: AsyncEngine
     _reader: AsyncEngine
+    _single: AsyncEngine | None
     _clock: Clock
 
     @asynccontextmanager
@@ -49,6 +50,17 @@ class Queries:
             yield tx
             return
         async with self._engine.begin() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def _write_one(self, tx: AsyncConnection | None) -> AsyncIterator[AsyncConnection]:
+        """`_write` for exactly one statement: on PostgreSQL, outside the caller's transaction,
+        the statement is its own (no ``BEGIN`` and ``COMMIT``: two round trips fewer)."""
+        if tx is None and self._single is not None:
+            async with self._single.connect() as connection:
+                yield connection
+            return
+        async with self._write(tx) as connection:
             yield connection
 
     @asynccontextmanager

@@ -37,12 +37,21 @@ READ_ONLY = "smmgw_read_only"
 
 def reader(engine: AsyncEngine) -> AsyncEngine:
     """`engine` for reads outside any transaction of the caller's. On SQLite a deferred
-    ``BEGIN`` (`READ_ONLY`). On PostgreSQL no transaction at all (``AUTOCOMMIT``): under
+    ``BEGIN`` (`READ_ONLY`). On PostgreSQL no transaction at all (`autocommit`): under
     ``READ COMMITTED`` every statement takes its own snapshot anyway, so wrapping reads in
     ``BEGIN`` and ``ROLLBACK`` changes nothing but costs two round trips a read."""
+    return autocommit(engine) or engine.execution_options(**{READ_ONLY: True})
+
+
+def autocommit(engine: AsyncEngine) -> AsyncEngine | None:
+    """On PostgreSQL, `engine` with each statement a transaction of its own (``AUTOCOMMIT``),
+    for reads and for a write of one statement, which is atomic and durable by itself and
+    needs no ``BEGIN`` and ``COMMIT`` around it. None on SQLite, where every write takes the
+    database's write lock up front (``BEGIN IMMEDIATE``)."""
     if engine.dialect.name == "postgresql":
         return engine.execution_options(isolation_level="AUTOCOMMIT")
-    return engine.execution_options(**{READ_ONLY: True})
+    return None
+
 
 _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",

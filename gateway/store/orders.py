@@ -316,7 +316,7 @@ class OrderQueries(OrderReads):
             .values(sent_at=now, updated_at=now, version=expected_version + 1)
             .returning(*orders.c)
         )
-        async with self._write(tx) as conn:
+        async with self._write_one(tx) as conn:
             found = (await conn.execute(query)).mappings().one_or_none()
         if found is None:
             current = await self.get_order(order_id, tx=tx)

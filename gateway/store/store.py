@@ -16,7 +16,7 @@ from gateway.store.api_keys import ApiKeyQueries
 from gateway.store.base import Clock, utcnow
 from gateway.store.cancels import CancelQueries
 from gateway.store.catalog import CatalogQueries
-from gateway.store.engine import create_engine, reader
+from gateway.store.engine import autocommit, create_engine, reader
 from gateway.store.idempotency import IdempotencyQueries
 from gateway.store.migrate import migrate
 from gateway.store.orders import OrderQueries
@@ -60,6 +60,7 @@ class Store(
     def __init__(self, engine: AsyncEngine, *, clock: Clock = utcnow) -> None:
         self._engine = engine
         self._reader = reader(engine)
+        self._single = autocommit(engine)
         self._clock = clock
 
     @classmethod

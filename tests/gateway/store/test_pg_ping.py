@@ -1,4 +1,5 @@
-"""PostgreSQL checkouts are pinged with one round trip, and a connection the server dropped
+"""PostgreSQL round trips: checkouts pinged with one, reads and one-statement writes sent with no
+BEGIN or COMMIT around them; and a connection the server dropped
 never carries the next statement (`gateway.store.engine`)."""
 
 from __future__ import annotations
@@ -88,3 +89,37 @@ async def test_a_read_outside_a_transaction_sends_no_begin_or_rollback(
         # Writes are transactions as before.
         assert sent[0].startswith("BEGIN")
         assert sent[-1].startswith("COMMIT")
+
+
+async def test_a_write_of_one_statement_is_its_own_transaction(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`mark_sent` (one UPDATE) sends no BEGIN or COMMIT, and another connection sees it at
+    once; inside the caller's transaction it is part of that transaction, as before."""
+    async with (
+        await Store.connect(database_url) as store,
+        await Store.connect(database_url) as other,
+    ):
+        row = await store.create_order(client_id="acme", request=REQUEST)
+        sent: list[str] = []
+        original = asyncpg.Connection.execute
+
+        def spy(self: Any, query: str, *args: Any, **kw: Any) -> Any:
+            sent.append(query)
+            return original(self, query, *args, **kw)
+
+        monkeypatch.setattr(asyncpg.Connection, "execute", spy)
+        marked = await store.mark_sent(row.id, row.version)
+        assert sent == []
+        assert (await other.get_order(row.id)).sent_at == marked.sent_at is not None
+
+        again = await store.create_order(client_id="acme", request=REQUEST)
+
+        async def marked_then_failed() -> None:
+            async with store.transaction() as tx:
+                await store.mark_sent(again.id, again.version, tx=tx)
+                raise RuntimeError("abort")
+
+        with pytest.raises(RuntimeError):
+            await marked_then_failed()
+        assert (await other.get_order(again.id)).sent_at is None
