@@ -21,8 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, bindparam, column, func, select, true, values
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.rows import AccountRow, MovementKind, MovementRow, OrderRow
@@ -53,6 +55,53 @@ _UPDATE_BALANCES = (
     )
     .returning(*accounts.c)
 )
+
+
+_MOVEMENT_COLUMNS = ("account_id", "kind", "order_id", "amount", "reason", "created_at")
+_ENTRY_COLUMNS = ("account_id", "book", "amount")
+
+
+@lru_cache(maxsize=8)
+def _posting(entries: int) -> Select[Any]:
+    """On PostgreSQL, a posting of `entries` entries as one statement: the movement, its
+    entries and the account's new balances, each a data-modifying ``WITH`` (one round trip,
+    not three); it returns the movement's columns (``m_``) and the account's (``a_``)."""
+    movement = (
+        account_movements.insert()
+        .values(
+            {c: bindparam(f"m_{c}", type_=account_movements.c[c].type) for c in _MOVEMENT_COLUMNS}
+        )
+        .returning(*account_movements.c)
+        .cte("movement")
+    )
+    rows = values(
+        *(column(c, account_entries.c[c].type) for c in _ENTRY_COLUMNS), name="entry"
+    ).data(
+        [
+            tuple(bindparam(f"e{i}_{c}", type_=account_entries.c[c].type) for c in _ENTRY_COLUMNS)
+            for i in range(entries)
+        ]
+    )
+    currency = bindparam("e_currency", type_=account_entries.c.currency.type)
+    written = account_entries.insert().from_select(
+        ["movement_id", *_ENTRY_COLUMNS, "currency"],
+        select(movement.c.id, *(rows.c[c] for c in _ENTRY_COLUMNS), currency)
+        .select_from(movement)
+        .join(rows, true()),
+    )
+    balances = _UPDATE_BALANCES.cte("balances")
+    return (
+        select(
+            *(c.label(f"m_{c.name}") for c in movement.c),
+            *(c.label(f"a_{c.name}") for c in balances.c),
+        )
+        .select_from(movement.join(balances, balances.c.id == movement.c.account_id))
+        .add_cte(written.cte("entries"))
+    )
+
+
+def _split(found: Any, prefix: str) -> dict[str, Any]:
+    return {k[len(prefix) :]: v for k, v in found.items() if k.startswith(prefix)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +136,8 @@ async def post(
     reason: str | None = None,
 ) -> Posting:
     """Write one movement of the locked `account`: its `entries` (book, signed amount), which
-    must sum to zero, and the account's new ``balance`` and ``held``."""
+    must sum to zero, and the account's new ``balance`` and ``held`` (on PostgreSQL in one
+    statement, `_posting`)."""
     if sum((amount for _, amount in entries), Decimal(0)) != 0:
         raise ValueError(f"the entries of a {kind} movement must sum to zero: {entries!r}")
     change = {book: Decimal(0) for book in ACCOUNT_BOOKS}
@@ -96,41 +146,45 @@ async def post(
             change[book] += amount
     # The movement's amount is its effect on the balance; a charge's, what it took from held.
     amount = change[HELD] if kind == MovementKind.CHARGE else change[AVAILABLE]
-    inserted = await conn.execute(
-        _INSERT_MOVEMENT,
+    movement_values = {
+        "account_id": account.id,
+        "kind": kind.value,
+        "order_id": order_id,
+        "amount": amount,
+        "reason": reason,
+        "created_at": now,
+    }
+    entry_values = [
         {
-            "account_id": account.id,
-            "kind": kind.value,
-            "order_id": order_id,
-            "amount": amount,
-            "reason": reason,
-            "created_at": now,
-        },
-    )
+            "account_id": account.id if book in ACCOUNT_BOOKS else None,
+            "book": book,
+            "amount": value,
+            "currency": account.currency,
+        }
+        for book, value in entries
+    ]
+    balance_values = {
+        "account": account.id,
+        "balance": account.balance + change[AVAILABLE],
+        "held": account.held + change[HELD],
+        "updated_at": now,
+        "version": account.version + 1,
+    }
+    if conn.dialect.name == "postgresql":
+        params = {f"m_{k}": v for k, v in movement_values.items()}
+        for i, entry in enumerate(entry_values):
+            params.update({f"e{i}_{c}": entry[c] for c in _ENTRY_COLUMNS})
+        params["e_currency"] = account.currency
+        found = await conn.execute(_posting(len(entries)), {**params, **balance_values})
+        row = found.mappings().one()
+        movement = MovementRow.from_row(_split(row, "m_"))
+        return Posting(movement, account, AccountRow.from_row(_split(row, "a_")))
+    inserted = await conn.execute(_INSERT_MOVEMENT, movement_values)
     movement = MovementRow.from_row(inserted.mappings().one())
     await conn.execute(
-        account_entries.insert(),
-        [
-            {
-                "movement_id": movement.id,
-                "account_id": account.id if book in ACCOUNT_BOOKS else None,
-                "book": book,
-                "amount": amount,
-                "currency": account.currency,
-            }
-            for book, amount in entries
-        ],
+        account_entries.insert(), [{"movement_id": movement.id, **e} for e in entry_values]
     )
-    updated = await conn.execute(
-        _UPDATE_BALANCES,
-        {
-            "account": account.id,
-            "balance": account.balance + change[AVAILABLE],
-            "held": account.held + change[HELD],
-            "updated_at": now,
-            "version": account.version + 1,
-        },
-    )
+    updated = await conn.execute(_UPDATE_BALANCES, balance_values)
     return Posting(movement, account, AccountRow.from_row(updated.mappings().one()))
 
 

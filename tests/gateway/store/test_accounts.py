@@ -212,3 +212,27 @@ async def test_every_movement_kind_writes_entries_that_balance(store: Store) -> 
     after = await current(store, account)
     # 100 - 5 - 10 + 3 refunded; 7 charged, nothing held.
     assert (after.balance, after.held) == (Decimal("88"), Decimal(0))
+
+
+async def test_a_posting_writes_its_movement_entries_and_balances(store: Store) -> None:
+    """One statement on PostgreSQL, three on SQLite: the same rows either way."""
+    from sqlalchemy import select
+
+    from gateway.store.tables import account_entries
+
+    account = await funded(store, funds=None)
+    movement = await store.top_up(account.id, Decimal("12.5"), reason="wire 7")
+    after = await current(store, account)
+    assert (movement.kind, movement.amount, movement.reason) == (
+        MovementKind.TOPUP, Decimal("12.5"), "wire 7",
+    )  # fmt: skip
+    assert (after.balance, after.held, after.version) == (
+        Decimal("12.5"), Decimal(0), account.version + 1,
+    )  # fmt: skip
+    async with store.engine.connect() as conn:
+        query = select(account_entries).where(account_entries.c.movement_id == movement.id)
+        entries = (await conn.execute(query.order_by(account_entries.c.book))).mappings().all()
+    assert [(e["account_id"], e["book"], e["amount"], e["currency"]) for e in entries] == [
+        (account.id, "available", Decimal("12.5"), "USD"),
+        (None, "funding", Decimal("-12.5"), "USD"),
+    ]
