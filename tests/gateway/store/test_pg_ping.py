@@ -18,6 +18,20 @@ REQUEST = OrderRequest(service="7", link="https://instagram.com/x", quantity=100
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 
 
+def spy_on(monkeypatch: pytest.MonkeyPatch, *names: str) -> list[str]:
+    """The queries asyncpg's `names` methods are called with from now on (they still run)."""
+    calls: list[str] = []
+    for name in names:
+        original = getattr(asyncpg.Connection, name)
+
+        def spy(self: Any, query: str, *args: Any, _o: Any = original, **kw: Any) -> Any:
+            calls.append(query)
+            return _o(self, query, *args, **kw)
+
+        monkeypatch.setattr(asyncpg.Connection, name, spy)
+    return calls
+
+
 async def _pids(store: Store, count: int) -> set[int]:
     """The server process of each of `count` connections held at once (all pooled after)."""
     held = [await store.engine.connect() for _ in range(count)]
@@ -56,15 +70,7 @@ async def test_a_checkout_is_pinged_in_one_round_trip(
     async with await Store.connect(database_url) as store:
         async with store.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))  # pooled, no longer fresh
-        calls: list[str] = []
-        for name in ("execute", "fetchrow", "fetch", "fetchval"):
-            original = getattr(asyncpg.Connection, name)
-
-            def spy(self: Any, query: str, *args: Any, _o: Any = original, **kw: Any) -> Any:
-                calls.append(query)
-                return _o(self, query, *args, **kw)
-
-            monkeypatch.setattr(asyncpg.Connection, name, spy)
+        calls = spy_on(monkeypatch, "execute", "fetchrow", "fetch", "fetchval")
         async with store.engine.connect():
             pass
         assert calls == [";"]  # no BEGIN, no ROLLBACK around it
@@ -75,14 +81,7 @@ async def test_a_read_outside_a_transaction_sends_no_begin_or_rollback(
 ) -> None:
     async with await Store.connect(database_url) as store:
         row = await store.create_order(client_id="acme", request=REQUEST)
-        sent: list[str] = []
-        original = asyncpg.Connection.execute
-
-        def spy(self: Any, query: str, *args: Any, **kw: Any) -> Any:
-            sent.append(query)
-            return original(self, query, *args, **kw)
-
-        monkeypatch.setattr(asyncpg.Connection, "execute", spy)
+        sent = spy_on(monkeypatch, "execute")
         assert await store.get_order(row.id) == row
         assert sent == []
         await store.update_order(row.id, event_kind="note", error="x")
@@ -101,14 +100,7 @@ async def test_a_write_of_one_statement_is_its_own_transaction(
         await Store.connect(database_url) as other,
     ):
         row = await store.create_order(client_id="acme", request=REQUEST)
-        sent: list[str] = []
-        original = asyncpg.Connection.execute
-
-        def spy(self: Any, query: str, *args: Any, **kw: Any) -> Any:
-            sent.append(query)
-            return original(self, query, *args, **kw)
-
-        monkeypatch.setattr(asyncpg.Connection, "execute", spy)
+        sent = spy_on(monkeypatch, "execute")
         marked = await store.mark_sent(row.id, row.version)
         assert sent == []
         assert (await other.get_order(row.id)).sent_at == marked.sent_at is not None
