@@ -24,7 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, column, func, select, true, values
+from sqlalchemy import Select, bindparam, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.rows import AccountRow, MovementKind, MovementRow, OrderRow
@@ -74,20 +74,20 @@ def _posting(entries: int) -> Select[Any]:
         .returning(*account_movements.c)
         .cte("movement")
     )
-    rows = values(
-        *(column(c, account_entries.c[c].type) for c in _ENTRY_COLUMNS), name="entry"
-    ).data(
-        [
-            tuple(bindparam(f"e{i}_{c}", type_=account_entries.c[c].type) for c in _ENTRY_COLUMNS)
-            for i in range(entries)
-        ]
-    )
     currency = bindparam("e_currency", type_=account_entries.c.currency.type)
+    # One SELECT an entry, joined by UNION ALL (a VALUES list would make the statement one
+    # SQLAlchemy cannot cache, compiled anew for every posting).
+    sources = [
+        select(
+            movement.c.id,
+            *(bindparam(f"e{i}_{c}", type_=account_entries.c[c].type) for c in _ENTRY_COLUMNS),
+            currency,
+        )
+        for i in range(entries)
+    ]
     written = account_entries.insert().from_select(
         ["movement_id", *_ENTRY_COLUMNS, "currency"],
-        select(movement.c.id, *(rows.c[c] for c in _ENTRY_COLUMNS), currency)
-        .select_from(movement)
-        .join(rows, true()),
+        union_all(*sources) if len(sources) > 1 else sources[0],
     )
     balances = _UPDATE_BALANCES.cte("balances")
     return (
