@@ -35,9 +35,15 @@ async def test_slots_of_a_dead_process_come_back_when_their_leases_run_out(
         assert await dead._acquire(keys=[dead._slots[False]], args=[token, 0.5, 2])
     alive = factory.limits("alpha", 2, 1000, lease=5, poll=0.02)
     assert await factory.redis.zcard(alive._slots[False]) == 2
-    async with alive.turn(write=True, deadline=30, too_long=too_long):
+    # Both slots taken by the live process: each dead lease ran out (the two ran out a few
+    # milliseconds apart, so one turn alone may find the second still held).
+    async with (
+        alive.turn(write=True, deadline=30, too_long=too_long),
+        alive.turn(write=True, deadline=30, too_long=too_long),
+    ):
         held = [str(t) for t in await factory.redis.zrange(alive._slots[False], 0, -1)]
         assert [t for t in held if "dead" in t] == []
+        assert len(held) == 2
     assert await factory.redis.zcard(alive._slots[False]) == 0, "a finished call leaves"
 
 
