@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Self
 
 from gateway.workers.jobs import PeriodicJob
+from gateway.workers.together import together
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,9 @@ class Runner:
         ]
 
     async def run_once(self) -> None:
-        """Run every key of every job once, concurrently (tests, ``demo`` warm-up)."""
-        await asyncio.gather(*(job.run(part) for job in self.jobs for _, part in job.runs()))
+        """Run every key of every job once, concurrently (tests, ``demo`` warm-up); the first
+        failure stops the other runs before it is raised."""
+        await together(job.run(part) for job in self.jobs for _, part in job.runs())
 
     async def _loop(self, job: PeriodicJob, key: str, part: str | None) -> None:
         loop = asyncio.get_running_loop()

@@ -48,7 +48,7 @@ from gateway.workers.sync_record import (
     record,
 )
 from gateway.workers.sync_writes import GroupWrites
-from gateway.workers.together import together
+from gateway.workers.together import stop, together
 from providers.base import MAX_BATCH, Provider
 from providers.errors import NotFound, ProviderError
 from providers.models import OrderStatus
@@ -114,15 +114,19 @@ class StatusSync:
         followups: list[asyncio.Task[None]] = []
         writes: GroupWrites[Polled] = GroupWrites(self._write, self._release_polled)
         try:
-            await together(self._provider(n, reports[n], writes, followups) for n in reports)
-        except asyncio.CancelledError:
-            await writes.abort()
-            raise
+            try:
+                await together(self._provider(n, reports[n], writes, followups) for n in reports)
+            except asyncio.CancelledError:
+                await writes.abort()
+                raise
+            except BaseException:
+                await writes.close()  # what the panels answered is still recorded
+                raise
+            await writes.close()
+            await together(followups)
         except BaseException:
-            await writes.close()  # what the panels answered is still recorded
+            await stop(followups)  # no re-sync goes on after the run has failed
             raise
-        await writes.close()
-        await asyncio.gather(*followups)
         report = SyncReport()
         for name, part in reports.items():
             if part.polled:

@@ -1,21 +1,29 @@
-"""Coroutines run side by side that stop together: the first failure stops the rest."""
+"""Work run side by side that stops together: the first failure stops the rest."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Iterable
+from collections.abc import Awaitable, Iterable
 from typing import Any
 
 
-async def together(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:
-    """Run `coroutines` side by side; when one fails, stop the others and wait for them to
-    stop before raising its error, so that none goes on polling orders the failure hands
-    back (which another worker may then claim)."""
-    tasks = [asyncio.ensure_future(c) for c in coroutines]
+async def together(work: Iterable[Awaitable[object]]) -> None:
+    """Run `work` (coroutines or tasks already started) side by side; when one fails, or the
+    caller is cancelled, stop the others and wait for them to stop before raising, so that
+    none goes on in the background (polling orders the failure hands back, which another
+    worker may then claim, or re-syncing a catalog nobody waits for)."""
+    tasks = [asyncio.ensure_future(w) for w in work]
     try:
         await asyncio.gather(*tasks)
     except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await stop(tasks)
         raise
+
+
+async def stop(tasks: Iterable[asyncio.Future[Any]]) -> None:
+    """Cancel `tasks` that are still running and wait until every one has stopped (their
+    errors are collected, not raised)."""
+    tasks = list(tasks)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
