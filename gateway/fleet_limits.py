@@ -33,6 +33,7 @@ from limits.errors import StorageError
 from redis.exceptions import RedisError
 
 from gateway.config import Settings
+from gateway.repeating import repeating
 from providers.share import WRITE_SHARE, LocalLimits, reads_share
 
 log = logging.getLogger(__name__)
@@ -141,19 +142,16 @@ class FleetLimits:
             async with self._local.turn(write=write, deadline=deadline, too_long=too_long):
                 yield
             return
-        renewing = asyncio.create_task(self._renewing(token, keys))
         try:
-            yield
+            async with repeating(self.lease / 3, lambda: self._renewed(token, keys)):
+                yield
         finally:
-            renewing.cancel()
             await asyncio.shield(self._leave(token, keys))
 
-    async def _renewing(self, token: str, keys: list[str]) -> None:
-        while True:
-            await asyncio.sleep(self.lease / 3)
-            # Redis away: the lease may run out, and the fleet may take one call too many.
-            with contextlib.suppress(*_ERRORS):
-                await self._renew(keys=keys, args=[token, self.lease])
+    async def _renewed(self, token: str, keys: list[str]) -> None:
+        # Redis away: the lease may run out, and the fleet may take one call too many.
+        with contextlib.suppress(*_ERRORS):
+            await self._renew(keys=keys, args=[token, self.lease])
 
     async def _enter(self, token: str, keys: list[str], end: float) -> None:
         limits = [self.concurrency, self._read_slots][: len(keys)]
