@@ -33,42 +33,19 @@ import math
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-import redis.asyncio as aioredis
 from saq import Queue, Worker
 from saq.job import Job
-from saq.queue.redis import RedisQueue
 from saq.types import Context
 
 from gateway.core import Gateway
 from gateway.fleet import Heartbeat
+from gateway.repeating import repeating
 from gateway.workers.broadcast import RedisBroadcast, Sink
+from gateway.workers.fleet_queue import queue_for
 from gateway.workers.jobs import PeriodicJob
 from gateway.workers.standard import WorkerOptions, standard_jobs
 
 log = logging.getLogger(__name__)
-
-
-class FleetQueue(RedisQueue):
-    """saq's Redis queue with a bounded wait when sweeping a stuck job.
-
-    The sweep asks a stuck job's worker to abort it and waits for that before re-queueing,
-    one job at a time, 5 s each by default. A SIGKILLed worker never answers, and it leaves
-    every job it had running, so the default would hold its work back for 5 s per job; a
-    live worker notices an abort within a second (saq's abort timer), which bounds the wait.
-    """
-
-    def __init__(self, redis: aioredis.Redis, *, name: str, abort_wait: float = 1.5) -> None:
-        super().__init__(redis, name=name)
-        self.abort_wait = abort_wait
-
-    async def sweep(self, lock: int = 60, abort: float = 5.0) -> list[str]:
-        return await super().sweep(lock, min(abort, self.abort_wait))
-
-
-def queue_for(redis_url: str, namespace: str, *, abort_wait: float = 1.5) -> FleetQueue:
-    """The workers' queue in the deployment's Redis namespace."""
-    redis = aioredis.Redis.from_url(redis_url)
-    return FleetQueue(redis, name=f"{namespace}:workers", abort_wait=abort_wait)
 
 
 class FleetWorker(Worker[Context]):
@@ -142,21 +119,11 @@ class QueueWorker:
     @contextlib.asynccontextmanager
     async def _beating(self, job: Job | None) -> AsyncIterator[None]:
         """Refresh the job's heartbeat while it runs, so the sweep knows it is alive."""
-
-        async def beat() -> None:
-            assert job is not None
-            while True:
-                await asyncio.sleep(self.heartbeat / 3)
-                await job.update()
-
-        task = asyncio.create_task(beat()) if job is not None and self.heartbeat else None
-        try:
+        if job is None or not self.heartbeat:
             yield
-        finally:
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            return
+        async with repeating(self.heartbeat / 3, job.update, name=f"heartbeat:{job.key}"):
+            yield
 
     async def offer(self, job: PeriodicJob, key: str, partition: str | None) -> bool:
         """Enqueue one run of `key` unless one is already queued or running; True if queued."""
