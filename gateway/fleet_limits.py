@@ -33,7 +33,7 @@ from limits.errors import StorageError
 from redis.exceptions import RedisError
 
 from gateway.config import Settings
-from gateway.repeating import repeating
+from gateway.stopping import repeating
 from providers.share import WRITE_SHARE, LocalLimits, reads_share
 
 log = logging.getLogger(__name__)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway.core import Gateway
 from gateway.events import Event, EventBus
 from gateway.fleet import Heartbeat
+from gateway.stopping import cancel_and_wait
 from gateway.webhooks.dispatcher import WebhookDispatcher, delivery_client
 from gateway.webhooks.options import WebhookOptions
 from gateway.workers.broadcast import Broadcast, LocalBroadcast, RedisBroadcast, Sink
@@ -104,7 +105,5 @@ async def background(
                     await runner.aclose()
     finally:
         if listener is not None:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
+            await cancel_and_wait(listener)
         await broadcast.aclose()

@@ -39,7 +39,7 @@ from saq.types import Context
 
 from gateway.core import Gateway
 from gateway.fleet import Heartbeat
-from gateway.repeating import repeating
+from gateway.stopping import repeating
 from gateway.workers.broadcast import RedisBroadcast, Sink
 from gateway.workers.fleet_queue import queue_for
 from gateway.workers.jobs import PeriodicJob

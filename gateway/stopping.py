@@ -1,9 +1,13 @@
-"""`repeating`: a step run every few seconds beside a block of work, stopped when it ends.
+"""Stopping background work for sure: the Redis client sometimes swallows a cancellation.
 
-The loop stops on an event it checks, not only on being cancelled: a cancellation that lands
-inside the Redis client can be swallowed there (redis-py), and a loop stopped by cancelling
-alone would then go on for good (a job's heartbeat that kept its worker from shutting down
-within its grace, a lease renewed after its call had ended).
+A cancellation that lands inside a Redis command can be caught there and lost (redis-py): the
+task goes on as if nothing happened. Work stopped by one `cancel()` then went on for good (a
+job's heartbeat that kept the job from ever finishing, so its key stayed taken; a lease
+renewed after its call had ended). So:
+
+- `repeating` runs a step every few seconds beside a block; the loop stops on an event it
+  checks, and cancelling is only a second way to stop it;
+- `cancel_and_wait` cancels a task that loops on Redis again until it has stopped.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 
 @contextlib.asynccontextmanager
@@ -47,3 +52,16 @@ async def repeating(
         await asyncio.wait({task})
         if not task.cancelled() and (error := task.exception()) is not None:
             raise error
+
+
+async def cancel_and_wait(task: asyncio.Task[Any], *, again_after: float = 0.1) -> None:
+    """Cancel `task` and wait until it is done, cancelling it again every `again_after`
+    seconds while it goes on (its cancellation was swallowed). Its outcome is not raised; a
+    cancellation of the caller still reaches the caller."""
+    task.cancel()
+    while not task.done():
+        await asyncio.wait({task}, timeout=again_after)
+        if not task.done():
+            task.cancel()
+    if not task.cancelled():
+        task.exception()  # retrieved: a failure on the way out is not logged as unretrieved

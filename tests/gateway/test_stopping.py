@@ -1,5 +1,5 @@
-"""`repeating`: a step beside a block of work, that stops with the block even when a
-cancellation is swallowed inside the step (as the Redis client does at times)."""
+"""Background work stops for sure, even when a cancellation is swallowed inside it (as the
+Redis client does at times): `repeating` beside a block, `cancel_and_wait` for a loop."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from gateway.repeating import repeating
+from gateway.stopping import cancel_and_wait, repeating
 
 
 async def test_the_step_repeats_while_the_block_runs_and_stops_with_it() -> None:
@@ -83,3 +83,42 @@ async def test_an_error_of_the_step_is_raised_when_the_block_ends() -> None:
     with pytest.raises(LookupError, match="no such job"):
         async with repeating(0.001, step):
             await failed.wait()
+
+
+async def test_a_loop_that_swallows_its_cancellation_is_cancelled_again_until_it_stops() -> None:
+    swallowed = 0
+    running = asyncio.Event()
+
+    async def listen() -> None:
+        # Two cancellations lost inside "the client", as a listener's loop may lose them.
+        nonlocal swallowed
+        while True:
+            running.set()
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                if swallowed == 2:
+                    raise
+                swallowed += 1
+
+    task = asyncio.create_task(listen())
+    await running.wait()
+    await asyncio.wait_for(cancel_and_wait(task, again_after=0.001), 10)
+    assert task.cancelled()
+    assert swallowed == 2
+
+
+async def test_cancel_and_wait_takes_a_task_that_failed_on_its_way_out() -> None:
+    running = asyncio.Event()
+
+    async def failing() -> None:
+        running.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            raise OSError("connection reset while closing") from None
+
+    task = asyncio.create_task(failing())
+    await running.wait()
+    await cancel_and_wait(task)
+    assert isinstance(task.exception(), OSError)
