@@ -54,7 +54,7 @@ async def repeating(
             raise error
 
 
-async def cancel_and_wait(task: asyncio.Task[Any], *, again_after: float = 0.1) -> None:
+async def cancel_and_wait(task: asyncio.Future[Any], *, again_after: float = 0.1) -> None:
     """Cancel `task` and wait until it is done, cancelling it again every `again_after`
     seconds while it goes on (its cancellation was swallowed). Its outcome is not raised; a
     cancellation of the caller still reaches the caller."""

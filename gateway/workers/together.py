@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Iterable
 from typing import Any
 
+from gateway.stopping import cancel_and_wait
+
 
 async def together(work: Iterable[Awaitable[object]]) -> None:
     """Run `work` (coroutines or tasks already started) side by side; when one fails, or the
@@ -22,8 +24,6 @@ async def together(work: Iterable[Awaitable[object]]) -> None:
 
 async def stop(tasks: Iterable[asyncio.Future[Any]]) -> None:
     """Cancel `tasks` that are still running and wait until every one has stopped (their
-    errors are collected, not raised)."""
-    tasks = list(tasks)
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    errors are collected, not raised); a cancellation lost in the Redis client is sent again
+    (`cancel_and_wait`)."""
+    await asyncio.gather(*(cancel_and_wait(task) for task in tasks))
