@@ -25,7 +25,12 @@ LEASE = 777.0
 @pytest.fixture
 def settings(trio: Trio, database_url: str, redis_url: str, namespace: str) -> Settings:
     base = trio_settings(trio, database_url, redis_url, namespace)
-    return base.model_copy(update={"workers": WorkersSection(lease_seconds=LEASE)})
+    # The stalled poll below must outlast the check, however slow the machine: one that
+    # timed out would hand its order back for a retry instead of holding the claim.
+    providers = [p.model_copy(update={"timeout": 60}) for p in base.providers]
+    return base.model_copy(
+        update={"workers": WorkersSection(lease_seconds=LEASE), "providers": providers}
+    )
 
 
 async def test_a_status_sync_claim_lasts_the_configured_lease(

@@ -20,6 +20,8 @@ __all__ = ["heard"]
 
 LEASE = 3600.0
 """Far beyond the test: only liveness can give the orders back."""
+STALL = 60
+"""Seconds a status call hangs in the first phase: it ends with the kill, never by itself."""
 
 
 async def claimed_by(gw: Gateway) -> dict[int, str | None]:
@@ -40,12 +42,15 @@ async def test_a_killed_workers_orders_are_polled_again_within_the_heartbeat_tim
         update={
             "workers": WorkersSection(
                 in_process=False, heartbeat_seconds=0.5, heartbeat_timeout_seconds=3
-            )
+            ),
+            # The stalled calls below must not time out before the kill, however slow the
+            # machine: a timed-out poll hands its orders back for a retry a minute later.
+            "providers": [p.model_copy(update={"timeout": STALL}) for p in settings.providers],
         }
     )
     placed = await seed(gw, trio, 300)
     # Status calls stall: the first worker is killed while holding its claims.
-    stall = Fault(FaultKind.LATENCY, actions=frozenset({"status"}), params={"ms": 60_000})
+    stall = Fault(FaultKind.LATENCY, actions=frozenset({"status"}), params={"ms": 1000 * STALL})
     for sim in trio.sims.values():
         sim.faults.add(stall)
     with workers(fleet, trio, tmp_path, lease=LEASE) as group:

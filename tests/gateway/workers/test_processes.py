@@ -185,7 +185,12 @@ async def test_a_worker_killed_mid_sync_is_finished_by_the_next(
     slow = Fault(FaultKind.LATENCY, actions=frozenset({"status"}), params={"ms": 1500})
     for sim in trio.sims.values():
         sim.faults.add(slow)
-    with workers(settings, trio, tmp_path, lease=3) as group:
+    # A slow call must end by answering, not by timing out (which would put its orders off
+    # for a minute's retry), however loaded the machine.
+    patient = [p.model_copy(update={"timeout": 60}) for p in settings.providers]
+    with workers(
+        settings.model_copy(update={"providers": patient}), trio, tmp_path, lease=3
+    ) as group:
         first = group.start()
         await eventually(lambda: any(r.batches for r in recorders.values()), within=30)
         first.kill()
