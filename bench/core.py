@@ -157,10 +157,13 @@ async def account_call(gw: Gateway, tag: str) -> Timed:
         name, currency=gw.base_currency, price_list=prices.model_dump(mode="json")
     )
     await gw.store.top_up(account.id, Decimal(10) ** 9, reason="bench funds")
+    # As the API reads it for each call: with its funds.
+    funded = await gw.store.account_by_id(account.id)
+    assert funded is not None
 
     async def placed(n: int) -> None:
         link = f"https://instagram.com/p/{tag}-{n}-account"
-        row = await gw.place(name, group.id, {**fields, "link": link}, account=account)
+        row = await gw.place(name, group.id, {**fields, "link": link}, account=funded)
         if row.state != OrderState.PENDING or row.client_price is None:
             raise RuntimeError(f"order {row.id} went {row.state} for account {name}")
 

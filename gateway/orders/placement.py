@@ -5,9 +5,12 @@ ambiguous outcome recorded as ``UNCONFIRMED`` and never retried elsewhere).
 The order's row is written once its chosen provider gives the call its turn, marked sent, in
 one transaction just before the request leaves (`gateway.orders.sending`). An order of a client
 account is priced with the account's list (`gateway.orders.accounting`) and its price held on
-the account's funds in the order row's own transaction, written before the provider is asked
-for a turn: a refusal (no funds, suspended, a spend cap) rolls the row back, and neither a
-request nor a turn of the provider's rate limit is spent on it.
+the account's funds in the order row's own transaction: a refusal (no funds, suspended, a
+spend cap) rolls the row back, and no request leaves. When the account as last read has the
+funds and no spend cap, that transaction is the one that marks the order sent, once the
+provider gives the call its turn; otherwise it is written before a turn is asked for, so that
+a refusal spends no turn of the provider's rate limit (only funds spent by another order
+between the read and the hold can cost a turn).
 """
 
 from __future__ import annotations
@@ -201,10 +204,11 @@ class Placement(Drip, Sending, Idempotency, Accounting, RoutingPolicies):
                     raise ClaimLost(claim.key)
             return order
 
-        if price is not None:
-            # An account's order is written (its price held) before the provider is asked for
-            # a turn: a refusal (no funds, a spend cap) must not spend a turn of the provider's
-            # rate limit that every client shares.
+        if price is not None and not _likely_held(account, price):
+            # The hold may be refused (no funds as last read, or spend caps, which only the
+            # ledger's sums can tell): the order is written and held before the provider is
+            # asked for a turn, so that a refusal spends no turn of the rate limit every
+            # client shares.
             return await self._send(await write(False), decision)
         return await self._send(write, decision)
 
@@ -222,6 +226,17 @@ class _Route:
 def _created(order: OrderRow) -> events.Event | None:
     """The outbox event of a new order, queued with its ``created`` history entry."""
     return events.order_event(None, order)
+
+
+def _likely_held(account: AccountRow | None, price: ClientPrice) -> bool:
+    """Whether `account`, as last read, can take the hold of `price` with no spend cap to
+    check: its order is then written, held and marked sent in one transaction once its
+    provider gives the call its turn, as an operator's order is. The hold still checks under
+    the account's lock; funds spent meanwhile refuse it then, before the request leaves."""
+    if account is None:
+        return True
+    no_caps = account.spend_cap_day is None and account.spend_cap_month is None
+    return no_caps and account.active and price.amount <= account.available
 
 
 def _routed(decision: Quote) -> dict[str, Any]:
