@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from gateway import events
 from gateway.health import HealthBoard
 from gateway.orders.freshness import Freshness
+from gateway.orders.funds_in_flight import FundsInFlight
 from gateway.orders.outcomes import Outcome
 from gateway.quality import QualityBook
 from gateway.router import Router
@@ -58,6 +59,8 @@ class OrdersBase:
         # request for the same order waits for the first one's answer instead of asking again.
         self._refilling: dict[int, asyncio.Future[Outcome]] = {}
         self._canceling: dict[int, asyncio.Future[Outcome]] = {}
+        # Client prices about to be held, by account (`gateway.orders.funds_in_flight`).
+        self.funds_in_flight = FundsInFlight()
 
     async def aclose(self) -> None:
         """Let background work finish (the freshness write) before the store closes."""

@@ -9,8 +9,9 @@ the account's funds in the order row's own transaction: a refusal (no funds, sus
 spend cap) rolls the row back, and no request leaves. When the account as last read has the
 funds and no spend cap, that transaction is the one that marks the order sent, once the
 provider gives the call its turn; otherwise it is written before a turn is asked for, so that
-a refusal spends no turn of the provider's rate limit (only funds spent by another order
-between the read and the hold can cost a turn).
+a refusal spends no turn of the provider's rate limit. Orders of one account arriving together
+reserve their prices on the funds as read (`gateway.orders.funds_in_flight`), so the turns
+refusals can spend stay within what the account's funds would pay for.
 """
 
 from __future__ import annotations
@@ -174,6 +175,9 @@ class Placement(Drip, Sending, Idempotency, Accounting, RoutingPolicies):
             decision, price = await self._priced(account, decision, placing=True)
         assert decision.chosen is not None  # pricing keeps the chosen, or raises
         chosen: Candidate = decision.chosen
+        reserved = None
+        if account is not None and price is not None:
+            reserved = self.funds_in_flight.reserve(account, price.amount)
 
         async def write(sent: bool) -> OrderRow:
             # Called by `_send` once the chosen provider gives the call its turn (`sent`), or
@@ -204,13 +208,19 @@ class Placement(Drip, Sending, Idempotency, Accounting, RoutingPolicies):
                     raise ClaimLost(claim.key)
             return order
 
-        if price is not None and not _likely_held(account, price):
-            # The hold may be refused (no funds as last read, or spend caps, which only the
-            # ledger's sums can tell): the order is written and held before the provider is
-            # asked for a turn, so that a refusal spends no turn of the rate limit every
-            # client shares.
+        if price is not None and reserved is None:
+            # The hold may be refused (the funds as read do not cover it beside this process's
+            # orders of the account in flight, or spend caps, which only the ledger's sums can
+            # tell): the order is written and held before the provider is asked for a turn, so
+            # that a refusal spends no turn of the rate limit every client shares.
             return await self._send(await write(False), decision)
-        return await self._send(write, decision)
+        try:
+            return await self._send(write, decision)
+        finally:
+            if reserved is not None:
+                # Kept until the order is answered, not just held: a call that read the
+                # account before this hold committed may still be on its way here.
+                reserved.release()
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,17 +236,6 @@ class _Route:
 def _created(order: OrderRow) -> events.Event | None:
     """The outbox event of a new order, queued with its ``created`` history entry."""
     return events.order_event(None, order)
-
-
-def _likely_held(account: AccountRow | None, price: ClientPrice) -> bool:
-    """Whether `account`, as last read, can take the hold of `price` with no spend cap to
-    check: its order is then written, held and marked sent in one transaction once its
-    provider gives the call its turn, as an operator's order is. The hold still checks under
-    the account's lock; funds spent meanwhile refuse it then, before the request leaves."""
-    if account is None:
-        return True
-    no_caps = account.spend_cap_day is None and account.spend_cap_month is None
-    return no_caps and account.active and price.amount <= account.available
 
 
 def _routed(decision: Quote) -> dict[str, Any]:

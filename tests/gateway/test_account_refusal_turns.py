@@ -19,7 +19,7 @@ from providers.models import OrderState
 from providers.registry import ProviderConfig, build
 from providers.simulator import Fault, FaultKind
 from tests.gateway.panels import Trio, shared_group
-from tests.gateway.test_account_placement import fields_for, fresh, open_account
+from tests.gateway.test_account_placement import expected_price, fields_for, fresh, open_account
 from tests.gateway.test_interrupted import one_call_at_a_time, until, until_orders
 from tests.gateway.workers.helpers import eventually
 
@@ -119,3 +119,49 @@ async def test_funds_spent_after_the_read_refuse_the_order_before_it_leaves(
     assert order.state == OrderState.PENDING
     assert sum(trio.calls("add").values()) == 1
     assert await gw.store.ledger_problems() == []
+
+
+async def test_a_burst_beyond_the_funds_spends_no_more_turns_than_the_funds_pay_for(
+    settings: Settings, trio: Trio
+) -> None:
+    async with one_call_at_a_time(settings, trio) as gw:
+        group = await shared_group(gw)
+        decision = await gw.quote(group.id, fields_for(group))
+        assert decision.chosen is not None
+        first = trio.sims[decision.chosen.offer.provider]
+        _, price = await expected_price(gw, group, fields_for(group), "20")
+        # Funds for one order and a half; every order below comes with the account as read
+        # before any of them, as a burst of requests shares one read.
+        shop = await open_account(gw, str(price * 3 / 2), markup_percent="20")
+        first.faults.add(Fault(FaultKind.HOLD, actions=frozenset({"add"}), count=1))
+        sending = asyncio.create_task(gw.place("c", group.id, fields_for(group, 1)))
+        await until(lambda: first.panel.calls["add"] == 1)
+
+        def order(n: int) -> asyncio.Task[Any]:
+            return asyncio.create_task(
+                gw.place("shop", group.id, fields_for(group, n), account=shop)
+            )
+
+        reserved = order(2)  # its price reserved, waiting for the turn: no row, no hold yet
+        await eventually(lambda: gw.orders.funds_in_flight.pending(shop.id) == price, within=30)
+        held = order(3)  # the rest of the funds as read do not cover it: held before its turn
+        await until_orders(gw, 2)
+        # Beyond the funds now held: refused at once, while the only turn is still taken.
+        for n in (4, 5):
+            with pytest.raises(InsufficientFunds):
+                await order(n)
+        assert not reserved.done()
+        assert not held.done()
+        first.faults.release()
+        placed = await sending
+        # The reserved order's turn came after the held one took the funds: it is refused
+        # under the account's lock, before its request leaves. One turn: what one order's
+        # funds would pay for.
+        with pytest.raises(InsufficientFunds):
+            await reserved
+        assert [placed.state, (await held).state] == [OrderState.PENDING] * 2
+        assert first.panel.calls["add"] == 2
+        account = await fresh(gw, shop)
+        assert account.held == price
+        assert gw.orders.funds_in_flight.pending(shop.id) == 0
+        assert await gw.store.ledger_problems() == []
