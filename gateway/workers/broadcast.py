@@ -38,6 +38,7 @@ from gateway.events import Event, EventBus, event_from_payload
 from gateway.store import Store
 from gateway.workers.outbox_tail import Recent, Tailing
 from gateway.workers.quiet import Quiet
+from gateway.workers.subscription import messages, subscribe
 
 __all__ = ["Broadcast", "LocalBroadcast", "OutboxDrain", "Quiet", "RedisBroadcast", "Sink"]
 
@@ -79,8 +80,10 @@ class RedisBroadcast:
         await broadcast.publish(events)                         # from whichever drain ran
 
     `local`, this instance's bus, receives what `publish` could not send to Redis; with `store`,
-    `listen` reads the outbox every `tail_every` seconds while Redis is unreachable. Each event
-    id reaches the bus once (the last 10,000 are remembered).
+    `listen` reads the outbox every `tail_every` seconds while Redis is unreachable. A Redis
+    that stops answering without closing the connection counts as unreachable once a ping
+    after `ping_every` quiet seconds gets no answer within `answer_within`. Each event id
+    reaches the bus once (the last 10,000 are remembered).
     """
 
     def __init__(
@@ -93,14 +96,19 @@ class RedisBroadcast:
         quiet: Quiet | None = None,
         store: Store | None = None,
         tail_every: float = 0.5,
+        ping_every: float = 5.0,
+        answer_within: float = 5.0,
     ) -> None:
         self.channel = channel
         # A blackholed Redis, or one that accepts and never answers, must not hold a connection
-        # attempt (or startup) for long. The listener's blocking reads wait without a timeout.
+        # attempt (or startup) for long. The listener's reads wait for messages without a
+        # timeout; it pings a quiet Redis instead (`gateway.workers.subscription`).
         self._redis: aioredis.Redis = aioredis.Redis.from_url(
             url, socket_connect_timeout=2.0, socket_timeout=2.0
         )
         self._reconnect = reconnect
+        self.ping_every = ping_every
+        self.answer_within = answer_within
         self.local = local
         self.quiet = quiet or Quiet()
         self._publishing = Quiet(self.quiet.every, clock=self.quiet.clock)
@@ -157,7 +165,7 @@ class RedisBroadcast:
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
-                    await pubsub.subscribe(self.channel)
+                    await subscribe(pubsub, self.channel, within=self.answer_within)
                     self.quiet.recovered("event listener subscribed to Redis again")
                     if self.tailing is not None:
                         await self.tailing.stop()
@@ -165,9 +173,10 @@ class RedisBroadcast:
                         ready.set()
                     if tried is not None:
                         tried.set()
-                    async for message in pubsub.listen():
-                        if message.get("type") != "message":
-                            continue
+                    published = messages(
+                        pubsub, ping_every=self.ping_every, answer_within=self.answer_within
+                    )
+                    async for message in published:
                         try:
                             event = event_from_payload(json.loads(message["data"]))
                         except (ValueError, TypeError) as exc:

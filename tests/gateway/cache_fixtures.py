@@ -4,6 +4,7 @@ silent server, Redis's own clock."""
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 import subprocess
 import threading
@@ -107,6 +108,16 @@ class RedisServer:
             self._process.kill()
             self._process.wait()
             self._process = None
+
+    def pause(self) -> None:
+        """Freeze the server (SIGSTOP): its connections stay open and nothing answers, as when
+        a network drops packets without a reset."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self._process is not None
+        self._process.send_signal(signal.SIGCONT)
 
 
 async def redis_now_ms(client: redis.Redis) -> int:
