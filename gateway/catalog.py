@@ -45,6 +45,27 @@ class Offer:
         return self.service.rate.amount * self.to_base
 
 
+def listed_rate(members: Sequence[Offer]) -> Decimal:
+    """The rate per 1000 a group's `members` are listed at: the most an order within their
+    joint range (smallest minimum to largest maximum) can cost, routed to the cheapest member
+    that takes its quantity. An order is then never charged above the listed rate, though the
+    cheapest member may take only larger orders than the listed minimum.
+
+    Members at 4 for 100 and up and at 7 for 50 and up list at 7 (an order of 50 costs 7);
+    members at 4 for 10 and up and at 7 for 50 to 500 list at 4.
+    """
+    if not members:
+        raise ValueError("a group without members has no rate")
+    bounds = {m.service.min for m in members} | {m.service.max + 1 for m in members}
+    dearest = None
+    for quantity in sorted(bounds):
+        rates = [m.rate for m in members if m.service.min <= quantity <= m.service.max]
+        if rates and (dearest is None or min(rates) > dearest):
+            dearest = min(rates)
+    assert dearest is not None  # the smallest minimum is taken by its own member
+    return dearest
+
+
 @dataclass(frozen=True)
 class Group:
     """Equivalent offers across providers; `members` cheapest first."""

@@ -25,7 +25,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gateway.accounts.errors import MarginBreached
-from gateway.catalog import Group
+from gateway.catalog import Group, listed_rate
 from gateway.classify import Metric, Platform
 from gateway.routing import Candidate, Excluded, Exclusion, Quote
 from providers.models import PACKAGE_TYPES, PER, OrderRequest
@@ -258,14 +258,22 @@ def _without(
 
 
 def listing_rate(price_list: PriceList, policy: str, group: Group) -> Decimal | None:
-    """The rate per 1000 `services` shows the client, from the cheapest member's rate; ``None``
-    when that breaks the margin under ``skip`` (the service is unavailable to the client)."""
+    """The rate per 1000 `services` shows the client: its price over the members' listed rate
+    (`gateway.catalog.listed_rate`, the most an order in the listed range costs), so that no
+    order is charged above it; ``None`` when even the cheapest member breaks the margin under
+    ``skip`` (the service is unavailable to the client).
+
+    Under ``skip``, orders only a member whose price breaks the margin can take are refused;
+    under ``reprice`` they are charged the floor, which the listed rate then covers.
+    """
     _check(policy)
     if not group.members:
         return None
-    cost_rate = group.members[0].rate
+    cheapest = group.members[0].rate
+    if policy == "skip" and client_rate(price_list, group, cheapest) < price_list.floor(cheapest):
+        return None
+    cost_rate = listed_rate(group.members)
     rate = client_rate(price_list, group, cost_rate)
-    floor = price_list.floor(cost_rate)
-    if rate >= floor:
-        return rate
-    return round_up(floor) if policy == "reprice" else None
+    if policy == "reprice":
+        return max(rate, round_up(price_list.floor(cost_rate)))
+    return rate

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from gateway.catalog import Group, Offer
+from gateway.catalog import Group, Offer, listed_rate
 from gateway.config import ConfigError
 from gateway.routing import ProviderState
 from gateway.store import GatewayState, OrderRow, RefillRow
@@ -105,7 +105,7 @@ class GroupView:
             "name": group.name,
             "type": kind,
             "category": category,
-            "rate": rate_text(cheapest.rate),
+            "rate": rate_text(listed_rate(self.members)),
             "min": str(self.min),
             "max": str(self.max),
             "refill": any(m.service.refill for m in self.members),

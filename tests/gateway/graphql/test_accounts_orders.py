@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from gateway.catalog import Group
+from gateway.catalog import Group, listed_rate
 from gateway.core import Gateway
 from tests.gateway.graphql.conftest import Keys
 from tests.gateway.graphql.helpers import PLACE, order_input, shared_group
@@ -44,7 +44,15 @@ def up(amount: Decimal) -> Decimal:
 
 
 def marked_up(group: Group, percent: str) -> Decimal:
+    """The cheapest member's rate marked up by `percent`: the client rate of an order every
+    member takes (`order_input`)."""
     return up(group.members[0].rate * (1 + Decimal(percent) / 100))
+
+
+def listed(group: Group, percent: str) -> Decimal:
+    """The rate the group is listed at for the client: its listed cost (what its dearest order
+    in range costs) marked up by `percent`."""
+    return up(listed_rate(group.members) * (1 + Decimal(percent) / 100))
 
 
 def price(group: Group, rate: Decimal) -> Decimal:
@@ -67,23 +75,23 @@ async def test_an_account_sees_its_own_rates(api: ApiFactory, keys: Keys, gw: Ga
     group = await shared_group(gw)
     shop = await client(api, keys, "shop", "50", priceList={"markupPercent": "20"})
     mine = (await shop.data(SERVICE, {"id": group.id}))["service"]["rate"]
-    assert mine == {"amount": f"{marked_up(group, '20'):f}", "currency": "USD"}
+    assert mine == {"amount": f"{listed(group, '20'):f}", "currency": "USD"}
     wholesale = (await api(keys.admin).data(SERVICE, {"id": group.id}))["service"]["rate"]
     assert Decimal(wholesale["amount"]) == group.members[0].rate
 
-    listed = (await shop.data(SERVICES))["services"]
+    shown = (await shop.data(SERVICES))["services"]
     snapshot = await gw.catalog.snapshot()
-    for node in listed["nodes"]:
-        expected = marked_up(snapshot.groups[node["id"]], "20")
+    for node in shown["nodes"]:
+        expected = listed(snapshot.groups[node["id"]], "20")
         assert Decimal(node["rate"]["amount"]) == expected, node
-    rates = [Decimal(n["rate"]["amount"]) for n in listed["nodes"]]
+    rates = [Decimal(n["rate"]["amount"]) for n in shown["nodes"]]
     assert rates == sorted(rates)
     # maxRate filters on the account's own rates.
     cap = rates[len(rates) // 2]
     capped = (await shop.data(SERVICES, {"max": f"{cap:f}"}))["services"]["nodes"]
     assert capped
     assert all(Decimal(n["rate"]["amount"]) <= cap for n in capped)
-    assert len(capped) < listed["totalCount"]
+    assert len(capped) < shown["totalCount"]
 
     fields = order_input(group)
     quote = (await shop.data(QUOTE, {"id": group.id, **fields}))["quote"]
@@ -190,6 +198,6 @@ async def test_a_service_below_the_minimum_margin_is_unavailable(
         """mutation { updateAccount(name: "shop", input: {marginPolicy: REPRICE}) {
              __typename } }"""
     )
-    floor = up(group.members[0].rate * Decimal("1.1"))
+    floor = up(listed_rate(group.members) * Decimal("1.1"))
     rate = (await shop.data(SERVICE, {"id": group.id}))["service"]["rate"]
     assert Decimal(rate["amount"]) == floor

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from gateway.catalog import listed_rate
 from gateway.core import Gateway
 from gateway.rest.v2_shapes import GroupView, money_text, rate_text
 from tests.gateway.rest.accounts import account_now, assert_ledger, client_price, open_account
@@ -23,11 +24,12 @@ def up(amount: Decimal) -> Decimal:
 
 
 async def cheapest_now(gw: Gateway) -> dict[int, Decimal]:
-    """Each service's cost per 1000: its cheapest member that can take orders now."""
+    """Each service's listed cost per 1000: what the dearest order in its range costs at the
+    cheapest member able to take it now (`gateway.catalog.listed_rate`)."""
     snapshot = await gw.catalog.snapshot()
     states = await gw.provider_states()
     views = [v for g in snapshot.groups.values() if (v := GroupView.of(g, states))]
-    return {v.group.id: min(m.rate for m in v.members) for v in views}
+    return {v.group.id: listed_rate(v.members) for v in views}
 
 
 def by_service(answer: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:

@@ -8,6 +8,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from gateway.catalog import listed_rate
 from gateway.core import Gateway
 from gateway.rest.v2_shapes import money_text, rate_text
 from tests.gateway.panels import EUR_TO_USD, Trio
@@ -55,7 +56,8 @@ async def test_services_are_the_unified_groups_in_the_seed_shape(
         assert isinstance(entry["cancel"], bool)
     group = await shared_group(gw)
     [shown] = [s for s in services if s["service"] == group.id]
-    assert shown["rate"] == rate_text(min(m.rate for m in group.members))
+    # What the dearest order in the range costs at the cheapest member that takes it.
+    assert shown["rate"] == rate_text(listed_rate(group.members))
     assert shown["min"] == str(min(m.service.min for m in group.members))
     assert shown["max"] == str(max(m.service.max for m in group.members))
     assert shown["refill"] == any(m.service.refill for m in group.members)
@@ -72,7 +74,7 @@ async def test_services_leave_out_providers_that_cannot_take_orders(
     services = await v2(client, "form", key=keys.reader, action="services")
     [shown] = [s for s in services if s["service"] == group.id]
     assert shown["max"] == str(max(m.service.max for m in others))
-    assert shown["rate"] == rate_text(min(m.rate for m in others))
+    assert shown["rate"] == rate_text(listed_rate(others))
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
