@@ -27,14 +27,20 @@ NOTHING_TO_ASK = (
     "no gateway to ask: give --url URL --key KEY for a running one (the demo prints both; or "
     "set SMM_GATEWAY_URL and SMM_GATEWAY_KEY), or --config FILE for its configuration"
 )
+LOCAL_ONLY = (
+    "this command reads the ledger and the panels itself, not a running gateway (SMM_GATEWAY_URL "
+    "is not enough): give --config FILE, or set SMM_GATEWAY_CONFIG"
+)
 _LEDGER_VARIABLES = ("DATABASE_URL", "SMM_GATEWAY_GATEWAY__DATABASE_URL")
 
 
 def local_settings(config: Path | None) -> Settings:
     """The settings of `config`; without a file or a database in the environment, a one-line
-    `ConfigError` (rather than a new, empty ``./smm-gateway.db`` nobody serves)."""
+    `ConfigError` (rather than a new, empty ``./smm-gateway.db`` nobody serves). A command
+    with a ``--url`` mode never gets here with one, so a gateway URL in the environment means
+    a command that has none."""
     if config is None and not any(os.environ.get(v) for v in _LEDGER_VARIABLES):
-        raise ConfigError(NOTHING_TO_ASK)
+        raise ConfigError(LOCAL_ONLY if os.environ.get("SMM_GATEWAY_URL") else NOTHING_TO_ASK)
     return load_config(config)
 
 

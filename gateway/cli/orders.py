@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
-from gateway.cli import unconfirmed
+from gateway.cli import orders_remote, unconfirmed
 from gateway.cli.common import ConfigOption, JsonOption, with_gateway
 from gateway.cli.output import emit, emit_one
-from gateway.cli.remote import KeyOption, RemoteUrlOption, graphql
+from gateway.cli.remote import KeyOption, RemoteUrlOption
 from gateway.core import Gateway
 from gateway.store import OrderRow
 
@@ -26,11 +26,6 @@ def _order_row(row: OrderRow) -> dict[str, Any]:
     }  # fmt: skip
 
 
-ORDERS_QUERY = """query($filter: OrderFilter, $first: Int) {
-  orders(filter: $filter, first: $first) { nodes { id clientId serviceId status statusRaw
-    provider cost { amount } charge { amount } remains createdAt error } } }"""
-
-
 @orders_app.command("list")
 def orders_list(
     client: Annotated[str | None, typer.Option(help="Only this client's orders.")] = None,
@@ -44,24 +39,7 @@ def orders_list(
     """Orders, newest first."""
     if url:
         filters = {"clientId": client, "statuses": [s.upper() for s in state] if state else None}
-        found = graphql(url, key, ORDERS_QUERY, {"filter": filters, "first": limit})
-        rows = [
-            {
-                "id": o["id"],
-                "client": o["clientId"],
-                "service": o["serviceId"],
-                "state": o["status"],
-                "status": o["statusRaw"],
-                "provider": o["provider"],
-                "cost": (o.get("cost") or {}).get("amount"),
-                "charge": (o.get("charge") or {}).get("amount"),
-                "remains": o["remains"],
-                "created": o["createdAt"],
-                "error": o["error"],
-            }
-            for o in found["orders"]["nodes"]
-        ]
-        emit(rows, as_json=as_json, title="Orders")
+        emit(orders_remote.orders(url, key, filters, limit), as_json=as_json, title="Orders")
         return
 
     async def work(gw: Gateway) -> list[dict[str, Any]]:
@@ -79,10 +57,15 @@ orders_app.command("resolve")(unconfirmed.orders_resolve)
 def orders_show(
     order_id: Annotated[int, typer.Argument()],
     config: ConfigOption = None,
+    url: RemoteUrlOption = None,
+    key: KeyOption = "",
     as_json: JsonOption = False,
 ) -> None:
     """One order as the ledger has it (a stale one is polled next by the status sync), with
     its history."""
+    if url:
+        emit_one(orders_remote.order(url, key, order_id), as_json=as_json)
+        return
 
     async def work(gw: Gateway) -> dict[str, Any]:
         [outcome] = await gw.orders.status([order_id], None)
@@ -103,9 +86,14 @@ def orders_show(
 def orders_refill(
     order_ids: Annotated[list[int], typer.Argument()],
     config: ConfigOption = None,
+    url: RemoteUrlOption = None,
+    key: KeyOption = "",
     as_json: JsonOption = False,
 ) -> None:
     """Request refills."""
+    if url:
+        emit(orders_remote.refill(url, key, order_ids), as_json=as_json, title="Refills")
+        return
 
     async def work(gw: Gateway) -> list[dict[str, Any]]:
         return [
@@ -120,9 +108,14 @@ def orders_refill(
 def orders_cancel(
     order_ids: Annotated[list[int], typer.Argument()],
     config: ConfigOption = None,
+    url: RemoteUrlOption = None,
+    key: KeyOption = "",
     as_json: JsonOption = False,
 ) -> None:
     """Request cancellation ("requested", not yet refunded)."""
+    if url:
+        emit(orders_remote.cancel(url, key, order_ids), as_json=as_json, title="Cancels")
+        return
 
     async def work(gw: Gateway) -> list[dict[str, Any]]:
         return [

@@ -9,10 +9,12 @@ from contextlib import ExitStack
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 
 from gateway.app import create_app
 from gateway.cli import main
+from gateway.cli.common import LOCAL_ONLY
 from gateway.config import Settings, WebhooksSection
 from tests.gateway.graphql.server import serve
 from tests.gateway.panels import Trio, open_gateway, start_trio, trio_settings
@@ -123,3 +125,51 @@ async def test_services_quote_and_orders_of_a_running_gateway(
     code, _, err = await cli(capsys, "quote", "987654", "100", *remote)
     assert code == 1
     assert "987654" in err or "not" in err.lower()
+
+
+async def test_orders_are_shown_refilled_and_cancelled_on_a_running_gateway(
+    running: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, key = running
+    remote = ("--url", url, "--key", key, "--json")
+    async with httpx.AsyncClient(base_url=url) as http:
+        listed = (await http.post("/api/v2", data={"key": key, "action": "services"})).json()
+        service = next(s for s in listed if s["type"] == "Default" and s["cancel"])
+        added = await http.post("/api/v2", data={
+            "key": key, "action": "add", "service": service["service"],
+            "link": "https://instagram.com/p/cli", "quantity": service["max"],
+        })  # fmt: skip
+    order_id = added.json()["order"]
+
+    code, out, err = await cli(capsys, "orders", "show", str(order_id), *remote)
+    assert code == 0, err
+    shown = json.loads(out)
+    assert (shown["id"], shown["client"], shown["state"]) == (order_id, "ops", "PENDING")
+    assert [line.split()[2:] for line in shown["history"]] == [["created", "RECEIVED"],
+                                                               ["placed", "PENDING"]]  # fmt: skip
+    code, out, err = await cli(capsys, "orders", "show", "999999", *remote)
+    assert (code, out) == (1, "")
+    assert "no order 999999" in err
+
+    code, out, err = await cli(capsys, "orders", "refill", str(order_id), "999999", *remote)
+    assert code == 0, err
+    refills = json.loads(out)
+    assert [(r["order"], r["refill"]) for r in refills] == [(order_id, None), (999999, None)]
+    assert refills[0]["error"], "not refillable while pending"
+    assert "999999" in refills[1]["error"]
+
+    code, out, err = await cli(capsys, "orders", "cancel", str(order_id), *remote)
+    assert code == 0, err
+    assert json.loads(out) == [{"order": order_id, "requested": True, "error": None}]
+
+
+@pytest.mark.parametrize("args", [["catalog", "sync"], ["catalog", "changes"]])
+async def test_a_command_without_a_url_mode_says_so_when_only_a_gateway_url_is_set(
+    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("DATABASE_URL", "SMM_GATEWAY_CONFIG", "SMM_GATEWAY_GATEWAY__DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SMM_GATEWAY_URL", "http://127.0.0.1:9")
+    code, out, err = await cli(capsys, *args)
+    assert (code, out) == (1, "")
+    assert err == f"error: {LOCAL_ONLY}\n"
