@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -17,27 +15,14 @@ from gateway.store import Store
 from gateway.workers import RedisBroadcast
 from tests.gateway.cache_fixtures import RedisServer
 from tests.gateway.workers.helpers import eventually
-from tests.gateway.workers.test_broadcast import collect, event
-from tests.gateway.workers.test_outbox_tail import STOPPED, TAILING, logged
+from tests.gateway.workers.test_broadcast import collect, event, store
+from tests.gateway.workers.test_outbox_tail import STOPPED, TAILING, logged, redis_server
+
+# Fixtures: the server is stopped with SIGKILL, so a paused one goes too.
+__all__ = ["redis_server", "store"]
 
 QUIET = 0.2
 """Seconds of quiet before the listener pings Redis in these tests (and as long for a pong)."""
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()  # SIGKILL: a paused server goes too
-
-
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[Store]:
-    async with await Store.connect(database_url) as opened:
-        yield opened
 
 
 async def test_a_redis_gone_silent_is_noticed_and_the_outbox_feeds_subscribers_meanwhile(
