@@ -24,13 +24,6 @@ from tests.gateway.test_interrupted import one_call_at_a_time, until, until_orde
 from tests.gateway.workers.helpers import eventually
 
 
-async def until_claimed(gw: Gateway, client: str, key: str) -> None:
-    async def claimed() -> bool:
-        return await gw.store.idempotency_claim(client, key) is not None
-
-    await eventually(claimed, within=30, interval=0.005)
-
-
 @pytest.mark.parametrize(
     ("funds", "options"),
     [("0", {}), ("100", {"spend_cap_day": Decimal(0)})],
@@ -83,8 +76,9 @@ async def test_a_funded_order_waiting_for_its_turn_has_no_row_and_holds_nothing_
         waiting = asyncio.create_task(
             gw.place("shop", group.id, fields_for(group, 2), account=shop, idempotency_key="k")
         )
-        await until_claimed(gw, "shop", "k")
-        await asyncio.sleep(0.2)  # time to go wrong: to write its row before its turn
+        # Its price reserved: past pricing, asking for the turn, where the old path had
+        # written its row already.
+        await eventually(lambda: gw.orders.funds_in_flight.pending(shop.id) > 0, within=30)
         assert not waiting.done()
         assert len(await until_orders(gw, 1)) == 1, "the slot is taken before the row"
         assert (await fresh(gw, shop)).held == 0
