@@ -57,18 +57,21 @@ class Followups(OrdersBase):
         in_flight: dict[int, asyncio.Future[Outcome]],
         ids: Iterable[int],
         client_id: str | None,
-        ask: Callable[[list[OrderRow]], Awaitable[dict[int, Outcome]]],
+        ask: Callable[[list[int]], Awaitable[list[Outcome]]],
     ) -> list[Outcome]:
-        """`ask` for the orders no request of this process is asking for; share the others'."""
+        """`ask` for the orders no request of this process is asking for; share the others'.
+
+        A request counts as asking from its first step, before it reads anything, so that
+        requests arriving together share one call however their reads are scheduled. An
+        order shared is checked to be the caller's; one the other request could not ask for
+        (not its client's: answered without an order) is asked for again."""
         wanted = list(dict.fromkeys(ids))
-        rows = await self._owned(wanted, client_id)
-        joined = {i: in_flight[i] for i in rows if i in in_flight}
-        mine = [row for i, row in rows.items() if i not in joined]
+        joined = {i: in_flight[i] for i in wanted if i in in_flight}
         loop = asyncio.get_running_loop()
-        futures = {row.id: loop.create_future() for row in mine}
+        futures = {i: loop.create_future() for i in wanted if i not in joined}
         in_flight.update(futures)
         try:
-            answers = await ask(mine) if mine else {}
+            answers = {o.order_id: o for o in await ask(list(futures))} if futures else {}
             for order_id, future in futures.items():
                 future.set_result(answers[order_id])
         except BaseException as exc:
@@ -82,8 +85,28 @@ class Followups(OrdersBase):
         finally:
             for order_id in futures:
                 in_flight.pop(order_id, None)
-        for order_id, future in joined.items():
-            answers[order_id] = await asyncio.shield(future)
+        if joined:
+            owned = await self._owned(joined, client_id)
+            again = []
+            for order_id in owned:
+                shared = await asyncio.shield(joined[order_id])
+                if shared.order is None:
+                    again.append(order_id)
+                else:
+                    answers[order_id] = shared
+            if again:
+                answers.update({o.order_id: o for o in await ask(again)})
+        return [answers.get(i) or Outcome(i, None, "Incorrect order ID") for i in wanted]
+
+    async def _asked(
+        self,
+        wanted: list[int],
+        client_id: str | None,
+        ask: Callable[[list[OrderRow]], Awaitable[dict[int, Outcome]]],
+    ) -> list[Outcome]:
+        """`ask` for those of `wanted` that are `client_id`'s; an answer per id."""
+        rows = await self._owned(wanted, client_id)
+        answers = await ask(list(rows.values())) if rows else {}
         return [answers.get(i) or Outcome(i, None, "Incorrect order ID") for i in wanted]
 
     # -- refill ------------------------------------------------------------------------------
@@ -91,10 +114,13 @@ class Followups(OrdersBase):
     async def refill(self, ids: Iterable[int], client_id: str | None) -> list[Outcome]:
         """Refill each order: its open refill if it has one, else a new one asked of its
         provider (recorded with a gateway id); a split or drip-fed order through its children."""
-        return await fan_out(
-            self, ids, client_id,
-            lambda wanted: self._once_each(self._refilling, wanted, client_id, self._ask_refills),
-            cancel=False,
+        return await self._once_each(
+            self._refilling, ids, client_id,
+            lambda mine: fan_out(
+                self, mine, client_id,
+                lambda wanted: self._asked(wanted, client_id, self._ask_refills),
+                cancel=False,
+            ),
         )  # fmt: skip
 
     async def _ask_refills(self, rows: list[OrderRow]) -> dict[int, Outcome]:
@@ -218,10 +244,13 @@ class Followups(OrdersBase):
         """Ask each order's provider to cancel it ("requested", not yet refunded); an order
         whose cancel is already requested (and still open) is not asked again. A split or
         drip-fed order is canceled through its children, and a drip's runs left are stopped."""
-        return await fan_out(
-            self, ids, client_id,
-            lambda wanted: self._once_each(self._canceling, wanted, client_id, self._ask_cancels),
-            cancel=True,
+        return await self._once_each(
+            self._canceling, ids, client_id,
+            lambda mine: fan_out(
+                self, mine, client_id,
+                lambda wanted: self._asked(wanted, client_id, self._ask_cancels),
+                cancel=True,
+            ),
         )  # fmt: skip
 
     async def _ask_cancels(self, rows: Sequence[OrderRow]) -> dict[int, Outcome]:

@@ -71,6 +71,44 @@ async def test_a_refused_refill_leaves_no_refill_and_may_be_asked_again(
     assert calls(trio, "refill") - before == 2, "one call per request round, none shared twice"
 
 
+async def test_requests_arriving_together_share_a_call_however_their_reads_are_scheduled(
+    gw: Gateway, trio: Trio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = await place(gw, 4)
+    read = gw.store.get_orders
+
+    async def reads_late_for_the_second(ids: list[int]) -> list[OrderRow]:
+        task = asyncio.current_task()
+        if task is not None and task.get_name() == "second":
+            await asyncio.sleep(0.3)  # the first request is answered meanwhile
+        return await read(ids)
+
+    monkeypatch.setattr(gw.store, "get_orders", reads_late_for_the_second)
+    before = calls(trio, "refill")
+    first = asyncio.create_task(gw.orders.refill([order.id], "c"), name="first")
+    second = asyncio.create_task(gw.orders.refill([order.id], "c"), name="second")
+    assert await second == await first
+    assert (await first)[0].error, "not complete yet: the panel refuses"
+    assert calls(trio, "refill") - before == 1
+
+
+async def test_a_request_for_another_clients_order_does_not_answer_for_its_owner(
+    gw: Gateway, trio: Trio
+) -> None:
+    order = await place(gw, 5)
+    before = calls(trio, "refill")
+    stranger, owner = await asyncio.gather(
+        gw.orders.refill([order.id], "someone-else"), gw.orders.refill([order.id], "c")
+    )
+    assert stranger[0].error == "Incorrect order ID"
+    assert stranger[0].order is None
+    assert owner[0].order is not None
+    assert owner[0].order.id == order.id
+    assert owner[0].error is not None, "not complete yet: the panel refuses"
+    assert owner[0].error != "Incorrect order ID"
+    assert calls(trio, "refill") - before == 1
+
+
 async def test_fifty_concurrent_cancels_of_one_order_make_one_call(
     gw: Gateway, other: Gateway, trio: Trio
 ) -> None:
