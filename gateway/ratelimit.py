@@ -138,16 +138,29 @@ class RateLimiter:
         amount, expiry, _ = facts
         counted: Counted | None = None
         if self._shared is not None and self._clock() >= self._redis_down_until:
-            try:
-                counted = await self._shared.hit(identity, amount, expiry, cost)
-            except (RedisError, OSError) as exc:
-                log.warning("rate limit store unavailable (%s); limiting in this process", exc)
-                self._redis_down_until = self._clock() + self._retry_after
+            counted = await self._counted_in_redis(self._shared, identity, amount, expiry, cost)
         if counted is None:
             counted = self._memory.hit(identity, amount, expiry, cost)
         retry_after = 0.0 if counted.allowed else max(1.0, counted.reset_in)
         remaining = max(0, amount - counted.count)
         return Decision(counted.allowed, amount, remaining, retry_after, facts[2])
+
+    async def _counted_in_redis(
+        self, shared: RedisWindows, identity: str, amount: int, expiry: float, cost: int
+    ) -> Counted | None:
+        """The hit counted in Redis, or None when Redis fails twice running: then this process
+        counts alone for `retry_redis_after` seconds. One failure says little (a connection
+        that timed out while a burst opened many, one the server had closed), so it is tried
+        once more; if the first call's reply was what got lost, the hit counts twice: a
+        stricter limit for a moment, never a looser one."""
+        for attempt in (1, 2):
+            try:
+                return await shared.hit(identity, amount, expiry, cost)
+            except (RedisError, OSError) as exc:
+                if attempt == 2:
+                    log.warning("rate limit store unavailable (%s); limiting in this process", exc)
+        self._redis_down_until = self._clock() + self._retry_after
+        return None
 
     async def check(self, principal: Principal | None, address: str) -> Decision:
         """Count one request of a caller: a key against its own limit, an unknown caller by

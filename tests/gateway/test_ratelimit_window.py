@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
 
 import pytest
 import redis.asyncio as aioredis
@@ -189,6 +190,59 @@ async def test_a_burst_larger_than_the_pool_is_counted_in_redis(
     finally:
         await limiter.aclose()
     assert sum(a.allowed for a in answers) == 120
+
+
+@pytest.fixture
+async def drops_first_connection(redis_url: str) -> AsyncIterator[str]:
+    """A Redis URL through a loopback relay that closes the first connection it is given and
+    relays the others: a connection lost once, with Redis itself well."""
+    target = urlsplit(redis_url)
+    accepted = 0
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except OSError:
+            pass
+        finally:
+            writer.close()
+
+    async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal accepted
+        accepted += 1
+        if accepted == 1:
+            writer.close()
+            return
+        up_reader, up_writer = await asyncio.open_connection(target.hostname, target.port)
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    server = await asyncio.start_server(relay, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield target._replace(netloc=f"127.0.0.1:{port}").geturl()
+    finally:
+        server.close()
+
+
+async def test_a_connection_lost_once_is_tried_again_not_taken_for_a_lost_redis(
+    redis_url: str, drops_first_connection: str, namespace: str
+) -> None:
+    options = LimitOptions(per_key="3/minute")
+    flaky = RateLimiter(options, redis_url=drops_first_connection, namespace=namespace)
+    direct = RateLimiter(options, redis_url=redis_url, namespace=namespace)
+    try:
+        item = direct.limit_for(None)
+        first = await flaky.hit("key:1", item)
+        others = [await direct.hit("key:1", item) for _ in range(3)]
+        last = await flaky.hit("key:1", item)
+    finally:
+        await flaky.aclose()
+        await direct.aclose()
+    assert first.allowed
+    assert [a.allowed for a in others] == [True, True, False], "the first hit is in Redis"
+    assert not last.allowed, "still counting in Redis, not alone"
 
 
 async def test_without_redis_a_process_limits_on_its_own(namespace: str) -> None:
