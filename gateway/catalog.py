@@ -60,8 +60,9 @@ def listed_rate(members: Sequence[Offer]) -> Decimal:
     dearest = None
     for quantity in sorted(bounds):
         rates = [m.rate for m in members if m.service.min <= quantity <= m.service.max]
-        if rates and (dearest is None or min(rates) > dearest):
-            dearest = min(rates)
+        cheapest = min(rates, default=None)
+        if cheapest is not None and (dearest is None or cheapest > dearest):
+            dearest = cheapest
     assert dearest is not None  # the smallest minimum is taken by its own member
     return dearest
 

@@ -51,9 +51,8 @@ class FundsInFlight:
     def reserve(self, account: AccountRow, amount: Decimal) -> Reservation | None:
         """Reserve `amount` if `account` as read (active, no spend cap) covers it beside what
         is reserved already; else ``None``: the order is to be held before its turn."""
-        if not account.active or account.spend_cap_day is not None:
-            return None
-        if account.spend_cap_month is not None:
+        capped = account.spend_cap_day is not None or account.spend_cap_month is not None
+        if not account.active or capped:
             return None
         pending = self._pending.get(account.id, Decimal(0))
         if pending + amount > account.available:
