@@ -112,15 +112,18 @@ def observe_request(route: str, method: str, status: int, seconds: float) -> Non
 
 
 class _Timer:
-    """Times one upstream call and counts its outcome (``ok`` or the error class)."""
+    """Times one upstream call and counts its outcome (``ok`` or the error class); a call
+    stopped before it left (`left_out`) is neither."""
 
     def __init__(self, provider: str, action: str) -> None:
         self.provider = provider
         self.action = action
         self.started = 0.0
+        self.left_out = False
 
-    def __enter__(self) -> None:
+    def __enter__(self) -> _Timer:
         self.started = time.perf_counter()
+        return self
 
     def __exit__(
         self,
@@ -128,6 +131,8 @@ class _Timer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self.left_out:
+            return
         UPSTREAM_LATENCY.labels(self.provider, self.action).observe(
             time.perf_counter() - self.started
         )
@@ -160,7 +165,20 @@ class InstrumentedProvider(Provider):
     async def add(
         self, request: OrderRequest, *, before_send: BeforeSend | None = None
     ) -> PlacedOrder:
-        return await self._timed("add", lambda: self.inner.add(request, before_send=before_send))
+        if before_send is None:
+            return await self._timed("add", lambda: self.inner.add(request))
+        with _Timer(self.name, "add") as timer:
+
+            async def leaving() -> None:
+                # The gateway's own last check (an account's hold, an order overtaken): when
+                # it refuses, the panel was never called.
+                try:
+                    await before_send()
+                except BaseException:
+                    timer.left_out = True
+                    raise
+
+            return await self.inner.add(request, before_send=leaving)
 
     async def status(self, ids: Iterable[OrderId]) -> BatchResult[OrderStatus]:
         return await self._timed("status", lambda: self.inner.status(ids))
