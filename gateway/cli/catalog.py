@@ -92,9 +92,27 @@ def services_search(
     emit(with_gateway(config, work), as_json=as_json, title="Services")
 
 
+SYNC_MUTATION = """mutation { syncCatalog { providers {
+  provider ok services added changed removed seconds error } } }"""
+CHANGES_QUERY = """query($since: DateTime, $first: Int) {
+  priceChanges(since: $since, first: $first) {
+    nodes { at provider providerServiceId kind oldRate newRate currency } } }"""
+
+
 @catalog_app.command("sync")
-def catalog_sync(config: ConfigOption = None, as_json: JsonOption = False) -> None:
-    """Fetch every provider's services now, with a progress line per provider."""
+def catalog_sync(
+    config: ConfigOption = None,
+    url: RemoteUrlOption = None,
+    key: KeyOption = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Fetch every provider's services now, with a progress line per provider (one line per
+    provider when the sync runs in a gateway at --url)."""
+    if url:
+        synced = graphql(url, key, SYNC_MUTATION)["syncCatalog"]["providers"]
+        rows = [{**r, "seconds": round(r["seconds"], 2)} for r in synced]
+        emit(rows, as_json=as_json, title="Catalog sync")
+        return
 
     async def work(gw: Gateway) -> list[dict[str, Any]]:
         with Progress(console=console, transient=True, disable=as_json) as progress:
@@ -126,9 +144,19 @@ def catalog_changes(
     days: Annotated[float, typer.Option(help="How far back.")] = 7,
     limit: Annotated[int, typer.Option()] = 100,
     config: ConfigOption = None,
+    url: RemoteUrlOption = None,
+    key: KeyOption = "",
     as_json: JsonOption = False,
 ) -> None:
     """Price changes recorded by syncs: services added, re-priced or removed."""
+    if url:
+        since = (datetime.now(UTC) - timedelta(days=days)).isoformat()
+        found = graphql(url, key, CHANGES_QUERY, {"since": since, "first": limit})
+        rows = [{"at": c["at"], "provider": c["provider"], "service": c["providerServiceId"],
+                 "kind": c["kind"].lower(), "old": c["oldRate"], "new": c["newRate"],
+                 "currency": c["currency"]} for c in found["priceChanges"]["nodes"]]  # fmt: skip
+        emit(rows, as_json=as_json, title="Price changes")
+        return
 
     async def work(gw: Gateway) -> list[dict[str, Any]]:
         since = datetime.now(UTC) - timedelta(days=days)

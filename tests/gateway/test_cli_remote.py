@@ -163,7 +163,31 @@ async def test_orders_are_shown_refilled_and_cancelled_on_a_running_gateway(
     assert json.loads(out) == [{"order": order_id, "requested": True, "error": None}]
 
 
-@pytest.mark.parametrize("args", [["catalog", "sync"], ["catalog", "changes"]])
+async def test_catalog_sync_and_changes_through_a_running_gateway(
+    running: tuple[str, str], trio: Trio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, key = running
+    remote = ("--url", url, "--key", key, "--json")
+    code, out, err = await cli(capsys, "catalog", "sync", *remote)
+    assert code == 0, err
+    panel = trio.sims["alpha"].panel
+    service = panel.services[0]
+    panel.set_rate(service.id, service.rate * 2)  # the panel re-prices one service
+    code, out, err = await cli(capsys, "catalog", "sync", *remote)
+    assert code == 0, err
+    synced = {row["provider"]: row for row in json.loads(out)}
+    assert set(synced) == set(trio.sims)
+    assert all(row["ok"] and row["error"] is None for row in synced.values())
+    assert synced["alpha"]["changed"] == 1
+
+    code, out, err = await cli(capsys, "catalog", "changes", "--days", "1", *remote)
+    assert code == 0, err
+    changed = [c for c in json.loads(out) if c["kind"] == "changed"]
+    assert [(c["provider"], c["service"]) for c in changed] == [("alpha", str(service.id))]
+    assert Decimal(changed[0]["new"]) == Decimal(changed[0]["old"]) * 2
+
+
+@pytest.mark.parametrize("args", [["quality", "backfill"]])
 async def test_a_command_without_a_url_mode_says_so_when_only_a_gateway_url_is_set(
     args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
