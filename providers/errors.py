@@ -8,7 +8,8 @@ Every upstream failure is translated into this tree at the adapter's edge, once:
     ├── InvalidRequest             the panel refused the request as such
     │   ├── InvalidService         unknown or disabled service
     │   ├── InvalidQuantity        outside the service's min/max
-    │   ├── InvalidLink            bad or duplicate link
+    │   ├── InvalidLink            bad link
+    │   ├── LinkBusy               the panel runs an order for the link already
     │   └── MissingField           a field the service type needs is absent
     ├── NotFound                   unknown order or refill id
     ├── NotSupported               the order or service cannot do that (refill, cancel, drip-feed)
@@ -73,7 +74,12 @@ class InvalidQuantity(InvalidRequest):
 
 
 class InvalidLink(InvalidRequest):
-    """The link is malformed, or the panel already runs an order for it."""
+    """The link is malformed."""
+
+
+class LinkBusy(InvalidRequest):
+    """The panel already runs an order for the link (one per link at a time): another panel,
+    or this one later, may take it."""
 
 
 class MissingField(InvalidRequest):
@@ -141,6 +147,7 @@ ERROR_TEXTS: Sequence[tuple[str, type[ProviderError]]] = (
      NotSupported),
     (r"service id|incorrect service|service (is )?(temporarily )?disabled|service not found"
      r"|service (does )?not exist|invalid service", InvalidService),
+    (r"active order|link duplicate", LinkBusy),
     (r"link|url", InvalidLink),
     (r"incorrect order id|order not found|refill not found|refill request not found"
      r"|incorrect refill|not found", NotFound),

@@ -2,9 +2,11 @@
 
 An order fails, or moves on to the next member, only on an answer that proves it was not placed
 (`ProviderError.not_placed`: no funds, unknown service, throttled, never sent...). A quantity
-refusal moves on too, as limits are per provider and may be stale; the client's own mistakes
-(bad link, missing field) stop at once. Anything else, a text no table explains included,
-leaves the order ``UNCONFIRMED`` and it is never sent elsewhere.
+refusal moves on too, as limits are per provider and may be stale, and so does a panel's
+refusal of a link it runs an order for already (`LinkBusy`: all clients share the gateway's
+account there); the client's own mistakes (bad link, missing field) stop at once. Anything
+else, a text no table explains included, leaves the order ``UNCONFIRMED`` and it is never sent
+elsewhere.
 
 The moment a request leaves is in the ledger: ``sent_at`` is written once the provider gives
 the call its turn, before a byte goes; a new order's row is written only then, already marked

@@ -60,6 +60,11 @@ def failed_text(attempts: Sequence[Mapping[str, Any]]) -> str:
         return NO_FUNDS
     if errors and all(e == "InvalidService" for e in errors):
         return INCORRECT_SERVICE
+    # Every panel said the same thing of the order itself (drip-feed not offered, an order on
+    # the link running already): asking again soon would get the same answer, so say it.
+    for kind in ("NotSupported", "LinkBusy"):
+        if errors and all(e == kind for e in errors) and attempts[-1].get("message"):
+            return str(attempts[-1]["message"])
     return UNAVAILABLE
 
 

@@ -21,13 +21,18 @@ from tests.gateway.panels import Trio
 DUPLICATE = "You have active order with this link. Please wait until order being completed."
 
 
-async def gamma_group(gw: Gateway) -> Group:
-    """A default-type group sent to gamma first: its panel (the JSON profile) refuses a link
-    it has an active order for, with ``neworder.error.link_duplicate``."""
+async def gamma_group(gw: Gateway, *, alone: bool = True) -> Group:
+    """A default-type group sent to gamma first, offered by gamma alone unless `alone` is
+    false: its panel (the JSON profile) refuses a link it has an active order for, with
+    ``neworder.error.link_duplicate``, and an order refused so moves on to another member."""
     await gw.catalog.sync()
     snapshot = await gw.catalog.snapshot()
     for group in sorted(snapshot.groups.values(), key=lambda g: g.id):
-        if group.type is ServiceType.DEFAULT and group.cheapest.provider == "gamma":
+        if (
+            group.type is ServiceType.DEFAULT
+            and group.cheapest.provider == "gamma"
+            and (set(group.providers) == {"gamma"}) is alone
+        ):
             return group
     raise AssertionError("no group sent to gamma first")
 

@@ -1,5 +1,6 @@
 """``/api/v2 add`` answers a panel's refusal with the text a panel shows, never its message key,
-and a corrected request may reuse the ``Idempotency-Key`` of an order that was never placed."""
+and a corrected request may reuse the ``Idempotency-Key`` of an order that was never placed; a
+refusal of the request itself from every member is told as the panels said it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import httpx
 
 from gateway.core import Gateway
 from gateway.rest import v2_texts as texts
+from providers.models import ServiceType
 from tests.gateway.panels import Trio
 from tests.gateway.rest.conftest import Keys
 from tests.gateway.rest.helpers import v2
@@ -35,3 +37,42 @@ async def test_a_duplicate_link_is_told_in_words_and_a_corrected_retry_places(
     assert await v2(client, "json", headers=header, **args, **second) == corrected
     assert await v2(client, "form", headers=header, **args, **first) == {"error": texts.KEY_REUSED}
     assert trio.calls("add")["gamma"] == 3
+
+
+async def test_a_link_one_panel_is_busy_with_goes_to_another_member(
+    client: httpx.AsyncClient, gw: Gateway, keys: Keys, trio: Trio
+) -> None:
+    group = await gamma_group(gw, alone=False)
+    fields = order(group, "https://instagram.com/shared-target")
+    args = {"action": "add", "service": group.id, **fields}
+    first = await v2(client, "form", key=keys.alice, **args)
+    second = await v2(client, "form", key=keys.bob, **args)  # another client, the same link
+    assert set(first) == set(second) == {"order"}
+    placed = await gw.store.get_order(second["order"])
+    assert placed.provider != "gamma"
+    assert [a["error"] for a in placed.attempts] == ["LinkBusy"], "refused by gamma, then placed"
+    assert trio.calls("add")["gamma"] == 2
+
+
+async def test_a_drip_feed_every_member_refuses_is_told_as_the_panels_say_it(
+    client: httpx.AsyncClient, gw: Gateway, keys: Keys, trio: Trio
+) -> None:
+    # Members whose listing does not say (most panels don't, alpha's among them) are tried;
+    # each refuses.
+    snapshot = await gw.catalog.snapshot()
+    alpha = {str(s.id): s for s in trio.sims["alpha"].panel.services}
+    group = next(
+        g
+        for g in sorted(snapshot.groups.values(), key=lambda g: g.id)
+        if g.type is ServiceType.DEFAULT
+        and all(
+            m.provider == "alpha" and m.service.dripfeed is None
+            and not alpha[m.service.id].dripfeed
+            for m in g.members
+        )
+    )  # fmt: skip
+    before = sum(trio.calls("add").values())
+    fields = {**order(group, "https://instagram.com/drip"), "runs": 2, "interval": 10}
+    refused = await v2(client, "form", key=keys.alice, action="add", service=group.id, **fields)
+    assert refused == {"error": texts.NO_DRIPFEED}
+    assert sum(trio.calls("add").values()) - before == len(group.members)
