@@ -20,15 +20,35 @@ _REPLACEMENT = "\ufffd"  # what undecodable bytes became on the way in
 _LINE_BREAKS = frozenset("\n\r\t")
 
 
-def _sound(text: str, *, multiline: bool) -> bool:
+# Format characters real writing needs: the zero-width non-joiner and joiner (Persian words,
+# emoji sequences such as a family or a rainbow flag), the direction marks of right-to-left
+# text, and the tags of subdivision flags. Overrides, isolates and zero-width spaces stay out.
+_PROSE_FORMAT = frozenset("\u200c\u200d\u200e\u200f\u061c") | frozenset(
+    chr(code) for code in range(0xE0020, 0xE0080)
+)
+
+
+def _noncharacter(char: str) -> bool:
+    code = ord(char)
+    return 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
+
+
+def _sound(text: str, *, multiline: bool, prose: bool = False) -> bool:
     """Valid text: no undecodable bytes, no control or format characters (bidi overrides,
-    zero-width marks), line breaks only where lines are expected."""
+    zero-width marks), line breaks only where lines are expected. `prose` (comments and the
+    like) also takes the format characters real writing needs (`_PROSE_FORMAT`) and characters
+    newer than this Python's Unicode tables (the latest emoji), noncharacters excepted."""
     for char in text:
         if char == _REPLACEMENT:
             return False
         if multiline and char in _LINE_BREAKS:
             continue
-        if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cs", "Co"):
+            return False
+        if category == "Cf" and not (prose and char in _PROSE_FORMAT):
+            return False
+        if category == "Cn" and (not prose or _noncharacter(char)):
             return False
     return True
 
@@ -66,6 +86,6 @@ def check_text(value: str | None) -> str | None:
     """Free text (comments, keywords, hashtags...): valid and bounded."""
     if value is None:
         return None
-    if len(value) > MAX_TEXT or not _sound(value, multiline=True):
+    if len(value) > MAX_TEXT or not _sound(value, multiline=True, prose=True):
         raise ValueError("Incorrect text: invalid characters or too long")
     return value
