@@ -24,6 +24,7 @@ from gateway.orders import (
     OrderError,
     ServiceNotFound,
 )
+from gateway.orders.drip import DRIP_FIELDS
 from gateway.orders.outcomes import Outcome
 from gateway.rest import v2_accounts as accounts
 from gateway.rest import v2_texts as texts
@@ -31,7 +32,7 @@ from gateway.rest.v2_services import service_list
 from gateway.rest.v2_shapes import GroupView, money_text, refill_status_text, status_entry
 from gateway.store import GatewayState, OrderRow
 from gateway.store.rows import AccountRow
-from providers.models import OPTIONAL_FIELDS, REQUIRED_FIELDS, ServiceType
+from providers.models import OPTIONAL_FIELDS, PACKAGE_TYPES, REQUIRED_FIELDS, ServiceType
 
 _ID = re.compile(r"[0-9]{1,18}")
 _DRIPFEED = ("runs", "interval")
@@ -181,15 +182,20 @@ async def _place(call: Call, service_id: int, sent: Mapping[str, str]) -> OrderR
         raise V2Error(texts.INCORRECT_SERVICE)
 
     known: list[tuple[int, int]] = []
+    fields = order_fields(group.type, call.fields)
+    splits = group.type not in PACKAGE_TYPES and not any(f in fields for f in DRIP_FIELDS)
 
     async def limits() -> tuple[int, int]:
-        # What the members that can take orders now accept: read once, and only when needed.
+        # What the members that can take orders now accept, together when the order would be
+        # split across providers: read once, and only when needed.
         if not known:
             view = GroupView.of(group, await call.gw.provider_states())
-            known.append((view.min, view.max) if view is not None else (group.min, group.max))
+            if view is None:
+                known.append((group.min, group.max))
+            else:
+                known.append((view.min, view.split_max if splits else view.max))
         return known[0]
 
-    fields = order_fields(group.type, call.fields)
     required = REQUIRED_FIELDS[group.type]
     if "link" in required and "link" not in fields:
         raise V2Error(texts.LINK_REQUIRED)

@@ -90,6 +90,15 @@ class GroupView:
     def max(self) -> int:
         return max(m.service.max for m in self.members)
 
+    @property
+    def split_max(self) -> int:
+        """The most one order can be, split across providers: a part per provider, each up to
+        its largest maximum (`gateway.orders.split_plan`)."""
+        largest: dict[str, int] = {}
+        for m in self.members:
+            largest[m.provider] = max(largest.get(m.provider, 0), m.service.max)
+        return sum(largest.values())
+
     def entry(self) -> dict[str, Any]:
         group = self.group
         cheapest = min(self.members, key=lambda m: m.rate)

@@ -70,12 +70,22 @@ async def test_quantity_errors_name_the_limits(
     group = await shared_group(gw)
     low = min(m.service.min for m in group.members)
     high = max(m.service.max for m in group.members)
-    text = f"Quantity must be between {low} and {high}"
-    beyond = sum(m.service.max for m in group.members) + 1  # more than a split could take
-    for quantity in ("", "0", "-5", "ten", str(beyond), str(10**30)):
+    # Larger than any member takes is split across providers, a part each: the most an order
+    # can be is the sum of each provider's largest maximum.
+    largest = {p: max(m.service.max for m in group.members if m.provider == p)
+               for p in group.providers}  # fmt: skip
+    together = sum(largest.values())
+    text = f"Quantity must be between {low} and {together}"
+    for quantity in ("", "0", "-5", "ten", str(together + 1), str(10**30)):
         fields = {**order_fields(group), "quantity": quantity}
         answer = await v2(client, "form", key=keys.alice, action="add", **fields)
         assert answer == {"error": text}, quantity
+    split = {**order_fields(group), "quantity": str(high + 1)}
+    assert set(await v2(client, "form", key=keys.alice, action="add", **split)) == {"order"}
+    # A drip-feed is never split: one member takes each run.
+    drip = {**order_fields(group), "quantity": str(high + 1), "runs": "2", "interval": "5"}
+    answer = await v2(client, "form", key=keys.alice, action="add", **drip)
+    assert answer == {"error": f"Quantity must be between {low} and {high}"}
 
 
 async def test_link_errors(client: httpx.AsyncClient, gw: Gateway, keys: Keys) -> None:
