@@ -7,7 +7,7 @@ links, handles and free text are checked as panels accept them (`providers.order
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -15,6 +15,20 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from providers.order_text import check_handles, check_link, check_text
 from providers.services import OPTIONAL_FIELDS, ORDER_FIELDS, REQUIRED_FIELDS, ServiceType
 from providers.values import Id, to_optional_int
+
+
+def _check_expiry(text: str) -> None:
+    """A subscription's expiry: a real d/m/Y date, not already past (a day's grace for the
+    time zones between the client and the panel)."""
+    wrong = "expiry must be a d/m/Y date such as 31/12/2026"
+    if not re.fullmatch(r"\d{2}/\d{2}/\d{4}", text):
+        raise ValueError(wrong)
+    try:
+        day = datetime.strptime(text, "%d/%m/%Y").date()
+    except ValueError:
+        raise ValueError(wrong) from None
+    if day < datetime.now(UTC).date() - timedelta(days=1):
+        raise ValueError("expiry must not be in the past")
 
 
 def _lines(value: object) -> object:
@@ -32,6 +46,8 @@ HandleLines = Annotated[str | None, BeforeValidator(_lines), AfterValidator(chec
 Text = Annotated[str | None, AfterValidator(check_text)]
 TextLines = Annotated[str | None, BeforeValidator(_lines), AfterValidator(check_text)]
 PositiveCount = Annotated[int | None, BeforeValidator(to_optional_int), Field(gt=0)]
+MAX_INTERVAL = 366 * 24 * 60
+"""The longest drip-feed interval taken, in minutes: a year."""
 NonNegativeCount = Annotated[int | None, BeforeValidator(to_optional_int), Field(ge=0)]
 
 
@@ -52,7 +68,7 @@ class OrderRequest(BaseModel):
     link: Link = None
     quantity: PositiveCount = None
     runs: PositiveCount = None
-    interval: PositiveCount = None
+    interval: Annotated[PositiveCount, Field(le=MAX_INTERVAL)] = None
     keywords: TextLines = None
     comments: TextLines = None
     usernames: HandleLines = None
@@ -97,8 +113,8 @@ class OrderRequest(BaseModel):
             raise ValueError("a drip-feed order needs both runs and interval")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("min must not exceed max")
-        if self.expiry is not None and not re.fullmatch(r"\d{2}/\d{2}/\d{4}", self.expiry):
-            raise ValueError("expiry must be a d/m/Y date such as 31/12/2026")
+        if self.expiry is not None:
+            _check_expiry(self.expiry)
         return self
 
     @property

@@ -72,13 +72,15 @@ def check_link(value: str | None) -> str | None:
 
 
 def check_handles(value: str | None) -> str | None:
-    """Usernames, one per line: no control characters, each at most `MAX_HANDLE`."""
+    """Usernames, one per line: no control characters nor spaces, each at most `MAX_HANDLE`."""
     if value is None:
         return None
     if len(value) > MAX_TEXT or not _sound(value, multiline=True):
         raise ValueError("Incorrect username")
-    if any(len(line.strip()) > MAX_HANDLE for line in value.splitlines()):
-        raise ValueError("Incorrect username")
+    for line in value.splitlines():
+        handle = line.strip()
+        if len(handle) > MAX_HANDLE or any(char.isspace() for char in handle):
+            raise ValueError("Incorrect username")
     return value
 
 

@@ -12,14 +12,15 @@ def request_for(service: Service, n: int = 0, *, dripfeed: bool = False) -> Orde
     fields: dict[str, object] = {"link": link, "quantity": quantity}
     kind = service.type
     lines = "\n".join(f"line {n}-{i}" for i in range(quantity))
+    handles = "\n".join(f"user_{n}_{i}" for i in range(quantity))
     extra: dict[ServiceType, dict[str, object]] = {
         ServiceType.PACKAGE: {"quantity": None},
         ServiceType.SEO: {"keywords": "shoes\nboots"},
         ServiceType.CUSTOM_COMMENTS: {"quantity": None, "comments": lines},
         ServiceType.CUSTOM_COMMENTS_PACKAGE: {"quantity": None, "comments": "nice\ngreat"},
-        ServiceType.MENTIONS: {"quantity": None, "usernames": lines},
+        ServiceType.MENTIONS: {"quantity": None, "usernames": handles},
         ServiceType.MENTIONS_WITH_HASHTAGS: {"usernames": "a\nb", "hashtags": "#x\n#y"},
-        ServiceType.MENTIONS_CUSTOM_LIST: {"quantity": None, "usernames": lines},
+        ServiceType.MENTIONS_CUSTOM_LIST: {"quantity": None, "usernames": handles},
         ServiceType.MENTIONS_HASHTAG: {"hashtag": "sale"},
         ServiceType.MENTIONS_USER_FOLLOWERS: {"username": "someone"},
         ServiceType.MENTIONS_MEDIA_LIKERS: {"media": "https://example.com/p/media"},

@@ -1,6 +1,7 @@
 """Text fields take what people write (Persian with its non-joiner, emoji sequences, flags, the
 latest emoji) and refuse what hides or reorders text (bidi overrides, zero-width spaces,
-controls, private use); links and usernames stay strict."""
+controls, private use); links and usernames stay strict; a subscription's expiry is a real day
+to come, a drip-feed's interval at most a year."""
 
 from __future__ import annotations
 
@@ -55,3 +56,35 @@ def test_links_take_no_joiners_nor_unassigned_characters() -> None:
     for link in (f"{LINK}\u200d", f"{LINK}\U0001fa77", f"{LINK}\u200c"):
         with pytest.raises(ValidationError):
             OrderRequest(service="1", link=link, quantity=100)
+
+
+def subscription(**fields: object) -> OrderRequest:
+    return OrderRequest.model_validate(
+        {"service": "1", "service_type": ServiceType.SUBSCRIPTIONS, "username": "someone",
+         "min": 100, "max": 200, **fields}
+    )  # fmt: skip
+
+
+def test_a_subscription_expires_on_a_real_day_to_come() -> None:
+    assert subscription(expiry="31/12/2999").expiry == "31/12/2999"
+    for day in ("31/02/2999", "00/01/2999", "2999-12-31", "01/01/2020"):
+        with pytest.raises(ValidationError, match="expiry"):
+            subscription(expiry=day)
+
+
+def test_a_username_is_one_word() -> None:
+    with pytest.raises(ValidationError, match="Incorrect username"):
+        subscription(username="two words")
+    with pytest.raises(ValidationError, match="Incorrect username"):
+        OrderRequest(service="1", service_type=ServiceType.MENTIONS_CUSTOM_LIST, link=LINK,
+                     usernames=["fine", "not fine"])  # fmt: skip
+    listed = OrderRequest(service="1", service_type=ServiceType.MENTIONS_CUSTOM_LIST, link=LINK,
+                          usernames=["  @fine ", "@also_fine"])  # fmt: skip
+    assert listed.units == 2
+
+
+def test_a_drip_feed_interval_is_at_most_a_year() -> None:
+    taken = OrderRequest(service="1", link=LINK, quantity=100, runs=2, interval=366 * 24 * 60)
+    assert taken.interval == 366 * 24 * 60
+    with pytest.raises(ValidationError, match="interval"):
+        OrderRequest(service="1", link=LINK, quantity=100, runs=2, interval=10**17)
