@@ -24,6 +24,7 @@ from gateway.graphql.pagination import (
     encode_cursor,
     page_size,
 )
+from gateway.graphql.permissions import OPERATOR
 from gateway.store import AccountRow, MarginRow, MovementRow
 
 MOVEMENT_CURSOR = "movement"
@@ -168,10 +169,21 @@ class AccountNode:
     low_balance: Decimal | None = strawberry.field(
         description="Below this balance an account.balance_low event is sent; null for none."
     )
-    margin_policy: MarginPolicy = strawberry.field(
-        description="What happens when a provider's cost breaks the minimum margin."
+    margin_policy: MarginPolicy | None = strawberry.field(
+        description=(
+            "What happens when a provider's cost breaks the minimum margin (ops or admin keys: "
+            "a repriced rate is the cost plus the minimum margin)."
+        ),
+        permission_classes=OPERATOR,
     )
-    price_list: PriceListNode = strawberry.field(description="How the account's prices are made.")
+    price_list: PriceListNode | None = strawberry.field(
+        description=(
+            "How the account's prices are made (ops or admin keys: a markup or a margin over "
+            "the provider's cost gives that cost away). The account's keys see its own prices "
+            "instead: a service's `rate`, an order's `cost` and `charge`."
+        ),
+        permission_classes=OPERATOR,
+    )
     created_at: datetime = strawberry.field(description="When the account was made.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
     row: strawberry.Private[AccountRow]

@@ -59,8 +59,9 @@ class Viewer:
     key_name: str = strawberry.field(description="The key's name.")
 
     @field(
-        "The client account the key belongs to: its funds, prices and movements (null for "
-        "the operator's own keys)."
+        "The client account the key belongs to: its funds, limits and movements (null for "
+        "the operator's own keys); how its prices are made (`priceList`, `marginPolicy`) "
+        "stays the operator's."
     )
     def account(self, info: Info) -> AccountNode | None:
         account = info.context.account

@@ -77,8 +77,14 @@ query($since: DateTime, $until: DateTime) {
   }
 }
 """
+CLIENT_FIELDS = """
+    id name currency state balance held creditLimit available spendToday spendThisMonth
+    spendCapDay spendCapMonth lowBalance
+"""
+"""What a key of the account itself may read of it: its money and limits, not how its prices
+are made."""
 VIEWER = """{ viewer { clientId scopes account { ACCOUNT movements { nodes { kind amount } } } } }
-""".replace("ACCOUNT", ACCOUNT_FIELDS)
+""".replace("ACCOUNT", CLIENT_FIELDS)
 CREATE_KEY = """
 mutation($name: String!, $scopes: [String!]!, $clientId: String, $account: String) {
   createApiKey(name: $name, scopes: $scopes, clientId: $clientId, account: $account) {
@@ -347,6 +353,30 @@ async def test_keys_of_an_account_see_their_own_account(api: ApiFactory, keys: K
     assert await refusal(account="nobody") == ("AccountNotFoundError", "ACCOUNT_NOT_FOUND")
     assert await refusal(account="shop", scopes=["ops"]) == ("ValidationError", "INVALID_SCOPE")
     assert await refusal(account="shop", clientId="other") == ("ValidationError", "INVALID_CLIENT")
+
+
+async def test_an_accounts_key_reads_nothing_its_costs_follow_from(
+    api: ApiFactory, keys: Keys
+) -> None:
+    admin = api(keys.admin)
+    price_list = {"markupPercent": "20", "minMarginPercent": "5",
+                  "overrides": [{"metric": "likes", "markupPercent": "35"}]}  # fmt: skip
+    await funded(admin, "shop", "12.5", priceList=price_list, marginPolicy="REPRICE")
+    shop = api(await account_key(admin, "shop"))
+    query = """{ viewer { account { balance marginPolicy priceList {
+        markupPercent minMarginPercent overrides { metric markupPercent rate } } } } }"""
+    answer = await shop.execute(query)
+    assert answer["data"] == {
+        "viewer": {"account": {"balance": "12.5", "marginPolicy": None, "priceList": None}}
+    }
+    refused = {tuple(e["path"]): e["extensions"] for e in answer["errors"]}
+    assert refused == {
+        ("viewer", "account", "marginPolicy"): {"code": "FORBIDDEN", "scope": "ops"},
+        ("viewer", "account", "priceList"): {"code": "FORBIDDEN", "scope": "ops"},
+    }
+    for operator in (keys.ops, keys.admin):
+        seen = (await api(operator).data(ACCOUNT, {"name": "shop"}))["account"]
+        assert (seen["marginPolicy"], seen["priceList"]["markupPercent"]) == ("REPRICE", "20")
 
 
 async def test_margin_report_arguments_are_checked(api: ApiFactory, keys: Keys) -> None:
