@@ -88,7 +88,7 @@ def create(
         typer.Option(
             metavar="AMOUNT",
             parser=amounts.limit_amount,
-            help="How far below zero the funds may go (default: not at all).",
+            help="How far below zero orders may take the funds (default: not at all).",
         ),
     ] = None,
     daily_cap: Annotated[
@@ -214,7 +214,8 @@ def adjust(
     key: KeyOption = "",
     as_json: JsonOption = False,
 ) -> None:
-    """Correct an account's funds by hand, with a reason."""
+    """Correct an account's funds by hand, with a reason (never refused for the balance: it may
+    take the account past its credit limit)."""
     if not reason.strip():
         raise typer.BadParameter("say why", param_hint="'--reason'")
     moved = _accounts(config, url, key).adjust(_name(name), amount, reason.strip())

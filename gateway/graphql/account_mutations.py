@@ -152,7 +152,8 @@ class AccountMutations:
 
     @mutation(
         "Correct an account's balance by a signed amount, with a reason (admin): an "
-        "`adjustment` movement.",
+        "`adjustment` movement. It is never refused for the balance: taking money back (a "
+        "chargeback) may leave the account past its credit limit, its `available` below 0.",
         permission_classes=ADMIN,
     )
     async def adjust_account(

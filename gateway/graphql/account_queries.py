@@ -69,7 +69,8 @@ class AccountQueries:
 
     @field(
         "What breaks the ledger's invariants, one sentence each: empty when every account's "
-        "money adds up (ops or admin keys).",
+        "money adds up (ops or admin keys). An account past its credit limit is no such "
+        "problem (an adjustment may take it there): its `available` is below 0.",
         permission_classes=[RequireOps],
     )
     async def ledger_problems(self, info: Info) -> list[str]:

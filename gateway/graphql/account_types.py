@@ -151,14 +151,26 @@ class AccountNode:
     currency: str = strawberry.field(description="The currency of every amount of the account.")
     state: AccountState = strawberry.field(description="Whether it may place orders.")
     balance: Decimal = strawberry.field(
-        description="Funds not held for open orders (below 0 only within the credit limit)."
+        description=(
+            "Funds not held for open orders. An order's hold takes it below 0 only within the "
+            "credit limit; an operator's adjustment (a chargeback, a correction) takes it "
+            "wherever its amount says, past the credit limit too, and a lowered credit limit "
+            "may leave it past the new one (`available` is then below 0)."
+        )
     )
     held: Decimal = strawberry.field(description="Funds held for open orders.")
     credit_limit: Decimal | None = strawberry.field(
-        description="How far below 0 the balance may go; null for none."
+        description=(
+            "How far below 0 orders may take the balance; null for none. Operator adjustments "
+            "are not bound by it."
+        )
     )
     available: Decimal = strawberry.field(
-        description="What new orders may take: the balance plus the credit limit."
+        description=(
+            "What new orders may take: the balance plus the credit limit. Below 0 when the "
+            "account is past its credit limit (an adjustment or a lowered limit took it "
+            "there): every order is refused until funds come in."
+        )
     )
     spend_cap_day: Decimal | None = strawberry.field(
         description="The most orders may take per UTC day; null for no cap."

@@ -209,7 +209,8 @@ class AccountQueries(OutboxQueries):
     async def adjust(
         self, account_id: int, amount: Decimal, *, reason: str, tx: AsyncConnection | None = None
     ) -> MovementRow:
-        """Correct the balance by `amount` (either sign) for a stated `reason`."""
+        """Correct the balance by `amount` (either sign) for a stated `reason`; the credit limit
+        does not bound it (a chargeback takes the money back whatever the balance)."""
         if amount == 0:
             raise ValueError("an adjustment must not be zero")
         if not reason or not reason.strip():

@@ -203,8 +203,9 @@ class MovementKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class AccountRow(_FromRow):
-    """A client account: `balance` is the funds not held (down to ``-credit_limit``), `held`
-    what its open orders hold; amounts in `currency`."""
+    """A client account: `balance` is the funds not held (holds take it down to
+    ``-credit_limit`` at most, operator adjustments anywhere), `held` what its open orders hold;
+    amounts in `currency`."""
 
     id: int
     name: str
@@ -225,7 +226,8 @@ class AccountRow(_FromRow):
 
     @property
     def available(self) -> Decimal:
-        """What a hold may take: the balance plus the credit limit."""
+        """What a hold may take: the balance plus the credit limit (below 0 when an adjustment
+        or a lowered limit left the account past its credit limit)."""
         return self.balance + (self.credit_limit or Decimal(0))
 
     @property

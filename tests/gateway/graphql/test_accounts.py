@@ -11,6 +11,7 @@ import pytest
 
 from gateway.core import Gateway
 from tests.gateway.graphql.conftest import Keys
+from tests.gateway.graphql.helpers import PLACE, order_input, shared_group
 from tests.gateway.graphql.server import Api, ApiFactory
 
 ACCOUNT_FIELDS = """
@@ -377,6 +378,27 @@ async def test_an_accounts_key_reads_nothing_its_costs_follow_from(
     for operator in (keys.ops, keys.admin):
         seen = (await api(operator).data(ACCOUNT, {"name": "shop"}))["account"]
         assert (seen["marginPolicy"], seen["priceList"]["markupPercent"]) == ("REPRICE", "20")
+
+
+async def test_an_adjustment_may_take_an_account_past_its_credit_limit(
+    api: ApiFactory, keys: Keys, gw: Gateway
+) -> None:
+    admin = api(keys.admin)
+    await funded(admin, "shop", "5", creditLimit="10")
+    shop = api(await account_key(admin, "shop"))
+    taken = await admin.data(ADJUST, {"name": "shop", "amount": "-100", "reason": "chargeback"})
+    assert taken["adjustAccount"]["account"] == {"balance": "-95"}
+    account = (await admin.data(ACCOUNT, {"name": "shop"}))["account"]
+    assert (account["balance"], account["creditLimit"], account["available"]) == (
+        "-95", "10", "-85"
+    )  # fmt: skip
+    assert (await admin.data("{ ledgerProblems }"))["ledgerProblems"] == []
+    # Orders keep to the limit: nothing may be held until funds come in.
+    group = await shared_group(gw)
+    placed = (await shop.data(PLACE, {"input": order_input(group)}))["placeOrder"]
+    assert placed["__typename"] == "InsufficientFundsError", placed
+    mine = (await shop.data("{ viewer { account { balance available held } } }"))["viewer"]
+    assert mine["account"] == {"balance": "-95", "available": "-85", "held": "0"}
 
 
 async def test_margin_report_arguments_are_checked(api: ApiFactory, keys: Keys) -> None:
