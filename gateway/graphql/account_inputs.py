@@ -47,7 +47,10 @@ class Invalid(Exception):
 class OverrideInput:
     platform: str | None = strawberry.field(default=None, description="A platform, e.g. instagram.")
     metric: str | None = strawberry.field(default=None, description="A metric, e.g. followers.")
-    service_id: int | None = strawberry.field(default=None, description="A unified service id.")
+    service_id: int | None = strawberry.field(
+        default=None,
+        description="A unified service id, one the catalog has given (else INVALID_PRICE_LIST).",
+    )
     markup_percent: Decimal | None = strawberry.field(
         default=None, description="The markup over the provider's cost, in percent."
     )

@@ -79,6 +79,7 @@ class AccountMutations:
             name = checked_name(input.name)
             prices = price_list(input.price_list)
             checked = limits(input)
+            await _known_services(info, prices)
         except Invalid as exc:
             return exc.error
         try:
@@ -102,6 +103,8 @@ class AccountMutations:
     ) -> AccountResult:
         try:
             columns = changes(input)
+            if "price_list" in columns:
+                await _known_services(info, columns["price_list"])
         except Invalid as exc:
             return exc.error
         if not columns:
@@ -179,6 +182,22 @@ class AccountMutations:
         except AccountNotFound:
             return _missing(found.name)
         return await _moved(info, found, MovementNode.of(row))
+
+
+async def _known_services(info: Info, prices: dict[str, Any]) -> None:
+    """Refuse a price list (its stored form) whose overrides name a service id the catalog
+    never gave, naming every such id and pointing at the first of their overrides."""
+    named = [(i, o["service_id"]) for i, o in enumerate(prices["overrides"]) if o["service_id"]]
+    if not named:
+        return
+    known = await info.context.gateway.store.known_group_ids(s for _, s in named)
+    unknown = [(i, s) for i, s in named if s not in known]
+    if unknown:
+        ids = ", ".join(str(s) for _, s in unknown)
+        raise Invalid(
+            f"unknown service{'s' if len(unknown) > 1 else ''} {ids}",
+            "INVALID_PRICE_LIST", f"priceList.overrides.{unknown[0][0]}",
+        )  # fmt: skip
 
 
 def _amount(value: Decimal, *, positive: bool) -> Decimal:

@@ -102,3 +102,16 @@ class CatalogQueries(Queries):
                 )
                 out.update({k: i for k, i in result})
         return out
+
+    async def known_group_ids(
+        self, ids: Iterable[int], *, tx: AsyncConnection | None = None
+    ) -> set[int]:
+        """Which of `ids` are ids the catalog has given a unified service (offered now or
+        not: an id is never reused)."""
+        wanted = sorted(set(ids))
+        found: set[int] = set()
+        async with self._read(tx) as conn:
+            for batch in chunks(wanted):
+                result = await conn.execute(select(groups.c.id).where(groups.c.id.in_(batch)))
+                found.update(result.scalars())
+        return found

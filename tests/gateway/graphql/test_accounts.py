@@ -295,6 +295,37 @@ async def test_bad_input_is_a_typed_error_and_changes_nothing(api: ApiFactory, k
     assert [a["name"] for a in (await admin.data(ACCOUNTS))["accounts"]] == ["shop"]
 
 
+async def test_an_override_for_an_unknown_service_is_refused(
+    api: ApiFactory, keys: Keys, gw: Gateway
+) -> None:
+    admin = api(keys.admin)
+    await funded(admin, "shop", "10", priceList={"markupPercent": "20"})
+    known = await shared_group(gw)
+    overrides = [
+        {"serviceId": known.id, "rate": "2"},
+        {"serviceId": 99999, "rate": "1"},
+        {"metric": "likes", "markupPercent": "5"},
+        {"serviceId": 99998, "rate": "1"},
+    ]
+    refusal = {
+        "__typename": "ValidationError",
+        "code": "INVALID_PRICE_LIST",
+        "message": "unknown services 99999, 99998",
+        "field": "priceList.overrides.1",
+    }
+    made = await create(admin, "other", priceList={"overrides": overrides})
+    assert made == refusal
+    changed = {"priceList": {"markupPercent": "50", "overrides": overrides[:2]}}
+    updated = (await admin.data(UPDATE, {"name": "shop", "input": changed}))["updateAccount"]
+    assert updated == {**refusal, "message": "unknown service 99999"}
+
+    assert [a["name"] for a in (await admin.data(ACCOUNTS))["accounts"]] == ["shop"]
+    prices = (await admin.data(ACCOUNT, {"name": "shop"}))["account"]["priceList"]
+    assert (prices["markupPercent"], prices["overrides"]) == ("20", [])
+    fine = await create(admin, "other", priceList={"overrides": overrides[:1]})
+    assert fine["account"]["priceList"]["overrides"][0]["serviceId"] == known.id
+
+
 async def test_who_may_read_and_change_accounts(api: ApiFactory, keys: Keys) -> None:
     admin = api(keys.admin)
     await funded(admin, "shop", "10")
