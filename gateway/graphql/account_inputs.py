@@ -188,11 +188,21 @@ def _message(exc: pydantic.ValidationError) -> str:
     return text.removeprefix("Value error, ")
 
 
+def _percent(value: Decimal | None, name: str, field: str) -> None:
+    """A price list's percentage has at most 4 decimal places, as the CLI takes it."""
+    exponent = None if value is None else value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_PLACES:
+        raise Invalid(
+            f"{name} must have at most {MAX_PLACES} decimal places", "INVALID_PRICE_LIST", field
+        )
+
+
 def _override(given: OverrideInput, field: str) -> Override:
     try:
         amount(given.rate, "rate", positive=True)
     except Invalid as exc:
         raise Invalid(str(exc), "INVALID_PRICE_LIST", field) from None
+    _percent(given.markup_percent, "markupPercent", field)
     try:
         return Override(
             platform=given.platform, metric=given.metric, service_id=given.service_id,
@@ -208,6 +218,8 @@ def price_list(given: PriceListInput | None) -> dict[str, Any]:
         return PriceList().model_dump(mode="json")
     if len(given.overrides) > MAX_OVERRIDES:
         raise Invalid(f"at most {MAX_OVERRIDES} overrides", "INVALID_PRICE_LIST", "priceList")
+    _percent(given.markup_percent, "markupPercent", "priceList")
+    _percent(given.min_margin_percent, "minMarginPercent", "priceList")
     overrides = tuple(
         _override(o, f"priceList.overrides.{i}") for i, o in enumerate(given.overrides)
     )

@@ -3,11 +3,15 @@ may pass 32 bits (a panel's maximum, a post's start count) as `BigInt`.
 
 A JSON number in a variable has already been through a binary float by the time it arrives, so
 variables must send ``"12.50"``; a literal in the query text (``maxRate: 12.5``) is read from its
-source text and is exact either way.
+source text and is exact either way. Either way a decimal is written in plain digits, as the CLI
+takes amounts (`gateway.cli.amounts`): an optional sign, digits and a decimal point; exponents
+(``1e3``), ``NaN``, ``Infinity`` and ``_`` groupings are refused, so no one's ``1e3`` becomes
+1000 unseen. How many decimal places a field takes is the field's rule (a ledger amount: 4).
 """
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import NewType
 
@@ -18,20 +22,31 @@ from strawberry.types.scalar import ScalarDefinition
 
 MAX_NUMBER_TEXT = 40
 """Longest number text read: no amount or count needs more, and the refusal never repeats it."""
+_DIGITS = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+PLAIN_DECIMAL = re.compile(_DIGITS)
+"""A decimal in plain ASCII digits: ``12``, ``-0.5``, ``12.50``, ``.5``."""
+_EXPONENT = re.compile(_DIGITS + r"[eE][+-]?[0-9]+")
 
 
 def _exact(text: str) -> Decimal:
-    if len(text.strip()) > MAX_NUMBER_TEXT:
+    cleaned = text.strip()
+    if len(cleaned) > MAX_NUMBER_TEXT:
         raise StrawberryInputCoercionError(
             f"not a decimal number of at most {MAX_NUMBER_TEXT} characters"
         )
+    if not PLAIN_DECIMAL.fullmatch(cleaned):
+        if _EXPONENT.fullmatch(cleaned):
+            raise StrawberryInputCoercionError(
+                "not a plain decimal number: write it without an exponent (1000, not 1e3)"
+            )
+        raise StrawberryInputCoercionError(
+            "not a plain decimal number: digits with an optional sign and decimal point, "
+            "such as 12.50 (no NaN, Infinity or grouping)"
+        )
     try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
+        return Decimal(cleaned)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
         raise StrawberryInputCoercionError("not a decimal number") from None
-    if not value.is_finite():
-        raise StrawberryInputCoercionError("not a finite decimal number")
-    return value
 
 
 def parse_decimal(value: object) -> Decimal:
@@ -63,7 +78,9 @@ DECIMAL: ScalarDefinition = strawberry.scalar(
     name="Decimal",
     description=(
         'An exact decimal number, serialised as a string ("12.50"). Money amounts always use '
-        "it; send it as a string in variables, never as a JSON number."
+        "it; send it as a string in variables, never as a JSON number, in plain digits: no "
+        "exponent (1e3), NaN, Infinity or grouping. Ledger amounts and price-list percentages "
+        "take at most 4 decimal places."
     ),
     serialize=serialize_decimal,
     parse_value=parse_decimal,

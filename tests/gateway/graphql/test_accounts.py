@@ -288,6 +288,26 @@ async def test_bad_input_is_a_typed_error_and_changes_nothing(api: ApiFactory, k
     inexact = await admin.execute(TOP_UP, {"name": "shop", "amount": 1.1})
     assert inexact["data"] is None
     assert "strings" in inexact["errors"][0]["message"], inexact
+    # So is anything but plain digits, as the CLI refuses it: 1e3 is not taken for 1000.
+    exponents = ("1e3", "1E+3", "-1e2")
+    for written in (*exponents, "NaN", "Infinity", "-inf", "1_000", "12,50"):
+        for query in (TOP_UP, ADJUST):
+            answer = await admin.execute(query, {"name": "shop", "amount": written, "reason": "x"})
+            assert answer["data"] is None, (written, answer)
+            message = answer["errors"][0]["message"]
+            assert "not a plain decimal number" in message, (written, message)
+            assert ("exponent" in message) == (written in exponents), message
+    literal = 'mutation { topUp(name: "shop", amount: 1e3) { __typename } }'
+    assert "exponent" in (await admin.execute(literal))["errors"][0]["message"]
+    too_fine: list[tuple[dict[str, Any], str]] = [
+        ({"markupPercent": "20.00001"}, "priceList"),
+        ({"minMarginPercent": "0.00001"}, "priceList"),
+        ({"overrides": [{"metric": "likes", "markupPercent": "5.12345"}]}, overrides),
+    ]
+    for prices, field in too_fine:
+        assert await refused(CREATE, creating(priceList=prices)) == (
+            "INVALID_PRICE_LIST", field
+        ), prices  # fmt: skip
 
     after = (await admin.data(ACCOUNT, {"name": "shop"}))["account"]
     assert after["balance"] == "10"

@@ -148,6 +148,12 @@ async def test_decimal_inputs_must_be_exact(api: ApiFactory, keys: Keys) -> None
     assert (await reader.data(query, {"r": "0.5"}))["services"]["totalCount"] > 0
     literal = "{ services(filter: {maxRate: 0.5}) { totalCount } }"
     assert (await reader.data(literal))["services"]["totalCount"] > 0
+    for answer in (
+        await reader.execute(query, {"r": "5e-1"}),
+        await reader.execute(literal.replace("0.5", "5e-1")),
+    ):
+        assert answer.get("data") is None, answer
+        assert "without an exponent" in answer["errors"][0]["message"], answer
 
 
 @pytest.fixture
