@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -37,6 +39,21 @@ def _money(amount: object, currency: str | None) -> Money | None:
     if amount is None or currency is None:
         return None
     return Money(amount=amount, currency=currency)  # type: ignore[arg-type]
+
+
+def _quantity(request: Mapping[str, Any]) -> BigInt | None:
+    """How many units an order asks for (per run when drip-fed), as `OrderRequest.units` counts
+    them for its price: its quantity, else how many comments or usernames it lists (a custom
+    comments package too, whose price is flat); None for an order that names no count (a
+    Package, a Subscription's minimum and maximum per post)."""
+    if request.get("quantity") is not None:
+        return BigInt(int(request["quantity"]))
+    for listed in (request.get("comments"), request.get("usernames")):
+        lines = listed.splitlines() if isinstance(listed, str) else listed or []
+        count = sum(1 for line in lines if str(line).strip())
+        if count:
+            return BigInt(count)
+    return None
 
 
 def _cost(row: OrderRow) -> Money | None:
@@ -104,7 +121,14 @@ class OrderNode:
         permission_classes=OPERATOR,
     )
     link: str | None = strawberry.field(description="The link the order is for.")
-    quantity: BigInt | None = strawberry.field(description="The quantity ordered.")
+    quantity: BigInt | None = strawberry.field(
+        description=(
+            "How many units the order asks for (per run for a drip-feed): the quantity given, "
+            "or how many comments or usernames a custom comments, comment replies or mentions "
+            "order lists. Null when the order names no count: a Package (one flat price) or a "
+            "Subscription (a minimum and maximum per new post)."
+        )
+    )
     cost: Money | None = strawberry.field(
         description=(
             "What the order costs the client: its quoted price in the base currency, or a "
@@ -162,12 +186,11 @@ class OrderNode:
 
     @classmethod
     def of(cls, row: OrderRow) -> OrderNode:
-        quantity = row.request.get("quantity")
         return cls(
             id=row.id, client_id=row.client_id, service_id=row.group_id,
             status=order_status(row.state), status_raw=row.status_raw, provider=row.provider,
             link=row.request.get("link"),
-            quantity=BigInt(int(quantity)) if quantity is not None else None,
+            quantity=_quantity(row.request),
             cost=_cost(row),
             start_count=_big(row.start_count), remains=_big(row.remains),
             created_at=row.created_at, updated_at=row.updated_at, row=row,

@@ -13,6 +13,7 @@ import pytest
 
 from gateway.catalog import Group, listed_rate
 from gateway.core import Gateway
+from providers.models import ServiceType
 from tests.gateway.graphql.conftest import Keys
 from tests.gateway.graphql.helpers import PLACE, order_input, shared_group
 from tests.gateway.graphql.server import Api, ApiFactory
@@ -136,6 +137,42 @@ async def test_an_order_holds_then_charges_the_client_price(
 async def refused(shop: Api, group: Group) -> dict[str, Any]:
     placed: dict[str, Any] = (await shop.data(PLACE, {"input": order_input(group)}))["placeOrder"]
     return placed
+
+
+async def test_an_order_shows_the_count_its_price_is_counted_from(
+    api: ApiFactory, keys: Keys, gw: Gateway
+) -> None:
+    shop = await client(api, keys, "shop", "50", priceList={"markupPercent": "20"})
+    groups = (await gw.catalog.snapshot()).groups.values()
+
+    def of_type(kind: ServiceType, count: int) -> Group:
+        return next(
+            g for g in groups
+            if g.type is kind and all(m.service.min <= count <= m.service.max for m in g.members)
+        )  # fmt: skip
+
+    comments = [f"Lovely shot {i}" for i in range(11)]
+    cases: list[tuple[ServiceType, dict[str, Any], int, str | None]] = [
+        (ServiceType.CUSTOM_COMMENTS, {"comments": comments}, 11, "11"),
+        (ServiceType.MENTIONS, {"usernames": ["ann", "bo", "cy"]}, 3, "3"),
+        (ServiceType.PACKAGE, {}, 1, None),  # no count: one flat price
+        # No count either: from min to max on each new post (the hold is counted from max).
+        (ServiceType.SUBSCRIPTIONS, {"username": "tour_shop", "min": 100, "max": 200}, 200, None),
+    ]
+    for n, (kind, details, count, shown) in enumerate(cases):
+        group = of_type(kind, count)
+        given: dict[str, Any] = {"serviceId": group.id}
+        if kind is not ServiceType.SUBSCRIPTIONS:
+            given["link"] = f"https://instagram.com/p/{n}"
+        placed = await shop.data(PLACE, {"input": {**given, "details": details or None}})
+        order = placed["placeOrder"]["order"]
+        assert order["quantity"] == shown, (kind, order)
+        again = await shop.data("query($id: Int!) { order(id: $id) { quantity } }",
+                                {"id": order["id"]})  # fmt: skip
+        assert again["order"]["quantity"] == shown
+        if shown is not None:  # the hold is the listed rate times that count
+            expected = up(marked_up(group, "20") * count / 1000)
+            assert Decimal(order["cost"]["amount"]) == expected, (kind, order)
 
 
 async def test_refusals_are_typed_and_place_nothing(
