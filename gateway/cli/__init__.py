@@ -11,6 +11,7 @@ import typer
 
 from gateway.cli import accounts, keys, ops, providers, quality, run, webhooks
 from gateway.cli.output import fail
+from gateway.cli.usage import ClickException, UsageError, one_line
 from gateway.config import ConfigError
 from gateway.orders import OrderError
 
@@ -36,8 +37,19 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
     try:
-        # Standalone mode: usage errors are printed by the parser and exit with 2.
-        app(args=args, prog_name="smm-gateway")
+        # Not standalone: a usage error comes here, to be told in one line (the parser's own
+        # way is its usage, a hint and a box); `typer.Exit(n)` and --help come back as codes.
+        done = app(args=args, prog_name="smm-gateway", standalone_mode=False)
+    except UsageError as exc:
+        if type(exc).__name__ != "NoArgsIsHelpError":  # that one has printed the help already
+            fail(one_line(exc.format_message()))
+        return 2
+    except ClickException as exc:
+        fail(one_line(exc.format_message()))
+        return exc.exit_code
+    except typer.Abort:
+        fail("aborted")
+        return 1
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except KeyboardInterrupt:
@@ -52,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         fail(f"{type(exc).__name__}: {exc} (run again with --debug for the trace)")
         return 1
-    return 0
+    return done if isinstance(done, int) else 0
 
 
 def entry_point() -> None:

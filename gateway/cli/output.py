@@ -81,7 +81,9 @@ def emit_one(row: Mapping[str, Any], *, as_json: bool) -> None:
 
 
 def fail(message: str) -> None:
-    errors.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    """One line on stderr, however narrow the terminal (the terminal may fold it, the
+    console does not break it)."""
+    errors.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def note(message: str) -> None:

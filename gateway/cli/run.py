@@ -163,6 +163,7 @@ def migrate(config: ConfigOption = None) -> None:
 def simulate(ctx: typer.Context) -> None:
     """Run a simulated v2 panel: --port PORT [--profile NAME --seed N --services N --latency MS
     --faults SPEC --key KEY]; --help for all options."""
+    from gateway.cli.usage import OneLineParser
     from providers.simulator.__main__ import main as simulator_main
 
-    raise typer.Exit(simulator_main(list(ctx.args)))
+    raise typer.Exit(simulator_main(list(ctx.args), OneLineParser, fail))

@@ -11,6 +11,7 @@ import argparse
 import secrets
 import socket
 import sys
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 import uvicorn
@@ -65,14 +66,27 @@ def quality_plan(options: argparse.Namespace, profile: SimProfile) -> QualityPla
     return QualityPlan(options.quality, services=services)
 
 
-def parser() -> argparse.ArgumentParser:
-    """The command line of the simulator."""
-    p = argparse.ArgumentParser(
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (0 to 65535; 0: any free one)")
+    return port
+
+
+def parser(
+    kind: type[argparse.ArgumentParser] = argparse.ArgumentParser,
+) -> argparse.ArgumentParser:
+    """The command line of the simulator, parsed by a `kind` of parser (one that reports its
+    errors its own way, for a command that wraps this one)."""
+    p = kind(
         prog="python -m providers.simulator",
         description="Serve a simulated SMM panel speaking the v2 API.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    p.add_argument("--port", type=int, default=9001, help="port to listen on (9001)")
+    p.add_argument("--port", type=_port, default=9001, help="port to listen on (9001)")
     p.add_argument("--key", help="API key to accept (generated and printed if omitted)")
     p.add_argument("--profile", default="seed", choices=sorted(PROFILES), help="panel dialect")
     p.add_argument("--seed", type=int, default=0, help="seed of catalog, prices and outcomes")
@@ -124,22 +138,33 @@ def build_app(options: argparse.Namespace) -> Starlette:
     return create_app(panel, profile, plan)
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Parse `argv`, generating a key if none was given."""
-    options = parser().parse_args(argv)
+def parse_args(
+    argv: list[str] | None = None, kind: type[argparse.ArgumentParser] = argparse.ArgumentParser
+) -> argparse.Namespace:
+    """Parse `argv` with a `kind` of parser, generating a key if none was given."""
+    options = parser(kind).parse_args(argv)
     if options.services < 0 or options.speed <= 0 or options.latency < 0:
-        parser().error("--services and --latency must be >= 0, --speed > 0")
+        parser(kind).error("--services and --latency must be >= 0, --speed > 0")
     try:
         quality_plan(options, get_profile(options.profile))
     except ValueError as error:
-        parser().error(f"--quality-service: {error}")
+        parser(kind).error(f"--quality-service: {error}")
     options.key = options.key or secrets.token_hex(16)
     return options
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the simulator until interrupted; returns the exit status."""
-    options = parse_args(argv)
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def main(
+    argv: list[str] | None = None,
+    kind: type[argparse.ArgumentParser] = argparse.ArgumentParser,
+    complain: Callable[[str], None] = _stderr,
+) -> int:
+    """Run the simulator until interrupted; returns the exit status. Its arguments are parsed
+    by a `kind` of parser, and a port it cannot listen on is told to `complain`."""
+    options = parse_args(argv, kind)
     app = build_app(options)
     # Bind first, so ``--port 0`` prints the port actually chosen.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -148,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         sock.bind((options.host, options.port))
     except OSError as error:
         sock.close()
-        print(f"cannot listen on {options.host}:{options.port}: {error}", file=sys.stderr)
+        complain(f"cannot listen on {options.host}:{options.port}: {error}")
         return 1
     # Listening before the banner lets a caller connect as soon as it reads the URL.
     sock.listen(2048)
