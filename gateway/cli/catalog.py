@@ -11,6 +11,9 @@ import typer
 from rich.progress import Progress
 
 from gateway.catalog import Group
+from gateway.classification import Metric, Platform
+from gateway.cli.amounts import limit_amount
+from gateway.cli.choices import limit_option
 from gateway.cli.common import ConfigOption, JsonOption, with_gateway
 from gateway.cli.output import console, emit
 from gateway.cli.remote import KeyOption, RemoteUrlOption, graphql
@@ -38,10 +41,21 @@ SERVICES_QUERY = """query($filter: ServiceFilter, $first: Int) {
 @services_app.command("search")
 def services_search(
     text: Annotated[str, typer.Argument(help="Words to find in service names.")] = "",
-    platform: Annotated[str | None, typer.Option(help="e.g. instagram, tiktok.")] = None,
-    metric: Annotated[str | None, typer.Option(help="e.g. followers, likes, views.")] = None,
-    max_rate: Annotated[str | None, typer.Option(help="Cheapest rate at most (per 1000).")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many groups.")] = 50,
+    platform: Annotated[
+        Platform | None,
+        typer.Option(case_sensitive=False, metavar="PLATFORM", help="e.g. instagram, tiktok."),
+    ] = None,
+    metric: Annotated[
+        Metric | None,
+        typer.Option(case_sensitive=False, metavar="METRIC", help="e.g. followers, likes, views."),
+    ] = None,
+    max_rate: Annotated[
+        Decimal | None,
+        typer.Option(
+            metavar="RATE", parser=limit_amount, help="Cheapest rate at most (per 1000), e.g. 1.5."
+        ),
+    ] = None,
+    limit: Annotated[int, limit_option("groups")] = 50,
     config: ConfigOption = None,
     url: RemoteUrlOption = None,
     key: KeyOption = "",
@@ -49,11 +63,13 @@ def services_search(
 ) -> None:
     """Service groups with their cheapest rate in the base currency and their providers."""
     words = text.lower().split()
-    cap = Decimal(max_rate) if max_rate else None
     if url:
-        filters: dict[str, Any] = {"search": text or None, "maxRate": max_rate,
-                                   "platform": platform and platform.upper(),
-                                   "metric": metric and metric.upper()}  # fmt: skip
+        filters: dict[str, Any] = {
+            "search": text or None,
+            "maxRate": None if max_rate is None else f"{max_rate:f}",
+            "platform": platform and platform.name,
+            "metric": metric and metric.name,
+        }
         found = graphql(url, key, SERVICES_QUERY, {"filter": filters, "first": limit})
         rows = [
             {
@@ -78,11 +94,11 @@ def services_search(
             c = group.classification
             if words and not all(w in group.name.lower() for w in words):
                 continue
-            if platform and (c is None or c.platform.value != platform.lower()):
+            if platform and (c is None or c.platform != platform):
                 continue
-            if metric and (c is None or c.metric.value != metric.lower()):
+            if metric and (c is None or c.metric != metric):
                 continue
-            if cap is not None and group.cheapest.rate > cap:
+            if max_rate is not None and group.cheapest.rate > max_rate:
                 continue
             found.append(_group_row(group))
             if len(found) >= limit:
@@ -142,7 +158,7 @@ def catalog_sync(
 @catalog_app.command("changes")
 def catalog_changes(
     days: Annotated[float, typer.Option(help="How far back.")] = 7,
-    limit: Annotated[int, typer.Option()] = 100,
+    limit: Annotated[int, limit_option("changes, newest first")] = 100,
     config: ConfigOption = None,
     url: RemoteUrlOption = None,
     key: KeyOption = "",

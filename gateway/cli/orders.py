@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from gateway.cli import orders_remote, unconfirmed
+from gateway.cli.choices import State, limit_option
 from gateway.cli.common import ConfigOption, JsonOption, with_gateway
 from gateway.cli.output import emit, emit_one
 from gateway.cli.remote import KeyOption, RemoteUrlOption
@@ -29,8 +30,11 @@ def _order_row(row: OrderRow) -> dict[str, Any]:
 @orders_app.command("list")
 def orders_list(
     client: Annotated[str | None, typer.Option(help="Only this client's orders.")] = None,
-    state: Annotated[list[str] | None, typer.Option(help="Only these states.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+    state: Annotated[
+        list[State] | None,
+        typer.Option(case_sensitive=False, metavar="STATE", help="Only these states (repeatable)."),
+    ] = None,
+    limit: Annotated[int, limit_option("orders, newest first")] = 50,
     config: ConfigOption = None,
     url: RemoteUrlOption = None,
     key: KeyOption = "",
@@ -38,12 +42,12 @@ def orders_list(
 ) -> None:
     """Orders, newest first."""
     if url:
-        filters = {"clientId": client, "statuses": [s.upper() for s in state] if state else None}
+        filters = {"clientId": client, "statuses": [s.value for s in state] if state else None}
         emit(orders_remote.orders(url, key, filters, limit), as_json=as_json, title="Orders")
         return
 
     async def work(gw: Gateway) -> list[dict[str, Any]]:
-        states = {s.upper() for s in state} if state else None
+        states = {s.value for s in state} if state else None
         return [_order_row(r) for r in await gw.store.list_orders(client, states, None, limit)]
 
     emit(with_gateway(config, work), as_json=as_json, title="Orders")

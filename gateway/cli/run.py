@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from gateway.cli.choices import PortOption
 from gateway.cli.common import ConfigOption
 from gateway.cli.output import console, fail, note, warn
 
@@ -31,7 +32,7 @@ def register(app: typer.Typer) -> None:
 def serve(
     config: ConfigOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    port: PortOption = 8080,
     workers: Annotated[int, typer.Option(help="Worker processes of the web server.")] = 1,
 ) -> None:
     """Serve the gateway (GraphQL, /api/v2, webhooks, health).
@@ -116,7 +117,7 @@ def worker(config: ConfigOption = None) -> None:
 
 def demo(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    port: PortOption = 8080,
     data_dir: Annotated[
         Path,
         typer.Option(

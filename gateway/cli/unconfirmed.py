@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from gateway.cli.choices import MAX_ROWS, limit_option
 from gateway.cli.common import ConfigOption, JsonOption, with_gateway
 from gateway.cli.output import emit, emit_one
 from gateway.cli.remote import KeyOption, RemoteUrlOption, expect, graphql
@@ -46,7 +47,7 @@ def _unconfirmed_row(row: OrderRow) -> dict[str, Any]:
 
 
 def orders_unconfirmed(
-    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 500,
+    limit: Annotated[int, limit_option("orders, newest first")] = MAX_ROWS,
     config: ConfigOption = None,
     url: RemoteUrlOption = None,
     key: KeyOption = "",

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from gateway.cli.choices import limit_option
 from gateway.cli.common import JsonOption
 from gateway.cli.output import console, emit, emit_one
 from gateway.cli.remote import KeyOption, call
@@ -56,7 +57,7 @@ def list_endpoints(url: UrlOption = DEFAULT_URL, key: KeyOption = "",
 @app.command()
 def deliveries(
     endpoint: Annotated[int, typer.Argument(help="The endpoint's id.")],
-    limit: Annotated[int, typer.Option()] = 50,
+    limit: Annotated[int, limit_option("deliveries, newest first")] = 50,
     url: UrlOption = DEFAULT_URL,
     key: KeyOption = "",
     as_json: JsonOption = False,

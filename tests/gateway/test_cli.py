@@ -125,6 +125,10 @@ def test_services_search_quote_and_catalog(
     assert found
     assert all("followers" in g["name"].lower() for g in found)
     assert all(g["platform"] == "instagram" for g in found)
+    again = run_json(capsys, "services", "search", "followers", "--platform", "INSTAGRAM",
+                     "--metric", "Followers", "--max-rate", "100000",
+                     "--config", str(config))  # fmt: skip
+    assert again == [g for g in found if g["metric"] == "followers"]
     group = found[0]
     quote = run_json(capsys, "quote", str(group["id"]), str(group["min"]), "--config", str(config))
     ranked = [r for r in quote if r["rank"] is not None]
@@ -148,6 +152,7 @@ def test_orders_list_show_refill_cancel(config: Path, capsys: pytest.CaptureFixt
     order_id = asyncio.run(place())
     listed = run_json(capsys, "orders", "list", "--config", str(config))
     assert [o["id"] for o in listed] == [order_id]
+    assert run_json(capsys, "orders", "list", "--state", "Completed", "--config", str(config)) == []
     shown = run_json(capsys, "orders", "show", str(order_id), "--config", str(config))
     assert shown["client"] == "client-1"
     assert any("placed" in line for line in shown["history"])

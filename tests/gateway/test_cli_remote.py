@@ -114,12 +114,21 @@ async def test_services_quote_and_orders_of_a_running_gateway(
     found = json.loads(out)
     assert found
     assert all(g["platform"] == "instagram" for g in found)
+    code, out, err = await cli(capsys, "services", "search", "followers", "--platform",
+                               "INSTAGRAM", "--metric", "Followers", "--max-rate", "100000",
+                               *remote)  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out) == [g for g in found if g["metric"] == "followers"]
     group = found[0]
     code, out, err = await cli(capsys, "quote", str(group["id"]), str(group["max"]), *remote)
     assert code == 0, err
     rows = json.loads(out)
     assert rows[0]["rank"] == 1
     code, out, err = await cli(capsys, "orders", "list", *remote)
+    assert code == 0, err
+    assert json.loads(out) == []
+    code, out, err = await cli(capsys, "orders", "list", "--state", "pending", "--state",
+                               "Completed", "--limit", "500", *remote)  # fmt: skip
     assert code == 0, err
     assert json.loads(out) == []
     code, _, err = await cli(capsys, "quote", "987654", "100", *remote)

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from gateway.cli import main
+from gateway.cli.choices import MAX_ROWS, State
+from gateway.graphql.pagination import MAX_PAGE
+from gateway.store.states import ALL_STATES
+
+CLI = [sys.executable, "-c", "from gateway.cli import entry_point; entry_point()"]
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -66,3 +75,51 @@ def test_simulate_on_a_port_in_use_is_one_error_line(capsys: pytest.CaptureFixtu
     assert code == 1
     assert err.startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
     assert err.count("\n") == 1
+
+
+REMOTE = ("--url", "http://127.0.0.1:9", "--key", "k")  # nothing listens: refused before asking
+
+
+@pytest.mark.parametrize("where", ["remote", "local"])
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["services", "search", "--max-rate", "abc"], "Invalid value for '--max-rate': 'abc'"),
+        (["services", "search", "--max-rate", "1,5"], "Invalid value for '--max-rate': '1,5'"),
+        (["services", "search", "--max-rate", "-1"], "a limit cannot be negative"),
+        (["services", "search", "--platform", "nosuch"], "'nosuch' is not one of 'instagram'"),
+        (["services", "search", "--metric", "nosuch"], "'nosuch' is not one of 'followers'"),
+        (["services", "search", "--limit", "-1"], "Invalid value for '--limit'"),
+        (["orders", "list", "--state", "BOGUS"], "'BOGUS' is not one of 'received'"),
+        (["orders", "list", "--limit", "100000"], "Invalid value for '--limit'"),
+        (["orders", "unconfirmed", "--limit", "0"], "Invalid value for '--limit'"),
+        (["catalog", "changes", "--limit", "501"], "Invalid value for '--limit'"),
+    ],
+)
+def test_bad_filters_are_usage_errors_in_both_modes(
+    args: list[str], says: str, where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nowhere.toml"
+    mode = REMOTE if where == "remote" else ("--config", str(missing))
+    code, out, err = run(capsys, *args, *mode)
+    assert (code, out) == (2, ""), err
+    assert err.count("\n") == 1, err
+    assert says in err
+
+
+@pytest.mark.parametrize("command", ["demo", "serve", "simulate"])
+@pytest.mark.parametrize("port", ["99999", "65536", "abc"])
+def test_a_port_out_of_range_is_a_usage_error(command: str, port: str, tmp_path: Path) -> None:
+    # A process of its own, in an empty folder: nothing is served or made if it is not refused.
+    done = subprocess.run([*CLI, command, "--port", port], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    assert done.stderr.startswith("error: "), done.stderr
+    assert "port" in done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_states_are_the_ledgers() -> None:
+    assert {s.value for s in State} == ALL_STATES
+    assert MAX_ROWS == MAX_PAGE

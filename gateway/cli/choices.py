@@ -1,0 +1,40 @@
+"""What a listing's options may be, checked before either mode (the ledger or a running gateway)
+so both refuse the same input the same way: one usage line, exit 2."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+MAX_ROWS = 500
+"""The most rows one listing asks for: the largest page the GraphQL API gives (``first``)."""
+
+
+class State(StrEnum):
+    """An order's state, as the ledger keeps it (`gateway.store.states.ALL_STATES`) and as
+    GraphQL names it (``OrderStatus``)."""
+
+    RECEIVED = "RECEIVED"
+    UNCONFIRMED = "UNCONFIRMED"
+    FAILED = "FAILED"
+    PENDING = "PENDING"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+    PARTIAL = "PARTIAL"
+    CANCELED = "CANCELED"
+    REFUNDED = "REFUNDED"
+    PAUSED = "PAUSED"
+    EXPIRED = "EXPIRED"
+    UNKNOWN = "UNKNOWN"
+
+
+def limit_option(what: str) -> Any:
+    """``--limit``: 1 to `MAX_ROWS` (more is refused by a running gateway)."""
+    return typer.Option(min=1, max=MAX_ROWS, help=f"At most this many {what} (1-{MAX_ROWS}).")
+
+
+PortOption = Annotated[
+    int, typer.Option(min=1, max=65535, help="Port to listen on (1-65535).")
+]  # fmt: skip
