@@ -15,7 +15,7 @@ from gateway.classification import Metric, Platform
 from gateway.cli.amounts import limit_amount
 from gateway.cli.choices import limit_option
 from gateway.cli.common import ConfigOption, JsonOption, with_gateway
-from gateway.cli.output import console, emit
+from gateway.cli.output import console, emit, refused
 from gateway.cli.remote import KeyOption, RemoteUrlOption, graphql
 from gateway.core import Gateway
 
@@ -124,11 +124,6 @@ def catalog_sync(
 ) -> None:
     """Fetch every provider's services now, with a progress line per provider (one line per
     provider when the sync runs in a gateway at --url)."""
-    if url:
-        synced = graphql(url, key, SYNC_MUTATION)["syncCatalog"]["providers"]
-        rows = [{**r, "seconds": round(r["seconds"], 2)} for r in synced]
-        emit(rows, as_json=as_json, title="Catalog sync")
-        return
 
     async def work(gw: Gateway) -> list[dict[str, Any]]:
         with Progress(console=console, transient=True, disable=as_json) as progress:
@@ -152,7 +147,14 @@ def catalog_sync(
             for r in results
         ]
 
-    emit(with_gateway(config, work), as_json=as_json, title="Catalog sync")
+    if url:
+        synced = graphql(url, key, SYNC_MUTATION)["syncCatalog"]["providers"]
+        rows = [{**r, "seconds": round(r["seconds"], 2)} for r in synced]
+    else:
+        rows = with_gateway(config, work)
+    emit(rows, as_json=as_json, title="Catalog sync")
+    failed = [r["provider"] for r in rows if not r["ok"]]
+    refused(len(failed), len(rows), f"providers failed to sync ({', '.join(failed)})")
 
 
 @catalog_app.command("changes")

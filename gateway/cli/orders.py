@@ -10,7 +10,7 @@ import typer
 from gateway.cli import orders_remote, unconfirmed
 from gateway.cli.choices import State, limit_option
 from gateway.cli.common import ConfigOption, JsonOption, with_gateway
-from gateway.cli.output import emit, emit_one
+from gateway.cli.output import emit, emit_one, refused
 from gateway.cli.remote import KeyOption, RemoteUrlOption
 from gateway.core import Gateway
 from gateway.store import OrderRow
@@ -74,7 +74,7 @@ def orders_show(
     async def work(gw: Gateway) -> dict[str, Any]:
         [outcome] = await gw.orders.status([order_id], None)
         if outcome.order is None:
-            raise typer.BadParameter(f"no order {order_id}")
+            raise ValueError(f"no order {order_id}")  # as a running gateway says it
         history = await gw.store.order_events(order_id)
         return {
             **_order_row(outcome.order),
@@ -95,9 +95,6 @@ def orders_refill(
     as_json: JsonOption = False,
 ) -> None:
     """Request refills."""
-    if url:
-        emit(orders_remote.refill(url, key, order_ids), as_json=as_json, title="Refills")
-        return
 
     async def work(gw: Gateway) -> list[dict[str, Any]]:
         return [
@@ -105,7 +102,8 @@ def orders_refill(
             for o in await gw.orders.refill(order_ids, None)
         ]
 
-    emit(with_gateway(config, work), as_json=as_json, title="Refills")
+    rows = orders_remote.refill(url, key, order_ids) if url else with_gateway(config, work)
+    _requested(rows, as_json=as_json, title="Refills")
 
 
 @orders_app.command("cancel")
@@ -117,9 +115,6 @@ def orders_cancel(
     as_json: JsonOption = False,
 ) -> None:
     """Request cancellation ("requested", not yet refunded)."""
-    if url:
-        emit(orders_remote.cancel(url, key, order_ids), as_json=as_json, title="Cancels")
-        return
 
     async def work(gw: Gateway) -> list[dict[str, Any]]:
         return [
@@ -127,4 +122,11 @@ def orders_cancel(
             for o in await gw.orders.cancel(order_ids, None)
         ]
 
-    emit(with_gateway(config, work), as_json=as_json, title="Cancels")
+    rows = orders_remote.cancel(url, key, order_ids) if url else with_gateway(config, work)
+    _requested(rows, as_json=as_json, title="Cancels")
+
+
+def _requested(rows: list[dict[str, Any]], *, as_json: bool, title: str) -> None:
+    """Print each order's outcome; exit 1 when any order's request was refused."""
+    emit(rows, as_json=as_json, title=title)
+    refused(sum(1 for r in rows if r["error"]), len(rows), "orders refused")

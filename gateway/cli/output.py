@@ -86,6 +86,14 @@ def fail(message: str) -> None:
     errors.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
 
 
+def refused(failed: int, total: int, what: str) -> None:
+    """After a table or JSON of `total` results: exit 1 with a summary line on stderr when
+    `failed` of them did not happen."""
+    if failed:
+        fail(f"{failed} of {total} {what}")
+        raise SystemExit(1)
+
+
 def note(message: str) -> None:
     """A line for the operator on stderr, beside the server's own log."""
     errors.print(f"note: {escape(message)}", highlight=False)

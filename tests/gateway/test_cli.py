@@ -156,9 +156,31 @@ def test_orders_list_show_refill_cancel(config: Path, capsys: pytest.CaptureFixt
     shown = run_json(capsys, "orders", "show", str(order_id), "--config", str(config))
     assert shown["client"] == "client-1"
     assert any("placed" in line for line in shown["history"])
-    cancels = run_json(capsys, "orders", "cancel", str(order_id), "999", "--config", str(config))
+    code, out, err = run(capsys, "orders", "cancel", str(order_id), "999", "--config",
+                         str(config), "--json")  # fmt: skip
+    assert code == 1, "one of the two was refused"
+    assert err == "error: 1 of 2 orders refused\n"
+    cancels = json.loads(out)
+    assert cancels[0] == {"order": order_id, "requested": True, "error": None}
     assert cancels[1] == {"order": 999, "requested": False, "error": "Incorrect order ID"}
+    code, out, err = run(capsys, "orders", "refill", "999", "--config", str(config))
+    assert (code, err) == (1, "error: 1 of 1 orders refused\n")
+    assert "Incorrect order ID" in out
+    code, out, err = run(capsys, "orders", "show", "999", "--config", str(config))
+    assert (code, out, err) == (1, "", "error: no order 999\n")
     assert run_json(capsys, "orders", "unconfirmed", "--config", str(config)) == []
     code, out, _ = run(capsys, "orders", "list", "--config", str(config))
     assert code == 0
     assert str(order_id) in out
+
+
+def test_catalog_sync_exits_1_when_a_provider_fails(
+    config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLI_BETA_KEY", "wrong")
+    code, out, err = run(capsys, "catalog", "sync", "--config", str(config), "--json")
+    assert code == 1
+    assert err == "error: 1 of 3 providers failed to sync (beta)\n"
+    synced = {r["provider"]: r for r in json.loads(out)}
+    assert (synced["alpha"]["ok"], synced["beta"]["ok"]) == (True, False)
+    assert synced["beta"]["error"]

@@ -16,6 +16,7 @@ from gateway.app import create_app
 from gateway.cli import main
 from gateway.cli.common import LOCAL_ONLY
 from gateway.config import Settings, WebhooksSection
+from providers.simulator.faults import Fault, FaultKind
 from tests.gateway.graphql.server import serve
 from tests.gateway.panels import Trio, open_gateway, start_trio, trio_settings
 
@@ -161,7 +162,7 @@ async def test_orders_are_shown_refilled_and_cancelled_on_a_running_gateway(
     assert "no order 999999" in err
 
     code, out, err = await cli(capsys, "orders", "refill", str(order_id), "999999", *remote)
-    assert code == 0, err
+    assert (code, err) == (1, "error: 2 of 2 orders refused\n")
     refills = json.loads(out)
     assert [(r["order"], r["refill"]) for r in refills] == [(order_id, None), (999999, None)]
     assert refills[0]["error"], "not refillable while pending"
@@ -188,6 +189,11 @@ async def test_catalog_sync_and_changes_through_a_running_gateway(
     assert set(synced) == set(trio.sims)
     assert all(row["ok"] and row["error"] is None for row in synced.values())
     assert synced["alpha"]["changed"] == 1
+    trio.sims["beta"].faults.add(Fault(FaultKind.HTTP_5XX, actions=frozenset({"services"})))
+    code, out, err = await cli(capsys, "catalog", "sync", *remote)
+    assert code == 1
+    assert err == "error: 1 of 3 providers failed to sync (beta)\n"
+    assert not {row["provider"]: row for row in json.loads(out)}["beta"]["ok"]
 
     code, out, err = await cli(capsys, "catalog", "changes", "--days", "1", *remote)
     assert code == 0, err
