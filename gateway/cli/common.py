@@ -27,6 +27,10 @@ NOTHING_TO_ASK = (
     "no gateway to ask: give --url URL --key KEY for a running one (the demo prints both; or "
     "set SMM_GATEWAY_URL and SMM_GATEWAY_KEY), or --config FILE for its configuration"
 )
+REMOTE_ONLY = (
+    "no gateway to ask: give --url URL --key KEY of a running one (the demo prints both; or "
+    "set SMM_GATEWAY_URL and SMM_GATEWAY_KEY)"
+)
 LOCAL_ONLY = (
     "this command reads the ledger and the panels itself, not a running gateway (SMM_GATEWAY_URL "
     "is not enough): give --config FILE, or set SMM_GATEWAY_CONFIG"
@@ -42,6 +46,14 @@ def local_settings(config: Path | None) -> Settings:
     if config is None and not any(os.environ.get(v) for v in _LEDGER_VARIABLES):
         raise ConfigError(LOCAL_ONLY if os.environ.get("SMM_GATEWAY_URL") else NOTHING_TO_ASK)
     return load_config(config)
+
+
+def remote_url(url: str | None) -> str:
+    """`url` of a command that only asks a running gateway; without one, a one-line
+    `ConfigError` (rather than a guessed address)."""
+    if not url:
+        raise ConfigError(REMOTE_ONLY)
+    return url
 
 
 @contextlib.asynccontextmanager

@@ -7,15 +7,14 @@ from typing import Annotated, Any
 import typer
 
 from gateway.cli.choices import limit_option
-from gateway.cli.common import JsonOption
+from gateway.cli.common import JsonOption, remote_url
 from gateway.cli.output import console, emit, emit_one
 from gateway.cli.remote import KeyOption, call
 
 app = typer.Typer(help="Webhook endpoints of a running gateway.", no_args_is_help=True)
 
-DEFAULT_URL = "http://127.0.0.1:8080"
 UrlOption = Annotated[
-    str,
+    str | None,
     typer.Option("--url", envvar="SMM_GATEWAY_URL", help="The running gateway's base URL."),
 ]
 
@@ -27,7 +26,7 @@ def add(
         list[str] | None, typer.Option(help="Event types to send (repeatable); default: all.")
     ] = None,
     description: Annotated[str | None, typer.Option()] = None,
-    url: UrlOption = DEFAULT_URL,
+    url: UrlOption = None,
     key: KeyOption = "",
     as_json: JsonOption = False,
 ) -> None:
@@ -35,17 +34,17 @@ def add(
     body: dict[str, Any] = {"url": target, "description": description}
     if event:
         body["event_types"] = event
-    created = call("POST", url, key, "/v1/webhooks", json=body)
+    created = call("POST", remote_url(url), key, "/v1/webhooks", json=body)
     emit_one(created, as_json=as_json)
     if not as_json:
         console.print("Keep the secret now: it cannot be shown again.")
 
 
 @app.command("list")
-def list_endpoints(url: UrlOption = DEFAULT_URL, key: KeyOption = "",
+def list_endpoints(url: UrlOption = None, key: KeyOption = "",
                    as_json: JsonOption = False) -> None:  # fmt: skip
     """Every endpoint, without secrets."""
-    rows = call("GET", url, key, "/v1/webhooks")["data"]
+    rows = call("GET", remote_url(url), key, "/v1/webhooks")["data"]
     if as_json:
         emit(rows, as_json=True)
         return
@@ -58,10 +57,12 @@ def list_endpoints(url: UrlOption = DEFAULT_URL, key: KeyOption = "",
 def deliveries(
     endpoint: Annotated[int, typer.Argument(help="The endpoint's id.")],
     limit: Annotated[int, limit_option("deliveries, newest first")] = 50,
-    url: UrlOption = DEFAULT_URL,
+    url: UrlOption = None,
     key: KeyOption = "",
     as_json: JsonOption = False,
 ) -> None:
     """Recent deliveries to an endpoint: state, attempts, status codes."""
-    rows = call("GET", url, key, f"/v1/webhooks/{endpoint}/deliveries", params={"limit": limit})
+    rows = call(
+        "GET", remote_url(url), key, f"/v1/webhooks/{endpoint}/deliveries", params={"limit": limit}
+    )
     emit(rows["data"], as_json=as_json, title=f"Deliveries to endpoint {endpoint}")

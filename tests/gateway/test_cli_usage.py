@@ -10,6 +10,7 @@ import pytest
 
 from gateway.cli import main
 from gateway.cli.choices import MAX_ROWS, State
+from gateway.cli.common import REMOTE_ONLY
 from gateway.graphql.pagination import MAX_PAGE
 from gateway.store.states import ALL_STATES
 
@@ -123,3 +124,16 @@ def test_a_port_out_of_range_is_a_usage_error(command: str, port: str, tmp_path:
 def test_the_states_are_the_ledgers() -> None:
     assert {s.value for s in State} == ALL_STATES
     assert MAX_ROWS == MAX_PAGE
+
+
+@pytest.mark.parametrize(
+    "args", [["webhooks", "list"], ["webhooks", "add", "http://127.0.0.1:9/h"],
+             ["webhooks", "deliveries", "1"]],
+)  # fmt: skip
+def test_webhooks_without_a_gateway_url_say_so(
+    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SMM_GATEWAY_URL", raising=False)
+    code, out, err = run(capsys, *args, "--key", "k")
+    assert (code, out) == (1, "")
+    assert err == f"error: {REMOTE_ONLY}\n"
