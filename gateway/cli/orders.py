@@ -19,11 +19,19 @@ orders_app = typer.Typer(help="List, show, refill and cancel orders.", no_args_i
 
 
 def _order_row(row: OrderRow) -> dict[str, Any]:
+    """An order's columns. `price` is what the order costs the client that placed it (a client
+    account's price in the account's currency, else the quote in the base currency), `cost` what
+    the provider charged for it in its own currency, once it says: as GraphQL's ``cost`` and
+    ``charge`` give them to an operator."""
+    account = row.client_price is not None
+    cost_currency = row.charge_currency or row.provider_currency
     return {
         "id": row.id, "client": row.client_id, "service": row.group_id, "state": row.state,
-        "status": row.status_raw, "provider": row.provider, "cost": row.quoted_cost,
-        "charge": row.charge, "remains": row.remains, "created": row.created_at,
-        "error": row.error,
+        "status": row.status_raw, "provider": row.provider,
+        "price": row.client_price if account else row.quoted_cost,
+        "price_currency": row.client_currency if account else row.currency,
+        "cost": row.charge, "cost_currency": None if row.charge is None else cost_currency,
+        "remains": row.remains, "created": row.created_at, "error": row.error,
     }  # fmt: skip
 
 
@@ -75,13 +83,10 @@ def orders_show(
         [outcome] = await gw.orders.status([order_id], None)
         if outcome.order is None:
             raise ValueError(f"no order {order_id}")  # as a running gateway says it
-        history = await gw.store.order_events(order_id)
-        return {
-            **_order_row(outcome.order),
-            "history": [
-                f"{e.at:%Y-%m-%d %H:%M:%S} {e.kind} {e.to_state or ''}".strip() for e in history
-            ],
-        }
+        events = await gw.store.order_events(order_id)
+        history = [f"{e.at:%Y-%m-%d %H:%M:%S} {e.kind} {e.to_state or ''}" for e in events]
+        order = outcome.order
+        return orders_remote.shown(_order_row(order), order.provider_order_id, history)
 
     emit_one(with_gateway(config, work), as_json=as_json)
 

@@ -8,12 +8,12 @@ from typing import Any
 
 from gateway.cli.remote import RemoteError, graphql
 
-_FIELDS = """id clientId serviceId status statusRaw provider cost { amount } charge { amount }
-  remains createdAt error"""
+_FIELDS = """id clientId serviceId status statusRaw provider cost { amount currency }
+  charge { amount currency } remains createdAt error"""
 ORDERS_QUERY = f"""query($filter: OrderFilter, $first: Int) {{
   orders(filter: $filter, first: $first) {{ nodes {{ {_FIELDS} }} }} }}"""
 ORDER_QUERY = f"""query($id: Int!) {{ order(id: $id) {{ {_FIELDS}
-  history {{ at kind toStatus }} }} }}"""
+  history {{ at kind toStatus details }} }} }}"""
 _OUTCOME = """__typename ... on NotFoundError { id message }
   ... on ActionRefusedError { order { id } message }"""
 REFILL_MUTATION = f"""mutation($ids: [Int!]!) {{ refillOrders(ids: $ids) {{ results {{
@@ -23,7 +23,10 @@ CANCEL_MUTATION = f"""mutation($ids: [Int!]!) {{ cancelOrders(ids: $ids) {{ resu
 
 
 def order_row(order: dict[str, Any]) -> dict[str, Any]:
-    """An order as GraphQL gives it, in the columns `orders list` prints."""
+    """An order as GraphQL gives it to an operator, in the columns `orders list` prints: its
+    ``cost`` (to the client) as `price`, its ``charge`` (by the provider) as `cost`."""
+    price = order.get("cost") or {}
+    cost = order.get("charge") or {}
     return {
         "id": order["id"],
         "client": order["clientId"],
@@ -31,8 +34,10 @@ def order_row(order: dict[str, Any]) -> dict[str, Any]:
         "state": order["status"],
         "status": order["statusRaw"],
         "provider": order["provider"],
-        "cost": (order.get("cost") or {}).get("amount"),
-        "charge": (order.get("charge") or {}).get("amount"),
+        "price": price.get("amount"),
+        "price_currency": price.get("currency"),
+        "cost": cost.get("amount"),
+        "cost_currency": cost.get("currency"),
         "remains": order["remains"],
         "created": order["createdAt"],
         "error": order["error"],
@@ -53,7 +58,25 @@ def order(url: str, key: str, order_id: int) -> dict[str, Any]:
         f"{datetime.fromisoformat(h['at']):%Y-%m-%d %H:%M:%S} {h['kind']} {h['toStatus'] or ''}"
         for h in found["history"]
     ]
-    return {**order_row(found), "history": [line.strip() for line in history]}
+    placed = [
+        h["details"]["provider_order_id"]
+        for h in found["history"]
+        if isinstance(h.get("details"), dict) and h["details"].get("provider_order_id")
+    ]
+    return shown(order_row(found), placed[-1] if placed else None, history)
+
+
+def shown(row: dict[str, Any], provider_order: str | None, history: list[str]) -> dict[str, Any]:
+    """What `orders show` prints: `row` with the provider's order id after the provider, and
+    the history, a line each."""
+    fields = list(row.items())
+    at = [name for name, _ in fields].index("provider") + 1
+    return {
+        **dict(fields[:at]),
+        "provider_order": provider_order,
+        **dict(fields[at:]),
+        "history": [line.strip() for line in history],
+    }
 
 
 def _outcome(result: dict[str, Any]) -> tuple[int, str | None]:

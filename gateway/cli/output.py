@@ -33,6 +33,8 @@ errors = _console(stderr=True)
 def _cell(value: Any) -> Text:
     """A table cell as the text it is: a panel's service name or error such as
     ``Followers [refill 30d]`` is not read as console markup (which would drop the brackets)."""
+    if isinstance(value, list | tuple):  # such as an order's history: a line each
+        return Text("\n".join(str(_plain(v)) for v in value))
     return Text("" if value is None else str(_plain(value)))
 
 

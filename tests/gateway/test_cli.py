@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,10 @@ from typing import Any
 import pytest
 
 from gateway.cli import main
+from gateway.cli.orders import _order_row
 from gateway.config import load_config
 from gateway.core import Gateway
+from gateway.store import OrderRow
 from tests.gateway.panels import PANELS, Trio, start_trio
 
 
@@ -156,6 +159,16 @@ def test_orders_list_show_refill_cancel(config: Path, capsys: pytest.CaptureFixt
     shown = run_json(capsys, "orders", "show", str(order_id), "--config", str(config))
     assert shown["client"] == "client-1"
     assert any("placed" in line for line in shown["history"])
+    assert shown["provider_order"]
+    assert shown["price_currency"] == "USD"
+    assert "charge" not in shown
+    assert {k: listed[0][k] for k in ("price", "price_currency")} == {
+        k: shown[k] for k in ("price", "price_currency")
+    }
+    code, out, _ = run(capsys, "orders", "show", str(order_id), "--config", str(config))
+    assert code == 0
+    assert "['" not in out, "the history is lines, not a list"
+    assert "provider order" in out
     code, out, err = run(capsys, "orders", "cancel", str(order_id), "999", "--config",
                          str(config), "--json")  # fmt: skip
     assert code == 1, "one of the two was refused"
@@ -184,3 +197,22 @@ def test_catalog_sync_exits_1_when_a_provider_fails(
     synced = {r["provider"]: r for r in json.loads(out)}
     assert (synced["alpha"]["ok"], synced["beta"]["ok"]) == (True, False)
     assert synced["beta"]["error"]
+
+
+def _row(**fields: Any) -> OrderRow:
+    now = datetime.now(UTC)
+    return OrderRow(id=1, client_id="c", request={}, state="COMPLETED", version=1,
+                    created_at=now, updated_at=now, provider="eur-panel",
+                    quoted_cost=Decimal("1.2312"), currency="USD",
+                    provider_cost=Decimal("1.14"), provider_currency="EUR",
+                    charge=Decimal("1.14"), charge_currency="EUR", **fields)  # fmt: skip
+
+
+def test_price_is_the_clients_and_cost_the_providers_on_every_row() -> None:
+    operator = _order_row(_row())
+    assert (operator["price"], operator["price_currency"]) == (Decimal("1.2312"), "USD")
+    assert (operator["cost"], operator["cost_currency"]) == (Decimal("1.14"), "EUR")
+    account = _order_row(_row(account_id=7, client_price=Decimal("2.50"), client_currency="GBP"))
+    assert (account["price"], account["price_currency"]) == (Decimal("2.50"), "GBP")
+    assert (account["cost"], account["cost_currency"]) == (Decimal("1.14"), "EUR")
+    assert "charge" not in account

@@ -157,6 +157,12 @@ async def test_orders_are_shown_refilled_and_cancelled_on_a_running_gateway(
     assert (shown["id"], shown["client"], shown["state"]) == (order_id, "ops", "PENDING")
     assert [line.split()[2:] for line in shown["history"]] == [["created", "RECEIVED"],
                                                                ["placed", "PENDING"]]  # fmt: skip
+    assert shown["provider_order"]
+    assert shown["price_currency"] == "USD"
+    assert "charge" not in shown
+    code, out, _ = await cli(capsys, "orders", "show", str(order_id), *remote[:-1])
+    assert code == 0
+    assert "['" not in out, "the history is lines, not a list"
     code, out, err = await cli(capsys, "orders", "show", "999999", *remote)
     assert (code, out) == (1, "")
     assert "no order 999999" in err
