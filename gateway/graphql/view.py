@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import functools
 import itertools
-import json
 import os
 import secrets
 from datetime import timedelta
 from importlib import resources
 
 from cross_web import HTTPException
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
@@ -41,8 +39,15 @@ from gateway.graphql.context import Context, request_id
 from gateway.graphql.encoding import answer_text
 from gateway.graphql.options import GraphQLOptions
 from gateway.graphql.ratelimit import PRINCIPAL
+from gateway.graphql.request_body import (
+    BadBody,
+    bad_body,
+    is_json,
+    is_subscription,
+    json_body,
+    raw_body,
+)
 from gateway.graphql.response_cache import ResponseCache
-from gateway.rest.body import BodyError, BodyTooLarge, receive_limited
 from gateway.store import AccountRow
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -64,38 +69,6 @@ def graphiql_assets(options: GraphQLOptions) -> list[BaseRoute]:
         return []
     files = StaticFiles(packages=[("gateway.graphql", "static")])
     return [Mount(options.path + STATIC, app=files, name="graphiql-assets")]
-
-
-class BadBody(Exception):
-    """A request body that is no GraphQL request at all: answered 400 or 413, never a 500."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-async def _raw_body(scope: Scope, receive: Receive, max_bytes: int) -> bytes:
-    """The body of a POST, read at most `max_bytes` long."""
-    try:
-        return await receive_limited(receive, header(scope, b"content-length"), max_bytes)
-    except BodyTooLarge:
-        raise BadBody(f"request body over {max_bytes} bytes", 413) from None
-    except BodyError:
-        raise BadBody("unreadable request body", 400) from None
-
-
-def _is_json(content_type: str | None) -> bool:
-    return content_type is not None and content_type.startswith("application/json")
-
-
-def _json_body(request: Request, body: bytes) -> object:
-    """The JSON of a POST's `body` (None for other content types)."""
-    if not _is_json(request.headers.get("content-type")):
-        return None
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError):
-        raise BadBody("the body is not a JSON GraphQL request", 400) from None
 
 
 _ids = itertools.count()
@@ -132,27 +105,6 @@ async def _send_bytes(body: bytes, rid: str, send: Send) -> None:
     ]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-def _bad_body(exc: BadBody) -> Response:
-    error = {"message": str(exc), "extensions": {"code": "BAD_REQUEST"}}
-    return JSONResponse({"data": None, "errors": [error]}, status_code=exc.status)
-
-
-def _is_subscription(data: object, max_tokens: int) -> bool:
-    """Whether a request over HTTP runs a subscription, which only the WebSocket serves."""
-    if not isinstance(data, dict) or not isinstance(data.get("query"), str):
-        return False
-    if "subscription" not in data["query"]:
-        return False  # the usual case, without parsing twice
-    try:
-        document = parse(data["query"], no_location=True, max_tokens=max_tokens)
-    except GraphQLError:
-        return False  # the view reports it
-    name = data.get("operationName")
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    chosen = [o for o in operations if name is None or (o.name and o.name.value == name)]
-    return len(chosen) == 1 and chosen[0].operation is OperationType.SUBSCRIPTION
 
 
 async def _account(app: AppContext, principal: Principal | None) -> AccountRow | None:
@@ -247,14 +199,14 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         body = b""
         if scope["method"] == "POST":
             try:
-                body = await _raw_body(scope, receive, self.options.max_body_bytes)
+                body = await raw_body(scope, receive, self.options.max_body_bytes)
             except BadBody as exc:
-                await self._send(Request(scope, receive), _bad_body(exc), send)
+                await self._send(Request(scope, receive), bad_body(exc), send)
                 return
             except ClientDisconnect:
                 return  # the caller left before its request arrived: no one to answer
             # No JSON decoded, no query looked at again: the body's part of the key is known.
-            json_body = _is_json(header(scope, b"content-type"))
+            json_body = is_json(header(scope, b"content-type"))
             key = self.responses.key_of_body(body, principal, account) if json_body else None
             if key is not None:
                 stored_key, hit = await self.responses.lookup(app.gateway, key)
@@ -280,12 +232,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         `stored_key` when the response cache has a place for it."""
         if request.method == "POST":
             try:
-                data = _json_body(request, body)
+                data = json_body(request, body)
             except BadBody as exc:
-                return _bad_body(exc)
+                return bad_body(exc)
         else:
             data = dict(request.query_params)
-        if _is_subscription(data, self.options.max_tokens):
+        if is_subscription(data, self.options.max_tokens):
             error = {"message": SUBSCRIPTIONS_OVER_WS, "extensions": {"code": "BAD_REQUEST"}}
             return JSONResponse({"data": None, "errors": [error]}, status_code=400)
         try:
