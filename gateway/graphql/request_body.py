@@ -10,6 +10,7 @@ from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope
+from strawberry.http.parse_content_type import parse_content_type
 
 from gateway.context import header
 from gateway.rest.body import BodyError, BodyTooLarge, receive_limited
@@ -33,18 +34,36 @@ async def raw_body(scope: Scope, receive: Receive, max_bytes: int) -> bytes:
         raise BadBody("unreadable request body", 400) from None
 
 
+NOT_A_REQUEST = "the body is not a JSON GraphQL request"
+
+
 def is_json(content_type: str | None) -> bool:
     return content_type is not None and content_type.startswith("application/json")
 
 
+def _read_as_json(content_type: str | None) -> bool:
+    """Whether Strawberry reads a POST body of `content_type` as JSON: its own test (the media
+    type contains ``application/json``, as ``text/plain, application/json`` does), after the
+    quick one for the usual spelling."""
+    if is_json(content_type):
+        return True
+    return content_type is not None and "application/json" in parse_content_type(content_type)[0]
+
+
 def json_body(request: Request, body: bytes) -> object:
-    """The JSON of a POST's `body` (None for other content types)."""
-    if not is_json(request.headers.get("content-type")):
+    """The JSON of a POST's `body` (None for content types Strawberry does not read as JSON):
+    an object, or a list (a batch, which Strawberry refuses in its own words). Any other JSON
+    value (``"x"``, ``5``, ``null``) is no request either, refused as invalid JSON is:
+    Strawberry would take it for a request and fail on it (a 500)."""
+    if not _read_as_json(request.headers.get("content-type")):
         return None
     try:
-        return json.loads(body)
+        data = json.loads(body)
     except (ValueError, RecursionError):
-        raise BadBody("the body is not a JSON GraphQL request", 400) from None
+        raise BadBody(NOT_A_REQUEST, 400) from None
+    if not isinstance(data, dict | list):
+        raise BadBody(NOT_A_REQUEST, 400)
+    return data
 
 
 def bad_body(exc: BadBody) -> Response:

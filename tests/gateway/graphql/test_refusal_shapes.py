@@ -4,7 +4,9 @@ query, a body that is no GraphQL request) are answered as GraphQL JSON, not plai
 from __future__ import annotations
 
 import httpx
+import pytest
 
+from gateway.graphql.request_body import NOT_A_REQUEST
 from tests.gateway.graphql.conftest import Keys
 from tests.gateway.graphql.server import Server
 
@@ -25,6 +27,18 @@ async def test_refused_requests_are_graphql_json(
         await http.get(
             server.graphql_url, params={"query": "{ __typename }", "variables": "{"}, headers=auth
         ),
+        *[
+            await http.get(
+                server.graphql_url, params=params, headers={**auth, "Accept": "application/json"}
+            )
+            for params in (
+                {"query": "{ __typename }", "variables": "5"},
+                {"query": "{ __typename }", "variables": "[1]"},
+                {"query": "{ __typename }", "extensions": '"x"'},
+                {"query": "{ __typename }", "operationName": ""},
+                {"variables": "{}"},
+            )
+        ],
     ]
     for answer in refusals:
         assert answer.status_code == 400, answer.text
@@ -32,3 +46,22 @@ async def test_refused_requests_are_graphql_json(
         body = answer.json()
         assert body["data"] is None
         assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_REQUEST"]
+
+
+@pytest.mark.parametrize("body", [b'"x"', b"5", b"true", b"null"])
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain, application/json"])
+async def test_json_that_is_no_object_is_refused_as_invalid_json_is(
+    server: Server, http: httpx.AsyncClient, keys: Keys, body: bytes, content_type: str
+) -> None:
+    # The second content type is read as JSON by Strawberry too (its media type contains
+    # application/json), so the body must be checked for it as well.
+    for auth in ({"Authorization": f"Bearer {keys.reader}"}, {}):
+        answer = await http.post(
+            server.graphql_url, content=body, headers={**auth, "Content-Type": content_type}
+        )
+        assert answer.status_code == 400, answer.text
+        assert answer.headers["content-type"].startswith("application/json")
+        assert answer.json() == {
+            "data": None,
+            "errors": [{"message": NOT_A_REQUEST, "extensions": {"code": "BAD_REQUEST"}}],
+        }
