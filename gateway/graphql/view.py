@@ -48,6 +48,7 @@ from gateway.graphql.request_body import (
     raw_body,
 )
 from gateway.graphql.response_cache import ResponseCache
+from gateway.graphql.ws_protocol import TransportWSHandler
 from gateway.store import AccountRow
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -117,6 +118,8 @@ async def _account(app: AppContext, principal: Principal | None) -> AccountRow |
 
 class GraphQLEndpoint(GraphQL[Context, None]):
     """``/graphql`` over HTTP (queries, mutations) and WebSocket (subscriptions)."""
+
+    graphql_transport_ws_handler_class = TransportWSHandler
 
     def __init__(self, schema: Schema, options: GraphQLOptions) -> None:
         super().__init__(
