@@ -22,6 +22,7 @@ from gateway.graphql.demand import DemandControl, DemandLimits
 from gateway.graphql.limits import KeylessCallers, depth_limit
 from gateway.graphql.masking import MaskUnexpectedErrors
 from gateway.graphql.mutations import Mutation
+from gateway.graphql.operation_choice import OperationChoice
 from gateway.graphql.options import GraphQLOptions
 from gateway.graphql.queries import Query
 from gateway.graphql.scalars import SCALARS
@@ -40,6 +41,8 @@ def extensions(options: GraphQLOptions) -> list[Callable[[], SchemaExtension]]:
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=options.parser_cache_size),
         lambda: ValidationCache(maxsize=options.validation_cache_size),
+        # After the validation (it refuses a valid document only), before the cost limit.
+        OperationChoice,
         MaskUnexpectedErrors,
         lambda: DemandControl(demand),
     ]
