@@ -132,6 +132,15 @@ class Subscriber:
         message: dict[str, Any] = json.loads(raw)
         return message
 
+    async def close_code(self, wait: float = 10.0) -> int | None:
+        """The code of the close frame the server sends next (None: the connection dropped
+        without one); a message coming first fails."""
+        try:
+            message = await self.receive(wait)
+        except websockets.ConnectionClosed as closed:
+            return None if closed.rcvd is None else closed.rcvd.code
+        raise AssertionError(f"{message} came instead of a close")
+
     async def subscribe(self, op_id: str, query: str, variables: Mapping[str, Any]) -> None:
         await self.send(
             {"id": op_id, "type": "subscribe",

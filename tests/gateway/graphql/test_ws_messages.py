@@ -8,10 +8,9 @@ import json
 import logging
 
 import pytest
-import websockets
 
 from tests.gateway.graphql.conftest import Keys
-from tests.gateway.graphql.server import Server, Subscriber, subscriber
+from tests.gateway.graphql.server import Server, subscriber
 from tests.gateway.graphql.test_subscriptions import UPDATES, acknowledged, bearer
 
 QUERY = "{ __typename }"
@@ -40,14 +39,6 @@ MALFORMED: list[object] = [
 ]
 
 
-async def closed_with(sub: Subscriber) -> int:
-    """The code of the close frame the server sends next (a message coming first fails)."""
-    with pytest.raises(websockets.ConnectionClosed) as closed:
-        await sub.receive()
-    assert closed.value.rcvd is not None, "dropped without a close frame"
-    return closed.value.rcvd.code
-
-
 @pytest.mark.parametrize("message", MALFORMED, ids=json.dumps)
 async def test_a_malformed_message_closes_the_connection_with_4400(
     server: Server, keys: Keys, message: object, caplog: pytest.LogCaptureFixture
@@ -56,7 +47,7 @@ async def test_a_malformed_message_closes_the_connection_with_4400(
         async with subscriber(server.ws_url, bearer(keys.reader)) as sub:
             await acknowledged(sub)
             await sub.ws.send(json.dumps(message))
-            assert await closed_with(sub) == 4400
+            assert await sub.close_code() == 4400
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
@@ -79,4 +70,4 @@ async def test_optional_members_may_be_null_and_a_duplicate_id_is_refused(
         # An id in use: the protocol's own close code for it.
         await sub.subscribe("live", UPDATES, {"ids": None})
         await sub.subscribe("live", UPDATES, {"ids": None})
-        assert await closed_with(sub) == 4409
+        assert await sub.close_code() == 4409
