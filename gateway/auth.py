@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from gateway.key_watch import KeyWatch
 from gateway.store import ApiKeyRow, Store
 
 
@@ -84,8 +85,10 @@ class Principal:
 class Authenticator:
     """Turns a presented key into a `Principal`, with a short in-process memory.
 
-    A revoked key stops working within `ttl` seconds on every instance. Requests presenting a
-    key while it is being looked up share that one lookup. Keys are found by the
+    A revoked key stops working within `ttl` seconds on every instance, and at once in the
+    process that revoked it (`forget`); `watch` tells the connections that presented a key once
+    (WebSockets) as soon. Requests presenting a key while it is being looked up share that one
+    lookup. Keys are found by the
     SHA-256 of the secret (here and in the store), never by comparing secrets: how long a
     lookup takes can only tell a guesser about a digest, which says nothing of a secret.
     """
@@ -105,6 +108,8 @@ class Authenticator:
         self._known: OrderedDict[str, tuple[float, Principal | None]] = OrderedDict()
         self._pending: dict[str, asyncio.Future[ApiKeyRow | None]] = {}
         self._generation = 0
+        self.watch = KeyWatch(store, period=ttl)
+        """The keys of open connections, looked up every `ttl` and when a key is forgotten."""
 
     async def authenticate(self, secret: str | None) -> Principal | None:
         """The principal for `secret`, or None for a missing, unknown or revoked key."""
@@ -139,10 +144,12 @@ class Authenticator:
             del self._pending[digest]
 
     def forget(self) -> None:
-        """Drop what was remembered (after revoking a key in this process)."""
+        """Drop what was remembered (after revoking a key in this process), and have the keys
+        of open connections looked up again."""
         self._known.clear()
         self._pending.clear()
         self._generation += 1
+        self.watch.check_now()
 
 
 def principal_of(row: ApiKeyRow) -> Principal:

@@ -55,6 +55,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 SUBSCRIPTIONS_OVER_WS = (
     "subscriptions are served over a WebSocket at this URL (graphql-transport-ws), not over HTTP"
 )
+AUTH = "authorization"
+"""The ``connection_init`` parameter of the key (any case)."""
 STATIC = "/static"
 """Where GraphiQL's assets are served, below the GraphQL path."""
 
@@ -174,6 +176,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         params = context.connection_params or {}
         given = params.get("Authorization", params.get("authorization"))
+        # The parameters stay in the context for the connection's life, where resolvers and any
+        # repr of it see them: the secret is needed for this lookup only (a key is watched for
+        # its revocation by its id), so it is not kept.
+        context.connection_params = {k: v for k, v in params.items() if k.lower() != AUTH}
         if isinstance(given, str):
             context.principal = await context.app.auth.authenticate(bearer_token(given))
             context.account = await _account(context.app, context.principal)

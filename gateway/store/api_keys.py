@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +26,8 @@ DISPLAY_CHARS = 12
 MIN_SECRET_LENGTH = 16
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 """``last_used_at`` is rewritten at most this often, so verification is usually read-only."""
+IN_CHUNK = 500
+"""Ids per ``IN`` list: well under SQLite's limit of bound parameters in one statement."""
 
 
 def hash_secret(secret: str) -> str:
@@ -122,6 +124,21 @@ class ApiKeyQueries(Queries):
             query = select(*_PUBLIC).where(api_keys.c.id == key_id)
             found = (await conn.execute(query)).mappings().one_or_none()
         return None if found is None else ApiKeyRow.from_row(found)
+
+    async def inactive_api_keys(
+        self, key_ids: Collection[int], *, tx: AsyncConnection | None = None
+    ) -> set[int]:
+        """Those of `key_ids` that are revoked or gone (a query per `IN_CHUNK` of them)."""
+        wanted = sorted(set(key_ids))
+        active: set[int] = set()
+        async with self._read(tx) as conn:
+            for start in range(0, len(wanted), IN_CHUNK):
+                query = select(api_keys.c.id).where(
+                    api_keys.c.id.in_(wanted[start : start + IN_CHUNK]),
+                    api_keys.c.revoked_at.is_(None),
+                )
+                active.update((await conn.execute(query)).scalars())
+        return set(wanted) - active
 
     async def set_api_key_routing_policy(
         self, key_id: int, policy: str | None, *, tx: AsyncConnection | None = None

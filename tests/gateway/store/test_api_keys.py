@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from gateway.store import Store
+from gateway.store import api_keys as api_keys_module
 from gateway.store.api_keys import hash_secret
 from gateway.store.tables import api_keys
 
@@ -71,3 +73,15 @@ async def test_keys_are_listed_per_client(store: Store) -> None:
     b, _ = await store.create_api_key("two", "other", [])
     assert [k.id for k in await store.list_api_keys()] == [a.id, b.id]
     assert [k.id for k in await store.list_api_keys("other")] == [b.id]
+
+
+async def test_inactive_keys_are_the_revoked_and_the_unknown_ones(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = [(await store.create_api_key(f"k{n}", "acme", ["read"]))[0].id for n in range(3)]
+    assert await store.revoke_api_key(ids[1])
+    asked = [*ids, 9999]
+    assert await store.inactive_api_keys(asked) == {ids[1], 9999}
+    monkeypatch.setattr(api_keys_module, "IN_CHUNK", 2)  # several queries: the same answer
+    assert await store.inactive_api_keys(asked) == {ids[1], 9999}
+    assert await store.inactive_api_keys([]) == set()
