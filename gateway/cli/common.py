@@ -38,13 +38,21 @@ LOCAL_ONLY = (
 _LEDGER_VARIABLES = ("DATABASE_URL", "SMM_GATEWAY_GATEWAY__DATABASE_URL")
 
 
-def local_settings(config: Path | None) -> Settings:
+NO_CONFIGURATION = (
+    "no configuration: give --config FILE (or set SMM_GATEWAY_CONFIG, or DATABASE_URL for the "
+    "ledger alone); `smm-gateway demo` runs one of its own"
+)
+
+
+def local_settings(config: Path | None, *, remote_mode: bool = True) -> Settings:
     """The settings of `config`; without a file or a database in the environment, a one-line
     `ConfigError` (rather than a new, empty ``./smm-gateway.db`` nobody serves). A command
-    with a ``--url`` mode never gets here with one, so a gateway URL in the environment means
-    a command that has none."""
+    with a ``--url`` mode (`remote_mode`) never gets here with one, so a gateway URL in the
+    environment means a command that has none."""
     if config is None and not any(os.environ.get(v) for v in _LEDGER_VARIABLES):
-        raise ConfigError(LOCAL_ONLY if os.environ.get("SMM_GATEWAY_URL") else NOTHING_TO_ASK)
+        if os.environ.get("SMM_GATEWAY_URL"):
+            raise ConfigError(LOCAL_ONLY)
+        raise ConfigError(NOTHING_TO_ASK if remote_mode else NO_CONFIGURATION)
     return load_config(config)
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gateway.cli.choices import PortOption
-from gateway.cli.common import ConfigOption
+from gateway.cli.common import ConfigOption, local_settings
 from gateway.cli.output import console, fail, note, warn
 
 if TYPE_CHECKING:
@@ -44,9 +44,9 @@ def serve(
     import uvicorn
 
     from gateway import logs, serving
-    from gateway.config import load_config
 
-    settings = load_config(config)  # fail here, in one clear line, not in a server process
+    # Fail here, in one clear line, not in a server process (nor on a stray ./smm-gateway.db).
+    settings = local_settings(config, remote_mode=False)
     if not settings.providers:
         warn(
             "no providers configured ([[providers]] in the configuration file): the catalog "
@@ -96,12 +96,11 @@ def worker(config: ConfigOption = None) -> None:
     import logging
 
     from gateway import logs
-    from gateway.config import load_config
     from gateway.core import Gateway
     from gateway.workers.inprocess import webhook_delivery
     from gateway.workers.queue import run_worker
 
-    settings = load_config(config)
+    settings = local_settings(config, remote_mode=False)
     if not settings.gateway.redis_url:
         raise ValueError("worker processes coordinate through Redis: set REDIS_URL")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -148,10 +147,9 @@ def demo(
 
 def migrate(config: ConfigOption = None) -> None:
     """Apply the ledger's migrations (they also run on start)."""
-    from gateway.config import load_config
     from gateway.store import Store
 
-    settings = load_config(config)
+    settings = local_settings(config, remote_mode=False)
 
     async def run() -> None:
         async with await Store.connect(settings.gateway.database_url) as store:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 
 from gateway.cli import main
 from gateway.cli.choices import MAX_ROWS, State
-from gateway.cli.common import REMOTE_ONLY
+from gateway.cli.common import NO_CONFIGURATION, REMOTE_ONLY
 from gateway.graphql.pagination import MAX_PAGE
 from gateway.store.states import ALL_STATES
 
@@ -137,3 +138,18 @@ def test_webhooks_without_a_gateway_url_say_so(
     code, out, err = run(capsys, *args, "--key", "k")
     assert (code, out) == (1, "")
     assert err == f"error: {REMOTE_ONLY}\n"
+
+
+@pytest.mark.parametrize("command", ["migrate", "serve", "worker"])
+def test_a_command_that_opens_the_ledger_needs_a_configuration(
+    command: str, tmp_path: Path
+) -> None:
+    # A process of its own, in an empty folder, with no configuration in its environment.
+    names = ("DATABASE_URL", "SMM_GATEWAY_CONFIG", "SMM_GATEWAY_GATEWAY__DATABASE_URL",
+             "SMM_GATEWAY_URL")  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k not in names}
+    done = subprocess.run([*CLI, command], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert (done.returncode, done.stdout) == (1, ""), done.stderr
+    assert done.stderr == f"error: {NO_CONFIGURATION}\n"
+    assert list(tmp_path.iterdir()) == [], "no ./smm-gateway.db made"
