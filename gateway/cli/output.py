@@ -57,11 +57,15 @@ def emit(
     title: str | None = None,
     columns: Iterable[str] | None = None,
 ) -> None:
-    """Print `rows` as a table, or as a JSON list (money as exact strings)."""
+    """Print `rows` as a table, or as a JSON list (money as exact strings); no rows as a line
+    saying so (``Orders: none``), or ``[]``."""
     if as_json:
         console.print_json(json.dumps(_plain(list(rows))))
         return
-    names = list(columns or (rows[0].keys() if rows else []))
+    if not rows:
+        console.print(f"{title or 'Results'}: none", highlight=False)
+        return
+    names = list(columns or rows[0].keys())
     table = Table(title=title, show_lines=False)
     for name in names:
         table.add_column(name.replace("_", " "))

@@ -136,7 +136,7 @@ class Resolution(OrdersBase):
             if not force:
                 raise InvalidResolution(
                     f"{row.provider} order {pid} is already order {other.id}'s; check the id, "
-                    "or force it if the panel reused it",
+                    "or force it (--force, or force: true) if the panel reused it",
                     code=IN_USE, field="provider_order_id",
                 )  # fmt: skip
             found["also_order"] = other.id
@@ -145,7 +145,8 @@ class Resolution(OrdersBase):
             code, message = problem
             if not force:
                 raise InvalidResolution(
-                    f"{message}; check the id, or force it to record it unchecked",
+                    f"{message}; check the id, or force it (--force, or force: true) to record "
+                    "it unchecked",
                     code=code, field="provider_order_id",
                 )  # fmt: skip
             found["unchecked"] = message

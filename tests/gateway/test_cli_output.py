@@ -26,3 +26,10 @@ def test_error_and_warning_lines_keep_their_brackets(capsys: pytest.CaptureFixtu
         "error: set [webhooks] allow_private_targets",
         "warning: no providers configured ([[providers]] in the configuration file)",
     ]
+
+
+def test_no_rows_say_so(capsys: pytest.CaptureFixture[str]) -> None:
+    emit([], as_json=False, title="Orders")
+    emit([], as_json=False)
+    emit([], as_json=True, title="Orders")
+    assert capsys.readouterr().out.splitlines() == ["Orders: none", "Results: none", "[]"]
