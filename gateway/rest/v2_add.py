@@ -24,7 +24,6 @@ from gateway.rest.v2_shapes import GroupView
 from gateway.store import GatewayState, OrderRow
 from providers.models import OPTIONAL_FIELDS, PACKAGE_TYPES, REQUIRED_FIELDS, ServiceType
 
-_DRIPFEED = ("runs", "interval")
 # Every field some service type takes: an order's fields as sent, whatever its type.
 _ORDER_FIELDS = frozenset(
     name
@@ -38,7 +37,7 @@ def order_fields(kind: ServiceType, given: Mapping[str, str]) -> dict[str, str]:
     """The fields of `given` that an order of `kind` takes; others are ignored, as panels do,
     except drip-feed fields on a type without drip-feed, which would change the order."""
     accepted = {*REQUIRED_FIELDS[kind], *OPTIONAL_FIELDS.get(kind, ())}
-    if any(given.get(f, "").strip() for f in _DRIPFEED) and not set(_DRIPFEED) <= accepted:
+    if any(given.get(f, "").strip() for f in DRIP_FIELDS) and not set(DRIP_FIELDS) <= accepted:
         raise V2Error(texts.NO_DRIPFEED)
     return {k: v for k, v in given.items() if k in accepted and v.strip()}
 
