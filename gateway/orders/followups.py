@@ -98,6 +98,25 @@ class Followups(OrdersBase):
                 answers.update({o.order_id: o for o in await ask(again)})
         return [answers.get(i) or Outcome(i, None, "Incorrect order ID") for i in wanted]
 
+    async def _followup(
+        self,
+        in_flight: dict[int, asyncio.Future[Outcome]],
+        ids: Iterable[int],
+        client_id: str | None,
+        ask: Callable[[list[OrderRow]], Awaitable[dict[int, Outcome]]],
+        *,
+        cancel: bool,
+    ) -> list[Outcome]:
+        """`ask` (a refill or a cancel) once for requests arriving together (`_once_each`), a
+        split or drip-fed order through its children (`fan_out`)."""
+        return await self._once_each(
+            in_flight, ids, client_id,
+            lambda mine: fan_out(
+                self, mine, client_id,
+                lambda wanted: self._asked(wanted, client_id, ask), cancel=cancel,
+            ),
+        )  # fmt: skip
+
     async def _asked(
         self,
         wanted: list[int],
@@ -114,14 +133,9 @@ class Followups(OrdersBase):
     async def refill(self, ids: Iterable[int], client_id: str | None) -> list[Outcome]:
         """Refill each order: its open refill if it has one, else a new one asked of its
         provider (recorded with a gateway id); a split or drip-fed order through its children."""
-        return await self._once_each(
-            self._refilling, ids, client_id,
-            lambda mine: fan_out(
-                self, mine, client_id,
-                lambda wanted: self._asked(wanted, client_id, self._ask_refills),
-                cancel=False,
-            ),
-        )  # fmt: skip
+        return await self._followup(
+            self._refilling, ids, client_id, self._ask_refills, cancel=False
+        )
 
     async def _ask_refills(self, rows: list[OrderRow]) -> dict[int, Outcome]:
         by_id = {row.id: row for row in rows}
@@ -244,14 +258,7 @@ class Followups(OrdersBase):
         """Ask each order's provider to cancel it ("requested", not yet refunded); an order
         whose cancel is already requested (and still open) is not asked again. A split or
         drip-fed order is canceled through its children, and a drip's runs left are stopped."""
-        return await self._once_each(
-            self._canceling, ids, client_id,
-            lambda mine: fan_out(
-                self, mine, client_id,
-                lambda wanted: self._asked(wanted, client_id, self._ask_cancels),
-                cancel=True,
-            ),
-        )  # fmt: skip
+        return await self._followup(self._canceling, ids, client_id, self._ask_cancels, cancel=True)
 
     async def _ask_cancels(self, rows: Sequence[OrderRow]) -> dict[int, Outcome]:
         by_id = {row.id: row for row in rows}
