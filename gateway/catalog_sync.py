@@ -33,6 +33,7 @@ from gateway.classify import Classification, classify
 from gateway.config import GroupSection
 from gateway.store import PriceChange, PriceChangeKind, Store
 from gateway.store.base import Clock, utcnow
+from gateway.store.catalog import ListedRates
 from providers.base import Provider
 from providers.errors import ProviderError
 from providers.models import Service
@@ -66,31 +67,36 @@ def _classify(name: str, category: str, raw_type: str, refill: bool) -> Classifi
     return classify(name, category, raw_type, refill_flag=refill)
 
 
+def listed_rates(services: Iterable[Service]) -> ListedRates:
+    """What a list of one provider says each service costs: id -> (rate, currency)."""
+    return {s.id: (s.rate.amount, s.rate.currency) for s in services}
+
+
 def price_changes(
-    provider: str, before: Sequence[Service], after: Sequence[Service], at: datetime
+    provider: str,
+    before: Mapping[str, tuple[Decimal, str]],
+    after: Sequence[Service],
+    at: datetime,
 ) -> list[PriceChange]:
-    """What changed between two lists of one provider: services added, re-priced, removed."""
-    old = {s.id: s for s in before}
+    """What changed between what a provider listed before (`before`, as `listed_rates` gives
+    it) and its list now: services added, re-priced, removed."""
     new = {s.id: s for s in after}
     changes = []
     for sid, service in new.items():
-        previous = old.get(sid)
+        previous = before.get(sid)
         if previous is None:
             kind, old_rate = PriceChangeKind.ADDED, None
-        elif previous.rate.amount != service.rate.amount:
-            kind, old_rate = PriceChangeKind.CHANGED, previous.rate.amount
+        elif previous[0] != service.rate.amount:
+            kind, old_rate = PriceChangeKind.CHANGED, previous[0]
         else:
             continue
         rate = service.rate
         changes.append(PriceChange(provider, sid, kind, old_rate, rate.amount, rate.currency, at))
-    for sid, service in old.items():
+    for sid, (rate_before, currency) in before.items():
         if sid not in new:
             changes.append(
-                PriceChange(
-                    provider, sid, PriceChangeKind.REMOVED, service.rate.amount, None,
-                    service.rate.currency, at,
-                )
-            )  # fmt: skip
+                PriceChange(provider, sid, PriceChangeKind.REMOVED, rate_before, None, currency, at)
+            )
     return changes
 
 
@@ -169,7 +175,7 @@ class Catalog:
             error = str(exc) or f"no answer within {self._sync_timeout:g}s"
             log.warning("catalog sync of %s failed: %s", name, error)
             return SyncResult(name, False, 0, time.perf_counter() - started, error=error)
-        previous = await self._cached_list(name)
+        previous = await self._listed_before(name)
         now = self._clock()
         changes = price_changes(name, previous, services, now) if previous is not None else []
         if changes:
@@ -182,7 +188,7 @@ class Catalog:
         self._synced[name] = now
         await self.cache.set_model(f"catalog:synced:{name}", now, SERVICES_TTL)
         # In the ledger too: every process routes on it, with Redis or without.
-        await self.store.record_catalog_sync(name, now)
+        await self.store.record_catalog_sync(name, now, listed_rates(services))
 
         def count(kind: PriceChangeKind) -> int:
             return sum(1 for c in changes if c.kind is kind)
@@ -192,6 +198,16 @@ class Catalog:
             added=count(PriceChangeKind.ADDED), changed=count(PriceChangeKind.CHANGED),
             removed=len(removed),
         )  # fmt: skip
+
+    async def _listed_before(self, name: str) -> ListedRates | None:
+        """What `name` listed at its last sync by any process, from the ledger (so a restart,
+        a stop of hours or Redis away loses no change); a ledger from before the rates were
+        kept falls back to the cached list."""
+        recorded = await self.store.listed_rates(name)
+        if recorded is not None:
+            return recorded
+        cached = await self._cached_list(name)
+        return None if cached is None else listed_rates(cached)
 
     async def _cached_list(self, name: str) -> list[Service] | None:
         cached = await self.cache.get_model(f"catalog:services:{name}", list[Service])

@@ -28,7 +28,7 @@ from gateway.store.bulk import Bulk
 from gateway.store.rows import OrderRow, OutboxRow
 from gateway.store.states import FINAL_STATES
 from gateway.store.sync_apply import ROW_COLUMNS, SYNCED, JsonSafe, PolledChange, apply_changes
-from gateway.store.tables import catalog_syncs, instances, orders, outbox
+from gateway.store.tables import instances, orders, outbox
 
 __all__ = ["SYNCED", "PolledChange", "SyncQueries", "dead_instances"]
 
@@ -88,27 +88,6 @@ class SyncQueries(Queries):
         async with self._write(None) as conn:
             result = await conn.execute(delete(instances).where(instances.c.expires_at < before))
         return int(result.rowcount or 0)
-
-    async def record_catalog_sync(self, provider: str, at: datetime) -> None:
-        """Remember that `provider`'s services were fetched at `at` (the latest time wins)."""
-        async with self._write(None) as conn:
-            updated = await conn.execute(
-                catalog_syncs.update()
-                .where(catalog_syncs.c.provider == provider, catalog_syncs.c.synced_at < at)
-                .values(synced_at=at)
-            )
-            if not updated.rowcount:
-                await conn.execute(
-                    self._insert(catalog_syncs)
-                    .values(provider=provider, synced_at=at)
-                    .on_conflict_do_nothing(index_elements=[catalog_syncs.c.provider])
-                )
-
-    async def catalog_syncs(self) -> dict[str, datetime]:
-        """When each provider's services were last fetched, by any process."""
-        async with self._read(None) as conn:
-            result = await conn.execute(select(catalog_syncs.c.provider, catalog_syncs.c.synced_at))
-            return {str(provider): at for provider, at in result}
 
     async def claim_due_orders(
         self,

@@ -298,4 +298,6 @@ catalog_syncs = Table(
     metadata,
     Column("provider", String(100), primary_key=True),
     Column("synced_at", UTCDateTime, nullable=False),
+    # What the provider listed at that sync: service id -> [rate, currency] (exact text).
+    Column("rates", Json),
 )
