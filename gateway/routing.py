@@ -141,6 +141,9 @@ def _exclusion(
         return Exclusion.QUANTITY_BELOW_MIN, f"{units} < {service.min}"
     if units > service.max:
         return Exclusion.QUANTITY_ABOVE_MAX, f"{units} > {service.max}"
+    # A subscription's units are its max per post; its min per post must fit the service too.
+    if request.min is not None and request.min < service.min:
+        return Exclusion.QUANTITY_BELOW_MIN, f"min {request.min} < {service.min}"
     if Need.REFILL in needs and not service.refill:
         return Exclusion.NO_REFILL, ""
     if Need.CANCEL in needs and not service.cancel:

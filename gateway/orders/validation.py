@@ -60,6 +60,9 @@ def no_candidate_message(decision: Quote) -> str:
     reasons = sorted({e.reason.value for e in decision.excluded})
     group = decision.group
     quantity = decision.request.units
+    low = decision.request.min
+    if low is not None and (low < group.min or quantity > group.max):
+        return f"Min and max must be between {group.min} and {group.max}"
     if quantity < group.min or quantity > group.max:
         return f"Quantity must be between {group.min} and {group.max}"
     return "no provider can take this order: " + "; ".join(reasons)

@@ -23,7 +23,7 @@ from gateway.orders import (
 )
 from gateway.routing import Exclusion, Need
 from gateway.store import GatewayState
-from providers.models import OrderState
+from providers.models import OrderState, ServiceType
 from providers.simulator import Fault, FaultKind
 from tests.gateway.cache_fixtures import RedisServer
 from tests.gateway.panels import (
@@ -110,6 +110,22 @@ async def test_invalid_requests_never_become_orders(gw: Gateway) -> None:
     with pytest.raises(NoEligibleProvider, match="Quantity must be between"):
         await gw.place("c", group.id, {"link": "https://x.com/a", "quantity": 10**15})
     assert await gw.store.list_orders(None, None, None, 10) == []
+
+
+async def test_a_subscription_whose_min_no_member_takes_never_becomes_an_order(
+    gw: Gateway, trio: Trio
+) -> None:
+    groups = (await gw.catalog.snapshot()).groups.values()
+    group = next(g for g in groups if g.type is ServiceType.SUBSCRIPTIONS and g.min > 1)
+    adds = trio.calls("add")
+    low = {"username": "tour_shop", "min": group.min - 1, "max": group.min}
+    with pytest.raises(NoEligibleProvider) as refused:
+        await gw.place("c", group.id, low)
+    assert str(refused.value) == f"Min and max must be between {group.min} and {group.max}"
+    assert trio.calls("add") == adds, "no panel was asked"
+    assert await gw.store.list_orders(None, None, None, 10) == []
+    order = await gw.place("c", group.id, {**low, "min": group.min})
+    assert order.provider_order_id
 
 
 async def test_failover_when_the_cheapest_has_no_funds(gw: Gateway, trio: Trio) -> None:

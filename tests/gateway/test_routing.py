@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from gateway.routing import Exclusion, Need, ProviderState, quote
-from providers.models import Money, OrderRequest
+from providers.models import Money, OrderRequest, ServiceType
 from tests.gateway.catalog_helpers import service, snapshot
 
 SNAP = snapshot(
@@ -16,6 +16,7 @@ SNAP = snapshot(
 )  # fmt: skip
 GROUP = next(iter(SNAP.groups.values()))
 ALL_UP = {name: ProviderState() for name in ("cheap", "mid", "pricey")}
+SUBS = ServiceType.SUBSCRIPTIONS
 
 
 def order(quantity: int, **extra: int) -> OrderRequest:
@@ -42,6 +43,28 @@ def test_quantity_outside_limits_is_explained() -> None:
     assert {e.offer.provider: e.reason for e in small.excluded} == {
         "cheap": Exclusion.QUANTITY_BELOW_MIN
     }
+
+
+def test_a_subscription_min_below_a_members_min_leaves_that_member_out() -> None:
+    snap = snapshot(
+        {
+            "strict": [service("1", "Instagram Auto Likes", "0.50", kind=SUBS, min=100)],
+            "lenient": [service("2", "Instagram Auto Likes", "0.80", kind=SUBS, min=10)],
+        }
+    )
+    group = next(iter(snap.groups.values()))
+    states = {name: ProviderState() for name in ("strict", "lenient")}
+
+    def subscription(low: int, high: int) -> OrderRequest:
+        return OrderRequest(service="g", service_type=SUBS, username="x", min=low, max=high)
+
+    result = quote(group, subscription(50, 500), states)
+    assert [c.offer.provider for c in result.candidates] == ["lenient"]
+    assert [(e.offer.provider, e.reason, e.detail) for e in result.excluded] == [
+        ("strict", Exclusion.QUANTITY_BELOW_MIN, "min 50 < 100")
+    ]
+    both = quote(group, subscription(100, 500), states)
+    assert [c.offer.provider for c in both.candidates] == ["strict", "lenient"]
 
 
 def test_needs_refill_cancel_and_dripfeed() -> None:
