@@ -1,10 +1,12 @@
 """Drip-feed emulation: the gateway runs a drip-feed itself when no member offers one.
 
 A request with `runs` and `interval` that no member can take as a drip-feed (each lacks it:
-`Exclusion.NO_DRIPFEED`), but some member can take one run of, becomes a client order of
-`runs` child orders of `quantity` each, one every `interval` minutes. The client order carries
-the plan (``{"kind": "drip", "runs", "interval", "quantity", "launched", "needs"}``) and the
-next run's time (``next_run_at``); both live in the ledger, so the schedule survives restarts.
+`Exclusion.NO_DRIPFEED`; or each it was sent to refused it, `refused_drip`, the refused
+attempt left as a ``FAILED`` order), but some member can take one run of, becomes a client
+order of `runs` child orders of `quantity` each, one every `interval` minutes. The client
+order carries the plan (``{"kind": "drip", "runs", "interval", "quantity", "launched",
+"needs"}``) and the next run's time (``next_run_at``); both live in the ledger, so the
+schedule survives restarts.
 
 Placement records the client order, its account hold (for every run) and the first run, then
 sends that run. The child-orders job (`gateway.workers.drip`) claims the client orders whose
@@ -41,7 +43,8 @@ from gateway.orders.validation import no_candidate_message
 from gateway.routing import Excluded, Exclusion, Need, Quote
 from gateway.store import IdempotencyClaim, OrderRow, StaleOrder
 from gateway.store.rows import AccountRow
-from gateway.store.states import is_final
+from gateway.store.states import GatewayState, is_final
+from providers.errors import InvalidLink, MissingField, NotSupported
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,8 @@ RUN_RETRY = timedelta(minutes=1)
 """How long a due run waits, when the run before it is still open, before it is tried again."""
 DRIP_FIELDS = ("runs", "interval")
 _NOT_FIELDS = ("service", "service_type", *DRIP_FIELDS)
+_REFUSED = NotSupported.__name__
+_CLIENT_MISTAKES = {InvalidLink.__name__, MissingField.__name__}
 
 
 def wants_drip(decision: Quote) -> bool:
@@ -56,6 +61,18 @@ def wants_drip(decision: Quote) -> bool:
     request = decision.request
     lacking = any(e.reason is Exclusion.NO_DRIPFEED for e in decision.excluded)
     return request.dripfeed and request.quantity is not None and decision.chosen is None and lacking
+
+
+def refused_drip(order: OrderRow, decision: Quote) -> bool:
+    """Whether `order`, the drip-feed `decision` was sent as, FAILED unplaced because members
+    whose listing did not say refused drip-feed (``NotSupported``: the one thing an ``add`` is
+    refused as), the others failing for reasons that prove nothing placed: no client mistake."""
+    if not decision.request.dripfeed or order.parent_id is not None or order.plan is not None:
+        return False
+    if order.state != GatewayState.FAILED or order.provider_order_id is not None:
+        return False
+    errors = {str(attempt.get("error")) for attempt in order.attempts}
+    return _REFUSED in errors and not errors & _CLIENT_MISTAKES
 
 
 def run_fields(request: Mapping[str, Any]) -> dict[str, Any]:
@@ -119,6 +136,30 @@ class Drip(Splitting):
                 per_run, decision, client_id, needs, claim, account, route
             )
         return None
+
+    async def _drip_instead(
+        self,
+        failed: OrderRow,
+        decision: Quote,
+        requote: Callable[[Mapping[str, Any]], Awaitable[Quote]],
+        fields: Mapping[str, Any],
+        client_id: str,
+        needs: frozenset[Need],
+        claim: IdempotencyClaim | None,
+        account: AccountRow | None,
+        route: Mapping[str, Any],
+    ) -> OrderRow:
+        """The drip-feed of `failed`, which its members refused as one (`refused_drip`), run by
+        the gateway instead: a new client order, the request's idempotency key moved from the
+        failed order to it. `failed` itself when no member can take a single run."""
+        per_run = await requote(run_fields(fields))
+        if per_run.chosen is None:
+            return failed
+        if claim is not None:  # the key stands for `failed`, provably never placed: reused
+            claim = replace(claim, owner=True, order_id=failed.id)
+        order = await self._place_drip(per_run, decision, client_id, needs, claim, account, route)
+        log.info("order %s: drip-feed refused where sent, run as order %s", failed.id, order.id)
+        return order
 
     async def _place_drip(
         self,

@@ -26,7 +26,7 @@ from gateway import events
 from gateway.accounts.pricing import ClientPrice
 from gateway.catalog import Snapshot
 from gateway.orders.accounting import Accounting, refuse_suspended
-from gateway.orders.drip import Drip
+from gateway.orders.drip import Drip, refused_drip
 from gateway.orders.errors import NoEligibleProvider, ServiceNotFound
 from gateway.orders.idempotency import ClaimLost, Idempotency
 from gateway.orders.routing_policy import RoutingPolicies
@@ -213,14 +213,22 @@ class Placement(Drip, Sending, Idempotency, Accounting, RoutingPolicies):
             # orders of the account in flight, or spend caps, which only the ledger's sums can
             # tell): the order is written and held before the provider is asked for a turn, so
             # that a refusal spends no turn of the rate limit every client shares.
-            return await self._send(await write(False), decision)
-        try:
-            return await self._send(write, decision)
-        finally:
-            if reserved is not None:
-                # Kept until the order is answered, not just held: a call that read the
-                # account before this hold committed may still be on its way here.
-                reserved.release()
+            order = await self._send(await write(False), decision)
+        else:
+            try:
+                order = await self._send(write, decision)
+            finally:
+                if reserved is not None:
+                    # Kept until the order is answered, not just held: a call that read the
+                    # account before this hold committed may still be on its way here.
+                    reserved.release()
+        if refused_drip(order, decision):
+            # Members whose listing did not say turned the drip-feed down: run it ourselves.
+            runs_route = {"policy": route.policy, "key_id": route.key_id}
+            return await self._drip_instead(
+                order, decision, requote, fields, client_id, needs, claim, account, runs_route
+            )
+        return order
 
 
 @dataclass(frozen=True, slots=True)
