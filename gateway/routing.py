@@ -12,13 +12,13 @@ member was left out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from gateway.catalog import Group, Offer
+from gateway.catalog import Group, Offer, OfferKey
 from providers.models import Money, OrderRequest
 
 if TYPE_CHECKING:
@@ -131,7 +131,11 @@ class ProviderState:
 
 
 def _exclusion(
-    offer: Offer, request: OrderRequest, needs: frozenset[Need], cap: Decimal | None
+    offer: Offer,
+    request: OrderRequest,
+    needs: frozenset[Need],
+    cap: Decimal | None,
+    lacking_dripfeed: Collection[OfferKey],
 ) -> tuple[Exclusion, str] | None:
     service = offer.service
     units = request.units
@@ -148,9 +152,12 @@ def _exclusion(
         return Exclusion.NO_REFILL, ""
     if Need.CANCEL in needs and not service.cancel:
         return Exclusion.NO_CANCEL, ""
-    # An unknown drip-feed flag (most panels don't send one) is not a refusal.
+    # An unknown drip-feed flag (most panels don't send one) is not a refusal; a refusal of
+    # one by the panel lately (`lacking_dripfeed`) is.
     if request.dripfeed and service.dripfeed is False:
         return Exclusion.NO_DRIPFEED, ""
+    if request.dripfeed and offer.key in lacking_dripfeed:
+        return Exclusion.NO_DRIPFEED, "refused by the panel lately"
     if cap is not None and offer.rate > cap:
         return Exclusion.ABOVE_RATE_CAP, f"{offer.rate:f} > {cap:f}"
     return None
@@ -163,14 +170,17 @@ def quote(
     *,
     needs: frozenset[Need] = frozenset(),
     rank: Callable[[Quote], Quote] | None = None,
+    lacking_dripfeed: Collection[OfferKey] = frozenset(),
 ) -> Quote:
     """Rank the members of `group` for `request`, cheapest first, then by `rank` (a routing
-    policy) when given; see the module docstring for the rules."""
+    policy) when given; see the module docstring for the rules. `lacking_dripfeed` are the
+    members known to refuse a drip-feed though their listing does not say."""
     candidates: list[Candidate] = []
     excluded: list[Excluded] = []
     for offer in group.members:
         state = providers.get(offer.provider, ProviderState(enabled=False))
-        reason = _exclusion(offer, request, needs, group.max_rate) or state.held()
+        reason = _exclusion(offer, request, needs, group.max_rate, lacking_dripfeed)
+        reason = reason or state.held()
         provider_cost = offer.service.cost(request)
         balance = state.balance
         if reason is None and balance is not None and balance.amount < provider_cost.amount:

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from gateway import events
 from gateway.health import HealthBoard
+from gateway.orders.drip_refusals import DripRefusals
 from gateway.orders.freshness import Freshness
 from gateway.orders.funds_in_flight import FundsInFlight
 from gateway.orders.outcomes import Outcome
@@ -61,6 +62,8 @@ class OrdersBase:
         self._canceling: dict[int, asyncio.Future[Outcome]] = {}
         # Client prices about to be held, by account (`gateway.orders.funds_in_flight`).
         self.funds_in_flight = FundsInFlight()
+        # Members that refused a drip-feed lately (`gateway.orders.drip_refusals`).
+        self.drip_refusals = DripRefusals()
 
     async def aclose(self) -> None:
         """Let background work finish (the freshness write) before the store closes."""

@@ -151,7 +151,12 @@ class Drip(Splitting):
     ) -> OrderRow:
         """The drip-feed of `failed`, which its members refused as one (`refused_drip`), run by
         the gateway instead: a new client order, the request's idempotency key moved from the
-        failed order to it. `failed` itself when no member can take a single run."""
+        failed order to it. `failed` itself when no member can take a single run. The members
+        that refused are noted (`DripRefusals`): the next drip-feeds skip them."""
+        refused = {a["provider"] for a in failed.attempts if a.get("error") == _REFUSED}
+        self.drip_refusals.note(
+            c.offer.key for c in decision.candidates if c.offer.provider in refused
+        )
         per_run = await requote(run_fields(fields))
         if per_run.chosen is None:
             return failed

@@ -60,7 +60,9 @@ class Placement(Drip, Sending, Idempotency, Accounting, RoutingPolicies):
             raise ServiceNotFound(f"unknown service {service_id}")
         request = build_request(group, fields)
         rank = await self._ranker(group, policy, key_id, account)
-        return quote(group, request, await self._provider_states(), needs=needs, rank=rank)
+        states = await self._provider_states()
+        lacking = self.drip_refusals.known() if request.dripfeed else frozenset()
+        return quote(group, request, states, needs=needs, rank=rank, lacking_dripfeed=lacking)
 
     async def quote_for(
         self,

@@ -13,6 +13,7 @@ from decimal import Decimal
 from gateway.accounts.pricing import round_up
 from gateway.core import Gateway
 from gateway.orders.drip import refused_drip
+from gateway.orders.drip_refusals import DripRefusals
 from gateway.routing import Exclusion, ProviderState, quote
 from gateway.store import GatewayState, OrderRow
 from providers.models import OrderRequest
@@ -77,3 +78,17 @@ def test_only_a_drip_feed_refused_as_such_and_placed_nowhere_is_run_instead() ->
     plain = quote(group, request.model_copy(update={"runs": None, "interval": None}),
                   {"alpha": ProviderState()})  # fmt: skip
     assert not refused_drip(failed, plain)
+
+
+def test_a_refusal_is_remembered_for_a_while() -> None:
+    now = [100.0]
+    refusals = DripRefusals(remember=60, clock=lambda: now[0])
+    assert refusals.known() == frozenset()
+    refusals.note([("alpha", "1"), ("beta", "7")])
+    now[0] += 30
+    refusals.note([("alpha", "1")])  # refused again: remembered from now
+    assert refusals.known() == {("alpha", "1"), ("beta", "7")}
+    now[0] += 31
+    assert refusals.known() == {("alpha", "1")}
+    now[0] += 30
+    assert refusals.known() == frozenset()

@@ -10,6 +10,7 @@ import httpx
 from gateway.catalog import Group
 from gateway.core import Gateway
 from gateway.rest import v2_texts as texts
+from gateway.routing import Exclusion
 from gateway.store import GatewayState
 from providers.models import ServiceType
 from tests.gateway.panels import Trio
@@ -87,6 +88,20 @@ async def test_a_drip_feed_every_member_refuses_is_run_by_the_gateway_instead(
     assert sum(trio.calls("add").values()) - before == len(group.members) + 1
     status = await v2(client, "form", key=keys.alice, action="status", order=placed["order"])
     assert status["status"] == "Pending"
+
+    # The refusals are remembered: the next drip-feed of the group is run without asking.
+    other = {**args, "link": "https://instagram.com/drip-2"}
+    decision = await gw.quote(
+        group.id, {k: other[k] for k in ("link", "quantity", "runs", "interval")}
+    )
+    assert decision.chosen is None
+    assert {(e.reason, e.detail) for e in decision.excluded} == {
+        (Exclusion.NO_DRIPFEED, "refused by the panel lately")
+    }
+    second = await v2(client, "form", **other)
+    assert set(second) == {"order"}
+    assert sum(trio.calls("add").values()) - before == len(group.members) + 2, "its first run"
+    assert (await gw.store.get_order(second["order"])).plan is not None
 
 
 async def refusing_group(gw: Gateway, trio: Trio) -> Group:
