@@ -116,7 +116,8 @@ class Mutation(ApiKeyMutations, AccountMutations):
                 return _not_found(o.order_id)
             order = OrderNode.of(o.order)
             if o.error is not None:
-                return ActionRefusedError(message=o.error, code="REFILL_REFUSED", order=order)
+                message = o.error if principal.operator else o.shown or o.error
+                return ActionRefusedError(message=message, code="REFILL_REFUSED", order=order)
             refill = RefillNode.of(o.refill) if o.refill is not None else None
             return RefillRequested(order=order, refill=refill)
 
@@ -140,7 +141,8 @@ class Mutation(ApiKeyMutations, AccountMutations):
                 return _not_found(o.order_id)
             order = OrderNode.of(o.order)
             if o.error is not None:
-                return ActionRefusedError(message=o.error, code="CANCEL_REFUSED", order=order)
+                message = o.error if principal.operator else o.shown or o.error
+                return ActionRefusedError(message=message, code="CANCEL_REFUSED", order=order)
             return CancelRequested(order=order)
 
         return CancelOrdersPayload(results=[result(o) for o in outcomes])

@@ -17,7 +17,13 @@ from datetime import timedelta
 
 from gateway import events
 from gateway.orders.base import OrdersBase, all_of
-from gateway.orders.outcomes import Outcome, RefillOutcome
+from gateway.orders.outcomes import (
+    CANCEL_REFUSED,
+    REFILL_REFUSED,
+    Outcome,
+    RefillOutcome,
+    client_refusal,
+)
 from gateway.orders.split import fan_out
 from gateway.store import OrderRow, RefillRow
 from gateway.store.cancels import REFUSED, REQUESTED, CancelClaim
@@ -31,14 +37,16 @@ from providers.errors import (
 )
 from providers.models import Refill, RefillState
 
-REFILL_REFUSED = "Order not eligible for refill."
-CANCEL_REFUSED = "Order cannot be canceled."
 LEFT_OUT = "the panel left this order out of its answer"
 CLAIM_TTL = timedelta(minutes=5)
 """How long a request may take to get a panel's answer to a refill or cancel: longer than any
 call may last. A claim older than this belongs to a request that died."""
 _NOT_ABOUT_THE_REFILL = (Unavailable, RateLimited, AuthenticationError)
 """Errors of the call, not answers about the refill: it is polled again later."""
+
+
+def _refused(row: OrderRow, reply: ProviderError, refused: str) -> Outcome:
+    return Outcome(row.id, row, reply.message, client_error=client_refusal(reply, refused))
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,10 +175,10 @@ class Followups(OrdersBase):
             await self.store.update_refill(
                 claim.id, state=RefillState.FAILED, status_raw=None, error=reply.message
             )
-            return Outcome(row.id, row, reply.message)
+            return _refused(row, reply, REFILL_REFUSED)
         if isinstance(reply, ProviderError):
             await self.store.delete_refill(claim.id)
-            return Outcome(row.id, row, reply.message)
+            return _refused(row, reply, REFILL_REFUSED)
         async with self.store.transaction() as tx:
             refill = await self.store.update_refill(
                 claim.id,
@@ -288,7 +296,7 @@ class Followups(OrdersBase):
                 after = await self.store.update_order(
                     row.id, event_kind=REFUSED, event_data={"error": reply.message}
                 )
-                answers[row.id] = Outcome(row.id, after, reply.message)
+                answers[row.id] = _refused(after, reply, CANCEL_REFUSED)
             else:
                 after = await self.store.update_order(row.id, event_kind=REQUESTED)
                 answers[row.id] = Outcome(row.id, after)

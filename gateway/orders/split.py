@@ -28,7 +28,7 @@ from gateway.orders.accounting import Accounting
 from gateway.orders.base import OrdersBase, all_of
 from gateway.orders.errors import NoEligibleProvider
 from gateway.orders.idempotency import ClaimLost, Idempotency
-from gateway.orders.outcomes import Outcome
+from gateway.orders.outcomes import CANCEL_REFUSED, REFILL_REFUSED, Outcome
 from gateway.orders.sending import Sending
 from gateway.orders.split_plan import Part, QuoteAt, plan_split
 from gateway.orders.split_status import DRIP, SPLIT, aggregate, as_viewed, changed, runs_left
@@ -100,6 +100,9 @@ async def stop_runs(orders: OrdersBase, parent: OrderRow) -> bool:
             parent = await orders.store.get_order(parent.id)
 
 
+NO_CHILD = "no child order"
+
+
 async def fan_out(
     orders: OrdersBase, ids: Iterable[int], client_id: str | None, ask: Ask, *, cancel: bool
 ) -> list[Outcome]:
@@ -119,6 +122,7 @@ async def fan_out(
     asked = [i for i in wanted if i not in parents]
     asked += [child.id for kids in children.values() for child in kids if child.id not in unsent]
     answers = {o.order_id: o for o in await ask(asked)}
+    refused = CANCEL_REFUSED if cancel else REFILL_REFUSED
     for order_id in parents:
         kids = [answers[c.id] for c in children.get(order_id, []) if c.id in answers]
         latest = await reconcile(orders, await orders.store.get_order(order_id))
@@ -126,8 +130,11 @@ async def fan_out(
         refill = next((k.refill for k in kids if k.refill is not None), None)
         never_sent = any(c.id in unsent for c in children.get(order_id, []))
         ok = stopped[order_id] or never_sent or any(k.error is None for k in kids)
-        error = None if ok else next((k.error for k in kids if k.error), "no child order")
-        answers[order_id] = Outcome(order_id, view[order_id], error, refill)
+        error, shown = None, None
+        if not ok:
+            failed = next((k for k in kids if k.error), None)
+            error, shown = (failed.error, failed.client_error) if failed else (NO_CHILD, refused)
+        answers[order_id] = Outcome(order_id, view[order_id], error, refill, client_error=shown)
     return [answers.get(i) or Outcome(i, None, "Incorrect order ID") for i in wanted]
 
 

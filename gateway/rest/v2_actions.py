@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from gateway.auth import Scope
-from gateway.orders.outcomes import Outcome
+from gateway.orders.outcomes import REFILL_REFUSED, Outcome
 from gateway.rest import v2_accounts as accounts
 from gateway.rest import v2_texts as texts
 from gateway.rest.v2_add import add
@@ -109,7 +109,7 @@ async def refill(call: Call) -> Any:
         if outcome is None or outcome.order is None:
             return {"error": texts.INCORRECT_ORDER}
         if outcome.refill is None:
-            return {"error": outcome.error or "Order not eligible for refill."}
+            return {"error": outcome.shown or REFILL_REFUSED}
         return outcome.refill.id
 
     if not batch:
@@ -149,8 +149,8 @@ async def cancel(call: Call) -> list[dict[str, Any]]:
         outcome = outcomes.get(order_id) if order_id is not None else None
         if outcome is None or outcome.order is None:
             return {"error": texts.INCORRECT_ORDER}
-        if outcome.error is not None:
-            return {"error": outcome.error}
+        if outcome.shown is not None:
+            return {"error": outcome.shown}
         return 1
 
     return [{"order": _echo(token, i), "cancel": one(i)} for token, i in ids]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from gateway.orders.outcomes import TRY_LATER
 from gateway.routing import Exclusion, Quote
 
 INVALID_KEY = "Invalid API key"
@@ -20,7 +21,7 @@ NOT_ALLOWED = "This action is Invalid"
 """A valid key whose scope does not cover the action (a read-only key placing an order)."""
 TOO_MANY_IDS = "Too many IDs: up to 100 per request"
 TOO_LARGE = "Request too large"
-UNAVAILABLE = "Service temporarily unavailable, please try again later"
+UNAVAILABLE = TRY_LATER
 INTERNAL = "Internal server error"
 ORDER_IN_PROGRESS = "An order with this idempotency key is being processed. Please try again later."
 """A retry while the key's first request is still placing its order (panels' own "please wait"

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from gateway.core import Gateway
+from gateway.orders.outcomes import TRY_LATER
 from providers.simulator import Fault, FaultKind
 from tests.gateway.graphql.conftest import Keys
 from tests.gateway.graphql.helpers import ORDER_FIELDS, order_input, place, shared_group
@@ -280,3 +281,26 @@ async def test_refill_and_cancel(api: ApiFactory, keys: Keys, gw: Gateway, trio:
     assert (late["__typename"], late["code"]) == ("ActionRefusedError", "CANCEL_REFUSED")
     codes = await alice.error_codes(REFILL, {"ids": list(range(1, 102))})
     assert codes == ["BAD_USER_INPUT"]
+
+
+REFUSED = """
+mutation($ids: [Int!]!) {
+  cancelOrders(ids: $ids) { results { ... on ActionRefusedError { message code } } }
+}
+"""
+
+
+async def test_a_refused_cancel_is_told_to_a_client_without_the_panels_words(
+    api: ApiFactory, keys: Keys, gw: Gateway, trio: Trio
+) -> None:
+    group = await shared_group(gw, refill=True, cancel=True)
+    placed = (await place(api(keys.alice), group, 1))["order"]["id"]
+    row = await gw.store.get_order(placed)
+    assert row.provider is not None
+    trio.sims[row.provider].faults.add(
+        Fault(FaultKind.ERROR, actions=frozenset({"cancel"}), params={"text": "Invalid API key"})
+    )
+    [client] = (await api(keys.alice).data(REFUSED, {"ids": [placed]}))["cancelOrders"]["results"]
+    assert client == {"message": TRY_LATER, "code": "CANCEL_REFUSED"}
+    [ops] = (await api(keys.admin).data(REFUSED, {"ids": [placed]}))["cancelOrders"]["results"]
+    assert ops == {"message": "Invalid API key", "code": "CANCEL_REFUSED"}, "the panel's words"
