@@ -49,6 +49,12 @@ PositiveCount = Annotated[int | None, BeforeValidator(to_optional_int), Field(gt
 MAX_INTERVAL = 366 * 24 * 60
 """The longest drip-feed interval taken, in minutes: a year."""
 NonNegativeCount = Annotated[int | None, BeforeValidator(to_optional_int), Field(ge=0)]
+MAX_DETAIL = 2**31 - 1
+"""The largest count of an order's fields besides its quantity (runs, posts, min, max, delay,
+an answer number): the range GraphQL's ``Int`` takes, so both faces take the same orders. No
+panel means more, and a price counted from more would not stay exact."""
+PositiveDetail = Annotated[PositiveCount, Field(le=MAX_DETAIL)]
+Detail = Annotated[NonNegativeCount, Field(le=MAX_DETAIL)]
 
 
 class OrderRequest(BaseModel):
@@ -67,7 +73,7 @@ class OrderRequest(BaseModel):
     service_type: ServiceType = ServiceType.DEFAULT
     link: Link = None
     quantity: PositiveCount = None
-    runs: PositiveCount = None
+    runs: PositiveDetail = None
     interval: Annotated[PositiveCount, Field(le=MAX_INTERVAL)] = None
     keywords: TextLines = None
     comments: TextLines = None
@@ -76,18 +82,18 @@ class OrderRequest(BaseModel):
     hashtag: Text = None
     username: Handle = None
     media: Text = None
-    answer_number: PositiveCount = None
+    answer_number: PositiveDetail = None
     groups: TextLines = None
     country: Text = None
     device: Text = None
     type_of_traffic: Text = None
     google_keyword: Text = None
     referring_url: Text = None
-    min: NonNegativeCount = None
-    max: NonNegativeCount = None
-    posts: NonNegativeCount = None
-    old_posts: NonNegativeCount = None
-    delay: NonNegativeCount = None
+    min: Detail = None
+    max: Detail = None
+    posts: Detail = None
+    old_posts: Detail = None
+    delay: Detail = None
     expiry: str | None = None
 
     @model_validator(mode="before")

@@ -14,12 +14,15 @@ from typing import Annotated
 
 from pydantic import BeforeValidator
 
-from providers.amounts import read_decimal
+from providers.amounts import UnreadableAmount, read_decimal
 
 ServiceId = str
 OrderId = str
 RefillId = str
 
+
+MAX_COUNT_DIGITS = 30
+"""The most digits a count is read with: far beyond any panel's (a 13-digit ``max``)."""
 
 _NOT_KEY = re.compile(r"[^a-z0-9]")
 _PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
@@ -39,7 +42,7 @@ def to_decimal(value: object) -> Decimal:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, bool):
-        raise ValueError("a boolean is not an amount")
+        raise UnreadableAmount("a boolean is not an amount")
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
@@ -49,21 +52,28 @@ def to_decimal(value: object) -> Decimal:
             return Decimal(value)  # what read_decimal gives for plain digits, sooner
         # Decimal commas and grouped thousands read by one set of rules (providers.amounts).
         return read_decimal(value)
-    raise ValueError(f"not an amount: {value!r}")
+    raise UnreadableAmount(f"not an amount: {value!r}")
 
 
 def to_int(value: object) -> int:
-    """Parse a panel's count (``"3572"``, ``3572``, ``"1e3"``, ``"157.0"``) as an exact integer."""
+    """Parse a panel's count (``"3572"``, ``3572``, ``"1e3"``, ``"157.0"``) as an exact integer.
+
+    Text writing a count of more than `MAX_COUNT_DIGITS` digits is none: making one of
+    ``"1e1000000"`` alone would take the process half a minute."""
     if isinstance(value, bool):
-        raise ValueError("a boolean is not a count")
+        raise UnreadableAmount("a boolean is not a count")
     if isinstance(value, int):
         return value
     if isinstance(value, str) and value.isascii() and value.isdigit():
+        if len(value.lstrip("0")) > MAX_COUNT_DIGITS:
+            raise UnreadableAmount(f"not a count: over {MAX_COUNT_DIGITS} digits")
         return int(value)  # what read_decimal gives for plain digits, sooner
     # A count is whole, so "1,234" can only be grouped thousands.
     amount = read_decimal(value, whole=True) if isinstance(value, str) else to_decimal(value)
     if amount != amount.to_integral_value():
-        raise ValueError(f"not a whole number: {value!r}")
+        raise UnreadableAmount(f"not a whole number: {value!r}")
+    if amount.adjusted() >= MAX_COUNT_DIGITS:
+        raise UnreadableAmount(f"not a count: over {MAX_COUNT_DIGITS} digits")
     return int(amount)
 
 

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from gateway.catalog import Group
 from gateway.orders.errors import InvalidOrder
 from gateway.routing import Need, Quote
+from providers.amounts import UnreadableAmount
 from providers.models import OrderRequest
 from providers.order_text import INCORRECT_LINK
 
@@ -37,7 +38,10 @@ def _problem(error: Mapping[str, Any]) -> str:
     that is none, a wrong type) as ``Incorrect <field>``, never the validator library's text
     or the value given (which may be 5,000 digits long)."""
     where = ".".join(map(str, error["loc"]))
-    if error["type"] == "value_error":
+    # A number that is none: the readers' sentences quote it, as an operator reading a panel's
+    # answer wants; a client is told which field.
+    unreadable = isinstance(error.get("ctx", {}).get("error"), UnreadableAmount)
+    if error["type"] == "value_error" and not unreadable:
         text = str(error["msg"]).removeprefix("Value error, ")
         return f"{text} ({where})" if where and where not in text else text
     return f"Incorrect {where or 'order'}"

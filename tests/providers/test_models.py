@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
+from providers.amounts import UnreadableAmount
 from providers.models import (
     REQUIRED_FIELDS,
     Money,
@@ -44,6 +45,15 @@ def test_counts_accept_strings_and_huge_values() -> None:
     assert to_int("99999999999999999999") == 99999999999999999999
     with pytest.raises(ValueError, match="whole"):
         to_int("1.5")
+
+
+@pytest.mark.parametrize("raw", ["1e1000000", "9" * 31, "1" + "0" * 30, "1e30", "1.5e40"])
+def test_counts_of_more_than_30_digits_are_none_and_read_at_once(raw: str) -> None:
+    # "1e1000000" read as an integer took half a minute of the event loop.
+    with pytest.raises(UnreadableAmount, match="over 30 digits"):
+        to_int(raw)
+    assert to_int("0" * 40 + "9" * 30) == int("9" * 30)
+    assert to_int("1e29") == 10**29
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gateway.core import Gateway
+from providers.models import ServiceType
 from tests.gateway.panels import Trio
 from tests.gateway.rest.conftest import Keys
 from tests.gateway.rest.helpers import ENCODINGS, order_fields, shared_group, v2, v2_raw
@@ -195,3 +196,29 @@ async def test_fuzzed_calls_always_answer_json(
     answer = response.json()
     assert isinstance(answer, dict | list)
     assert answer != {"error": "Internal server error"}
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+async def test_order_counts_no_panel_means_are_refused_by_name_not_echoed(
+    client: httpx.AsyncClient, gw: Gateway, keys: Keys, encoding: str
+) -> None:
+    # Each was an "Internal server error" (a cost too large to round, a count too long to
+    # write), Python's own sentence, or the value sent quoted back at any length; the
+    # exponents cost the event loop seconds each.
+    group = await shared_group(gw)
+    drip = {**order_fields(group), "key": keys.alice, "action": "add", "interval": 5}
+    for runs in ("99999999999999999", "1e300000", "9" * 5000, str(2**31), "2.5", "<b>x</b>"):
+        assert await v2(client, encoding, **drip, runs=runs) == {"error": "Incorrect runs"}
+    delay = {**drip, "runs": 2, "interval": "x" * 3000}
+    assert await v2(client, encoding, **delay) == {"error": "Incorrect interval"}
+    snapshot = await gw.catalog.snapshot()
+    subscriptions = next(g for g in snapshot.groups.values() if g.type is ServiceType.SUBSCRIPTIONS)
+    least = subscriptions.min
+    subscribe: dict[str, Any] = {
+        "key": keys.alice, "action": "add", "service": subscriptions.id,
+        "username": "someone", "min": least, "max": least,
+    }  # fmt: skip
+    for field, value in (("posts", "9" * 5000), ("delay", "1e1000000"), ("max", "1e300000")):
+        answer = await v2(client, encoding, **{**subscribe, field: value})
+        assert answer == {"error": f"Incorrect {field}"}
+    assert await gw.store.list_orders(None, None, None, 10) == []
