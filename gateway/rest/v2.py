@@ -9,6 +9,7 @@ input, never a 500 or a stack trace. An ``Idempotency-Key`` header makes ``add``
 answers a form or query ``services`` call without a `Request` and hands every other call to
 `serve` here.
 A key of a client account sees that account's funds, prices and charges (`v2_accounts`).
+A ``HEAD`` runs the read actions only: ``add``, ``refill`` and ``cancel`` are refused with 405.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp
 
 from gateway import metrics
-from gateway.auth import bearer_token
+from gateway.auth import Scope, bearer_token
 from gateway.config import Settings
 from gateway.context import AppContext
 from gateway.ratelimit import Decision
@@ -39,6 +40,7 @@ MAX_KEY_LENGTH = 512
 MAX_IDEMPOTENCY_KEY = 255
 ROUTE = "/api/v2"
 """The route's template, as its requests are counted."""
+_ALLOW = {"Allow": "GET, POST"}
 
 
 def error(text: str, headers: dict[str, str] | None = None) -> Response:
@@ -68,6 +70,8 @@ class Admitted:
     call: Call
     handler: Handler
     headers: dict[str, str]
+    writes: bool = False
+    """Whether the action changes something (``add``, ``refill``, ``cancel``)."""
 
 
 async def admit(
@@ -98,7 +102,8 @@ async def admit(
         return error(texts.NOT_ALLOWED, headers)
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
         return error(texts.INCORRECT_REQUEST, headers)
-    return Admitted(Call(context, principal, fields, idempotency_key), handler, headers)
+    call = Call(context, principal, fields, idempotency_key)
+    return Admitted(call, handler, headers, writes=scope is Scope.ORDER)
 
 
 async def rendered_services(call: Call, state: RestState) -> Rendered:
@@ -134,6 +139,10 @@ async def _serve(request: Request, settings: Settings) -> Response:
     if isinstance(admitted, Response):
         return admitted
     call, headers = admitted.call, admitted.headers
+    if admitted.writes and request.method == "HEAD":
+        # A HEAD's answer has no body: an order placed by one (a link checker's, a proxy's
+        # probe of a GET-style URL) would never be told to its client, who places it again.
+        return json_answer({"error": texts.INCORRECT_REQUEST}, 405, {**headers, **_ALLOW})
     try:
         if admitted.handler is services:  # bytes kept per catalog and price list, with an ETag
             rendered = await rendered_services(call, state)

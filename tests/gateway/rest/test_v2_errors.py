@@ -222,3 +222,22 @@ async def test_order_counts_no_panel_means_are_refused_by_name_not_echoed(
         answer = await v2(client, encoding, **{**subscribe, field: value})
         assert answer == {"error": f"Incorrect {field}"}
     assert await gw.store.list_orders(None, None, None, 10) == []
+
+
+async def test_a_head_request_changes_nothing(
+    client: httpx.AsyncClient, gw: Gateway, trio: Trio, keys: Keys
+) -> None:
+    # A HEAD's answer has no body: an order it placed was never told to its client (a link
+    # checker's probe of a GET-style URL placed it, and the GET after it placed it again).
+    group = await shared_group(gw)
+    add = {"key": keys.alice, "action": "add", **order_fields(group)}
+    for fields in (add, {**add, "action": "refill", "order": 1}, {**add, "action": "cancel"}):
+        response = await client.head("/api/v2", params=fields)
+        assert response.status_code == 405
+        assert response.headers["allow"] == "GET, POST"
+    assert await gw.store.list_orders(None, None, None, 10) == []
+    assert sum(trio.calls("add").values()) == 0
+    read = await client.head("/api/v2", params={"key": keys.alice, "action": "balance"})
+    assert read.status_code == 200
+    placed = await v2(client, "query", **add)
+    assert [r.id for r in await gw.store.list_orders(None, None, None, 10)] == [placed["order"]]
