@@ -133,11 +133,13 @@ def refill_status_text(row: RefillRow) -> str:
 
 
 def _units(row: OrderRow) -> int:
-    """What a not-yet-started order still has to deliver: all of it."""
+    """What a not-yet-started order still has to deliver: all of it, every run of a drip-feed
+    (as its panel counts its remains, and its charge)."""
     try:
-        return row.order_request().units
+        request = row.order_request()
     except ValueError:
         return 0
+    return request.units * (request.runs or 1)
 
 
 def status_entry(

@@ -82,6 +82,8 @@ def test_an_order_not_yet_started_has_all_of_it_to_deliver() -> None:
     waiting = row(state=GatewayState.RECEIVED.value, start_count=None, remains=None)
     entry = status_entry(waiting, "USD", to_usd)
     assert (entry["start_count"], entry["remains"], entry["status"]) == ("0", "1500", "Pending")
+    dripped = row(request={**REQUEST, "runs": 3, "interval": 10}, start_count=None, remains=None)
+    assert status_entry(dripped, "USD", to_usd)["remains"] == "4500", "every run of a drip-feed"
     unreadable = row(request={"service": "7"}, start_count=None, remains=None)
     assert status_entry(unreadable, "USD", to_usd)["remains"] == "0"
     finished = row(state=OrderState.COMPLETED.value, remains=0, start_count=0)
