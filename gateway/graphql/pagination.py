@@ -20,6 +20,8 @@ T = TypeVar("T")
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 500
+_MAX_VALUE = 2**63 - 1
+"""The largest position or id a cursor holds: the ledger's ids are signed 64-bit integers."""
 
 
 def page_size(first: int | None) -> int:
@@ -39,15 +41,23 @@ def encode_cursor(kind: str, value: int) -> str:
 
 
 def decode_cursor(kind: str, cursor: str | None) -> int | None:
-    """The value of a cursor made by `encode_cursor(kind, ...)`; ``BadInput`` for anything else."""
+    """The value of a cursor made by `encode_cursor(kind, ...)`; ``BadInput`` for anything else.
+
+    Only what `encode_cursor` makes is taken: ASCII digits up to a 64-bit id. ``int`` alone would
+    also read ``-5`` (a catalog position counted from the end), ``+5``, `` 5`` or other scripts'
+    digits, and a number no database column holds.
+    """
     if cursor is None:
         return None
     try:
         text = base64.urlsafe_b64decode(cursor.encode()).decode()
         found, _, value = text.partition(":")
-        if found != kind:
-            raise ValueError(found)
-        return int(value)
+        if found != kind or not (value.isascii() and value.isdigit()):
+            raise ValueError(text)
+        number = int(value)
+        if number > _MAX_VALUE:
+            raise ValueError(text)
+        return number
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise BadInput("after is not a cursor of this list", field="after") from None
 
