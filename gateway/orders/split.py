@@ -30,7 +30,7 @@ from gateway.orders.errors import NoEligibleProvider
 from gateway.orders.idempotency import ClaimLost, Idempotency
 from gateway.orders.outcomes import CANCEL_REFUSED, REFILL_REFUSED, Outcome
 from gateway.orders.sending import Sending
-from gateway.orders.split_plan import Part, QuoteAt, plan_split
+from gateway.orders.split_plan import Part, QuoteAt, plan_split, split_most
 from gateway.orders.split_status import DRIP, SPLIT, aggregate, as_viewed, changed, runs_left
 from gateway.orders.validation import no_candidate_message
 from gateway.routing import Candidate, Exclusion, Quote
@@ -243,7 +243,8 @@ class Splitting(Sending, Idempotency, Accounting):
         total = decision.request.units
         parts = await plan_split(quote_at, decision.group.members, total, even=even)
         if not parts:
-            raise NoEligibleProvider(no_candidate_message(decision), decision)
+            most = split_most(decision.group.members)
+            raise NoEligibleProvider(no_candidate_message(decision, most), decision)
         price = None
         prices: list[ClientPrice] = []
         if account is not None:

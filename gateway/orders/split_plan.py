@@ -13,7 +13,7 @@ the plan does not use, so no provider gets two parts of one client order.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from gateway.catalog import Offer
@@ -35,6 +35,15 @@ class Part:
         chosen = self.decision.chosen
         assert chosen is not None
         return chosen
+
+
+def split_most(members: Iterable[Offer]) -> int:
+    """The most one order of `members` can be, split a part per provider: each provider's
+    largest maximum, summed."""
+    largest: dict[str, int] = {}
+    for m in members:
+        largest[m.provider] = max(largest.get(m.provider, 0), m.service.max)
+    return sum(largest.values())
 
 
 def _best_per_provider(candidates: Sequence[Candidate], used: set[str]) -> list[Candidate]:

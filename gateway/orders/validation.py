@@ -59,14 +59,16 @@ def build_request(group: Group, fields: Mapping[str, Any]) -> OrderRequest:
         raise InvalidOrder("; ".join(dict.fromkeys(_problem(e) for e in errors))) from None
 
 
-def no_candidate_message(decision: Quote) -> str:
-    """Why no member of the group could take the order, in one sentence."""
+def no_candidate_message(decision: Quote, most: int | None = None) -> str:
+    """Why no member of the group could take the order, in one sentence; `most` is the largest
+    quantity the order may have when that is not the group's one-member maximum (a split's)."""
     reasons = sorted({e.reason.value for e in decision.excluded})
     group = decision.group
     quantity = decision.request.units
     low = decision.request.min
     if low is not None and (low < group.min or quantity > group.max):
         return f"Min and max must be between {group.min} and {group.max}"
-    if quantity < group.min or quantity > group.max:
-        return f"Quantity must be between {group.min} and {group.max}"
+    high = group.max if most is None else most
+    if quantity < group.min or quantity > high:
+        return f"Quantity must be between {group.min} and {high}"
     return "no provider can take this order: " + "; ".join(reasons)

@@ -10,6 +10,7 @@ from typing import Any
 
 from gateway.catalog import Group, Offer, listed_rate
 from gateway.config import ConfigError
+from gateway.orders.split_plan import split_most
 from gateway.routing import ProviderState
 from gateway.store import GatewayState, OrderRow, RefillRow
 from providers.models import OrderState, RefillState, ServiceType
@@ -94,10 +95,7 @@ class GroupView:
     def split_max(self) -> int:
         """The most one order can be, split across providers: a part per provider, each up to
         its largest maximum (`gateway.orders.split_plan`)."""
-        largest: dict[str, int] = {}
-        for m in self.members:
-            largest[m.provider] = max(largest.get(m.provider, 0), m.service.max)
-        return sum(largest.values())
+        return split_most(self.members)
 
     def entry(self) -> dict[str, Any]:
         group = self.group
