@@ -74,7 +74,10 @@ def create(
     as_json: JsonOption = False,
 ) -> None:
     """Create a key; its secret is shown this once and stored only as a hash."""
-    scopes = parse_scopes(scope)  # reject unknown scopes before touching the store
+    try:
+        scopes = parse_scopes(scope)  # reject unknown scopes before touching the store
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--scope'") from None
     if account is not None:
         account = account.strip()
         if scopes & {Scope.OPS, Scope.ADMIN}:

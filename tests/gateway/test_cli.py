@@ -85,7 +85,7 @@ def test_keys_are_created_shown_once_listed_and_revoked(
 def test_unknown_scope_is_one_clear_line(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "keys", "create", "--config", str(config), "--name", "x",
                        "--scope", "root")  # fmt: skip
-    assert code == 1
+    assert code == 2
     assert "unknown scope 'root'" in err
     assert "Traceback" not in err
 
