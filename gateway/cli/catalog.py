@@ -13,7 +13,7 @@ from rich.progress import Progress
 from gateway.catalog import Group
 from gateway.classification import Metric, Platform
 from gateway.cli.amounts import limit_amount
-from gateway.cli.choices import limit_option
+from gateway.cli.choices import days_option, limit_option
 from gateway.cli.common import ConfigOption, JsonOption, with_gateway
 from gateway.cli.output import console, emit, refused
 from gateway.cli.remote import KeyOption, RemoteUrlOption, graphql
@@ -159,7 +159,7 @@ def catalog_sync(
 
 @catalog_app.command("changes")
 def catalog_changes(
-    days: Annotated[float, typer.Option(help="How far back.")] = 7,
+    days: Annotated[float, days_option("the list")] = 7,
     limit: Annotated[int, limit_option("changes, newest first")] = 100,
     config: ConfigOption = None,
     url: RemoteUrlOption = None,

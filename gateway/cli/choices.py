@@ -30,6 +30,25 @@ class State(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
+MAX_DAYS = 36500
+"""The furthest back a listing looks, in days: a century, well inside what dates can hold."""
+
+
+def _days(value: float) -> float:
+    # A range alone lets NaN through (no comparison holds for it), and a negative or vast
+    # number of days would reach the date arithmetic as an OverflowError.
+    if not 0 < value <= MAX_DAYS:
+        raise typer.BadParameter(f"must be above 0 and at most {MAX_DAYS} days")
+    return value
+
+
+def days_option(what: str) -> Any:
+    """``--days``: how far back `what` goes, above 0 and at most `MAX_DAYS` (fractions too)."""
+    return typer.Option(
+        callback=_days, help=f"How far back {what} goes, in days (up to {MAX_DAYS})."
+    )
+
+
 def limit_option(what: str) -> Any:
     """``--limit``: 1 to `MAX_ROWS` (more is refused by a running gateway)."""
     return typer.Option(min=1, max=MAX_ROWS, help=f"At most this many {what} (1-{MAX_ROWS}).")

@@ -96,6 +96,10 @@ REMOTE = ("--url", "http://127.0.0.1:9", "--key", "k")  # nothing listens: refus
         (["orders", "list", "--limit", "100000"], "Invalid value for '--limit'"),
         (["orders", "unconfirmed", "--limit", "0"], "Invalid value for '--limit'"),
         (["catalog", "changes", "--limit", "501"], "Invalid value for '--limit'"),
+        (["catalog", "changes", "--days", "-1"], "'--days': must be above 0 and at most 36500"),
+        (["catalog", "changes", "--days", "nan"], "'--days': must be above 0 and at most 36500"),
+        (["catalog", "changes", "--days", "inf"], "'--days': must be above 0 and at most 36500"),
+        (["catalog", "changes", "--days", "1e9"], "'--days': must be above 0 and at most 36500"),
         (
             ["keys", "create", "--name", "k", "--scope", "bogus"],
             "Invalid value for '--scope': unknown scope 'bogus'; known scopes: read, order",
