@@ -21,11 +21,6 @@ REPORT_DAYS = 30
 MAX_REPORT_DAYS = 366
 
 
-def _utc(moment: datetime) -> datetime:
-    """A moment given without a zone is taken as UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 @strawberry.type(description="The client accounts (ops or admin keys).")
 class AccountQueries:
     @field("Every client account, by name (ops or admin keys).", permission_classes=[RequireOps])
@@ -58,8 +53,12 @@ class AccountQueries:
             datetime | None, strawberry.argument(description="Until this moment (default: now).")
         ] = None,
     ) -> list[MarginRowNode]:
-        end = _utc(until) if until is not None else datetime.now(UTC)
-        start = _utc(since) if since is not None else end - timedelta(days=REPORT_DAYS)
+        # DateTime inputs arrive in UTC (`gateway.graphql.scalars.parse_moment`).
+        end = until if until is not None else datetime.now(UTC)
+        try:
+            start = since if since is not None else end - timedelta(days=REPORT_DAYS)
+        except OverflowError:
+            raise BadInput("until is too early for the default since", field="until") from None
         if start >= end:
             raise BadInput("since must be before until", field="since")
         if end - start > timedelta(days=MAX_REPORT_DAYS):

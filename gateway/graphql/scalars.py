@@ -12,12 +12,14 @@ takes amounts (`gateway.cli.amounts`): an optional sign, digits and a decimal po
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import NewType
 
 import strawberry
 from graphql import FloatValueNode, IntValueNode, StringValueNode, ValueNode
 from strawberry.exceptions import StrawberryInputCoercionError
+from strawberry.schema.types.base_scalars import DateTimeDefinition
 from strawberry.types.scalar import ScalarDefinition
 
 MAX_NUMBER_TEXT = 40
@@ -128,5 +130,31 @@ BIG_INT: ScalarDefinition = strawberry.scalar(
     parse_literal=parse_big_int_literal,
 )
 
-SCALARS: dict[object, ScalarDefinition] = {Decimal: DECIMAL, BigInt: BIG_INT}
+
+def parse_moment(value: object) -> datetime:
+    """A DateTime input as an aware UTC moment: ISO 8601 as Strawberry reads it, a moment without
+    a zone taken as UTC. The ledger compares aware moments only, and a zone that moves a moment
+    past year 1 or 9999 is refused here rather than overflowing where it is used."""
+    assert DateTimeDefinition.parse_value is not None
+    moment = DateTimeDefinition.parse_value(value)
+    assert isinstance(moment, datetime)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise StrawberryInputCoercionError(
+            f'Value cannot represent a DateTime: "{value}". In UTC it is before year 1 or '
+            "after year 9999"
+        ) from None
+
+
+DATETIME: ScalarDefinition = strawberry.scalar(
+    name="DateTime",
+    description="Date with time (isoformat); an input without a zone is UTC",
+    serialize=lambda moment: moment.isoformat(),
+    parse_value=parse_moment,
+)
+
+SCALARS: dict[object, ScalarDefinition] = {Decimal: DECIMAL, BigInt: BIG_INT, datetime: DATETIME}
 """The schema's ``scalar_map``."""

@@ -459,3 +459,9 @@ async def test_margin_report_arguments_are_checked(api: ApiFactory, keys: Keys) 
     far = {"since": "2024-01-01T00:00:00+00:00", "until": "2026-01-01T00:00:00+00:00"}
     assert await ops.error_codes(MARGIN, far) == ["BAD_USER_INPUT"]
     assert (await ops.data(MARGIN, {"since": "2026-01-01T00:00:00"}))["marginReport"] == []
+    first_day = {"until": "0001-01-01T00:00:00"}  # the default since would be before year 1
+    assert await ops.error_codes(MARGIN, first_day) == ["BAD_USER_INPUT"]
+    for moment in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+        answer = await ops.execute(MARGIN, {"until": moment})
+        assert answer["data"] is None
+        assert "before year 1 or after year 9999" in answer["errors"][0]["message"]

@@ -91,3 +91,13 @@ async def test_price_changes_feed(api: ApiFactory, keys: Keys, gw: Gateway) -> N
     since = (now - timedelta(hours=1)).isoformat()
     recent = await reader.data(PRICES, {"since": since})
     assert [n["provider"] for n in recent["priceChanges"]["nodes"]] == ["beta", "gamma"]
+    # A moment without a zone is UTC, as everywhere in the API; a day alone is its midnight.
+    naive = (now - timedelta(hours=1)).replace(tzinfo=None).isoformat()
+    assert await reader.data(PRICES, {"since": naive}) == recent
+    today = await reader.data(PRICES, {"since": f"{old + timedelta(days=1):%Y-%m-%d}"})
+    assert [n["provider"] for n in today["priceChanges"]["nodes"]] == ["beta", "gamma"]
+    # A zone that takes the moment out of the calendar is the variable's error, not ours.
+    beyond = await reader.execute(PRICES, {"since": "9999-12-31T23:59:59-14:00"})
+    assert beyond["data"] is None
+    assert "after year 9999" in beyond["errors"][0]["message"]
+    assert "extensions" not in beyond["errors"][0]
