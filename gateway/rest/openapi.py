@@ -84,7 +84,7 @@ def _paths() -> dict[str, Any]:
     ]
     deliveries = {
         "200": _answer("Deliveries.", listed(_ref("Delivery"))),
-        "422": _answer("limit or before is no integer.", _ref("Error")),
+        "422": _answer("limit is no integer, or before no delivery id.", _ref("Error")),
         **NOT_FOUND,
     }
     redelivered = {"202": _answer("The new delivery.", _ref("Delivery")), **NOT_FOUND}

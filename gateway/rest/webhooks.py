@@ -152,10 +152,16 @@ async def deliveries(request: Request, state: RestState) -> Response:
     endpoint = await state.endpoints.get(_int(request, "endpoint_id"))
     try:
         limit = min(max(int(request.query_params.get("limit", "50")), 1), 500)
-        before = request.query_params.get("before")
-        before_id = int(before) if before else None
     except ValueError:
-        raise EndpointError("limit and before must be integers") from None
+        raise EndpointError("limit must be an integer") from None
+    before = request.query_params.get("before")
+    before_id = None
+    if before:
+        # A delivery id as ids are written (as the path's: `_int`); int() alone would also take
+        # signs, spaces and numbers past the ledger's 64-bit ids, which fail in the database.
+        if not before.isascii() or not before.isdigit() or len(before) > 18:
+            raise EndpointError("before must be a delivery id")
+        before_id = int(before)
     rows = await state.endpoints.store.list_webhook_deliveries(
         endpoint.id, limit=limit, before_id=before_id
     )

@@ -59,6 +59,15 @@ async def test_update_disable_enable_delete(client: httpx.AsyncClient, keys: Key
     assert rotated["secret"].startswith("whsec_")
     assert rotated["secret"] != created["secret"]
     assert (await client.get(f"{base}/deliveries", headers=admin(keys))).json() == {"data": []}
+    for before in ("99999999999999999999", "-5", " 5", "x"):
+        refused = await client.get(f"{base}/deliveries?before={before}", headers=admin(keys))
+        assert refused.status_code == 422, before
+        assert refused.json()["error"] == {
+            "code": "INVALID",
+            "message": "before must be a delivery id",
+        }
+    newest = await client.get(f"{base}/deliveries?before=999999999999999999", headers=admin(keys))
+    assert newest.json() == {"data": []}
     assert (await client.delete(base, headers=admin(keys))).status_code == 204
     assert (await client.get(base, headers=admin(keys))).status_code == 404
     assert (await client.delete(base, headers=admin(keys))).status_code == 404
