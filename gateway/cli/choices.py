@@ -30,6 +30,16 @@ class State(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
+MAX_ID = 2**31 - 1
+"""The largest id a command takes: a running gateway's ids travel as GraphQL ``Int`` (32 bits),
+and the ledger's fit far below it; a larger one is refused in both modes alike."""
+
+
+def id_argument(help: str | None = None) -> Any:
+    """An id argument (an order's, a key's, an endpoint's): 1 to `MAX_ID`."""
+    return typer.Argument(min=1, max=MAX_ID, help=help)
+
+
 MAX_DAYS = 36500
 """The furthest back a listing looks, in days: a century, well inside what dates can hold."""
 

@@ -11,6 +11,7 @@ import typer
 
 from gateway.auth import Scope, parse_scopes
 from gateway.cli.accounts_shape import missing
+from gateway.cli.choices import id_argument
 from gateway.cli.common import ConfigOption, JsonOption, local_settings
 from gateway.cli.output import console, emit, emit_one
 from gateway.cli.remote import KeyOption, RemoteUrlOption, expect, graphql
@@ -152,7 +153,7 @@ def list_keys(
 
 @app.command()
 def revoke(
-    key_id: Annotated[int, typer.Argument(help="The key's id.")],
+    key_id: Annotated[int, id_argument("The key's id.")],
     config: ConfigOption = None,
     url: RemoteUrlOption = None,
     key: KeyOption = "",

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from gateway.cli import orders_remote, unconfirmed
-from gateway.cli.choices import State, limit_option
+from gateway.cli.choices import State, id_argument, limit_option
 from gateway.cli.common import ConfigOption, JsonOption, with_gateway
 from gateway.cli.output import emit, emit_one, refused
 from gateway.cli.remote import KeyOption, RemoteUrlOption
@@ -67,7 +67,7 @@ orders_app.command("resolve")(unconfirmed.orders_resolve)
 
 @orders_app.command("show")
 def orders_show(
-    order_id: Annotated[int, typer.Argument()],
+    order_id: Annotated[int, id_argument()],
     config: ConfigOption = None,
     url: RemoteUrlOption = None,
     key: KeyOption = "",
@@ -93,7 +93,7 @@ def orders_show(
 
 @orders_app.command("refill")
 def orders_refill(
-    order_ids: Annotated[list[int], typer.Argument()],
+    order_ids: Annotated[list[int], id_argument()],
     config: ConfigOption = None,
     url: RemoteUrlOption = None,
     key: KeyOption = "",
@@ -113,7 +113,7 @@ def orders_refill(
 
 @orders_app.command("cancel")
 def orders_cancel(
-    order_ids: Annotated[list[int], typer.Argument()],
+    order_ids: Annotated[list[int], id_argument()],
     config: ConfigOption = None,
     url: RemoteUrlOption = None,
     key: KeyOption = "",

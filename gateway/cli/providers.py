@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from gateway.cli.choices import id_argument
 from gateway.cli.common import ConfigOption, JsonOption, with_gateway
 from gateway.cli.output import emit
 from gateway.cli.quality_shape import (
@@ -251,7 +252,7 @@ async def _local_quote(
 
 
 def quote(
-    service: Annotated[int, typer.Argument(help="Service (group) id.")],
+    service: Annotated[int, id_argument("Service (group) id.")],
     quantity: Annotated[int, typer.Argument(help="How many.")],
     link: Annotated[str, typer.Option(help="The target link.")] = "https://example.com/x",
     policy: PolicyOption = None,

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gateway.cli.choices import MAX_ROWS, limit_option
+from gateway.cli.choices import MAX_ROWS, id_argument, limit_option
 from gateway.cli.common import ConfigOption, JsonOption, with_gateway
 from gateway.cli.output import emit, emit_one
 from gateway.cli.remote import KeyOption, RemoteUrlOption, expect, graphql
@@ -76,7 +76,7 @@ def orders_unconfirmed(
 
 
 def orders_resolve(
-    order_id: Annotated[int, typer.Argument(help="The gateway's order id.")],
+    order_id: Annotated[int, id_argument("The gateway's order id.")],
     provider_order: Annotated[
         str | None,
         typer.Option(

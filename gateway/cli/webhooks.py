@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gateway.cli.choices import limit_option
+from gateway.cli.choices import id_argument, limit_option
 from gateway.cli.common import JsonOption, remote_url
 from gateway.cli.output import console, emit, emit_one
 from gateway.cli.remote import KeyOption, call
@@ -55,7 +55,7 @@ def list_endpoints(url: UrlOption = None, key: KeyOption = "",
 
 @app.command()
 def deliveries(
-    endpoint: Annotated[int, typer.Argument(help="The endpoint's id.")],
+    endpoint: Annotated[int, id_argument("The endpoint's id.")],
     limit: Annotated[int, limit_option("deliveries, newest first")] = 50,
     url: UrlOption = None,
     key: KeyOption = "",
