@@ -93,6 +93,11 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super().handle_message(message)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        if "payload" in message and message["payload"] is None:
+            # The protocol's payload is an object or null (graphql-ws sends null when its
+            # connectionParams give none, e.g. a key sent as a header); Strawberry takes only
+            # an object or no payload at all, and closed the connection with 4400.
+            message = ConnectionInitMessage(type=message["type"])
         await super().handle_connection_init(message)
         principal = self.context.principal
         key_id = None if principal is None else principal.key_id

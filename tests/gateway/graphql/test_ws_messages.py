@@ -8,9 +8,10 @@ import json
 import logging
 
 import pytest
+import websockets
 
 from tests.gateway.graphql.conftest import Keys
-from tests.gateway.graphql.server import Server, subscriber
+from tests.gateway.graphql.server import Server, Subscriber, subscriber
 from tests.gateway.graphql.test_subscriptions import UPDATES, acknowledged, bearer
 
 QUERY = "{ __typename }"
@@ -71,3 +72,19 @@ async def test_optional_members_may_be_null_and_a_duplicate_id_is_refused(
         await sub.subscribe("live", UPDATES, {"ids": None})
         await sub.subscribe("live", UPDATES, {"ids": None})
         assert await sub.close_code() == 4409
+
+
+@pytest.mark.parametrize("init", [{}, {"payload": None}, {"payload": {}}])
+async def test_a_connection_init_without_a_payload_or_a_null_one_is_acknowledged(
+    server: Server, keys: Keys, init: dict[str, object]
+) -> None:
+    # The key comes as a handshake header; the payload is optional and may be null.
+    async with websockets.connect(
+        server.ws_url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
+        additional_headers=bearer(keys.reader),
+    ) as ws:  # fmt: skip
+        sub = Subscriber(ws)
+        await sub.send({"type": "connection_init", **init})
+        await acknowledged(sub)
+        await sub.send({"id": "q", "type": "subscribe", "payload": {"query": QUERY}})
+        assert await sub.next_data("q") == {"data": {"__typename": "Query"}}
