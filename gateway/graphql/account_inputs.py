@@ -182,10 +182,19 @@ def checked_reason(reason: str | None, *, required: bool) -> str | None:
     return reason
 
 
+_SCHEMA_NAMES = {
+    "markup_percent": "markupPercent",
+    "min_margin_percent": "minMarginPercent",
+    "service_id": "serviceId",
+}
+_MODEL_NAMES = re.compile(r"\b(" + "|".join(_SCHEMA_NAMES) + r")\b")
+
+
 def _message(exc: pydantic.ValidationError) -> str:
-    """The first problem pydantic found, as a sentence for the client."""
+    """The first problem pydantic found, as a sentence for the client, naming the input's
+    fields as the schema does (the price list's model says ``markup_percent``)."""
     text = str(exc.errors()[0].get("msg", "invalid price list"))
-    return text.removeprefix("Value error, ")
+    return _MODEL_NAMES.sub(lambda m: _SCHEMA_NAMES[m[1]], text.removeprefix("Value error, "))
 
 
 def _percent(value: Decimal | None, name: str, field: str) -> None:

@@ -315,6 +315,23 @@ async def test_bad_input_is_a_typed_error_and_changes_nothing(api: ApiFactory, k
     assert [a["name"] for a in (await admin.data(ACCOUNTS))["accounts"]] == ["shop"]
 
 
+async def test_price_list_refusals_name_the_inputs_fields(api: ApiFactory, keys: Keys) -> None:
+    admin = api(keys.admin)
+    said = {
+        "markupPercent must be above -100 and at most 1000000": {"markupPercent": "-100"},
+        "minMarginPercent must be between 0 and 1000000": {"minMarginPercent": "-1"},
+        "an override has exactly one of markupPercent and rate": {
+            "overrides": [{"metric": "likes"}]
+        },
+        "an override names a platform, a metric or a serviceId": {
+            "overrides": [{"markupPercent": "5"}]
+        },
+    }
+    for message, prices in said.items():
+        refusal = await create(admin, "other", priceList=prices)
+        assert (refusal["code"], refusal["message"]) == ("INVALID_PRICE_LIST", message)
+
+
 async def test_an_override_for_an_unknown_service_is_refused(
     api: ApiFactory, keys: Keys, gw: Gateway
 ) -> None:
