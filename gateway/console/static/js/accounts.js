@@ -17,7 +17,7 @@ async function movements(name, into) {
   if (!account) return into.replaceChildren(h("p", { class: "alert", role: "alert" }, `No account ${name}.`));
   into.replaceChildren(h("h2", {}, `Movements of ${account.name} (${account.currency})`),
     table([
-      ["When", (m) => when(m.createdAt)], ["Kind", (m) => m.kind], ["Amount", (m) => m.amount, true],
+      ["When", (m) => when(m.createdAt)], ["Kind", (m) => m.kind], ["Amount", (m) => `${m.amount} ${account.currency}`, true],
       ["Order", (m) => (m.orderId ? h("a", { href: `#/order/${Number(m.orderId)}` }, `#${m.orderId}`) : "—")],
       ["Reason", (m) => m.reason || "—"],
     ], account.movements.nodes, "Movements"));
@@ -49,13 +49,15 @@ function topUpForm(names, reload) {
   return h("section", { class: "card" }, h("h2", {}, "Top up"), form, status, alert);
 }
 
-async function margin() {
+/** The margin report; its figures are in the base currency, every account's (`currencies`). */
+async function margin(currencies) {
   const rows = (await gql(MARGIN)).marginReport;
   if (!rows.length) return h("p", { class: "muted" }, "No settled client orders in the last 30 days.");
+  const of = (r, amount) => (currencies.has(r.account) ? `${amount} ${currencies.get(r.account)}` : amount);
   return table([
     ["Day", (r) => r.day], ["Account", (r) => r.account], ["Provider", (r) => r.provider || "—"],
-    ["Orders", (r) => r.orders, true], ["Revenue", (r) => r.revenue, true], ["Cost", (r) => r.cost, true],
-    ["Margin", (r) => h("span", { class: Number(r.margin) < 0 ? "bad" : null }, r.margin), true],
+    ["Orders", (r) => r.orders, true], ["Revenue", (r) => of(r, r.revenue), true], ["Cost", (r) => of(r, r.cost), true],
+    ["Margin", (r) => h("span", { class: Number(r.margin) < 0 ? "bad" : null }, of(r, r.margin)), true],
   ], rows, "Margin report");
 }
 
@@ -72,8 +74,9 @@ export async function render(view) {
         return open;
       }],
       ["State", (a) => a.state], ["Balance", (a) => h("span", { class: a.lowBalance !== null && Number(a.balance) < Number(a.lowBalance) ? "bad" : null }, `${a.balance} ${a.currency}`), true],
-      ["Held", (a) => a.held, true], ["Available", (a) => a.available, true],
-      ["Today", (a) => a.spendToday, true], ["This month", (a) => a.spendThisMonth, true],
+      // Every figure of an account is in its own currency, which need not be the base one.
+      ["Held", (a) => `${a.held} ${a.currency}`, true], ["Available", (a) => `${a.available} ${a.currency}`, true],
+      ["Today", (a) => `${a.spendToday} ${a.currency}`, true], ["This month", (a) => `${a.spendThisMonth} ${a.currency}`, true],
     ], accounts, "Accounts") : h("p", { class: "muted" }, "No client accounts."));
     return accounts;
   };
@@ -81,5 +84,6 @@ export async function render(view) {
   view.replaceChildren(h("h1", {}, "Accounts"), h("section", { class: "card" }, list),
     topUpForm(accounts.map((a) => a.name), reload), chosen,
     h("section", { class: "card" }, h("h2", {}, "Margin report (last 30 days)"), marginBox));
-  marginBox.replaceChildren(await margin().catch((e) => h("p", { class: "alert", role: "alert" }, String(e))));
+  const currencies = new Map(accounts.map((a) => [a.name, a.currency]));
+  marginBox.replaceChildren(await margin(currencies).catch((e) => h("p", { class: "alert", role: "alert" }, String(e))));
 }
