@@ -1,9 +1,15 @@
-"""Figures the console shows are the API's, whole: every amount with its currency."""
+"""Figures the console shows are the API's, whole: every amount with its currency, and the
+latest price changes however long the feed has grown."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
 from playwright.async_api import Browser
 
+from gateway.core import Gateway
+from gateway.store import PriceChange, PriceChangeKind
 from tests.gateway.console import data
 from tests.gateway.console.browser import TIMEOUT, signed_in
 from tests.gateway.console.conftest import Keys
@@ -26,4 +32,31 @@ async def test_every_figure_of_an_account_names_its_currency(
     movements = page.get_by_role("table", name="Movements")
     await movements.wait_for(timeout=TIMEOUT)
     assert await movements.locator("tbody td.num").all_inner_texts() == ["250.5 USD"]
+    assert console.troubles() == ([], [])
+
+
+async def test_the_latest_price_changes_show_however_long_the_feed(
+    server: Server, gw: Gateway, keys: Keys, browser: Browser
+) -> None:
+    """The feed comes oldest first: past the changes the page keeps (5000), the newest still
+    head the list."""
+    start = datetime.now(UTC) - timedelta(days=30)
+    old = [
+        PriceChange("alpha", f"old-{n}", PriceChangeKind.ADDED, None, Decimal("1"), "USD",
+                    start + timedelta(seconds=n))
+        for n in range(5200)
+    ]  # fmt: skip
+    newest = PriceChange(
+        "beta", "newest-1", PriceChangeKind.CHANGED, Decimal("2"), Decimal("2.5"), "USD",
+        datetime.now(UTC),
+    )  # fmt: skip
+    await gw.store.record_price_changes([*old, newest])
+    console = await signed_in(browser, server, keys.admin)
+    page = console.page
+    await console.go("#/catalog")
+    changes = page.get_by_role("table", name="Price changes")
+    await changes.wait_for(timeout=TIMEOUT)
+    first = await changes.locator("tbody tr").first.inner_text()
+    assert "newest-1" in first
+    assert "2.5" in first
     assert console.troubles() == ([], [])

@@ -12,12 +12,16 @@ const CHANGES = `query Changes($first: Int!, $after: String) { priceChanges(firs
   nodes { id provider providerServiceId kind oldRate newRate currency at serviceId }
   pageInfo { hasNextPage endCursor } } }`;
 const SHOWN = 200;
+/** How many of the latest price changes the page keeps (for the charts and the list). */
+const CHANGES_KEPT = 5000;
 
-async function all(query, name, limit) {
+/** The first `limit` items of a feed, or with `latest` its last `limit` (the feed is read to its
+ * end, as the price changes come oldest first and their newest are what the page shows). */
+async function all(query, name, limit, latest = false) {
   let after = null;
   let items = [];
   let first = 500;
-  while (items.length < limit) {
+  while (latest || items.length < limit) {
     let page;
     try {
       page = (await gql(query, { first, after }))[name];
@@ -28,6 +32,7 @@ async function all(query, name, limit) {
       continue;
     }
     items = items.concat(page.nodes);
+    if (latest && items.length > limit) items = items.slice(-limit);
     if (!page.pageInfo.hasNextPage) break;
     after = page.pageInfo.endCursor;
   }
@@ -57,7 +62,7 @@ function detail(service, changes) {
 }
 
 export async function render(view) {
-  const [services, changes] = await Promise.all([all(SERVICES, "services", 20000), all(CHANGES, "priceChanges", 5000)]);
+  const [services, changes] = await Promise.all([all(SERVICES, "services", 20000), all(CHANGES, "priceChanges", CHANGES_KEPT, true)]);
   // One lower-case string per service, so a keystroke filters thousands in a few milliseconds.
   const index = services.map((svc) => [svc, [svc.id, svc.name, svc.platform, svc.metric,
     ...(svc.members || []).flatMap((m) => [m.provider, m.name, m.providerServiceId])].join(" ").toLowerCase()]);
