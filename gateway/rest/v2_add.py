@@ -19,7 +19,7 @@ from gateway.orders import (
 from gateway.orders.drip import DRIP_FIELDS
 from gateway.rest import v2_accounts as accounts
 from gateway.rest import v2_texts as texts
-from gateway.rest.v2_call import Call, V2Error, parse_id
+from gateway.rest.v2_call import Call, V2Error, parse_id, parse_quantity
 from gateway.rest.v2_shapes import GroupView
 from gateway.store import GatewayState, OrderRow
 from providers.models import OPTIONAL_FIELDS, PACKAGE_TYPES, REQUIRED_FIELDS, ServiceType
@@ -101,10 +101,11 @@ async def _place(call: Call, service_id: int, sent: Mapping[str, str]) -> OrderR
         # Above the largest member's maximum is not refused here: the core splits such an
         # order across providers when together they can take it, else says no as below.
         # At or above every member's minimum, no provider's state can make it too small.
-        quantity = parse_id(fields.get("quantity", ""))
+        quantity = parse_quantity(fields.get("quantity", ""))
         floor = max([group.min, *(m.service.min for m in group.members)])
         if quantity is None or (quantity < floor and quantity < (await limits())[0]):
             raise V2Error(texts.quantity_text(*await limits()))
+        fields["quantity"] = str(quantity)
     try:
         return await call.gw.orders.place(
             snapshot, call.principal.client_id, service_id, fields,

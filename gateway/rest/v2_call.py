@@ -14,6 +14,7 @@ from gateway.rest import v2_texts as texts
 from gateway.store.rows import AccountRow
 
 _ID = re.compile(r"[0-9]{1,18}")
+_QUANTITY = re.compile(r"([0-9]{1,18})(?:\.0*)?")
 
 
 class V2Error(Exception):
@@ -55,3 +56,10 @@ class Call:
 def parse_id(token: str) -> int | None:
     token = token.strip()
     return int(token) if _ID.fullmatch(token) else None
+
+
+def parse_quantity(token: str) -> int | None:
+    """A quantity as panels read one: digits, or a whole number written with a decimal point
+    (``100.0``, as a JSON body's number may come); anything else is none."""
+    found = _QUANTITY.fullmatch(token.strip())
+    return int(found[1]) if found else None

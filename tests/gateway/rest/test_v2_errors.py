@@ -81,12 +81,30 @@ async def test_quantity_errors_name_the_limits(
         fields = {**order_fields(group), "quantity": quantity}
         answer = await v2(client, "form", key=keys.alice, action="add", **fields)
         assert answer == {"error": text}, quantity
+    for quantity in ("1.5", f"{low}.5", "1e3", "1,000", f"-{low}.0"):
+        fields = {**order_fields(group), "quantity": quantity}
+        answer = await v2(client, "form", key=keys.alice, action="add", **fields)
+        assert answer == {"error": text}, quantity
     split = {**order_fields(group), "quantity": str(high + 1)}
     assert set(await v2(client, "form", key=keys.alice, action="add", **split)) == {"order"}
     # A drip-feed is never split: one member takes each run.
     drip = {**order_fields(group), "quantity": str(high + 1), "runs": "2", "interval": "5"}
     answer = await v2(client, "form", key=keys.alice, action="add", **drip)
     assert answer == {"error": f"Quantity must be between {low} and {high}"}
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+async def test_a_whole_quantity_written_with_a_decimal_point_is_that_quantity(
+    client: httpx.AsyncClient, gw: Gateway, keys: Keys, encoding: str
+) -> None:
+    group = await shared_group(gw)
+    low = max(m.service.min for m in group.members)
+    for n, written in enumerate((f"{low}.0", f"{low}.", f" {low}.000 ")):
+        fields = {**order_fields(group), "link": f"https://instagram.com/w{n}", "quantity": written}
+        answer = await v2(client, encoding, key=keys.alice, action="add", **fields)
+        assert set(answer) == {"order"}, written
+        order = await gw.store.get_order(answer["order"])
+        assert order.request["quantity"] == low
 
 
 async def test_link_errors(client: httpx.AsyncClient, gw: Gateway, keys: Keys) -> None:
