@@ -8,6 +8,7 @@ Every such member implements `UserError`.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import strawberry
@@ -26,6 +27,7 @@ from gateway.orders import (
 )
 from gateway.routing import Exclusion
 from gateway.store import GatewayState, OrderRow
+from providers.services import ORDER_FIELDS
 
 # -- expected failures -----------------------------------------------------------------------
 
@@ -188,6 +190,19 @@ class SyncCatalogPayload:
 
 # -- mapping the core's outcomes -------------------------------------------------------------
 
+_V2_NAMES = re.compile(r"\b(" + "|".join(f for f in ORDER_FIELDS if "_" in f) + r")\b")
+
+
+def invalid_order(exc: InvalidOrder) -> ValidationError:
+    """The refusal of an order's fields, naming them as `OrderDetailsInput` does: the core
+    says ``answer_number``, as /api/v2 takes it, where GraphQL says ``answerNumber``."""
+    message = _V2_NAMES.sub(
+        lambda m: "".join(w if i == 0 else w.title() for i, w in enumerate(m[1].split("_"))),
+        exc.message,
+    )
+    field = getattr(exc, "field", None)  # the input at fault, when the error knows it
+    return ValidationError(message=message, code=exc.code, field=field)
+
 
 def order_error(exc: OrderError, *, service_id: int, operator: bool = True) -> PlaceOrderResult:
     """The union member for an `OrderError` raised by quoting or placing; a client (not
@@ -195,8 +210,7 @@ def order_error(exc: OrderError, *, service_id: int, operator: bool = True) -> P
     if isinstance(exc, ServiceNotFound):
         return NotFoundError(message=exc.message, code=exc.code, id=service_id)
     if isinstance(exc, InvalidOrder):
-        field = getattr(exc, "field", None)  # the input at fault, when the error knows it
-        return ValidationError(message=exc.message, code=exc.code, field=field)
+        return invalid_order(exc)
     if isinstance(exc, IdempotencyConflict | IdempotencyPending):
         return IdempotencyError(message=exc.message, code=exc.code)
     if isinstance(exc, InsufficientFunds):  # the account's funds, not a provider's

@@ -30,7 +30,7 @@ from gateway.graphql.payloads import (
     AccountRefusedError,
     NotFoundError,
     QuoteResult,
-    ValidationError,
+    invalid_order,
 )
 from gateway.graphql.permissions import FORBIDDEN, RequireOps, RequireRead
 from gateway.graphql.provider_types import (
@@ -162,8 +162,7 @@ class Query(ApiKeyQueries, AccountQueries):
         except ServiceNotFound as exc:
             return NotFoundError(message=exc.message, code=exc.code, id=service_id)
         except InvalidOrder as exc:
-            field = getattr(exc, "field", None)
-            return ValidationError(message=exc.message, code=exc.code, field=field)
+            return invalid_order(exc)
         except AccountRefused as exc:
             return AccountRefusedError(message=exc.message, code=exc.code)
 

@@ -309,3 +309,24 @@ async def test_a_refused_cancel_is_told_to_a_client_without_the_panels_words(
     assert client == {"message": TRY_LATER, "code": "CANCEL_REFUSED"}
     [ops] = (await api(keys.admin).data(REFUSED, {"ids": [placed]}))["cancelOrders"]["results"]
     assert ops == {"message": "Invalid API key", "code": "CANCEL_REFUSED"}, "the panel's words"
+
+
+async def test_a_refused_field_is_named_as_the_input_names_it(
+    api: ApiFactory, keys: Keys, gw: Gateway
+) -> None:
+    from tests.gateway.graphql.helpers import PLACE
+
+    alice = api(keys.alice)
+    group = await shared_group(gw)
+    details = {"answerNumber": 2, "typeOfTraffic": "1"}
+    placed = await alice.data(PLACE, {"input": {**order_input(group), "details": details}})
+    refusal = placed["placeOrder"]
+    assert refusal["__typename"] == "ValidationError"
+    assert refusal["message"] == "Default order does not take answerNumber, typeOfTraffic"
+    quoted = await alice.data(
+        QUOTE.replace("$needs: [Need!]", "$needs: [Need!], $details: OrderDetailsInput").replace(
+            "needs: $needs", "needs: $needs, details: $details"
+        ),
+        {"id": group.id, "quantity": 100, "link": "https://x.com/a", "details": details},
+    )
+    assert quoted["quote"]["message"] == refusal["message"]
