@@ -22,14 +22,16 @@ def _order_row(row: OrderRow) -> dict[str, Any]:
     """An order's columns. `price` is what the order costs the client that placed it (a client
     account's price in the account's currency, else the quote in the base currency), `cost` what
     the provider charged for it in its own currency, once it says: as GraphQL's ``cost`` and
-    ``charge`` give them to an operator."""
+    ``charge`` give them to an operator. A part or run of a split or drip-fed order names its
+    client order (`parent`) and has no price of its own."""
     account = row.client_price is not None
+    part = row.parent_id is not None  # its client order (`parent`) carries the price
     cost_currency = row.charge_currency or row.provider_currency
     return {
-        "id": row.id, "client": row.client_id, "service": row.group_id, "state": row.state,
-        "status": row.status_raw, "provider": row.provider,
-        "price": row.client_price if account else row.quoted_cost,
-        "price_currency": row.client_currency if account else row.currency,
+        "id": row.id, "client": row.client_id, "service": row.group_id, "parent": row.parent_id,
+        "state": row.state, "status": row.status_raw, "provider": row.provider,
+        "price": None if part else row.client_price if account else row.quoted_cost,
+        "price_currency": None if part else row.client_currency if account else row.currency,
         "cost": row.charge, "cost_currency": None if row.charge is None else cost_currency,
         "remains": row.remains, "created": row.created_at, "error": row.error,
     }  # fmt: skip

@@ -8,7 +8,7 @@ from typing import Any
 
 from gateway.cli.remote import RemoteError, graphql
 
-_FIELDS = """id clientId serviceId status statusRaw provider cost { amount currency }
+_FIELDS = """id clientId serviceId parentId status statusRaw provider cost { amount currency }
   charge { amount currency } remains createdAt error"""
 ORDERS_QUERY = f"""query($filter: OrderFilter, $first: Int) {{
   orders(filter: $filter, first: $first) {{ nodes {{ {_FIELDS} }} }} }}"""
@@ -31,6 +31,7 @@ def order_row(order: dict[str, Any]) -> dict[str, Any]:
         "id": order["id"],
         "client": order["clientId"],
         "service": order["serviceId"],
+        "parent": order["parentId"],
         "state": order["status"],
         "status": order["statusRaw"],
         "provider": order["provider"],

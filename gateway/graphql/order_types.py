@@ -57,6 +57,8 @@ def _quantity(request: Mapping[str, Any]) -> BigInt | None:
 
 
 def _cost(row: OrderRow) -> Money | None:
+    if row.parent_id is not None:  # a part or a run: its client order carries the price
+        return None
     if row.client_price is not None:
         return _money(row.client_price, row.client_currency)
     return _money(row.quoted_cost, row.currency)
@@ -132,7 +134,15 @@ class OrderNode:
     cost: Money | None = strawberry.field(
         description=(
             "What the order costs the client: its quoted price in the base currency, or a "
-            "client account's price for it, in the account's currency."
+            "client account's price for it, in the account's currency. Null for a part or "
+            "run of a split or drip-fed order (see parentId): its client order carries the "
+            "price."
+        )
+    )
+    parent_id: int | None = strawberry.field(
+        description=(
+            "The client order this order is a part or run of (a split or drip-fed order), "
+            "as operators see them; null for an order placed as it is."
         )
     )
     start_count: BigInt | None = strawberry.field(description="The count when delivery started.")
@@ -191,7 +201,7 @@ class OrderNode:
             status=order_status(row.state), status_raw=row.status_raw, provider=row.provider,
             link=row.request.get("link"),
             quantity=_quantity(row.request),
-            cost=_cost(row),
+            cost=_cost(row), parent_id=row.parent_id,
             start_count=_big(row.start_count), remains=_big(row.remains),
             created_at=row.created_at, updated_at=row.updated_at, row=row,
         )  # fmt: skip

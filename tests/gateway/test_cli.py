@@ -216,3 +216,8 @@ def test_price_is_the_clients_and_cost_the_providers_on_every_row() -> None:
     assert (account["price"], account["price_currency"]) == (Decimal("2.50"), "GBP")
     assert (account["cost"], account["cost_currency"]) == (Decimal("1.14"), "EUR")
     assert "charge" not in account
+    assert (operator["parent"], account["parent"]) == (None, None)
+    # A part of an account's split order: its wholesale quote is no price the client pays.
+    part = _order_row(_row(account_id=None, parent_id=5))
+    assert (part["parent"], part["price"], part["price_currency"]) == (5, None, None)
+    assert (part["cost"], part["cost_currency"]) == (Decimal("1.14"), "EUR")

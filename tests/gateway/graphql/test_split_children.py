@@ -1,6 +1,7 @@
 """The parts of a client account's split order over GraphQL: they carry the wholesale cost and
 none of the client's columns, so the client reads and acts on the whole order only (a part is
-an unknown order to it), while operators still reach every part. The real app on loopback, on
+an unknown order to it), while operators still reach every part, which names its client order
+and shows no price of its own. The real app on loopback, on
 SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from tests.gateway.graphql.server import ApiFactory
 from tests.gateway.panels import Trio, shared_group
 
 ORDER = """query($id: Int!) { order(id: $id) {
-  id status cost { amount currency } charge { amount currency } } }"""
+  id parentId status cost { amount currency } charge { amount currency } } }"""
 REFILL = """mutation($ids: [Int!]!) { refillOrders(ids: $ids) { results { __typename
   ... on NotFoundError { id } ... on RefillRequested { order { id cost { amount } } }
   ... on ActionRefusedError { order { id cost { amount } } } } } }"""
@@ -54,7 +55,9 @@ async def test_an_account_never_reads_a_part_of_its_split_order(
         assert (await shop.data(ORDER, {"id": child.id}))["order"] is None
         seen = (await api(keys.admin).data(ORDER, {"id": child.id}))["order"]
         assert seen is not None, "operators still read the parts"
-        assert Decimal(seen["cost"]["amount"]) == child.quoted_cost
+        # The client pays at its whole order: a part's wholesale quote is no price of its own.
+        assert (seen["parentId"], seen["cost"]) == (parent.id, None)
+    assert (await api(keys.admin).data(ORDER, {"id": parent.id}))["order"]["parentId"] is None
     assert await gw.store.ledger_problems() == []
 
 
