@@ -1,6 +1,6 @@
 // Accounts: balances, an account's movements, top-up, and the margin report.
 import { gql, refusal } from "./api.js";
-import { h, notice, say, table, when } from "./dom.js";
+import { h, notice, say, table, TEXT, when } from "./dom.js";
 
 const ACCOUNTS = `query Accounts { accounts { name currency state balance held available creditLimit
   lowBalance spendToday spendThisMonth } }`;
@@ -19,7 +19,7 @@ async function movements(name, into) {
     table([
       ["When", (m) => when(m.createdAt)], ["Kind", (m) => m.kind], ["Amount", (m) => `${m.amount} ${account.currency}`, true],
       ["Order", (m) => (m.orderId ? h("a", { href: `#/order/${Number(m.orderId)}` }, `#${m.orderId}`) : "—")],
-      ["Reason", (m) => m.reason || "—"],
+      ["Reason", (m) => m.reason || "—", TEXT],
     ], account.movements.nodes, "Movements"));
 }
 

@@ -26,16 +26,22 @@ export function s(tag, attrs = {}, ...children) {
   return fill(document.createElementNS(SVG, tag), attrs, children);
 }
 
-/** A table: `columns` are [heading, cell(row), numeric?]. */
+/** A table: `columns` are [heading, cell(row), kind]: kind true for a number (right-aligned),
+ * TEXT for free text that may break anywhere (links, errors, URLs); other cells wrap only
+ * between words, and a table too wide for the screen scrolls in its box. */
 export function table(columns, rows, label) {
-  const head = h("tr", {}, columns.map(([title, , num]) => h("th", { scope: "col", class: num ? "num" : null }, title)));
-  const body = rows.map((row) => h("tr", {}, columns.map(([, cell, num]) => h("td", { class: num ? "num" : null }, cell(row)))));
+  const kind = (k) => (k === true ? "num" : k || null);
+  const head = h("tr", {}, columns.map(([title, , k]) => h("th", { scope: "col", class: kind(k) }, title)));
+  const body = rows.map((row) => h("tr", {}, columns.map(([, cell, k]) => h("td", { class: kind(k) }, cell(row)))));
   return h("div", { class: "scroll" }, h("table", { "aria-label": label }, h("thead", {}, head), h("tbody", {}, body)));
 }
 
-/** "12.50 USD", or a dash. */
+/** The kind of a table column of free text (see `table`). */
+export const TEXT = "text";
+
+/** "12.50 USD" (kept on one line), or a dash. */
 export function money(m) {
-  return m ? `${m.amount} ${m.currency}` : "—";
+  return m ? h("span", { class: "money" }, `${m.amount} ${m.currency}`) : "—";
 }
 
 /** A timestamp as the reader's local date and time. */

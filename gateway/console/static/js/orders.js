@@ -1,7 +1,7 @@
 // Orders: filters (state and client on the server; provider, service, link and dates here),
 // newest first, live status updates.
 import { gql } from "./api.js";
-import { h, link, money, table, when } from "./dom.js";
+import { h, link, money, table, TEXT, when } from "./dom.js";
 import * as live from "./live.js";
 
 const STATES = ["RECEIVED", "UNCONFIRMED", "FAILED", "PENDING", "IN_PROGRESS", "COMPLETED", "PARTIAL",
@@ -48,7 +48,7 @@ export async function render(view) {
       ["Service", (o) => o.serviceId ?? "—", true],
       ["Provider", (o) => o.provider || "—"],
       ["Status", (o) => h("span", { class: "badge", "data-order-status": o.id }, o.status)],
-      ["Link", (o) => o.link || "—"],
+      ["Link", (o) => o.link || "—", TEXT],
       ["Quantity", (o) => o.quantity ?? "—", true],
       ["Cost", (o) => money(o.cost), true],
     ], rows, "Orders"));

@@ -1,7 +1,7 @@
 // Overview: providers (health, breaker, balance, catalog sync), orders by state, open
 // UNCONFIRMED orders with their age, failing webhook endpoints.
 import { gql, rest } from "./api.js";
-import { age, h, link, money, table } from "./dom.js";
+import { age, h, link, money, table, TEXT } from "./dom.js";
 import { stackedBars } from "./chart.js";
 import * as live from "./live.js";
 
@@ -55,7 +55,7 @@ async function providers() {
     ["Breaker", health],
     ["Failures", (p) => p.consecutiveFailures, true],
     ["Cooldown", (p) => (p.cooldownSeconds ? `${Math.ceil(p.cooldownSeconds)}s` : "—")],
-    ["Last error", (p) => p.lastError || "—"],
+    ["Last error", (p) => p.lastError || "—", TEXT],
     ["Balance", balance],
     ["Catalog", sync],
     ["Services", (p) => p.serviceCount, true],
@@ -109,8 +109,8 @@ async function unconfirmed() {
     ["Age", (o) => age(o.createdAt)],
     ["Client", (o) => o.clientId],
     ["Provider", (o) => o.provider || "—"],
-    ["Link", (o) => o.link || "—"],
-    ["Why", (o) => o.error || "—"],
+    ["Link", (o) => o.link || "—", TEXT],
+    ["Why", (o) => o.error || "—", TEXT],
   ], nodes, "Open UNCONFIRMED orders");
 }
 
@@ -127,7 +127,7 @@ async function webhooks() {
   if (!failing.length) return h("p", { class: "good" }, `All ${endpoints.length} endpoints deliver.`);
   return table([
     ["Endpoint", (e) => link("#/webhooks", `#${e.id}`)],
-    ["URL", (e) => e.url],
+    ["URL", (e) => e.url, TEXT],
     ["Enabled", (e) => (e.enabled ? "yes" : h("span", { class: "bad" }, `no: ${e.disabled_reason || "disabled"}`))],
     ["Failed (last 20)", (e) => e.failed, true],
     ["Retrying", (e) => e.retrying, true],

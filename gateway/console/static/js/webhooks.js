@@ -1,7 +1,7 @@
 // Webhooks (/v1/webhooks, admin keys): endpoints, their deliveries, redeliver, enable or
 // disable, rotate the signing secret (shown once).
 import { rest } from "./api.js";
-import { h, notice, say, table, when } from "./dom.js";
+import { h, notice, say, table, TEXT, when } from "./dom.js";
 
 function button(label, run, status, alert, secondary = true) {
   const b = h("button", { type: "button", class: secondary ? "secondary" : null }, label);
@@ -25,7 +25,7 @@ async function deliveries(endpoint, into, status, alert) {
   into.replaceChildren(h("h2", {}, `Deliveries to endpoint #${endpoint.id}`), rows.length ? table([
     ["Delivery", (d) => `#${d.id}`], ["Event", (d) => d.event_id],
     ["State", (d) => h("span", { class: d.state === "failed" ? "bad" : d.state === "delivered" ? "good" : "warn" }, d.state)],
-    ["Attempts", (d) => d.attempts, true], ["HTTP", (d) => d.status_code ?? "—", true], ["Error", (d) => d.error || "—"],
+    ["Attempts", (d) => d.attempts, true], ["HTTP", (d) => d.status_code ?? "—", true], ["Error", (d) => d.error || "—", TEXT],
     ["Next attempt", (d) => when(d.next_attempt_at)], ["Delivered", (d) => when(d.delivered_at)],
     ["", (d) => button("Redeliver", async () => {
       const again = await rest("POST", `/v1/webhooks/${endpoint.id}/deliveries/${d.id}/redeliver`);
@@ -44,7 +44,7 @@ export async function render(view) {
   const reload = async () => {
     const endpoints = (await rest("GET", "/v1/webhooks")).data;
     list.replaceChildren(endpoints.length ? table([
-      ["Endpoint", (e) => `#${e.id}`], ["URL", (e) => e.url], ["Description", (e) => e.description || "—"],
+      ["Endpoint", (e) => `#${e.id}`], ["URL", (e) => e.url, TEXT], ["Description", (e) => e.description || "—", TEXT],
       ["Events", (e) => e.event_types.join(", ")],
       ["Enabled", (e) => (e.enabled ? h("span", { class: "good" }, "yes") : h("span", { class: "bad" }, `no${e.disabled_reason ? `: ${e.disabled_reason}` : ""}`))],
       ["Actions", (e) => h("div", { class: "inline" },
