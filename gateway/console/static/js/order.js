@@ -110,8 +110,11 @@ export async function render(view, id) {
       ], order.refills, "Refills") : h("p", { class: "muted" }, "None."));
   };
   view.replaceChildren(status, alert, body);
-  await reload();
+  // Registered before the first read, so that leaving the page while it loads forgets them.
+  const again = () => reload().catch((error) => say(alert, String(error)));
   live.listen((update) => {
-    if (update.order.id === Number(id)) reload().catch((error) => say(alert, String(error)));
+    if (update.order.id === Number(id)) again();
   });
+  live.onResume(again);
+  await reload();
 }

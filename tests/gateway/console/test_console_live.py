@@ -1,0 +1,50 @@
+"""The order page's live updates survive a break in the WebSocket: when the connection comes
+back (the gateway restarted, the network dropped), the page reads the order again, so a change
+made while no event could reach it shows without a reload."""
+
+from __future__ import annotations
+
+from playwright.async_api import Browser, WebSocketRoute
+
+from gateway.core import Gateway
+from tests.gateway.console import data
+from tests.gateway.console.browser import TIMEOUT, open_console, sign_in
+from tests.gateway.console.conftest import Keys
+from tests.gateway.graphql.server import Server
+from tests.gateway.panels import Trio
+from tests.gateway.syncing import sync_statuses
+from tests.gateway.workers.helpers import eventually
+
+FORTNIGHT = 14 * 24 * 3600
+
+
+async def test_a_change_made_while_the_socket_was_down_shows_once_it_is_back(
+    server: Server, gw: Gateway, trio: Trio, keys: Keys, browser: Browser
+) -> None:
+    [order] = await data.orders(gw, "shop", 1)
+    sockets: list[tuple[WebSocketRoute, WebSocketRoute]] = []
+    """Each WebSocket the page opened (its side, the gateway's side)."""
+
+    def through(ws: WebSocketRoute) -> None:
+        sockets.append((ws, ws.connect_to_server()))
+
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    await context.route_web_socket("**/graphql", through)
+    console = await open_console(browser, server, context)
+    await sign_in(console, keys.admin)
+    page = console.page
+    await console.go(f"#/order/{order.id}")
+    await page.locator("#order-status").filter(has_text="PENDING").wait_for(timeout=TIMEOUT)
+    await eventually(lambda: server.subscribers() >= 1, within=20)
+
+    # The connection drops; the order finishes while the page can hear nothing of it.
+    for side in sockets[0]:
+        await side.close(code=1001, reason="going away")
+    trio.advance(FORTNIGHT)
+    await sync_statuses(gw)
+    final = (await gw.store.get_order(order.id)).state
+    assert final != "PENDING"
+    assert len(sockets) == 1, "the page waits before it connects again"
+    await eventually(lambda: len(sockets) >= 2, within=20)
+    await page.locator("#order-status").filter(has_text=final).wait_for(timeout=TIMEOUT)
+    assert console.troubles() == ([], [])
