@@ -3,7 +3,9 @@ UNCONFIRMED one (the ledger records it), watch it progress live, refill and canc
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from playwright.async_api import Browser
 
@@ -11,7 +13,7 @@ from gateway.core import Gateway
 from gateway.routing import Need
 from providers.simulator import FaultKind
 from tests.gateway.console import data
-from tests.gateway.console.browser import TIMEOUT, screenshot, signed_in
+from tests.gateway.console.browser import TIMEOUT, open_console, screenshot, sign_in, signed_in
 from tests.gateway.console.conftest import Keys
 from tests.gateway.graphql.server import Server
 from tests.gateway.panels import Trio, shared_group
@@ -128,4 +130,30 @@ async def test_cancel_and_refill_from_an_orders_page(
     await refills.wait_for(timeout=TIMEOUT)
     assert "PENDING" in await refills.inner_text()
     assert len(await gw.store.refills_for_orders([kept.id])) == 1
+    assert console.troubles() == ([], [])
+
+
+async def test_the_date_filters_use_the_days_the_list_shows(
+    server: Server, gw: Gateway, keys: Keys, browser: Browser
+) -> None:
+    """From and To are days of the reader's clock, as the Created column shows them: in a time
+    zone where the order's day is not its UTC day, its local day finds it."""
+    [order] = await data.orders(gw, "shop", 1)
+    created = (await gw.store.get_order(order.id)).created_at.astimezone(UTC)
+    # 14 hours ahead of UTC from 11:00 on, 11 behind before: the local day differs either way.
+    zone = "Pacific/Kiritimati" if created.hour >= 11 else "Pacific/Pago_Pago"
+    local = created.astimezone(ZoneInfo(zone)).date()
+    assert local != created.date()
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, timezone_id=zone)
+    console = await open_console(browser, server, context)
+    await sign_in(console, keys.admin)
+    page = console.page
+    await console.go("#/orders")
+    await page.get_by_text("1 of 1 loaded orders").wait_for(timeout=TIMEOUT)
+    await page.get_by_label("From", exact=True).fill(local.isoformat())
+    await page.get_by_label("To", exact=True).fill(local.isoformat())
+    await page.get_by_text("1 of 1 loaded orders").wait_for(timeout=TIMEOUT)
+    await page.get_by_label("From", exact=True).fill(created.date().isoformat())
+    await page.get_by_label("To", exact=True).fill(created.date().isoformat())
+    await page.get_by_text("0 of 1 loaded orders").wait_for(timeout=TIMEOUT)
     assert console.troubles() == ([], [])

@@ -49,6 +49,13 @@ export function when(iso) {
   return iso ? new Date(iso).toLocaleString() : "—";
 }
 
+/** A timestamp's day on the reader's clock, as a date input gives it: "2026-12-04". */
+export function localDay(iso) {
+  const d = new Date(iso);
+  const two = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+}
+
 /** How long ago `iso` was: "3m", "2h 5m", "4d 1h". */
 export function age(iso, now = Date.now()) {
   let seconds = Math.max(0, Math.round((now - new Date(iso).getTime()) / 1000));

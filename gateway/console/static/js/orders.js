@@ -1,7 +1,7 @@
 // Orders: filters (state and client on the server; provider, service, link and dates here),
 // newest first, live status updates.
 import { gql } from "./api.js";
-import { h, link, money, table, TEXT, when } from "./dom.js";
+import { h, link, localDay, money, table, TEXT, when } from "./dom.js";
 import * as live from "./live.js";
 
 const STATES = ["RECEIVED", "UNCONFIRMED", "FAILED", "PENDING", "IN_PROGRESS", "COMPLETED", "PARTIAL",
@@ -38,8 +38,9 @@ export async function render(view) {
     const rows = loaded.filter((o) => (!p || (o.provider || "").toLowerCase().includes(p))
       && (!sid || String(o.serviceId) === sid)
       && (!words || (o.link || "").toLowerCase().includes(words))
-      && (!from.value || o.createdAt.slice(0, 10) >= from.value)
-      && (!to.value || o.createdAt.slice(0, 10) <= to.value));
+      // Days of the reader's clock, as the Created column shows the orders.
+      && (!from.value || localDay(o.createdAt) >= from.value)
+      && (!to.value || localDay(o.createdAt) <= to.value));
     count.textContent = `${rows.length} of ${loaded.length} loaded orders`;
     results.replaceChildren(table([
       ["Order", (o) => link(`#/order/${o.id}`, `#${o.id}`)],
