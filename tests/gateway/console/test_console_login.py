@@ -11,9 +11,11 @@ import pytest
 from playwright.async_api import Browser
 
 from gateway.core import Gateway
+from tests.gateway.console import data
 from tests.gateway.console.browser import TIMEOUT, open_console, sign_in, signed_in
 from tests.gateway.console.conftest import Keys
 from tests.gateway.graphql.server import ApiFactory, Server
+from tests.gateway.workers.helpers import eventually
 
 
 async def test_the_key_is_asked_once_and_kept_in_session_storage_never_in_a_url(
@@ -65,6 +67,27 @@ async def test_a_revoked_key_brings_the_prompt_back(
     revoked = await api(keys.admin).data(revoke, {"id": row.id})
     assert revoked["revokeApiKey"]["__typename"] == "RevokeApiKeySuccess"
     await console.go("#/accounts")
+    await page.locator("#key").wait_for(timeout=TIMEOUT)
+    await page.get_by_role("alert").filter(has_text="UNAUTHENTICATED").wait_for()
+    assert await console.session_key() is None
+    assert console.troubles() == ([], [])
+
+
+async def test_a_key_revoked_while_a_page_stays_open_brings_the_prompt_back_by_itself(
+    server: Server, gw: Gateway, keys: Keys, browser: Browser, api: ApiFactory
+) -> None:
+    """The gateway closes the live connection of a revoked key: the console, though nobody
+    clicks, asks for a key again instead of showing an order that can no longer change."""
+    [order] = await data.orders(gw, "shop", 1)
+    row, secret = await gw.store.create_api_key("night shift", "ops", ["admin"])
+    console = await signed_in(browser, server, secret)
+    page = console.page
+    await console.go(f"#/order/{order.id}")
+    await page.locator("#order-status").wait_for(timeout=TIMEOUT)
+    await eventually(lambda: server.subscribers() >= 1, within=20)
+    revoke = "mutation($id: Int!) { revokeApiKey(id: $id) { __typename } }"
+    revoked = await api(keys.admin).data(revoke, {"id": row.id})
+    assert revoked["revokeApiKey"]["__typename"] == "RevokeApiKeySuccess"
     await page.locator("#key").wait_for(timeout=TIMEOUT)
     await page.get_by_role("alert").filter(has_text="UNAUTHENTICATED").wait_for()
     assert await console.session_key() is None

@@ -66,6 +66,24 @@ async function start() {
 
 let shown = 0;
 
+/** The key was revoked (or expired) while the tab was open: ask for one again. */
+function refusedKey(error) {
+  key.clear();
+  live.stop();
+  prompt(error.toString());
+}
+
+// The live connection is closed when the key is revoked: check it now rather than at the next
+// page, so a page left open does not sit on figures that no longer change.
+live.onRefused(async () => {
+  try {
+    await viewer();
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "UNAUTHENTICATED") return refusedKey(error);
+  }
+  setTimeout(() => key.get() && live.start(), 5000);
+});
+
 async function route() {
   if (!key.get()) return prompt();
   const [, page = "overview", arg] = location.hash.split("/");
@@ -82,12 +100,7 @@ async function route() {
   try {
     await module.render(view, arg ? decodeURIComponent(arg) : undefined);
   } catch (error) {
-    if (error instanceof ApiError && error.code === "UNAUTHENTICATED") {
-      // The key was revoked (or expired) while the tab was open: ask for one again.
-      key.clear();
-      live.stop();
-      return prompt(error.toString());
-    }
+    if (error instanceof ApiError && error.code === "UNAUTHENTICATED") return refusedKey(error);
     if (turn === shown) view.replaceChildren(h("div", { class: "alert", role: "alert" }, String(error)));
   }
   view.removeAttribute("aria-busy");

@@ -7,12 +7,21 @@ let listeners = [];
 let resumers = [];
 let retry = null;
 let timers = [];
+let refused = () => {};
+/** The close code of a connection whose key the gateway refuses (revoked, expired). */
+const FORBIDDEN = 4403;
 /** Whether a connection was acknowledged since sign-in: the next one is a reconnection. */
 let connected = false;
 
 /** Call `listener(update)` for every order change until the page changes. */
 export function listen(listener) {
   listeners.push(listener);
+}
+
+/** Call `handler()` when the gateway closes the connection as its key is refused; the
+ * connection is not tried again until `start()`. */
+export function onRefused(handler) {
+  refused = handler;
 }
 
 /** Call `resume()` when the connection comes back after a break (the gateway restarted, the
@@ -58,11 +67,12 @@ export function start() {
       for (const listener of listeners) listener(message.payload.data.orderUpdated);
     }
   });
-  mine.addEventListener("close", () => {
+  mine.addEventListener("close", (event) => {
     // A socket closed by stop() may finish closing after the next sign-in opened another.
     if (socket !== mine) return;
     socket = null;
-    if (key.get()) retry = setTimeout(start, 5000);
+    if (event.code === FORBIDDEN) refused();
+    else if (key.get()) retry = setTimeout(start, 5000);
   });
 }
 
