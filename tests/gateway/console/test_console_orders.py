@@ -7,7 +7,7 @@ from datetime import UTC
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from playwright.async_api import Browser
+from playwright.async_api import Browser, Route
 
 from gateway.core import Gateway
 from gateway.routing import Need
@@ -156,4 +156,33 @@ async def test_the_date_filters_use_the_days_the_list_shows(
     await page.get_by_label("From", exact=True).fill(created.date().isoformat())
     await page.get_by_label("To", exact=True).fill(created.date().isoformat())
     await page.get_by_text("0 of 1 loaded orders").wait_for(timeout=TIMEOUT)
+    assert console.troubles() == ([], [])
+
+
+async def test_a_search_the_gateway_does_not_answer_says_so(
+    server: Server, gw: Gateway, keys: Keys, browser: Browser
+) -> None:
+    """A search whose request fails shows why, and no longer the previous search's rows as if
+    they were its answer; the script raises nothing unhandled."""
+    await data.orders(gw, "shop", 2)
+    console = await signed_in(browser, server, keys.admin)
+    page = console.page
+    await console.go("#/orders")
+    await page.get_by_text("2 of 2 loaded orders").wait_for(timeout=TIMEOUT)
+
+    async def unreachable(route: Route) -> None:
+        if "query Orders" in (route.request.post_data or ""):
+            await route.abort("connectionrefused")
+        else:
+            await route.continue_()
+
+    await page.route("**/graphql", unreachable)
+    await page.get_by_label("State").select_option("FAILED")
+    alert = page.get_by_role("alert").filter(has_text="could not be reached")
+    await alert.wait_for(timeout=TIMEOUT)
+    assert await page.get_by_role("table", name="Orders").count() == 0
+    await page.unroute("**/graphql", unreachable)
+    await page.get_by_role("button", name="Search").click()
+    await page.get_by_text("0 of 0 loaded orders").wait_for(timeout=TIMEOUT)
+    assert await alert.count() == 0
     assert console.troubles() == ([], [])

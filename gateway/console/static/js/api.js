@@ -24,6 +24,16 @@ export class ApiError extends Error {
   }
 }
 
+/** `fetch`, with a request that got no answer (the gateway down, the network gone) as an
+ * ApiError the pages show like any refusal, not a TypeError nobody catches. */
+async function send(url, init) {
+  try {
+    return await fetch(url, init);
+  } catch {
+    throw new ApiError("the gateway could not be reached", "NETWORK");
+  }
+}
+
 function headers(json) {
   const sent = { Authorization: `Bearer ${key.get() || ""}` };
   if (json) sent["Content-Type"] = "application/json";
@@ -32,7 +42,7 @@ function headers(json) {
 
 /** The `data` of a GraphQL operation; any error is thrown as an ApiError. */
 export async function gql(query, variables = {}) {
-  const response = await fetch(paths.graphql, {
+  const response = await send(paths.graphql, {
     method: "POST", headers: headers(true), body: JSON.stringify({ query, variables }),
     credentials: "omit", cache: "no-store",
   });
@@ -52,7 +62,7 @@ export async function gql(query, variables = {}) {
 
 /** A /v1 call: the JSON answer, or an ApiError with the API's `{"error": ...}`. */
 export async function rest(method, path, payload) {
-  const response = await fetch(paths.root + path, {
+  const response = await send(paths.root + path, {
     method, headers: headers(payload !== undefined),
     body: payload === undefined ? undefined : JSON.stringify(payload),
     credentials: "omit", cache: "no-store",

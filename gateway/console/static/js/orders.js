@@ -1,7 +1,7 @@
 // Orders: filters (state and client on the server; provider, service, link and dates here),
 // newest first, live status updates.
 import { gql } from "./api.js";
-import { h, link, localDay, money, table, TEXT, when } from "./dom.js";
+import { h, link, localDay, money, notice, say, table, TEXT, when } from "./dom.js";
 import * as live from "./live.js";
 
 const STATES = ["RECEIVED", "UNCONFIRMED", "FAILED", "PENDING", "IN_PROGRESS", "COMPLETED", "PARTIAL",
@@ -26,6 +26,7 @@ export async function render(view) {
   const to = h("input", { id: "filter-to", type: "date" });
   const jump = h("input", { id: "goto-order", type: "search", inputmode: "numeric", placeholder: "order id" });
   const count = h("p", { class: "muted", role: "status" });
+  const failed = notice("alert");
   const results = h("div", {});
   const more = h("button", { type: "button", class: "secondary", hidden: true }, "Load more");
   let loaded = [];
@@ -56,13 +57,29 @@ export async function render(view) {
   };
 
   let turn = 0;
-  const load = async (again) => {
+  const load = async (again, first = false) => {
     // Only the latest search shows: an earlier answer arriving late is dropped.
     const mine = ++turn;
     const filter = {};
     if (state.value) filter.statuses = [state.value];
     if (client.value.trim()) filter.clientId = client.value.trim();
-    const page = (await gql(LIST, { filter, after: again ? cursor : null })).orders;
+    say(failed, "");
+    let page;
+    try {
+      page = (await gql(LIST, { filter, after: again ? cursor : null })).orders;
+    } catch (error) {
+      if (first) throw error; // the page's own load: refused as any page is (a revoked key)
+      if (mine !== turn) return;
+      // A new search that failed shows no rows: the previous search's are not its answer.
+      say(failed, `The orders could not be read: ${error}`);
+      if (!again) {
+        loaded = [];
+        more.hidden = true;
+        count.textContent = "";
+        results.replaceChildren();
+      }
+      return;
+    }
     if (mine !== turn) return;
     loaded = again ? loaded.concat(page.nodes) : page.nodes;
     cursor = page.pageInfo.endCursor;
@@ -93,6 +110,6 @@ export async function render(view) {
     }
   });
 
-  view.replaceChildren(h("h1", {}, "Orders"), h("section", { class: "card" }, go, form, count, results, more));
-  await load(false);
+  view.replaceChildren(h("h1", {}, "Orders"), h("section", { class: "card" }, go, form, failed, count, results, more));
+  await load(false, true);
 }
