@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import httpx
-from playwright.async_api import Browser, Request
+from playwright.async_api import Browser, Request, Route
 
 from gateway.app import create_app
 from gateway.config import Settings
@@ -196,3 +196,29 @@ async def test_the_catalog_asks_for_smaller_pages_when_a_page_would_cost_too_muc
         assert sizes[0] == 500
         assert min(sizes) < 500
         assert console.troubles() == ([], [])
+
+
+async def test_the_overview_says_when_it_can_no_longer_read_the_providers(
+    server: Server, keys: Keys, browser: Browser
+) -> None:
+    """The providers are read again every 10 s: a reading that fails says so over the figures
+    last read, and the next one that succeeds takes the warning away."""
+    console = await signed_in(browser, server, keys.admin)
+    page = console.page
+    board = page.get_by_role("region", name="Providers")
+    await board.get_by_role("table", name="Providers").wait_for(timeout=TIMEOUT)
+
+    async def unreachable(route: Route) -> None:
+        if "query Providers" in (route.request.post_data or ""):
+            await route.abort("connectionrefused")
+        else:
+            await route.continue_()
+
+    await page.route("**/graphql", unreachable)
+    warning = board.get_by_role("alert").filter(has_text="could not be reached")
+    await warning.wait_for(timeout=TIMEOUT)
+    assert "out of date" in await warning.inner_text()
+    assert await board.get_by_role("table", name="Providers").count() == 1
+    await page.unroute("**/graphql", unreachable)
+    await warning.wait_for(state="detached", timeout=TIMEOUT)
+    assert console.troubles() == ([], [])

@@ -1,7 +1,7 @@
 // Overview: providers (health, breaker, balance, catalog sync), orders by state, open
 // UNCONFIRMED orders with their age, failing webhook endpoints.
 import { gql, rest } from "./api.js";
-import { age, h, link, money, table, TEXT } from "./dom.js";
+import { age, h, link, money, notice, say, table, TEXT } from "./dom.js";
 import { stackedBars } from "./chart.js";
 import * as live from "./live.js";
 
@@ -136,7 +136,14 @@ async function webhooks() {
 
 export async function render(view) {
   const board = await part("Providers", providers);
-  live.every(REFRESH, () => providers().then((table) => board.lastChild.replaceChildren(table), () => {}));
+  const body = board.lastChild;
+  // A reading that fails says so over the last one read, which may no longer be true.
+  const stale = notice("alert");
+  body.before(stale);
+  live.every(REFRESH, () => providers().then((table) => {
+    say(stale, "");
+    body.replaceChildren(table);
+  }, (error) => say(stale, `Not read again, the figures below may be out of date: ${error}`)));
   view.replaceChildren(h("h1", {}, "Overview"),
     board,
     await part("Open UNCONFIRMED orders", unconfirmed),
