@@ -14,7 +14,9 @@ next run is due (`Store.claim_due_runs`), records each run under its client orde
 plan's count moved on (one transaction, against the row as claimed, so a run is launched once),
 routes it by the ranking of the moment and sends it; a run falls due only once the run before
 it is final (panels refuse a second order on a link with one running), else it is tried again
-a minute later (an ``UNCONFIRMED`` run holds the next ones until resolved). An account's order is
+a minute later (an ``UNCONFIRMED`` run holds the next ones until resolved); so is a run no member
+can take for the moment (each in cooldown, short of funds or with a stale catalog), rather than
+failed for good. An account's order is
 priced run by run: the hold is the runs times one run's price (kept in the plan, ``"price"``),
 and each later run is routed for the account (by the client's routing policy or key, kept in the
 plan) to members whose one-run cost that price keeps the margin on; with none left, the run
@@ -49,7 +51,12 @@ from providers.errors import InvalidLink, MissingField, NotSupported
 log = logging.getLogger(__name__)
 
 RUN_RETRY = timedelta(minutes=1)
-"""How long a due run waits, when the run before it is still open, before it is tried again."""
+"""How long a due run waits, when the run before it is still open or no member can take it for
+the moment, before it is tried again."""
+_FOR_THE_MOMENT = frozenset(
+    {Exclusion.PROVIDER_COOLDOWN, Exclusion.INSUFFICIENT_BALANCE, Exclusion.CATALOG_STALE}
+)
+"""Why a member cannot take a run now but may take it later."""
 DRIP_FIELDS = ("runs", "interval")
 _NOT_FIELDS = ("service", "service_type", *DRIP_FIELDS)
 _REFUSED = NotSupported.__name__
@@ -73,6 +80,11 @@ def refused_drip(order: OrderRow, decision: Quote) -> bool:
         return False
     errors = {str(attempt.get("error")) for attempt in order.attempts}
     return _REFUSED in errors and not errors & _CLIENT_MISTAKES
+
+
+def _for_the_moment(decision: Quote) -> bool:
+    """Whether a member `decision` leaves out may take the run later (see `_FOR_THE_MOMENT`)."""
+    return any(e.reason in _FOR_THE_MOMENT for e in decision.excluded)
 
 
 def run_fields(request: Mapping[str, Any]) -> dict[str, Any]:
@@ -242,6 +254,9 @@ class Drip(Splitting):
             decision = None
         if decision is not None and account is not None and "price" in plan:
             decision = within_margin(decision, price_list(account), Decimal(plan["price"]))
+        if decision is not None and decision.chosen is None and _for_the_moment(decision):
+            await self.store.reschedule_run(parent.id, now + RUN_RETRY)
+            return False
         launched = await self._record_run(parent, decision, now)
         if launched is None:
             return False
