@@ -16,12 +16,12 @@ routes it by the ranking of the moment and sends it; a run falls due only once t
 it is final (panels refuse a second order on a link with one running), else it is tried again
 a minute later (an ``UNCONFIRMED`` run holds the next ones until resolved); so is a run no member
 can take for the moment (each in cooldown, short of funds or with a stale catalog), rather than
-failed for good. An account's order is
-priced run by run: the hold is the runs times one run's price (kept in the plan, ``"price"``),
-and each later run is routed for the account (by the client's routing policy or key, kept in the
-plan) to members whose one-run cost that price keeps the margin on; with none left, the run
-fails as not placed and its price is refunded at settlement. A cancel stops the
-runs left (`gateway.orders.split.stop_runs`): they count as undelivered, refunded with the rest.
+failed for good. An account's order is priced run by run: the hold is the runs times one run's
+price (kept in the plan, ``"price"``), and each later run is routed for the account (by the
+client's routing policy or key, kept in the plan) to members whose one-run cost that price
+keeps the margin on; with none left, the run fails as not placed and its price is refunded at
+settlement. A cancel stops the runs left (`gateway.orders.split.stop_runs`): they count as
+undelivered, refunded with the rest.
 """
 
 from __future__ import annotations
