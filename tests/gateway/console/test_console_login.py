@@ -1,14 +1,14 @@
 """The key prompt: an operator key is typed once, kept in the tab's sessionStorage, sent only as
 an Authorization header (never in a URL or a log line); a client's key, a wrong one or a revoked
-one brings the prompt back with the API's words; signing out forgets it, and another tab asks
-again; the pages fit a phone and work from the keyboard."""
+one brings the prompt back with the API's words, a gateway out of reach keeps it; signing out
+forgets it, and another tab asks again; the pages fit a phone and work from the keyboard."""
 
 from __future__ import annotations
 
 import logging
 
 import pytest
-from playwright.async_api import Browser
+from playwright.async_api import Browser, Route
 
 from gateway.core import Gateway
 from tests.gateway.console import data
@@ -90,6 +90,42 @@ async def test_a_key_revoked_while_a_page_stays_open_brings_the_prompt_back_by_i
     assert revoked["revokeApiKey"]["__typename"] == "RevokeApiKeySuccess"
     await page.locator("#key").wait_for(timeout=TIMEOUT)
     await page.get_by_role("alert").filter(has_text="UNAUTHENTICATED").wait_for()
+    assert await console.session_key() is None
+    assert console.troubles() == ([], [])
+
+
+async def test_a_gateway_out_of_reach_at_sign_in_keeps_the_key(
+    server: Server, keys: Keys, browser: Browser
+) -> None:
+    """Only a refusal forgets the key: with the gateway out of reach the page says so, keeps
+    the key and signs in again with one click once the gateway answers."""
+    console = await signed_in(browser, server, keys.admin)
+    page = console.page
+
+    async def unreachable(route: Route) -> None:
+        if "query Viewer" in (route.request.post_data or ""):
+            await route.abort("connectionrefused")
+        else:
+            await route.continue_()
+
+    await page.route("**/graphql", unreachable)
+    await page.reload(wait_until="load")
+    await (
+        page.get_by_role("alert").filter(has_text="could not be reached").wait_for(timeout=TIMEOUT)
+    )
+    assert await page.locator("#key").count() == 0, "no prompt: the key was not refused"
+    assert await console.session_key() == keys.admin
+    await page.get_by_role("button", name="Try again").click()  # still out of reach
+    await page.get_by_role("alert").filter(has_text="could not be reached").wait_for()
+    await page.unroute("**/graphql", unreachable)
+    await page.get_by_role("button", name="Try again").click()
+    await page.locator("#nav").wait_for(state="visible", timeout=TIMEOUT)
+    await page.get_by_role("heading", name="Providers").wait_for(timeout=TIMEOUT)
+
+    await page.route("**/graphql", unreachable)
+    await page.reload(wait_until="load")
+    await page.get_by_role("button", name="Use another key").click()
+    await page.locator("#key").wait_for(timeout=TIMEOUT)
     assert await console.session_key() is None
     assert console.troubles() == ([], [])
 

@@ -50,6 +50,9 @@ async function start() {
   try {
     me = await viewer();
   } catch (error) {
+    // Only a refusal of the key forgets it; the gateway down or the network gone keeps it,
+    // so signing in again is one click once the gateway answers.
+    if (error instanceof ApiError && ["NETWORK", "HTTP"].includes(error.code)) return unreachable(error);
     key.clear();
     return prompt(error instanceof ApiError ? error.toString() : "The gateway could not be reached.");
   }
@@ -62,6 +65,21 @@ async function start() {
   live.start();
   if (!location.hash) location.hash = "#/overview";
   else route();
+}
+
+/** The key could not be checked: say why, keep it, and offer to try again. */
+function unreachable(error) {
+  nav.hidden = true;
+  who.textContent = "";
+  const alert = notice("alert");
+  say(alert, `${error.toString()}. The key is kept in this tab.`);
+  const retry = h("button", { type: "button" }, "Try again");
+  retry.addEventListener("click", () => start());
+  const forget = h("button", { type: "button", class: "secondary" }, "Use another key");
+  forget.addEventListener("click", () => { key.clear(); prompt(); });
+  main.replaceChildren(h("section", { class: "card login" },
+    h("h1", {}, "Operator key"), alert, h("p", {}, retry, " ", forget)));
+  retry.focus();
 }
 
 let shown = 0;
