@@ -16,6 +16,7 @@ from tests.gateway.console import data
 from tests.gateway.console.browser import TIMEOUT, open_console, screenshot, sign_in, signed_in
 from tests.gateway.console.conftest import Keys
 from tests.gateway.graphql.server import Server
+from tests.gateway.graphql.test_split_children import split_for_account
 from tests.gateway.panels import Trio, shared_group
 from tests.gateway.syncing import sync_statuses
 from tests.gateway.unconfirmed import panel_order_id, unconfirmed
@@ -185,4 +186,25 @@ async def test_a_search_the_gateway_does_not_answer_says_so(
     await page.get_by_role("button", name="Search").click()
     await page.get_by_text("0 of 0 loaded orders").wait_for(timeout=TIMEOUT)
     assert await alert.count() == 0
+    assert console.troubles() == ([], [])
+
+
+async def test_a_part_names_its_client_order_and_a_bad_id_is_told_as_such(
+    server: Server, gw: Gateway, keys: Keys, browser: Browser
+) -> None:
+    _, parent, children = await split_for_account(gw)
+    console = await signed_in(browser, server, keys.admin)
+    page = console.page
+    await console.go(f"#/order/{children[0].id}")
+    await page.locator("#order-status").wait_for(timeout=TIMEOUT)
+    await page.get_by_role("link", name=f"order #{parent.id}").click()
+    await page.get_by_role("heading", name=f"Order #{parent.id}").wait_for(timeout=TIMEOUT)
+    assert "#/order/" + str(parent.id) in page.url
+    for bad in ("abc", "0", "-3", "99999999999"):
+        await console.go(f"#/order/{bad}")
+        await (
+            page.get_by_role("alert")
+            .filter(has_text=f'"{bad}" is not an order id.')
+            .wait_for(timeout=TIMEOUT)
+        )
     assert console.troubles() == ([], [])

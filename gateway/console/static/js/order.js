@@ -1,10 +1,10 @@
 // One order: its facts, whole history, refills, and the actions an operator takes (resolve an
 // UNCONFIRMED order, refill, cancel). Refusals show as the API gives them.
 import { gql, refusal } from "./api.js";
-import { h, money, notice, say, table, when } from "./dom.js";
+import { h, link, money, notice, say, table, when } from "./dom.js";
 import * as live from "./live.js";
 
-const ORDER = `id clientId serviceId status statusRaw provider link quantity startCount remains error
+const ORDER = `id clientId serviceId parentId status statusRaw provider link quantity startCount remains error
   cost { amount currency } charge { amount currency } createdAt updatedAt
   service { id name }
   history { at kind fromStatus toStatus }
@@ -82,6 +82,10 @@ export async function render(view, id) {
   const status = notice("status");
   const alert = notice("alert");
   const body = h("div", {});
+  if (!/^[1-9][0-9]{0,9}$/.test(id || "") || Number(id) > 2147483647) {
+    view.replaceChildren(h("p", { class: "alert", role: "alert" }, `"${id || ""}" is not an order id.`));
+    return;
+  }
   const reload = async () => {
     const order = (await gql(GET, { id: Number(id) })).order;
     if (!order) {
@@ -91,7 +95,9 @@ export async function render(view, id) {
     body.replaceChildren(
       h("h1", {}, `Order #${order.id} `, h("span", { class: "badge", id: "order-status" }, order.status)),
       h("section", { class: "card" }, facts([
-        ["Client", order.clientId], ["Service", order.service ? `${order.service.id} · ${order.service.name}` : order.serviceId],
+        ["Client", order.clientId],
+        ["Part of", order.parentId ? link(`#/order/${order.parentId}`, `order #${order.parentId}`) : "—"],
+        ["Service", order.service ? `${order.service.id} · ${order.service.name}` : order.serviceId],
         ["Provider", order.provider], ["Provider's status", order.statusRaw], ["Link", order.link],
         ["Quantity", order.quantity], ["Start count", order.startCount], ["Remains", order.remains],
         ["Cost (client)", money(order.cost)], ["Charge (provider)", money(order.charge)],
