@@ -1,10 +1,14 @@
 """The order page's live updates survive a break in the WebSocket: when the connection comes
 back (the gateway restarted, the network dropped), the page reads the order again, so a change
-made while no event could reach it shows without a reload."""
+made while no event could reach it shows without a reload; of reads in flight together, only
+the latest shows."""
 
 from __future__ import annotations
 
-from playwright.async_api import Browser, WebSocketRoute
+import asyncio
+import json
+
+from playwright.async_api import Browser, Route, WebSocketRoute
 
 from gateway.core import Gateway
 from tests.gateway.console import data
@@ -47,4 +51,46 @@ async def test_a_change_made_while_the_socket_was_down_shows_once_it_is_back(
     assert len(sockets) == 1, "the page waits before it connects again"
     await eventually(lambda: len(sockets) >= 2, within=20)
     await page.locator("#order-status").filter(has_text=final).wait_for(timeout=TIMEOUT)
+    assert console.troubles() == ([], [])
+
+
+async def test_an_older_read_answered_late_never_replaces_a_newer_one(
+    server: Server, gw: Gateway, trio: Trio, keys: Keys, browser: Browser
+) -> None:
+    """Two reads of the order in flight (two events in a row): the first one's answer, held
+    back until after the second's, is not shown over it."""
+    [order] = await data.orders(gw, "shop", 1)
+    console = await open_console(browser, server)
+    await sign_in(console, keys.admin)
+    page = console.page
+    await console.go(f"#/order/{order.id}")
+    await page.locator("#order-status").filter(has_text="PENDING").wait_for(timeout=TIMEOUT)
+    await eventually(lambda: server.subscribers() >= 1, within=20)
+
+    held: list[str] = []
+    release = asyncio.Event()
+
+    async def hold_the_first_read(route: Route) -> None:
+        if "query Order(" in (route.request.post_data or "") and not held:
+            answer = await route.fetch()  # the order as it is now
+            held.append(json.loads(await answer.text())["data"]["order"]["status"])
+            await release.wait()
+            await route.fulfill(response=answer)
+            held.append("delivered")
+        else:
+            await route.continue_()
+
+    await page.route("**/graphql", hold_the_first_read)
+    trio.advance(60)  # started upstream: the first event's read sees it
+    await sync_statuses(gw)
+    await eventually(lambda: len(held) >= 1, within=20)
+    trio.advance(FORTNIGHT)
+    await sync_statuses(gw)
+    final = (await gw.store.get_order(order.id)).state
+    assert final != held[0], "the held read answers an older state"
+    await page.locator("#order-status").filter(has_text=final).wait_for(timeout=TIMEOUT)
+    release.set()
+    await eventually(lambda: held[-1:] == ["delivered"], within=20)
+    await page.evaluate("() => new Promise((done) => setTimeout(done, 200))")  # it is rendered
+    assert await page.locator("#order-status").inner_text() == final
     assert console.troubles() == ([], [])

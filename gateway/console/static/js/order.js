@@ -86,8 +86,12 @@ export async function render(view, id) {
     view.replaceChildren(h("p", { class: "alert", role: "alert" }, `"${id || ""}" is not an order id.`));
     return;
   }
+  let reads = 0;
   const reload = async () => {
+    // Reads may overlap (several events, an action and an event): only the latest one shows.
+    const read = ++reads;
     const order = (await gql(GET, { id: Number(id) })).order;
+    if (read !== reads) return;
     if (!order) {
       body.replaceChildren(h("p", { class: "alert", role: "alert" }, `Order ${id} does not exist or this key cannot see it.`));
       return;
