@@ -1,10 +1,10 @@
 """Drip-feed emulation: the gateway runs a drip-feed itself when no member offers one.
 
 A request with `runs` and `interval` that no member can take as a drip-feed (each lacks it:
-`Exclusion.NO_DRIPFEED`; or each it was sent to refused it, `refused_drip`, the refused
-attempt left as a ``FAILED`` order), but some member can take one run of, becomes a client
-order of `runs` child orders of `quantity` each, one every `interval` minutes. The client
-order carries the plan (``{"kind": "drip", "runs", "interval", "quantity", "launched",
+`Exclusion.NO_DRIPFEED`; or each it was sent to refused it, `gateway.orders.drip_refusals`,
+the refused attempt left as a ``FAILED`` order), but some member can take one run of, becomes
+a client order of `runs` child orders of `quantity` each, one every `interval` minutes. The
+client order carries the plan (``{"kind": "drip", "runs", "interval", "quantity", "launched",
 "needs"}``) and the next run's time (``next_run_at``); both live in the ledger, so the
 schedule survives restarts.
 
@@ -38,6 +38,7 @@ from gateway import events
 from gateway.accounts.pricing import PriceList
 from gateway.catalog import Snapshot
 from gateway.orders.accounting import price_list
+from gateway.orders.drip_refusals import refusing_offers
 from gateway.orders.errors import NoEligibleProvider, OrderError
 from gateway.orders.split import Splitting, reconcile, routed_columns, wants_split
 from gateway.orders.split_status import DRIP, runs_left
@@ -45,8 +46,7 @@ from gateway.orders.validation import no_candidate_message
 from gateway.routing import Excluded, Exclusion, Need, Quote
 from gateway.store import IdempotencyClaim, OrderRow, StaleOrder
 from gateway.store.rows import AccountRow
-from gateway.store.states import GatewayState, is_final
-from providers.errors import InvalidLink, MissingField, NotSupported
+from gateway.store.states import is_final
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,6 @@ _FOR_THE_MOMENT = frozenset(
 """Why a member cannot take a run now but may take it later."""
 DRIP_FIELDS = ("runs", "interval")
 _NOT_FIELDS = ("service", "service_type", *DRIP_FIELDS)
-_REFUSED = NotSupported.__name__
-_CLIENT_MISTAKES = {InvalidLink.__name__, MissingField.__name__}
 
 
 def wants_drip(decision: Quote) -> bool:
@@ -68,18 +66,6 @@ def wants_drip(decision: Quote) -> bool:
     request = decision.request
     lacking = any(e.reason is Exclusion.NO_DRIPFEED for e in decision.excluded)
     return request.dripfeed and request.quantity is not None and decision.chosen is None and lacking
-
-
-def refused_drip(order: OrderRow, decision: Quote) -> bool:
-    """Whether `order`, the drip-feed `decision` was sent as, FAILED unplaced because members
-    whose listing did not say refused drip-feed (``NotSupported``: the one thing an ``add`` is
-    refused as), the others failing for reasons that prove nothing placed: no client mistake."""
-    if not decision.request.dripfeed or order.parent_id is not None or order.plan is not None:
-        return False
-    if order.state != GatewayState.FAILED or order.provider_order_id is not None:
-        return False
-    errors = {str(attempt.get("error")) for attempt in order.attempts}
-    return _REFUSED in errors and not errors & _CLIENT_MISTAKES
 
 
 def _for_the_moment(decision: Quote) -> bool:
@@ -165,10 +151,7 @@ class Drip(Splitting):
         the gateway instead: a new client order, the request's idempotency key moved from the
         failed order to it. `failed` itself when no member can take a single run. The members
         that refused are noted (`DripRefusals`): the next drip-feeds skip them."""
-        refused = {a["provider"] for a in failed.attempts if a.get("error") == _REFUSED}
-        self.drip_refusals.note(
-            c.offer.key for c in decision.candidates if c.offer.provider in refused
-        )
+        self.drip_refusals.note(refusing_offers(failed, decision))
         per_run = await requote(run_fields(fields))
         if per_run.chosen is None:
             return failed

@@ -26,7 +26,8 @@ from gateway import events
 from gateway.accounts.pricing import ClientPrice
 from gateway.catalog import Snapshot
 from gateway.orders.accounting import Accounting, refuse_suspended
-from gateway.orders.drip import Drip, refused_drip
+from gateway.orders.drip import Drip
+from gateway.orders.drip_refusals import refused_drip
 from gateway.orders.errors import NoEligibleProvider, ServiceNotFound
 from gateway.orders.idempotency import ClaimLost, Idempotency
 from gateway.orders.routing_policy import RoutingPolicies

@@ -12,8 +12,7 @@ from decimal import Decimal
 
 from gateway.accounts.pricing import round_up
 from gateway.core import Gateway
-from gateway.orders.drip import refused_drip
-from gateway.orders.drip_refusals import DripRefusals
+from gateway.orders.drip_refusals import DripRefusals, refused_drip
 from gateway.routing import Exclusion, ProviderState, quote
 from gateway.store import GatewayState, OrderRow
 from providers.models import OrderRequest
