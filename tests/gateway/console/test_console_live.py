@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from playwright.async_api import Browser, Route, WebSocketRoute
+from playwright.async_api import Browser, Request, Route, WebSocketRoute
 
 from gateway.core import Gateway
 from tests.gateway.console import data
@@ -68,18 +68,24 @@ async def test_an_older_read_answered_late_never_replaces_a_newer_one(
     await eventually(lambda: server.subscribers() >= 1, within=20)
 
     held: list[str] = []
+    held_requests: list[Request] = []
+    finished: list[Request] = []
     release = asyncio.Event()
 
     async def hold_the_first_read(route: Route) -> None:
         if "query Order(" in (route.request.post_data or "") and not held:
+            held_requests.append(route.request)
             answer = await route.fetch()  # the order as it is now
             held.append(json.loads(await answer.text())["data"]["order"]["status"])
             await release.wait()
             await route.fulfill(response=answer)
-            held.append("delivered")
         else:
             await route.continue_()
 
+    def on_finished(request: Request) -> None:
+        finished.append(request)
+
+    page.on("requestfinished", on_finished)
     await page.route("**/graphql", hold_the_first_read)
     trio.advance(60)  # started upstream: the first event's read sees it
     await sync_statuses(gw)
@@ -90,7 +96,8 @@ async def test_an_older_read_answered_late_never_replaces_a_newer_one(
     assert final != held[0], "the held read answers an older state"
     await page.locator("#order-status").filter(has_text=final).wait_for(timeout=TIMEOUT)
     release.set()
-    await eventually(lambda: held[-1:] == ["delivered"], within=20)
-    await page.evaluate("() => new Promise((done) => setTimeout(done, 200))")  # it is rendered
+    # The held answer's body has reached the page; one more task, and its read has run on.
+    await eventually(lambda: held_requests[0] in finished, within=20)
+    await page.evaluate("() => new Promise((done) => setTimeout(done, 0))")
     assert await page.locator("#order-status").inner_text() == final
     assert console.troubles() == ([], [])
