@@ -65,8 +65,8 @@ class DripRefusals:
 
     def known(self) -> frozenset[OfferKey]:
         """The offers that refused a drip-feed within `REMEMBER`."""
-        if self._clock() >= self._next_expiry:
-            now = self._clock()
+        now = self._clock()
+        if now >= self._next_expiry:
             self._until = {k: t for k, t in self._until.items() if t > now}
             self._refresh()
         return self._known
