@@ -19,7 +19,7 @@ import strawberry
 
 from gateway.accounts.pricing import Override, PriceList
 from gateway.graphql.account_types import AccountNode, MarginPolicy, MovementNode, enum_value
-from gateway.graphql.payloads import UserError, ValidationError
+from gateway.graphql.payloads import UserError, ValidationError, schema_names
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 MAX_REASON = 500
@@ -182,19 +182,14 @@ def checked_reason(reason: str | None, *, required: bool) -> str | None:
     return reason
 
 
-_SCHEMA_NAMES = {
-    "markup_percent": "markupPercent",
-    "min_margin_percent": "minMarginPercent",
-    "service_id": "serviceId",
-}
-_MODEL_NAMES = re.compile(r"\b(" + "|".join(_SCHEMA_NAMES) + r")\b")
+_PRICE_LIST_NAMES = schema_names(["markup_percent", "min_margin_percent", "service_id"])
 
 
 def _message(exc: pydantic.ValidationError) -> str:
     """The first problem pydantic found, as a sentence for the client, naming the input's
     fields as the schema does (the price list's model says ``markup_percent``)."""
     text = str(exc.errors()[0].get("msg", "invalid price list"))
-    return _MODEL_NAMES.sub(lambda m: _SCHEMA_NAMES[m[1]], text.removeprefix("Value error, "))
+    return _PRICE_LIST_NAMES(text.removeprefix("Value error, "))
 
 
 def _percent(value: Decimal | None, name: str, field: str) -> None:

@@ -9,9 +9,11 @@ Every such member implements `UserError`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from typing import Annotated
 
 import strawberry
+from strawberry.utils.str_converters import to_camel_case
 
 from gateway.accounts.errors import AccountRefused, InsufficientFunds
 from gateway.graphql.order_types import OrderNode, RefillNode
@@ -190,16 +192,21 @@ class SyncCatalogPayload:
 
 # -- mapping the core's outcomes -------------------------------------------------------------
 
-_V2_NAMES = re.compile(r"\b(" + "|".join(f for f in ORDER_FIELDS if "_" in f) + r")\b")
+
+def schema_names(names: Iterable[str]) -> Callable[[str], str]:
+    """A rewriter of text that names the fields `names` as Python does (``answer_number``)
+    to name them as the schema does (``answerNumber``: Strawberry's own conversion)."""
+    found = re.compile(r"\b(" + "|".join(n for n in names if "_" in n) + r")\b")
+    return lambda text: found.sub(lambda m: to_camel_case(m[1]), text)
+
+
+_ORDER_NAMES = schema_names(ORDER_FIELDS)
 
 
 def invalid_order(exc: InvalidOrder) -> ValidationError:
     """The refusal of an order's fields, naming them as `OrderDetailsInput` does: the core
     says ``answer_number``, as /api/v2 takes it, where GraphQL says ``answerNumber``."""
-    message = _V2_NAMES.sub(
-        lambda m: "".join(w if i == 0 else w.title() for i, w in enumerate(m[1].split("_"))),
-        exc.message,
-    )
+    message = _ORDER_NAMES(exc.message)
     field = getattr(exc, "field", None)  # the input at fault, when the error knows it
     return ValidationError(message=message, code=exc.code, field=field)
 
