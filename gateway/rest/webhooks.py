@@ -78,11 +78,16 @@ def delivery_json(row: WebhookDeliveryRow) -> dict[str, Any]:
     }
 
 
+def _id(value: str) -> int | None:
+    """An id as the ledger's are written: ASCII digits, at most 18 (within 64 bits)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
 def _int(request: Request, name: str) -> int:
-    value = str(request.path_params.get(name, ""))
-    if not value.isascii() or not value.isdigit() or len(value) > 18:
+    found = _id(str(request.path_params.get(name, "")))
+    if found is None:
         raise EndpointNotFound(f"no such {name.replace('_', ' ')}")
-    return int(value)
+    return found
 
 
 async def _object(request: Request, state: RestState) -> dict[str, Any]:
@@ -155,13 +160,9 @@ async def deliveries(request: Request, state: RestState) -> Response:
     except ValueError:
         raise EndpointError("limit must be an integer") from None
     before = request.query_params.get("before")
-    before_id = None
-    if before:
-        # A delivery id as ids are written (as the path's: `_int`); int() alone would also take
-        # signs, spaces and numbers past the ledger's 64-bit ids, which fail in the database.
-        if not before.isascii() or not before.isdigit() or len(before) > 18:
-            raise EndpointError("before must be a delivery id")
-        before_id = int(before)
+    before_id = _id(before) if before else None
+    if before and before_id is None:  # signs, spaces, or past the ledger's 64-bit ids
+        raise EndpointError("before must be a delivery id")
     rows = await state.endpoints.store.list_webhook_deliveries(
         endpoint.id, limit=limit, before_id=before_id
     )
