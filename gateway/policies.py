@@ -48,6 +48,10 @@ FIGURES = (
 """The quality figures the estimates use."""
 
 
+READS_QUALITY = frozenset({RoutingPolicy.BEST_VALUE, RoutingPolicy.FASTEST})
+"""The policies whose order depends on quality figures (``cheapest`` reads only costs)."""
+
+
 def parse_policy(name: str | RoutingPolicy) -> RoutingPolicy:
     """The policy named `name`; ``ValueError`` naming the known ones otherwise."""
     try:
@@ -245,18 +249,28 @@ def _tie(c: Candidate) -> tuple[Decimal, int, str, int]:
 
 
 def rank(
-    quote: Quote, policy: RoutingPolicy, report: QualityReport, settings: PolicySettings
+    quote: Quote,
+    policy: RoutingPolicy,
+    report: QualityReport,
+    settings: PolicySettings,
+    *,
+    estimated: bool = True,
 ) -> Quote:
-    """`quote` with its candidates estimated and ordered by `policy`, each saying why."""
+    """`quote` with its candidates estimated and ordered by `policy`, each saying why.
+
+    Without `estimated`, a policy that does not read quality (``cheapest``) leaves the
+    estimates out: an order being placed needs the order, not the figures a quote shows."""
     if not quote.candidates:
         return dataclasses.replace(quote, policy=policy.value)
-    units = quote.request.units * (quote.request.runs or 1)
-    rated = [
-        dataclasses.replace(c, estimate=e)
-        for c, e in zip(
-            quote.candidates, estimates(quote.candidates, report, units, settings), strict=True
-        )
-    ]
+    if estimated or policy in READS_QUALITY:
+        units = quote.request.units * (quote.request.runs or 1)
+        figures = estimates(quote.candidates, report, units, settings)
+        rated = [
+            dataclasses.replace(c, estimate=e)
+            for c, e in zip(quote.candidates, figures, strict=True)
+        ]
+    else:
+        rated = list(quote.candidates)
     if policy is RoutingPolicy.BEST_VALUE:
         ordered = _best_value(rated)
     elif policy is RoutingPolicy.FASTEST:

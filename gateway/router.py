@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from gateway.catalog import Group
-from gateway.policies import PolicySettings, parse_policy, rank
+from gateway.policies import READS_QUALITY, PolicySettings, parse_policy, rank
 from gateway.quality import QualityReport
 from gateway.routing import Candidate, Quote
 from gateway.store.rows import RoutingPolicy
 
-EXPLORING = frozenset({RoutingPolicy.BEST_VALUE, RoutingPolicy.FASTEST})
+EXPLORING = READS_QUALITY
 """The policies that read quality, so the ones a candidate must earn a score under."""
 
 
@@ -81,11 +81,14 @@ class Router:
             return Choice(self.groups[group.name], "group")
         return Choice(self.default, "config")
 
-    def ranker(self, choice: Choice, report: QualityReport) -> Callable[[Quote], Quote]:
-        """What `gateway.routing.quote` calls to rank candidates under `choice`."""
+    def ranker(
+        self, choice: Choice, report: QualityReport, *, estimated: bool = True
+    ) -> Callable[[Quote], Quote]:
+        """What `gateway.routing.quote` calls to rank candidates under `choice` (`estimated`:
+        see `gateway.policies.rank`)."""
 
         def ranked(quote: Quote) -> Quote:
-            ordered = rank(quote, choice.policy, report, self.settings)
+            ordered = rank(quote, choice.policy, report, self.settings, estimated=estimated)
             ordered = dataclasses.replace(ordered, policy_source=choice.source)
             if choice.policy in EXPLORING:
                 return self._explore(ordered, report)

@@ -53,14 +53,17 @@ class Placement(Drip, Sending, Idempotency, Accounting, RoutingPolicies):
         policy: str | None = None,
         key_id: int | None = None,
         account: AccountRow | None = None,
+        estimated: bool = True,
     ) -> Quote:
         """The eligible members ranked by the routing policy: `policy` (the request's) if given,
-        else the key's (`key_id`), the `account`'s, the group's or the configuration's."""
+        else the key's (`key_id`), the `account`'s, the group's or the configuration's.
+        `estimated=False` (for placing) leaves out the quality estimates a policy does not
+        rank by."""
         group = snapshot.groups.get(service_id)
         if group is None:
             raise ServiceNotFound(f"unknown service {service_id}")
         request = build_request(group, fields)
-        rank = await self._ranker(group, policy, key_id, account)
+        rank = await self._ranker(group, policy, key_id, account, estimated=estimated)
         states = await self._provider_states()
         lacking = self.drip_refusals.known() if request.dripfeed else frozenset()
         return quote(group, request, states, needs=needs, rank=rank, lacking_dripfeed=lacking)
@@ -156,14 +159,12 @@ class Placement(Drip, Sending, Idempotency, Accounting, RoutingPolicies):
         account = route.account
         if account is not None:
             refuse_suspended(account)
-        decision = await self.quote(
-            snapshot, service_id, fields, needs,
-            policy=route.policy, key_id=route.key_id, account=account,
-        )  # fmt: skip
 
         def requote(other: Mapping[str, Any]) -> Awaitable[Quote]:
             return self.quote(snapshot, service_id, other, needs, policy=route.policy,
-                              key_id=route.key_id, account=account)  # fmt: skip
+                              key_id=route.key_id, account=account, estimated=False)  # fmt: skip
+
+        decision = await requote(fields)
 
         planned = await self._planned(
             decision, route.split, requote, fields, client_id, needs, claim, account,

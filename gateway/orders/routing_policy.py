@@ -13,6 +13,7 @@ from collections.abc import Callable
 from gateway.catalog import Group
 from gateway.orders.base import OrdersBase
 from gateway.orders.errors import InvalidOrder
+from gateway.policies import READS_QUALITY
 from gateway.quality import QualityReport
 from gateway.routing import Quote
 from gateway.store.rows import AccountRow
@@ -29,10 +30,13 @@ class RoutingPolicies(OrdersBase):
         policy: str | None,
         key_id: int | None,
         account: AccountRow | None,
+        *,
+        estimated: bool = True,
     ) -> Callable[[Quote], Quote]:
         """What re-ranks `group`'s candidates: the policy named by `policy` (the request's;
         ``InvalidOrder`` when unknown), else the key's (`key_id`), the account's, the group's or
-        the configuration's."""
+        the configuration's. Without `estimated`, a policy that reads no quality figures
+        ranks without them (and the quality book is not read)."""
         key_policy = None
         if key_id is not None:
             key = await self.store.api_key(key_id)
@@ -46,7 +50,9 @@ class RoutingPolicies(OrdersBase):
             )
         except ValueError as exc:
             raise InvalidOrder(str(exc)) from None
-        return self.router.ranker(choice, await self._quality_report())
+        if not estimated and choice.policy not in READS_QUALITY:
+            return self.router.ranker(choice, QualityReport({}, {}), estimated=False)
+        return self.router.ranker(choice, await self._quality_report(), estimated=estimated)
 
     async def _quality_report(self) -> QualityReport:
         if self.quality is None:

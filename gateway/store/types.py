@@ -133,9 +133,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         return moment.astimezone(UTC)
 
 
+_AS_IS = frozenset({str, int, bool, float, type(None)})
+
+
 def to_json(value: Any) -> Any:
     """A JSON-safe copy of `value`: ``Decimal`` becomes its exact text, dates ISO text, enums
     their value, pydantic models their JSON dump. Floats pass through (they are not money)."""
+    kind = type(value)
+    # The common shapes first, by exact type (an event payload is mostly these).
+    if kind in _AS_IS:
+        return value
+    if kind is dict:
+        return {str(k): to_json(v) for k, v in value.items()}
+    if kind is list:
+        return [to_json(v) for v in value]
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, Enum):

@@ -251,3 +251,28 @@ async def test_every_candidate_explains_its_rank(gw: Gateway, panels: ValuePanel
         mid = next(c.estimate for c in quote.candidates if c.offer.provider == "mid")
         assert mid is not None
         assert mid.samples["start_seconds"] == 12
+
+
+async def test_placing_reads_quality_only_for_a_policy_that_ranks_by_it(
+    gw: Gateway, panels: ValuePanels, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A quote shows every candidate's estimate under any policy; an order placed under
+    # `cheapest` is ranked on costs alone, so the quality book is not read for it.
+    await _history(gw, panels, {"cheap": Outcome(delivered=Decimal("0.6"))}, 12)
+    assert all(c.estimate is not None for c in (await _quote(gw, "cheapest")).candidates)
+    reads = 0
+    report = gw.quality.report
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal reads
+        reads += 1
+        return await report(*args, **kwargs)
+
+    monkeypatch.setattr(gw.quality, "report", counted)
+    group = await product_group(gw)
+    cheapest = await gw.place("shop", group.id, FIELDS, policy="cheapest")
+    assert (cheapest.provider, reads) == ("cheap", 0)
+    link = {**FIELDS, "link": "https://facebook.com/p/2"}
+    valued = await gw.place("shop", group.id, link, policy="best_value")
+    # best_value reads the book: the cheap panel's 60% deliveries make mid the better value.
+    assert (valued.provider, reads) == ("mid", 1)

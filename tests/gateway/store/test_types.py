@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from enum import IntEnum, StrEnum
+from types import MappingProxyType
 
 import pytest
 from sqlalchemy import select, text
@@ -9,7 +11,7 @@ from sqlalchemy.exc import StatementError
 
 from gateway.store import PriceChange, Store
 from gateway.store.tables import orders, price_changes
-from gateway.store.types import canonical_amount
+from gateway.store.types import canonical_amount, to_json
 
 AMOUNTS = [
     Decimal("0.00000001"),
@@ -98,6 +100,26 @@ async def test_decimals_inside_json_are_stored_as_strings(store: Store) -> None:
     assert row.request == {"service": "1", "quantity": 100}
     [event] = await store.order_events(row.id)
     assert event.data == {"rate": "0.00000001"}
+
+
+def test_to_json_copies_every_shape_it_is_given() -> None:
+    class Kind(StrEnum):
+        DEFAULT = "Default"
+
+    class Rank(IntEnum):
+        FIRST = 1
+
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    value = {
+        1: [Decimal("1E+3"), (Kind.DEFAULT, Rank.FIRST), True, None, 0.5, "s"],
+        "nested": MappingProxyType({"at": at, "on": at.date(), "set": frozenset({Decimal(2)})}),
+    }
+    assert to_json(value) == {
+        "1": ["1000", ["Default", 1], True, None, 0.5, "s"],
+        "nested": {"at": "2026-01-02T03:04:05+00:00", "on": "2026-01-02", "set": ["2"]},
+    }
+    assert type(to_json(Rank.FIRST)) is int
+    assert type(to_json(Kind.DEFAULT)) is str
 
 
 async def test_text_timestamps_on_sqlite_compare_in_time_order(store: Store) -> None:
