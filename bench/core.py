@@ -30,6 +30,7 @@ from time import perf_counter
 
 from pydantic import SecretStr
 
+from gateway import heap
 from gateway.accounts.pricing import PriceList
 from gateway.cache import cache_from_url
 from gateway.catalog import Group, Snapshot
@@ -85,7 +86,9 @@ async def open_gateway(
     }  # fmt: skip
     store = await Store.connect(database_url, sqlite_synchronous=synchronous)
     await store.migrate()
-    return Gateway(settings, store, cache_from_url(None), providers)
+    gateway = Gateway(settings, store, cache_from_url(None), providers)
+    heap.settle()  # as a serving process does once started
+    return gateway
 
 
 async def elapsed(call: Awaitable[object]) -> float:

@@ -235,8 +235,8 @@ async def report(
 ) -> None:
     demo_groups = len((await gw.catalog.snapshot()).groups)
     big_snapshot = await big.catalog.snapshot()
-    app = create_app(settings, gateway=gw, background=False)
-    big_app = create_app(big_settings, gateway=big, background=False)
+    app = create_app(settings, gateway=gw, background=False, settle_heap=True)
+    big_app = create_app(big_settings, gateway=big, background=False, settle_heap=True)
     async with served(app, args) as port, served(big_app, args) as big_port:
         edges = [(port, edge) for edge in await demo_edges(gw, port)]
         _, big_key = await big.store.create_api_key("bench admin", "bench", ["admin"])

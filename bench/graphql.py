@@ -254,7 +254,7 @@ async def report(
     )
     print(f"cache: {'redis' if redis else 'in-process'}; page of {PAGE}, all scalar fields")
     _, key = await gw.store.create_api_key("bench", "bench", ["ops"])
-    app = create_app(settings, gateway=gw, background=False)
+    app = create_app(settings, gateway=gw, background=False, settle_heap=True)
     headers = {"Authorization": f"Bearer {key}"}
     limits = httpx.Limits(max_connections=args.concurrency)
     async with (

@@ -32,6 +32,7 @@ from pydantic import SecretStr
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from gateway import heap
 from gateway.store import Store
 from gateway.store.tables import orders
 from gateway.workers import StatusSync
@@ -112,6 +113,7 @@ async def run(total: int, database_url: str) -> None:
             clock.advance(7 * 86400)  # every order settled upstream: each poll is a change
             before = sum(sim.panel.calls["status"] for sim in sims.values())
             sync = StatusSync(store, providers, lanes=SEED.concurrency)
+            heap.settle()  # as a worker process does once started
             started, cpu_started = perf_counter(), process_time()
             report = await sync.run()
             wall, cpu = perf_counter() - started, process_time() - cpu_started

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-from gateway import console, graphql, logs, rest
+from gateway import console, graphql, heap, logs, rest
 from gateway.app_dispatch import GatewayApp
 from gateway.auth import Authenticator
 from gateway.config import Settings, load_config
@@ -45,11 +45,13 @@ def create_app(
     gateway: Gateway | None = None,
     background: bool = True,
     extra_routes: Sequence[BaseRoute] = (),
+    settle_heap: bool = False,
 ) -> Starlette:
     """The app for `settings`; pass `gateway` to serve an already open core (tests, demo).
 
     With `background` (and ``[workers] in_process``, the default), the workers' jobs run in this
-    process; every instance listens for events either way.
+    process; every instance listens for events either way. `settle_heap`: once started, set the
+    garbage collector for a serving process (`gateway.heap`).
     """
 
     logs.install()
@@ -63,6 +65,8 @@ def create_app(
         try:
             run_jobs = background and settings.workers.in_process
             async with workers.background(core, bus, run_jobs=run_jobs):
+                if settle_heap:
+                    heap.settle()
                 yield
         finally:
             await limiter.aclose()
@@ -83,4 +87,4 @@ def app_from_environment() -> Starlette:
     """An app configured from ``SMM_GATEWAY_CONFIG`` (a TOML file) and the environment."""
     import os
 
-    return create_app(load_config(os.environ.get("SMM_GATEWAY_CONFIG")))
+    return create_app(load_config(os.environ.get("SMM_GATEWAY_CONFIG")), settle_heap=True)

@@ -302,7 +302,7 @@ async def serve_demo(
                 base = f"http://{shown_host}:{sock.getsockname()[1]}"
                 exports = f"{export_line(base, key)}\n{shop.export_line()}\n"
                 await asyncio.to_thread(_write_private, data_dir / ENV_FILE, exports)
-                app = create_app(settings, gateway=gateway)
+                app = create_app(settings, gateway=gateway, settle_heap=True)
                 server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
                 say(banner(base, key, shop, data_dir, panels))
                 await server.serve(sockets=[sock])

@@ -95,7 +95,7 @@ def worker(config: ConfigOption = None) -> None:
     number of others. Stops gracefully on SIGTERM."""
     import logging
 
-    from gateway import logs
+    from gateway import heap, logs
     from gateway.core import Gateway
     from gateway.workers.inprocess import webhook_delivery
     from gateway.workers.queue import run_worker
@@ -109,6 +109,7 @@ def worker(config: ConfigOption = None) -> None:
 
     async def run() -> None:
         async with await Gateway.open(settings) as gw, webhook_delivery(gw) as (sinks, jobs):
+            heap.settle()
             await run_worker(gw, extra=jobs, sinks=sinks)
 
     asyncio.run(run())
