@@ -2,7 +2,9 @@
 
 The `plan` of such an order (`gateway.orders.split`, `gateway.orders.drip`) says what it is made
 of: ``{"kind": "split", "parts": [q1, q2, ...]}``, or ``{"kind": "drip", "runs": n, "quantity":
-q, "interval": minutes, "launched": k, "stopped": bool}``. The aggregate:
+q, "interval": minutes, "launched": k, "stopped": bool}``, with the runs replaced
+(``"replaced"``) and why the runs left were given up (``"gave_up"``), if any. The aggregate,
+over the children that count (not the replaced runs):
 
 - `remains`: what is not delivered yet, summed: an open child's remains (its quantity while
   unknown), a final child's undelivered part (a partial's remains, none without them; all of a
@@ -31,6 +33,7 @@ from gateway.store import GatewayState, OrderRow
 from gateway.store.account_ledger import refund_due
 from gateway.store.split_refunds import DRIP as DRIP
 from gateway.store.split_refunds import SPLIT as SPLIT
+from gateway.store.split_refunds import counted as counted
 from gateway.store.split_refunds import undelivered as undelivered
 from gateway.store.split_refunds import units_of as units_of
 from gateway.store.states import is_final
@@ -83,6 +86,7 @@ def _final_state(children: Sequence[OrderRow], remains: int, total: int) -> str:
 def aggregate(parent: OrderRow, children: Sequence[OrderRow], base_currency: str) -> dict[str, Any]:
     """The status columns of `parent` as its `children` make them (see the module docstring)."""
     plan = parent.plan or {}
+    children = counted(plan, children)
     total = planned_units(plan)
     left = 0 if plan.get("stopped") else runs_left(plan)
     remains = sum(undelivered(c) for c in children) + runs_left(plan) * int(plan.get("quantity", 0))
@@ -105,6 +109,8 @@ def aggregate(parent: OrderRow, children: Sequence[OrderRow], base_currency: str
     if unknown:
         flags.append(UNCONFIRMED_PART)
     errors = [f"order {c.id}: {c.error}" for c in children if c.error and not _placed(c)]
+    if plan.get("gave_up"):
+        errors.append(str(plan["gave_up"]))
     return {
         "state": state,
         "start_count": children[0].start_count if children else None,

@@ -5,8 +5,11 @@ The parts of a split are priced apart (each at its own member's cost), and a dri
 the one-run price; the plan keeps those client prices (``"prices"``: one per split part, in the
 order of its children; ``"price"``: one drip run's). A final client order refunds, summed over
 its children, ``price x undelivered / units`` of each, plus the whole price of every drip run
-not launched, rounded half-up to 4 places. Settlement (`gateway.store.account_ledger`) and the
-client's view of an unsettled order (`gateway.orders.split_status`) both use it.
+not launched, rounded half-up to 4 places. A drip run replaced after it failed unplaced (the
+plan's ``"replaced"``: ``[child id, run]`` pairs, `gateway.orders.drip_replace`) is no longer
+one of its runs: the run it stood for counts as not launched until launched again. Settlement
+(`gateway.store.account_ledger`) and the client's view of an unsettled order
+(`gateway.orders.split_status`) both use it.
 """
 
 from __future__ import annotations
@@ -48,6 +51,14 @@ def undelivered(child: OrderRow) -> int:
     return max(0, min(units, child.remains))
 
 
+def counted(plan: dict[str, Any], children: Sequence[OrderRow]) -> list[OrderRow]:
+    """The `children` that count towards the client order: all but the replaced drip runs."""
+    replaced = {int(pair[0]) for pair in plan.get("replaced", ())}
+    if not replaced:
+        return list(children)
+    return [child for child in children if child.id not in replaced]
+
+
 def _part_prices(plan: dict[str, Any], children: int) -> tuple[list[Decimal], int] | None:
     """Each child's client price, and the drip runs not launched (each at one run's price);
     ``None`` for a plan without prices (placed before they were kept)."""
@@ -63,6 +74,7 @@ def parts_refund(parent: OrderRow, children: Sequence[OrderRow]) -> Decimal | No
     """The undelivered share of each child's own price, summed, with the price of every drip
     run not launched; ``None`` when `parent`'s plan keeps no prices."""
     plan = parent.plan or {}
+    children = counted(plan, children)
     found = _part_prices(plan, len(children))
     if found is None:
         return None
