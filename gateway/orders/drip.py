@@ -16,12 +16,14 @@ routes it by the ranking of the moment and sends it; a run falls due only once t
 it is final (panels refuse a second order on a link with one running), else it is tried again
 a minute later (an ``UNCONFIRMED`` run holds the next ones until resolved); so is a run no member
 can take for the moment (each in cooldown, short of funds or with a stale catalog), rather than
-failed for good. An account's order is priced run by run: the hold is the runs times one run's
-price (kept in the plan, ``"price"``), and each later run is routed for the account (by the
-client's routing policy or key, kept in the plan) to members whose one-run cost that price
-keeps the margin on; with none left, the run fails as not placed and its price is refunded at
-settlement. A cancel stops the runs left (`gateway.orders.split.stop_runs`): they count as
-undelivered, refunded with the rest.
+failed for good. A run that failed with proof that nothing was placed is launched again, a
+bounded number of times (`gateway.orders.drip_replace`); one whose outcome is unknown never is.
+An account's order is priced run by run: the hold is the runs times one run's price (kept in
+the plan, ``"price"``), and each later run is routed for the account (by the client's routing
+policy or key, kept in the plan) to members whose one-run cost that price keeps the margin on;
+with none left, the run fails as not placed (and is tried again, as above) and its price is
+refunded at settlement if it never is placed. A cancel stops the runs left
+(`gateway.orders.split.stop_runs`): they count as undelivered, refunded with the rest.
 """
 
 from __future__ import annotations
@@ -39,9 +41,11 @@ from gateway.accounts.pricing import PriceList
 from gateway.catalog import Snapshot
 from gateway.orders.accounting import price_list
 from gateway.orders.drip_refusals import refusing_offers
+from gateway.orders.drip_replace import RUN_ATTEMPTS as RUN_ATTEMPTS
+from gateway.orders.drip_replace import RUN_RETRY, replace_run
 from gateway.orders.errors import NoEligibleProvider, OrderError
 from gateway.orders.split import Splitting, reconcile, routed_columns, wants_split
-from gateway.orders.split_status import DRIP, runs_left
+from gateway.orders.split_status import DRIP, counted, runs_left
 from gateway.orders.validation import no_candidate_message
 from gateway.routing import Excluded, Exclusion, Need, Quote
 from gateway.store import IdempotencyClaim, OrderRow, StaleOrder
@@ -50,9 +54,6 @@ from gateway.store.states import is_final
 
 log = logging.getLogger(__name__)
 
-RUN_RETRY = timedelta(minutes=1)
-"""How long a due run waits, when the run before it is still open or no member can take it for
-the moment, before it is tried again."""
 _FOR_THE_MOMENT = frozenset(
     {Exclusion.PROVIDER_COOLDOWN, Exclusion.INSUFFICIENT_BALANCE, Exclusion.CATALOG_STALE}
 )
@@ -196,8 +197,18 @@ class Drip(Splitting):
             children=[(per_run.request, chosen)], account=account, price=price, claim=claim,
             next_run_at=later, times=request.runs,
         )  # fmt: skip
-        await self._send(first, per_run)
+        first = await self._send(first, per_run)
+        await replace_run(self, parent, first, self.clock())
         return await self._parent_now(parent)
+
+    async def _settle_interrupted(self, row: OrderRow) -> OrderRow:
+        """A run a stopped process left unsent, settled ``FAILED``, is replaced like any run
+        that failed unplaced."""
+        settled = await super()._settle_interrupted(row)
+        if settled.parent_id is not None:
+            parent = await self.store.get_order(settled.parent_id)
+            await replace_run(self, parent, settled, self.clock())
+        return settled
 
     async def launch_due_runs(
         self, snapshot: Snapshot, *, now: datetime, lease: timedelta, limit: int = 50
@@ -217,7 +228,7 @@ class Drip(Splitting):
                 await self._change(parent, event_kind="runs_done", next_run_at=None)
             return False
         assert parent.group_id is not None
-        children = (await self.store.children_of([parent.id])).get(parent.id, [])
+        children = counted(plan, (await self.store.children_of([parent.id])).get(parent.id, []))
         if children and not is_final(children[-1].state):
             # Panels refuse a second order on a link with one still running: the run waits.
             await self.store.reschedule_run(parent.id, now + RUN_RETRY)
@@ -245,9 +256,10 @@ class Drip(Splitting):
             return False
         child, decision = launched
         if decision is None or decision.chosen is None:
-            await self._failed(child, [])
+            child = await self._failed(child, [])
         else:
-            await self._send(child, decision)
+            child = await self._send(child, decision)
+        await replace_run(self, await self.store.get_order(parent.id), child, now)
         await reconcile(self, await self.store.get_order(parent.id))
         return True
 
