@@ -206,3 +206,25 @@ async def test_a_last_run_left_unsent_by_a_stopped_process_is_launched_again(
     assert order.client_price is not None
     assert (after.balance, after.held) == (Decimal(1000) - order.client_price, Decimal(0))
     await assert_ledger(gw)
+
+
+async def test_a_cancel_while_a_replaced_run_waits_refunds_every_run(
+    gw: Gateway, trio: Trio
+) -> None:
+    group = await no_drip_group(gw)
+    shop = await open_account(gw, "1000", markup_percent="20")
+    refuse_adds(trio)
+    order = await gw.place("shop", group.id, drip(group, runs=3, n=35), account=shop, needs=NEEDS)
+    assert order.plan is not None
+    assert order.plan["launched"] == 0, "the first run waits to be launched again"
+    take_adds(trio)
+    [canceled] = await gw.orders.cancel([order.id], "shop")
+    assert canceled.error is None, "the runs left were stopped"
+    await worker(gw, later(5)).run()
+    assert len(await runs_of(gw, order)) == 1, "nothing launched after the cancel"
+    assert placed(trio) == 0
+    done = await settled(gw, order)
+    assert (done.state, done.client_charge) == (OrderState.CANCELED, Decimal(0))
+    after = await fresh(gw, shop)
+    assert (after.balance, after.held) == (Decimal(1000), Decimal(0))
+    await assert_ledger(gw)
