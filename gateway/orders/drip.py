@@ -41,7 +41,6 @@ from gateway.accounts.pricing import PriceList
 from gateway.catalog import Snapshot
 from gateway.orders.accounting import price_list
 from gateway.orders.drip_refusals import refusing_offers
-from gateway.orders.drip_replace import RUN_ATTEMPTS as RUN_ATTEMPTS
 from gateway.orders.drip_replace import RUN_RETRY, replace_run
 from gateway.orders.errors import NoEligibleProvider, OrderError
 from gateway.orders.split import Splitting, reconcile, routed_columns, wants_split

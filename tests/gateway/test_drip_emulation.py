@@ -18,7 +18,8 @@ from gateway.accounts.pricing import round_up
 from gateway.catalog import Group
 from gateway.config import Settings
 from gateway.core import Gateway
-from gateway.orders.drip import RUN_ATTEMPTS, run_fields
+from gateway.orders.drip import run_fields
+from gateway.orders.drip_replace import RUN_ATTEMPTS
 from gateway.routing import Exclusion, Need
 from gateway.store import GatewayState, OrderRow
 from gateway.workers.drip import ChildOrders

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from gateway.accounts.pricing import round_up
 from gateway.core import Gateway
-from gateway.orders.drip import RUN_ATTEMPTS
+from gateway.orders.drip_replace import RUN_ATTEMPTS
 from gateway.store import GatewayState, OrderRow
 from providers.models import OrderState
 from providers.simulator.faults import Fault, FaultKind
