@@ -27,6 +27,7 @@ from gateway.currencies import CurrencyWatch
 from gateway.health import HealthBoard
 from gateway.metrics import InstrumentedProvider
 from gateway.orders import Orders
+from gateway.orders.split_quote import Placing
 from gateway.policies import PolicySettings
 from gateway.quality import QualityBook
 from gateway.router import Router
@@ -215,6 +216,23 @@ class Gateway:
         snapshot = await self.catalog.snapshot()
         return await self.orders.quote_for(
             account, snapshot, service_id, fields, needs, policy=policy, key_id=key_id
+        )
+
+    async def placing(
+        self,
+        decision: Quote,
+        fields: Mapping[str, Any],
+        needs: frozenset[Need] = frozenset(),
+        *,
+        policy: str | None = None,
+        key_id: int | None = None,
+        account: AccountRow | None = None,
+    ) -> Placing:
+        """How placing the quoted order would go: a split's parts and their price, or
+        placement's refusal (`Orders.placing`)."""
+        snapshot = await self.catalog.snapshot()
+        return await self.orders.placing(
+            snapshot, decision, fields, needs, policy=policy, key_id=key_id, account=account
         )
 
     async def place(

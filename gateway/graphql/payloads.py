@@ -9,7 +9,7 @@ Every such member implements `UserError`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated
 
 import strawberry
@@ -27,7 +27,7 @@ from gateway.orders import (
     OrderError,
     ServiceNotFound,
 )
-from gateway.routing import Exclusion
+from gateway.routing import Excluded, Exclusion, Quote
 from gateway.store import GatewayState, OrderRow
 from providers.services import ORDER_FIELDS
 
@@ -211,6 +211,27 @@ def invalid_order(exc: InvalidOrder) -> ValidationError:
     return ValidationError(message=message, code=exc.code, field=field)
 
 
+NO_PROVIDER_FUNDS = "no provider has the funds for this order"
+
+
+def shown_exclusions(decision: Quote, operator: bool) -> list[Excluded]:
+    """The providers left out of `decision` that the caller is told of: a client (not
+    `operator`) is not told which its account's margin ruled out."""
+    return [e for e in decision.excluded if operator or e.reason is not Exclusion.MARGIN_BREACHED]
+
+
+def lacking_funds(excluded: Sequence[Excluded]) -> bool:
+    """Whether the only reason no provider can take an order is that none has the funds."""
+    return {e.reason for e in excluded} == {Exclusion.INSUFFICIENT_BALANCE}
+
+
+def quote_refusal(decision: Quote, refusal: str | None, *, operator: bool) -> str | None:
+    """Placement's `refusal` of a quoted order as `placeOrder` words it (`order_error`)."""
+    if refusal is not None and lacking_funds(shown_exclusions(decision, operator)):
+        return NO_PROVIDER_FUNDS
+    return refusal
+
+
 def order_error(exc: OrderError, *, service_id: int, operator: bool = True) -> PlaceOrderResult:
     """The union member for an `OrderError` raised by quoting or placing; a client (not
     `operator`) is not told which providers its account's margin ruled out."""
@@ -227,15 +248,12 @@ def order_error(exc: OrderError, *, service_id: int, operator: bool = True) -> P
     if isinstance(exc, AccountRefused):
         return AccountRefusedError(message=exc.message, code=exc.code)
     if isinstance(exc, NoEligibleProvider):
-        excluded = [
-            e for e in exc.quote.excluded if operator or e.reason is not Exclusion.MARGIN_BREACHED
-        ]
+        excluded = shown_exclusions(exc.quote, operator)
         exclusions = [QuoteExclusion.of(e) for e in excluded]
-        reasons = {e.reason for e in excluded}
-        if reasons == {Exclusion.INSUFFICIENT_BALANCE}:
+        if lacking_funds(excluded):
             return InsufficientFundsError(
-                message="no provider has the funds for this order",
-                code="INSUFFICIENT_FUNDS", failed_order=None, exclusions=exclusions,
+                message=NO_PROVIDER_FUNDS, code="INSUFFICIENT_FUNDS", failed_order=None,
+                exclusions=exclusions,
             )  # fmt: skip
         return NoEligibleProviderError(message=exc.message, code=exc.code, exclusions=exclusions)
     return ValidationError(message=exc.message, code=exc.code, field=None)

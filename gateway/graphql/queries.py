@@ -31,6 +31,7 @@ from gateway.graphql.payloads import (
     NotFoundError,
     QuoteResult,
     invalid_order,
+    quote_refusal,
 )
 from gateway.graphql.permissions import FORBIDDEN, RequireOps, RequireRead
 from gateway.graphql.provider_types import (
@@ -129,7 +130,9 @@ class Query(ApiKeyQueries, AccountQueries):
 
     @field(
         "Where an order would go and what it would cost, with ranked alternatives; `policy` "
-        "ranks them (default: the key's, the account's, the service's or the gateway's).",
+        "ranks them (default: the key's, the account's, the service's or the gateway's). A "
+        "quantity above every provider's maximum is quoted in the parts placement would split "
+        "it into; an order placement would refuse says why (`refusal`).",
         permission_classes=READ,
     )
     async def quote(
@@ -151,20 +154,27 @@ class Query(ApiKeyQueries, AccountQueries):
         principal = info.context.principal
         key_id = None if principal is None else principal.key_id
         fields, wanted, name = order.fields(), order.need_set(), order.policy_name()
+        price = None
         try:
             if account is None:
                 quote = await gw.quote(service_id, fields, wanted, policy=name, key_id=key_id)
-                return QuoteNode.of(quote)
-            quote, price = await gw.quote_for(
-                account, service_id, fields, wanted, policy=name, key_id=key_id
+            else:
+                quote, price = await gw.quote_for(
+                    account, service_id, fields, wanted, policy=name, key_id=key_id
+                )
+            # A quantity above every provider's maximum is priced as placement splits it.
+            placing = await gw.placing(
+                quote, fields, wanted, policy=name, key_id=key_id, account=account
             )
-            return QuoteNode.of(quote, price)
         except ServiceNotFound as exc:
             return NotFoundError(message=exc.message, code=exc.code, id=service_id)
         except InvalidOrder as exc:
             return invalid_order(exc)
         except AccountRefused as exc:
             return AccountRefusedError(message=exc.message, code=exc.code)
+        operator = principal is not None and principal.operator
+        refusal = quote_refusal(quote, placing.refusal, operator=operator)
+        return QuoteNode.of(quote, price, placing, refusal)
 
     @field(
         "The caller's orders (every client's for admin keys), newest first.",

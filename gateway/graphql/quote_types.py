@@ -19,6 +19,8 @@ from gateway.graphql.fields import field
 from gateway.graphql.permissions import OPERATOR
 from gateway.graphql.quality_types import QualityNode, quality_of
 from gateway.graphql.scalars import BigInt
+from gateway.orders.split_plan import Part
+from gateway.orders.split_quote import Placing
 from gateway.policies import Estimate, parse_policy
 from gateway.routing import Candidate, Excluded, Exclusion, Quote
 from gateway.store.rows import RoutingPolicy
@@ -114,12 +116,50 @@ class QuoteExclusion:
         )  # fmt: skip
 
 
+@strawberry.type(description="One part of an order placement would split across providers.")
+class QuotePart:
+    quantity: BigInt = strawberry.field(description="The units this part orders.")
+    cost: Money = strawberry.field(
+        description=(
+            "What this part costs: the provider's cost in the base currency, or for a client "
+            "account's key its price."
+        )
+    )
+    chosen: QuoteCandidate | None = strawberry.field(
+        description="The provider that would take this part (ops or admin keys).",
+        permission_classes=OPERATOR,
+    )
+
+    @classmethod
+    def of(cls, part: Part, price: ClientPrice | None = None) -> QuotePart:
+        """The part; with its client `price` (a client account's), that is what it costs."""
+        candidate = QuoteCandidate.of(1, part.candidate)
+        cost = candidate.cost if price is None else Money(amount=price.amount,
+                                                          currency=price.currency)  # fmt: skip
+        return cls(quantity=BigInt(part.quantity), cost=cost, chosen=candidate)
+
+
 @strawberry.type(name="Quote", description="Where an order would go, and what it would cost.")
 class QuoteNode:
     service: ServiceNode = strawberry.field(description="The service quoted.")
     quantity: BigInt = strawberry.field(description="The units one run delivers.")
     cost: Money | None = strawberry.field(
-        description="The cost with the chosen provider; null when none can take it."
+        description=(
+            "The cost with the chosen provider (for a client account's key, its price), or "
+            "of all the parts of a split; null when placement would refuse the order."
+        )
+    )
+    parts: list[QuotePart] = strawberry.field(
+        description=(
+            "The parts, one per provider, of a quantity placement would split (above every "
+            "provider's maximum); empty when one provider takes the order whole, or none can."
+        )
+    )
+    refusal: str | None = strawberry.field(
+        description=(
+            "Why placing the order would be refused, in the words placement answers with; "
+            "null when it would be placed."
+        )
     )
     policy: RoutingPolicy = strawberry.field(description="The policy that ranked the providers.")
     policy_source: str = strawberry.field(
@@ -142,15 +182,31 @@ class QuoteNode:
     )
 
     @classmethod
-    def of(cls, quote: Quote, price: ClientPrice | None = None) -> QuoteNode:
-        """The quote; with a client account's `price`, that is what it costs."""
+    def of(
+        cls,
+        quote: Quote,
+        price: ClientPrice | None = None,
+        placing: Placing | None = None,
+        refusal: str | None = None,
+    ) -> QuoteNode:
+        """The quote; with a client account's `price`, that is what it costs; with `placing`,
+        the parts of a split (their cost, or their client prices) and `refusal`, why placement
+        would refuse it."""
         ranked = [QuoteCandidate.of(i, c) for i, c in enumerate(quote.candidates, 1)]
         cost = ranked[0].cost if ranked else None
         if price is not None:
             cost = Money(amount=price.amount, currency=price.currency)
+        split = placing.split if placing is not None else None
+        parts = []
+        if split is not None:
+            parts = [QuotePart.of(p, split.prices[i] if split.prices else None)
+                     for i, p in enumerate(split.parts)]  # fmt: skip
+            total = split.cost if split.price is None else split.price
+            cost = Money(amount=total.amount, currency=total.currency)
         return cls(
             service=ServiceNode.of(quote.group), quantity=BigInt(quote.request.units),
-            cost=cost, policy=parse_policy(quote.policy), policy_source=quote.policy_source,
+            cost=cost, parts=parts, refusal=refusal, policy=parse_policy(quote.policy),
+            policy_source=quote.policy_source,
             chosen=ranked[0] if ranked else None, candidates=ranked,
             excluded=[QuoteExclusion.of(e) for e in quote.excluded],
         )  # fmt: skip

@@ -26,12 +26,14 @@ from gateway import events
 from gateway.accounts.pricing import ClientPrice
 from gateway.catalog import Snapshot
 from gateway.orders.accounting import Accounting, refuse_suspended
-from gateway.orders.drip import Drip
+from gateway.orders.drip import Drip, wants_drip
 from gateway.orders.drip_refusals import refused_drip
 from gateway.orders.errors import NoEligibleProvider, ServiceNotFound
 from gateway.orders.idempotency import ClaimLost, Idempotency
 from gateway.orders.routing_policy import RoutingPolicies
 from gateway.orders.sending import Sending
+from gateway.orders.split import wants_split
+from gateway.orders.split_quote import Placing, split_parts
 from gateway.orders.validation import build_request, fingerprint, no_candidate_message
 from gateway.routing import Candidate, Need, Quote, quote
 from gateway.store import IdempotencyClaim, OrderRow
@@ -93,6 +95,37 @@ class Placement(Drip, Sending, Idempotency, Accounting, RoutingPolicies):
         if decision.chosen is None:
             return decision, None
         return await self._priced(account, decision, placing=False)
+
+    async def placing(
+        self,
+        snapshot: Snapshot,
+        decision: Quote,
+        fields: Mapping[str, Any],
+        needs: frozenset[Need] = frozenset(),
+        *,
+        policy: str | None = None,
+        key_id: int | None = None,
+        account: AccountRow | None = None,
+    ) -> Placing:
+        """How `place` would take the order `decision` quotes (`quote` or `quote_for` with the
+        same arguments): the parts of a split, priced for `account` as placing them would, or
+        the refusal placement would answer with. Raises `MarginBreached` as `quote_for` does."""
+        if wants_split(decision, False):
+
+            def quote_at(quantity: int) -> Awaitable[Quote]:
+                other = {**fields, "quantity": quantity}
+                return self.quote(snapshot, decision.group.id, other, needs, policy=policy,
+                                  key_id=key_id, account=account)  # fmt: skip
+
+            try:
+                split = await split_parts(self, quote_at, decision, account, even=False,
+                                          placing=False)  # fmt: skip
+            except NoEligibleProvider as refused:
+                return Placing(refusal=refused.message)
+            return Placing(split=split)
+        if decision.chosen is None and not wants_drip(decision):
+            return Placing(refusal=no_candidate_message(decision))
+        return Placing()
 
     async def place(
         self,

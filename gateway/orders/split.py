@@ -17,22 +17,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from gateway import events
-from gateway.accounts.pricing import ClientPrice, round_up
+from gateway.accounts.pricing import ClientPrice
 from gateway.orders.accounting import Accounting
 from gateway.orders.base import OrdersBase, all_of
-from gateway.orders.errors import NoEligibleProvider
 from gateway.orders.idempotency import ClaimLost, Idempotency
 from gateway.orders.outcomes import CANCEL_REFUSED, REFILL_REFUSED, Outcome
 from gateway.orders.sending import Sending
-from gateway.orders.split_plan import Part, QuoteAt, plan_split, split_most
+from gateway.orders.split_plan import QuoteAt
+from gateway.orders.split_quote import split_parts
 from gateway.orders.split_status import DRIP, SPLIT, aggregate, as_viewed, changed, runs_left
-from gateway.orders.validation import no_candidate_message
 from gateway.routing import Candidate, Exclusion, Quote
 from gateway.store import GatewayState, IdempotencyClaim, OrderRow, StaleOrder
 from gateway.store.rows import AccountRow
@@ -154,13 +152,6 @@ async def _unsent(orders: OrdersBase, child: OrderRow) -> bool:
     return True
 
 
-def _sum_prices(prices: Sequence[ClientPrice], units: int) -> ClientPrice:
-    """One client price for parts priced apart: their amounts summed, at their mean rate."""
-    amount = sum((p.amount for p in prices), Decimal(0))
-    rate = round_up(amount * 1000 / units) if units else Decimal(0)
-    return ClientPrice(rate, amount, prices[0].currency, any(p.repriced for p in prices))
-
-
 def routed_columns(candidate: Candidate | None) -> dict[str, Any]:
     if candidate is None:
         return {}
@@ -240,27 +231,15 @@ class Splitting(Sending, Idempotency, Accounting):
         *,
         even: bool,
     ) -> OrderRow:
-        total = decision.request.units
-        parts = await plan_split(quote_at, decision.group.members, total, even=even)
-        if not parts:
-            most = split_most(decision.group.members)
-            raise NoEligibleProvider(no_candidate_message(decision, most), decision)
-        price = None
-        prices: list[ClientPrice] = []
-        if account is not None:
-            priced: list[Part] = []
-            for part in parts:
-                kept, part_price = await self._priced(account, part.decision, placing=True)
-                priced.append(replace(part, decision=kept))
-                prices.append(part_price)
-            parts, price = priced, _sum_prices(prices, total)
+        split = await split_parts(self, quote_at, decision, account, even=even, placing=True)
+        parts = split.parts
         plan: dict[str, Any] = {"kind": SPLIT, "parts": [p.quantity for p in parts]}
-        if price is not None:
-            plan["prices"] = [str(p.amount) for p in prices]  # each part's own, for refunds
+        if split.price is not None:
+            plan["prices"] = [str(p.amount) for p in split.prices]  # each part's own, for refunds
         children = [(p.decision.request, p.candidate) for p in parts]
         parent, rows = await self._record_parent(
             client_id=client_id, decision=decision, plan=plan, children=children,
-            account=account, price=price, claim=claim,
+            account=account, price=split.price, claim=claim,
         )  # fmt: skip
         await all_of(self._send(row, part.decision) for row, part in zip(rows, parts, strict=True))
         return await self._parent_now(parent)

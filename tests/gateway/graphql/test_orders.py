@@ -8,6 +8,7 @@ from typing import Any
 
 from gateway.core import Gateway
 from gateway.orders.outcomes import TRY_LATER
+from gateway.orders.split_plan import split_most
 from providers.simulator import Fault, FaultKind
 from tests.gateway.graphql.conftest import Keys
 from tests.gateway.graphql.helpers import ORDER_FIELDS, order_input, place, shared_group
@@ -78,7 +79,8 @@ async def test_quote_explains_what_cannot_be_done(api: ApiFactory, keys: Keys, g
     invalid = (await reader.data(QUOTE, {"id": group.id, "quantity": 1000}))["quote"]
     assert invalid["__typename"] == "ValidationError"
     assert "link" in invalid["message"]
-    huge = max(m.service.max for m in group.members) + 1
+    # Above what the providers take between them, split a part each: placement refuses it.
+    huge = split_most(group.members) + 1
     too_many = await reader.data(QUOTE, {"id": group.id, "quantity": str(huge), "link": link})
     quote = too_many["quote"]
     assert quote["__typename"] == "Quote"
