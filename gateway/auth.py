@@ -1,9 +1,10 @@
 """The gateway's own API keys: stored hashed, with scopes; a client sees only its own orders.
 
 Client scopes: ``read`` (the unified catalog, prices, its own orders and what they cost it) and
-``order`` (also place, refill, cancel). Operator scopes: ``ops`` (read-only dashboards: also the
-providers behind the catalog, their balances, health, errors, wholesale costs and routing
-candidates) and ``admin`` (everything: every client's orders, webhooks, keys, catalog sync).
+``order`` (also place, refill, cancel). Operator scopes: ``ops`` (read-only dashboards: every
+client's orders, and the providers behind the catalog, their balances, health, errors,
+wholesale costs and routing candidates) and ``admin`` (everything: also refill and cancel every
+client's orders, resolve them, webhooks, keys, accounts, catalog sync).
 ``order`` implies ``read``; ``ops`` implies ``read``; ``admin`` implies all of them.
 """
 
@@ -78,8 +79,15 @@ class Principal:
 
     @property
     def order_owner(self) -> str | None:
-        """The client whose orders this caller reaches; None (every client's) for admins."""
+        """The client whose orders this caller acts on (refill, cancel); None (every client's)
+        for admins."""
         return None if self.admin else self.client_id
+
+    @property
+    def read_owner(self) -> str | None:
+        """The client whose orders this caller reads; None (every client's) for operators:
+        an ``ops`` key reads every order, as an ``admin`` key does."""
+        return None if self.operator else self.client_id
 
 
 class Authenticator:

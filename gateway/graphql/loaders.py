@@ -23,7 +23,7 @@ class Loaders:
 
     def __init__(self, gw: Gateway, principal: Principal | None) -> None:
         self._gw = gw
-        self._owner = principal.order_owner if principal is not None else ""
+        self._owner = principal.read_owner if principal is not None else ""
         self.group = DataLoader[int, Group | None](self._groups)
         self.history = DataLoader[int, list[OrderEvent]](self._histories)
         self.refills = DataLoader[int, list[RefillRow]](self._refills)

@@ -213,5 +213,6 @@ class OrderFilter:
         default=None, description="Only orders in one of these statuses."
     )
     client_id: str | None = strawberry.field(
-        default=None, description="Only this client's orders (admin keys; others see their own)."
+        default=None,
+        description="Only this client's orders (ops and admin keys; others see their own).",
     )

@@ -53,7 +53,12 @@ OPS: list[type[BasePermission]] = [RequireOps]
 
 @strawberry.type(description="The caller, as its API key identifies it.")
 class Viewer:
-    client_id: str = strawberry.field(description="The client whose orders the key reaches.")
+    client_id: str = strawberry.field(
+        description=(
+            "The client the key acts as: whose orders it places and reads (ops and admin keys "
+            "read every client's)."
+        )
+    )
     scopes: list[str] = strawberry.field(
         description="What the key may do: read, order, ops, admin."
     )
@@ -177,7 +182,7 @@ class Query(ApiKeyQueries, AccountQueries):
         return QuoteNode.of(quote, price, placing, refusal)
 
     @field(
-        "The caller's orders (every client's for admin keys), newest first.",
+        "The caller's orders (every client's for ops and admin keys), newest first.",
         permission_classes=READ,
     )
     async def orders(
@@ -191,7 +196,7 @@ class Query(ApiKeyQueries, AccountQueries):
         after_id = decode_cursor("order", after)
         principal = info.context.principal
         assert principal is not None
-        owner = principal.order_owner
+        owner = principal.read_owner
         if filter is not None and filter.client_id is not None:
             if owner is not None and filter.client_id != owner:
                 # Another client's orders do not exist for this caller.
@@ -211,13 +216,16 @@ class Query(ApiKeyQueries, AccountQueries):
             has_previous=after_id is not None,
         )
 
-    @field("One of the caller's orders by id.", permission_classes=READ)
+    @field(
+        "One of the caller's orders by id (any client's for ops and admin keys).",
+        permission_classes=READ,
+    )
     async def order(self, info: Info, id: int) -> OrderNode | None:
         principal = info.context.principal
         assert principal is not None
         try:
             row = await info.context.gateway.orders.get(
-                id, principal.order_owner, parts=principal.operator
+                id, principal.read_owner, parts=principal.operator
             )
         except OrderUnknown:
             return None

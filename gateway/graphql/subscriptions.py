@@ -33,7 +33,7 @@ class OrderUpdate:
 class Subscription:
     @subscription(
         "Changes of the caller's orders: those in `ids`, or all of them when `ids` is "
-        "omitted (every client's for admin keys).",
+        "omitted (every client's for ops and admin keys).",
         permission_classes=[RequireRead],
     )
     async def order_updated(
@@ -45,7 +45,7 @@ class Subscription:
         if ids is not None and not 0 < len(ids) <= limit:
             raise BadInput(f"give between 1 and {limit} order ids", field="ids")
         wanted = None if ids is None else set(ids)
-        owner = principal.order_owner
+        owner = principal.read_owner
         context = info.context
         async with context.app.bus.subscribe() as events:
             async for event in events:

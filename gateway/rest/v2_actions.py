@@ -78,7 +78,7 @@ async def status(call: Call) -> dict[str, Any]:
     batch, ids = _batch(call, "orders", "order")
     principal = call.principal
     outcomes = await call.gw.orders.status(
-        _known(ids), principal.order_owner, parts=principal.operator
+        _known(ids), principal.read_owner, parts=principal.operator
     )
     rows = {o.order_id: o.order for o in outcomes if o.order is not None}
     base = call.gw.base_currency
@@ -124,7 +124,7 @@ async def refill_status(call: Call) -> Any:
     batch, ids = _batch(call, "refills", "refill")
     outcomes = {
         o.refill_id: o
-        for o in await call.gw.orders.refill_status(_known(ids), call.principal.order_owner)
+        for o in await call.gw.orders.refill_status(_known(ids), call.principal.read_owner)
     }
 
     def one(refill_id: int | None) -> str | dict[str, str]:

@@ -14,7 +14,9 @@ def test_ops_is_read_only_and_admin_implies_it() -> None:
     assert ops.operator
     assert not ops.can(Scope.ORDER)
     assert not ops.admin
-    assert ops.order_owner == "dashboard", "ops reads only its own client's orders"
+    assert ops.read_owner is None, "an operator reads every client's orders"
+    assert ops.order_owner == "dashboard", "and acts on none but its own client's"
     client = Principal("shop", parse_scopes(["order"]))
     assert not client.operator
+    assert client.read_owner == client.order_owner == "shop"
     assert Principal("root", parse_scopes(["admin"])).operator

@@ -208,3 +208,33 @@ async def test_a_part_names_its_client_order_and_a_bad_id_is_told_as_such(
             .wait_for(timeout=TIMEOUT)
         )
     assert console.troubles() == ([], [])
+
+
+async def test_an_ops_key_sees_every_clients_orders(
+    server: Server, gw: Gateway, trio: Trio, keys: Keys, browser: Browser
+) -> None:
+    shop = await data.orders(gw, "shop", 2)
+    lost = await unconfirmed(gw, trio, FaultKind.DROP, n=7)
+    assert lost.client_id not in ("shop", "dashboard")
+    console = await signed_in(browser, server, keys.ops)
+    page = console.page
+
+    # The overview lists another client's UNCONFIRMED order.
+    waiting = page.get_by_role("table", name="Open UNCONFIRMED orders")
+    await waiting.get_by_role("link", name=f"#{lost.id}").wait_for(timeout=TIMEOUT)
+
+    await console.go("#/orders")
+    await page.get_by_text("3 of 3 loaded orders").wait_for(timeout=TIMEOUT)
+    table = page.get_by_role("table", name="Orders")
+    clients = [
+        await row.locator("td").nth(2).inner_text() for row in await table.locator("tbody tr").all()
+    ]
+    assert sorted(clients) == sorted(["shop", "shop", lost.client_id])
+    await page.get_by_label("Client").fill("shop")
+    await page.get_by_label("Client").press("Enter")
+    await page.get_by_text("2 of 2 loaded orders").wait_for(timeout=TIMEOUT)
+
+    await table.get_by_role("link", name=f"#{shop[0].id}", exact=True).click()
+    await page.get_by_role("heading", name=f"Order #{shop[0].id}").wait_for(timeout=TIMEOUT)
+    assert await page.get_by_text("does not exist or this key cannot see it").count() == 0
+    assert console.troubles() == ([], [])

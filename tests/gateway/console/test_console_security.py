@@ -27,11 +27,11 @@ async def test_a_read_only_ops_key_sees_but_every_action_is_refused_on_the_page(
 ) -> None:  # fmt: skip
     await data.account(api(keys.admin), "acme", "10")
     await data.failing_endpoint(http, server, keys.admin)
-    # An UNCONFIRMED order of the ops key's own client, so the key can open it.
+    # An UNCONFIRMED order of another client: the ops key reads every client's orders.
     service, order_fields = await fields(gw)
     first = (await gw.quote(service, order_fields)).candidates[0].offer.provider
     trio.sims[first].faults.add(Fault(FaultKind.HTTP_5XX, actions=frozenset({"add"}), count=1))
-    lost = await gw.place("dashboard", service, order_fields)
+    lost = await gw.place("shop", service, order_fields)
     assert lost.state == "UNCONFIRMED"
 
     console = await signed_in(browser, server, keys.ops)

@@ -160,6 +160,9 @@ async def test_bearer_header_and_key_field_are_the_same_caller(
     assert other == {"error": "Incorrect order ID"}, "a client sees only its own orders"
     admin = await v2(client, "query", key=keys.admin, action="status", order=placed["order"])
     assert "status" in admin
+    _, ops = await gw.store.create_api_key("dashboard", "dashboard", ["ops"])
+    seen_by_ops = await v2(client, "form", key=ops, action="status", order=placed["order"])
+    assert seen_by_ops == admin, "an operator's ops key reads every client's orders"
 
 
 async def test_idempotency_key_places_the_order_once(
