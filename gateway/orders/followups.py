@@ -4,7 +4,9 @@ batches and answered per gateway id. Every face (CLI, GraphQL, ``/api/v2``) call
 A panel is asked once per order however many requests arrive together: in this process a
 second request waits for the first one's answer, and across processes the ledger decides
 (an open refill is returned instead of asking again, a cancel being asked or already accepted
-is not asked again; `Store.claim_refills`, `Store.claim_cancels`).
+is not asked again; `Store.claim_refills`, `Store.claim_cancels`). A refill ask whose answer
+was lost is ``UNCONFIRMED``: returned like an open refill, never asked again, until an operator
+settles it (`refill_resolution`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from gateway import events
 from gateway.orders.base import OrdersBase, all_of
@@ -27,7 +30,7 @@ from gateway.orders.outcomes import (
 from gateway.orders.split import fan_out
 from gateway.store import OrderRow, RefillRow
 from gateway.store.cancels import REFUSED, REQUESTED, CancelClaim
-from gateway.store.refills import OPEN_REFILL_STATES
+from gateway.store.refills import OPEN_REFILL_STATES, REFILL_UNCONFIRMED
 from providers.errors import (
     Ambiguous,
     AuthenticationError,
@@ -171,25 +174,26 @@ class Followups(OrdersBase):
         self, row: OrderRow, claim: RefillRow, reply: Refill | ProviderError
     ) -> Outcome:
         if isinstance(reply, Ambiguous):
-            # It may exist upstream after all: kept, ended, with the reason, for an operator.
-            await self.store.update_refill(
-                claim.id, state=RefillState.FAILED, status_raw=None, error=reply.message
+            # It may exist upstream: UNCONFIRMED holds the order until an operator settles it.
+            return await self._refill_recorded(
+                row, claim, {"state": REFILL_UNCONFIRMED, "error": reply.message}
             )
-            return _refused(row, reply, REFILL_REFUSED)
         if isinstance(reply, ProviderError):
             await self.store.delete_refill(claim.id)
             return _refused(row, reply, REFILL_REFUSED)
+        accepted = {"state": RefillState.PENDING, "provider_refill_id": reply.refill}
+        return await self._refill_recorded(row, claim, accepted)
+
+    async def _refill_recorded(
+        self, row: OrderRow, claim: RefillRow, changes: dict[str, Any]
+    ) -> Outcome:
+        """The claim updated with `changes`, with the order's history entry and the event."""
         async with self.store.transaction() as tx:
-            refill = await self.store.update_refill(
-                claim.id,
-                state=RefillState.PENDING,
-                status_raw=None,
-                provider_refill_id=reply.refill,
-                tx=tx,
-            )
-            row = await self.store.update_order(
-                row.id, event_kind="refill", event_data={"refill": refill.id}, tx=tx
-            )
+            refill = await self.store.update_refill(claim.id, status_raw=None, **changes, tx=tx)
+            data: dict[str, Any] = {"refill": refill.id}
+            if refill.state == REFILL_UNCONFIRMED:
+                data.update(outcome="unknown", error=refill.error or "")
+            row = await self.store.update_order(row.id, event_kind="refill", event_data=data, tx=tx)
             await events.record(self.store, tx, [events.refill_event(row, refill)])
         return Outcome(row.id, row, refill=refill)
 

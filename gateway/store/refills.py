@@ -3,7 +3,9 @@
 A row is written *before* the provider is asked (a claim: ``PENDING`` without a provider refill
 id), so that concurrent requests for one order, in any process, find it and share it instead
 of asking the panel again. The answer fills in the provider's refill id; a refusal removes
-the claim (no refill came of it), and an unknown outcome ends it ``FAILED`` with the reason.
+the claim (no refill came of it). An answer that was lost (the panel may have made the refill)
+leaves it ``UNCONFIRMED`` with the reason: the order is not asked again until an operator who
+checked the panel settles it (`resolve_refill`: made, with the panel's refill id, or not made).
 """
 
 from __future__ import annotations
@@ -28,6 +30,12 @@ OPEN_REFILL_STATES = (
 )
 """Not final: an order with such a refill is not refilled again, and the refill is polled
 (an unrecognised status too, in case the panel's next answer is one we know)."""
+
+REFILL_UNCONFIRMED = "UNCONFIRMED"
+"""The gateway's own refill state: asked of the panel, whose answer was lost. Not a panel
+status (`RefillState` holds those), never polled (no provider refill id to poll)."""
+HELD_REFILL_STATES = (*OPEN_REFILL_STATES, REFILL_UNCONFIRMED)
+"""An order with a refill in one of these is not refilled again: that refill is returned."""
 
 ABANDONED = "the request for this refill was interrupted before the panel answered"
 """The ``error`` of a claim whose requester died before the panel answered."""
@@ -69,7 +77,8 @@ class RefillQueries(Queries):
         abandoned_before: datetime,
         tx: AsyncConnection | None = None,
     ) -> dict[int, tuple[RefillRow, bool]]:
-        """For each order id of `wanted` (order id -> provider): its open refill, or a new claim.
+        """For each order id of `wanted` (order id -> provider): its open or unconfirmed refill
+        (`HELD_REFILL_STATES`), or a new claim.
 
         Answers ``order id -> (refill, created)``; ``created`` is true for exactly one caller
         per order, which must ask the provider and record the answer. The orders are locked
@@ -96,7 +105,7 @@ class RefillQueries(Queries):
                 result = await conn.execute(
                     select(refills)
                     .where(refills.c.order_id.in_(batch))
-                    .where(refills.c.state.in_(OPEN_REFILL_STATES))
+                    .where(refills.c.state.in_(HELD_REFILL_STATES))
                     .order_by(refills.c.id)
                 )
                 for open_row in result.mappings():
@@ -138,6 +147,65 @@ class RefillQueries(Queries):
             after = RefillRow.from_row(result.mappings().one())
             await record_refill(conn, before, after)
             return after
+
+    async def settle_refill(
+        self,
+        refill_id: int,
+        *,
+        state: str,
+        error: str | None,
+        provider_refill_id: str | None,
+        next_poll_at: datetime | None,
+        tx: AsyncConnection | None = None,
+    ) -> RefillRow | None:
+        """Settle an ``UNCONFIRMED`` refill: its new state, error, provider id and next poll.
+        None when it is not (or no longer) unconfirmed: nothing is changed then."""
+        values = {
+            "state": str(state), "status_raw": None, "error": error,
+            "provider_refill_id": provider_refill_id, "next_poll_at": next_poll_at,
+            "updated_at": self._clock(),
+        }  # fmt: skip
+        async with self._write(tx) as conn:
+            before = await locked_refill(conn, refill_id)
+            if before is None or before.state != REFILL_UNCONFIRMED:
+                return None
+            result = await conn.execute(
+                refills.update()
+                .where(refills.c.id == refill_id)
+                .where(refills.c.state == REFILL_UNCONFIRMED)
+                .values(values)
+                .returning(*refills.c)
+            )
+            after = RefillRow.from_row(result.mappings().one())
+            await record_refill(conn, before, after)
+            return after
+
+    async def unconfirmed_refills(
+        self, limit: int = 100, *, tx: AsyncConnection | None = None
+    ) -> list[RefillRow]:
+        """``UNCONFIRMED`` refills, oldest first."""
+        query = (
+            select(refills)
+            .where(refills.c.state == REFILL_UNCONFIRMED)
+            .order_by(refills.c.id)
+            .limit(limit)
+        )
+        async with self._read(tx) as conn:
+            result = await conn.execute(query)
+            return [RefillRow.from_row(r) for r in result.mappings()]
+
+    async def find_refill_by_provider_id(
+        self, provider: str, provider_refill_id: str, *, tx: AsyncConnection | None = None
+    ) -> RefillRow | None:
+        """The refill `provider` knows as `provider_refill_id`, if the ledger has one."""
+        query = (
+            select(refills)
+            .where(refills.c.provider == provider)
+            .where(refills.c.provider_refill_id == provider_refill_id)
+        )
+        async with self._read(tx) as conn:
+            found = (await conn.execute(query)).mappings().first()
+            return RefillRow.from_row(found) if found is not None else None
 
     async def delete_refill(self, refill_id: int, *, tx: AsyncConnection | None = None) -> None:
         """Remove a claim the provider refused: no refill came of it."""
