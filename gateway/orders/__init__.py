@@ -3,7 +3,8 @@
 Each concept has its room: `placement` (the ledger row before any provider call, failover only
 on proven not-placed failures), `reads` (status), `followups` (refill and cancel), `polled`
 (a panel's status answer as ledger columns), `resolution` (an operator's answer to an
-``UNCONFIRMED`` order), `validation` and `errors` (drawn there).
+``UNCONFIRMED`` order), `refill_resolution` (the same for a refill), `validation` and
+`errors` (drawn there).
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from gateway.orders.followups import Followups
 from gateway.orders.outcomes import Outcome, RefillOutcome
 from gateway.orders.placement import Placement
 from gateway.orders.reads import Reads
+from gateway.orders.refill_resolution import NotUnconfirmedRefill, RefillResolution, RefillUnknown
 from gateway.orders.resolution import InvalidResolution, NotUnconfirmed, Resolution
 from gateway.orders.validation import build_request, fingerprint
 
 
-class Orders(Placement, Reads, Followups, Resolution):
+class Orders(Placement, Reads, Followups, Resolution, RefillResolution):
     """The order side of the gateway core."""
 
 
@@ -36,11 +38,13 @@ __all__ = [
     "InvalidResolution",
     "NoEligibleProvider",
     "NotUnconfirmed",
+    "NotUnconfirmedRefill",
     "OrderError",
     "OrderUnknown",
     "Orders",
     "Outcome",
     "RefillOutcome",
+    "RefillUnknown",
     "ServiceNotFound",
     "build_request",
     "fingerprint",

@@ -33,7 +33,7 @@ from providers.models import OrderState
 
 # Ids as panels write them (numbers, hex, ``ord_...``); never a comma, which would split the
 # status sync's batched ``orders`` list.
-_PROVIDER_ORDER_ID = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
+PROVIDER_ID = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
 
 RESOLVED = "resolved"
 """The history kind of a resolution."""
@@ -70,7 +70,7 @@ class InvalidResolution(OrderError):
 
 def _checked_id(text: str) -> str:
     pid = text.strip()
-    if not _PROVIDER_ORDER_ID.fullmatch(pid):
+    if not PROVIDER_ID.fullmatch(pid):
         raise InvalidResolution(
             "a provider order id is 1 to 100 letters, digits or _.:-", field="provider_order_id"
         )

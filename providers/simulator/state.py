@@ -294,6 +294,12 @@ class Panel:
     def refill_count(self) -> int:
         return len(self._refills)
 
+    def refills_of(self, order_id: int) -> list[int]:
+        """The ids of order `order_id`'s refills, oldest first: what a panel's refill list
+        shows its operator."""
+        with self._lock:
+            return sorted(r.id for r in self._refills.values() if r.order_id == order_id)
+
     def advance(self, seconds: float) -> float:
         """Move simulated time forward; returns the new time."""
         if not math.isfinite(seconds) or seconds < 0:

@@ -7,10 +7,12 @@ from __future__ import annotations
 import pytest
 
 from gateway.core import Gateway
+from gateway.orders import InvalidResolution, NotUnconfirmedRefill, RefillUnknown
 from gateway.routing import Need
-from gateway.store import OrderRow
+from gateway.store import OrderRow, RefillRow
 from gateway.store.refills import REFILL_UNCONFIRMED
 from providers.simulator import Fault, FaultKind
+from providers.simulator.render import Renderer
 from tests.gateway.panels import Trio, shared_group
 from tests.gateway.syncing import sync_statuses
 
@@ -57,3 +59,89 @@ async def test_a_lost_refill_answer_is_unconfirmed_and_the_order_is_not_asked_ag
     assert refill_calls(trio, order) - before == 1, "never asked of the panel twice"
     [stored] = await gw.store.refills_for_orders([order.id])
     assert stored.state == REFILL_UNCONFIRMED
+
+
+def upstream_refills(trio: Trio, order: OrderRow) -> list[str]:
+    """The refill ids the panel's own list shows for the order."""
+    sim = trio.sims[order.provider or ""]
+    number = Renderer(sim.profile, salt=str(sim.panel.seed)).order_ids.decode(
+        order.provider_order_id
+    )
+    assert number is not None
+    return [str(i) for i in sim.panel.refills_of(number)]
+
+
+async def unconfirmed(gw: Gateway, trio: Trio, n: int) -> tuple[OrderRow, RefillRow]:
+    order = await refillable(gw, trio, n)
+    lose_refill_answer(trio, order, FaultKind.DROP)
+    [asked] = await gw.orders.refill([order.id], "c")
+    assert asked.refill is not None
+    return order, asked.refill
+
+
+async def test_a_refill_resolved_as_made_is_followed_with_the_panel_id(
+    gw: Gateway, trio: Trio
+) -> None:
+    order, refill = await unconfirmed(gw, trio, 2)
+    [pid] = upstream_refills(trio, order)
+    resolved = await gw.orders.resolve_refill(refill.id, provider_refill_id=pid, by="cli:ops")
+    assert (resolved.state, resolved.provider_refill_id, resolved.error) == ("PENDING", pid, None)
+    assert resolved.next_poll_at is not None, "polled from now on"
+    [status] = await gw.orders.refill_status([refill.id], "c")
+    assert status.refill is not None
+    assert status.refill.state in ("PENDING", "IN_PROGRESS", "COMPLETED", "REJECTED")
+    history = [e for e in await gw.store.order_events(order.id) if e.kind == "refill_resolved"]
+    assert history[0].data == {
+        "refill": refill.id, "by": "cli:ops", "outcome": "made", "provider_refill_id": pid
+    }  # fmt: skip
+    with pytest.raises(NotUnconfirmedRefill) as again:
+        await gw.orders.resolve_refill(refill.id, not_made=True, by="cli:ops")
+    assert again.value.message == (
+        f"refill {refill.id} is PENDING, not UNCONFIRMED: only an unconfirmed refill can be "
+        "resolved"
+    )
+
+
+async def test_a_refill_resolved_as_not_made_fails_and_the_order_may_be_asked_again(
+    gw: Gateway, trio: Trio
+) -> None:
+    order = await refillable(gw, trio, 3)
+    # A 5xx from a panel that did nothing: the operator finds no refill in its list.
+    lose_refill_answer(trio, order, FaultKind.HTTP_5XX)
+    [asked] = await gw.orders.refill([order.id], "c")
+    assert asked.refill is not None
+    assert upstream_refills(trio, order) == []
+    resolved = await gw.orders.resolve_refill(asked.refill.id, not_made=True, by="cli:ops")
+    assert resolved.state == "FAILED"
+    assert resolved.error == f"not made at {order.provider} (resolved by cli:ops)"
+    before = refill_calls(trio, order)
+    [later] = await gw.orders.refill([order.id], "c")
+    assert later.refill is not None
+    assert later.refill.id != asked.refill.id
+    assert later.refill.state == "PENDING"
+    assert refill_calls(trio, order) - before == 1
+
+
+async def test_a_made_resolution_is_checked_with_the_panel(gw: Gateway, trio: Trio) -> None:
+    order, refill = await unconfirmed(gw, trio, 4)
+    with pytest.raises(InvalidResolution) as unknown:
+        await gw.orders.resolve_refill(refill.id, provider_refill_id="999999", by="cli:ops")
+    assert unknown.value.code == "PROVIDER_ORDER_UNKNOWN"
+    assert unknown.value.message == (
+        f"{order.provider} does not know refill 999999; check the id, or force it (--force) "
+        "to record it unchecked"
+    )
+    with pytest.raises(InvalidResolution) as bad:
+        await gw.orders.resolve_refill(refill.id, provider_refill_id="1,2", by="cli:ops")
+    assert bad.value.message == "a provider refill id is 1 to 100 letters, digits or _.:-"
+    with pytest.raises(InvalidResolution) as neither:
+        await gw.orders.resolve_refill(refill.id, by="cli:ops")
+    assert neither.value.message == "give exactly one: the provider refill id, or not made"
+    with pytest.raises(RefillUnknown):
+        await gw.orders.resolve_refill(refill.id + 100, not_made=True, by="cli:ops")
+    [still] = await gw.store.get_refills([refill.id])
+    assert still.state == REFILL_UNCONFIRMED
+    forced = await gw.orders.resolve_refill(
+        refill.id, provider_refill_id="999999", force=True, by="cli:ops"
+    )
+    assert forced.provider_refill_id == "999999"
