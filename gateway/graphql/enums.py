@@ -11,6 +11,7 @@ from gateway.classify import Metric, Platform, RefillKind
 from gateway.health import BreakerState
 from gateway.routing import Exclusion, Need
 from gateway.store import GatewayState, PriceChangeKind
+from gateway.store.refills import REFILL_UNCONFIRMED
 from gateway.store.rows import RoutingPolicy
 from providers.models import OrderState, RefillState, ServiceType
 
@@ -29,9 +30,6 @@ RefillKindEnum = strawberry.enum(
     RefillKind,
     name="RefillKind",
     description="The refill guarantee: none, a number of days, lifetime, or not stated.",
-)
-RefillStatusEnum = strawberry.enum(
-    RefillState, name="RefillStatus", description="A refill's normalised status."
 )
 ExclusionReasonEnum = strawberry.enum(
     Exclusion,
@@ -92,6 +90,40 @@ class OrderStatus(Enum):
     UNKNOWN = strawberry.enum_value(
         OrderState.UNKNOWN.value, description="The provider's status text was not recognised."
     )
+
+
+@strawberry.enum(description="A refill's normalised status, the gateway's own state included.")
+class RefillStatus(Enum):
+    UNCONFIRMED = strawberry.enum_value(
+        REFILL_UNCONFIRMED,
+        description=(
+            "The provider's answer to the refill request was lost: the refill may exist "
+            "there; the order is not asked again until an operator settles it."
+        ),
+    )
+    PENDING = strawberry.enum_value(RefillState.PENDING.value, description="Accepted, not started.")
+    IN_PROGRESS = strawberry.enum_value(
+        RefillState.IN_PROGRESS.value, description="Being delivered."
+    )
+    COMPLETED = strawberry.enum_value(RefillState.COMPLETED.value, description="Delivered.")
+    REJECTED = strawberry.enum_value(
+        RefillState.REJECTED.value, description="Refused by the provider after review."
+    )
+    CANCELED = strawberry.enum_value(RefillState.CANCELED.value, description="Canceled.")
+    FAILED = strawberry.enum_value(
+        RefillState.FAILED.value, description="Not made, or ended with an error."
+    )
+    UNKNOWN = strawberry.enum_value(
+        RefillState.UNKNOWN.value, description="The provider's status text was not recognised."
+    )
+
+
+def refill_status(state: str) -> RefillStatus:
+    """The enum member of a refill's ledger state, ``UNKNOWN`` for anything unexpected."""
+    try:
+        return RefillStatus(state)
+    except ValueError:
+        return RefillStatus.UNKNOWN
 
 
 def order_status(state: str) -> OrderStatus:

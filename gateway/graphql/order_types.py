@@ -11,13 +11,13 @@ from strawberry.scalars import JSON
 
 from gateway.graphql.catalog_types import Money, ServiceNode
 from gateway.graphql.context import Info
-from gateway.graphql.enums import OrderStatus, order_status
+from gateway.graphql.enums import OrderStatus, RefillStatus, order_status, refill_status
 from gateway.graphql.fields import field
 from gateway.graphql.permissions import OPERATOR, RequireOpsOrAccount
 from gateway.graphql.scalars import BigInt
 from gateway.rest.v2_texts import failed_text
 from gateway.store import GatewayState, OrderEvent, OrderRow, RefillRow
-from providers.models import RefillState
+from gateway.store.refills import REFILL_UNCONFIRMED
 
 
 def _big(value: int | None) -> BigInt | None:
@@ -25,6 +25,10 @@ def _big(value: int | None) -> BigInt | None:
 
 
 UNCONFIRMED_TEXT = "The provider's answer was lost; the order may exist there and is checked"
+REFILL_UNCONFIRMED_TEXT = (
+    "The provider's answer to this refill request was lost; the refill may exist there. "
+    "It is being checked; the order is not asked again until then."
+)
 
 
 def client_error(row: OrderRow) -> str:
@@ -64,24 +68,25 @@ def _cost(row: OrderRow) -> Money | None:
     return _money(row.quoted_cost, row.currency)
 
 
-@strawberry.type(name="Refill", description="A refill a provider accepted for an order.")
+@strawberry.type(name="Refill", description="A refill requested of a provider for an order.")
 class RefillNode:
     id: int = strawberry.field(description="The gateway's refill id.")
     order_id: int = strawberry.field(description="The order refilled.")
-    status: RefillState = strawberry.field(description="The normalised refill status.")
+    status: RefillStatus = strawberry.field(description="The normalised refill status.")
     status_raw: str | None = strawberry.field(description="The provider's own status text.")
+    note: str | None = strawberry.field(
+        description="What the status means when it is UNCONFIRMED; null otherwise."
+    )
     created_at: datetime = strawberry.field(description="When the refill was requested.")
     updated_at: datetime = strawberry.field(description="When its status last changed.")
 
     @classmethod
     def of(cls, row: RefillRow) -> RefillNode:
-        try:
-            status = RefillState(row.state)
-        except ValueError:
-            status = RefillState.UNKNOWN
+        note = REFILL_UNCONFIRMED_TEXT if row.state == REFILL_UNCONFIRMED else None
         return cls(
-            id=row.id, order_id=row.order_id, status=status, status_raw=row.status_raw,
-            created_at=row.created_at, updated_at=row.updated_at,
+            id=row.id, order_id=row.order_id, status=refill_status(row.state),
+            status_raw=row.status_raw, note=note, created_at=row.created_at,
+            updated_at=row.updated_at,
         )  # fmt: skip
 
 

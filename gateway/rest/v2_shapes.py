@@ -13,6 +13,7 @@ from gateway.config import ConfigError
 from gateway.orders.split_plan import split_most
 from gateway.routing import ProviderState
 from gateway.store import GatewayState, OrderRow, RefillRow
+from gateway.store.refills import REFILL_UNCONFIRMED
 from providers.models import OrderState, RefillState, ServiceType
 
 MONEY_PLACES = Decimal("0.00001")
@@ -33,6 +34,9 @@ _ORDER_TEXTS = {
     # Never placed anywhere, so nothing was charged: a panel calls that canceled.
     GatewayState.FAILED.value: "Canceled",
 }
+REFILL_UNCONFIRMED_STATUS = "Awaiting confirmation"
+"""The v2 refill status of an ``UNCONFIRMED`` refill: a waiting state, in words a panel's
+user reads as such."""
 _REFILL_TEXTS = {
     RefillState.PENDING.value: "Pending",
     RefillState.IN_PROGRESS.value: "In progress",
@@ -40,6 +44,8 @@ _REFILL_TEXTS = {
     RefillState.REJECTED.value: "Rejected",
     RefillState.CANCELED.value: "Canceled",
     RefillState.FAILED.value: "Failed",
+    # Asked, the panel's answer lost: the refill may exist there. Never asked again meanwhile.
+    REFILL_UNCONFIRMED: REFILL_UNCONFIRMED_STATUS,
 }
 
 
