@@ -1,5 +1,6 @@
 """Orders from the command line: list, show, refill and cancel (``smm-gateway orders``), and
-the ambiguous ones (`gateway.cli.unconfirmed`)."""
+the ambiguous ones: orders (`gateway.cli.unconfirmed`) and refills
+(`gateway.cli.unconfirmed_refills`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gateway.cli import orders_remote, unconfirmed
+from gateway.cli import orders_remote, unconfirmed, unconfirmed_refills
 from gateway.cli.choices import State, id_argument, limit_option
 from gateway.cli.common import ConfigOption, JsonOption, with_gateway
 from gateway.cli.output import emit, emit_one, refused
@@ -65,6 +66,8 @@ def orders_list(
 
 orders_app.command("unconfirmed")(unconfirmed.orders_unconfirmed)
 orders_app.command("resolve")(unconfirmed.orders_resolve)
+orders_app.command("unconfirmed-refills")(unconfirmed_refills.orders_unconfirmed_refills)
+orders_app.command("resolve-refill")(unconfirmed_refills.orders_resolve_refill)
 
 
 @orders_app.command("show")
@@ -105,7 +108,12 @@ def orders_refill(
 
     async def work(gw: Gateway) -> list[dict[str, Any]]:
         return [
-            {"order": o.order_id, "refill": o.refill.id if o.refill else None, "error": o.error}
+            {
+                "order": o.order_id,
+                "refill": o.refill.id if o.refill else None,
+                "state": o.refill.state if o.refill else None,
+                "error": o.error,
+            }
             for o in await gw.orders.refill(order_ids, None)
         ]
 

@@ -17,7 +17,7 @@ ORDER_QUERY = f"""query($id: Int!) {{ order(id: $id) {{ {_FIELDS}
 _OUTCOME = """__typename ... on NotFoundError { id message }
   ... on ActionRefusedError { order { id } message }"""
 REFILL_MUTATION = f"""mutation($ids: [Int!]!) {{ refillOrders(ids: $ids) {{ results {{
-  {_OUTCOME} ... on RefillRequested {{ order {{ id }} refill {{ id }} }} }} }} }}"""
+  {_OUTCOME} ... on RefillRequested {{ order {{ id }} refill {{ id status }} }} }} }} }}"""
 CANCEL_MUTATION = f"""mutation($ids: [Int!]!) {{ cancelOrders(ids: $ids) {{ results {{
   {_OUTCOME} ... on CancelRequested {{ order {{ id }} }} }} }} }}"""
 
@@ -95,7 +95,11 @@ def refill(url: str, key: str, order_ids: list[int]) -> list[dict[str, Any]]:
     for result in answer["results"]:
         order_id, error = _outcome(result)
         requested = result.get("refill") if error is None else None
-        rows.append({"order": order_id, "refill": (requested or {}).get("id"), "error": error})
+        refill = requested or {}
+        rows.append(
+            {"order": order_id, "refill": refill.get("id"), "state": refill.get("status"),
+             "error": error}
+        )  # fmt: skip
     return rows
 
 
