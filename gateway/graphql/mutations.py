@@ -1,6 +1,6 @@
 """The ``Mutation`` root: place, refill and cancel orders (a client account's key places on its
-account); resolve an unconfirmed order and sync the catalog (admin); API keys (`api_keys`) and
-client accounts (`account_mutations`)."""
+account); resolve an unconfirmed order or refill and sync the catalog (admin); API keys
+(`api_keys`) and client accounts (`account_mutations`)."""
 
 from __future__ import annotations
 
@@ -22,12 +22,15 @@ from gateway.graphql.payloads import (
     CancelRequested,
     NotFoundError,
     NotUnconfirmedError,
+    NotUnconfirmedRefillError,
     PlaceOrderResult,
     RefillOrderResult,
     RefillOrdersPayload,
     RefillRequested,
     ResolveOrderResult,
     ResolveOrderSuccess,
+    ResolveRefillResult,
+    ResolveRefillSuccess,
     SyncCatalogPayload,
     ValidationError,
     order_error,
@@ -38,9 +41,11 @@ from gateway.graphql.provider_types import ProviderSync
 from gateway.orders import (
     InvalidResolution,
     NotUnconfirmed,
+    NotUnconfirmedRefill,
     OrderError,
     OrderUnknown,
     Outcome,
+    RefillUnknown,
 )
 
 MAX_IDEMPOTENCY_KEY = 200
@@ -57,7 +62,7 @@ def _not_found(order_id: int) -> NotFoundError:
     return NotFoundError(message=f"unknown order {order_id}", code="ORDER_NOT_FOUND", id=order_id)
 
 
-_INPUT_NAMES = {"provider_order_id": "providerOrderId"}
+_INPUT_NAMES = {"provider_order_id": "providerOrderId", "provider_refill_id": "providerRefillId"}
 
 
 @strawberry.type(
@@ -192,6 +197,51 @@ class Mutation(ApiKeyMutations, AccountMutations):
             field = _INPUT_NAMES.get(exc.field or "", exc.field)
             return ValidationError(message=exc.message, code=exc.code, field=field)
         return ResolveOrderSuccess(order=OrderNode.of(row), resolved_by=by)
+
+    @mutation(
+        (
+            "Settle an UNCONFIRMED refill once its panel was checked (admin): made there as "
+            "`providerRefillId` (it becomes PENDING and the gateway follows it) or `notMade` "
+            "(FAILED: the order may be refilled again). Recorded in its order's history."
+        ),
+        permission_classes=[RequireAdmin],
+    )
+    async def resolve_refill(
+        self,
+        info: Info,
+        id: Annotated[int, strawberry.argument(description="The gateway's refill id.")],
+        provider_refill_id: Annotated[
+            str | None, strawberry.argument(description="The refill's id at its provider.")
+        ] = None,
+        not_made: Annotated[
+            bool, strawberry.argument(description="The provider has no such refill.")
+        ] = False,
+        force: Annotated[
+            bool,
+            strawberry.argument(
+                description="Record `providerRefillId` even if the panel cannot confirm it."
+            ),
+        ] = False,
+    ) -> ResolveRefillResult:
+        principal = info.context.principal
+        assert principal is not None
+        gw = info.context.gateway
+        by = f"api-key:{principal.name}#{principal.key_id}"
+        try:
+            row = await gw.orders.resolve_refill(
+                id, by=by, provider_refill_id=provider_refill_id, not_made=not_made, force=force
+            )
+        except RefillUnknown as exc:
+            return NotFoundError(message=exc.message, code=exc.code, id=id)
+        except NotUnconfirmedRefill as exc:
+            [refill] = await gw.store.get_refills([id])
+            return NotUnconfirmedRefillError(
+                message=exc.message, code=exc.code, refill=RefillNode.of(refill)
+            )
+        except InvalidResolution as exc:
+            field = _INPUT_NAMES.get(exc.field or "", exc.field)
+            return ValidationError(message=exc.message, code=exc.code, field=field)
+        return ResolveRefillSuccess(refill=RefillNode.of(row), resolved_by=by)
 
     @mutation(
         "Fetch every provider's services now and rebuild the catalog (admin).",

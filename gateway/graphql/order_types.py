@@ -79,6 +79,21 @@ class RefillNode:
     )
     created_at: datetime = strawberry.field(description="When the refill was requested.")
     updated_at: datetime = strawberry.field(description="When its status last changed.")
+    provider: str | None = strawberry.field(
+        description="The provider asked (ops and admin keys).", permission_classes=OPERATOR
+    )
+    error: str | None = strawberry.field(
+        description=(
+            "Why the refill failed or is unconfirmed, in the panel's or the gateway's own "
+            "words (ops and admin keys)."
+        ),
+        permission_classes=OPERATOR,
+    )
+
+    @field("The order refilled, as the caller may see it.")
+    async def order(self, info: Info) -> OrderNode | None:
+        row = await info.context.loaders.order.load(self.order_id)
+        return OrderNode.of(row) if row is not None else None
 
     @classmethod
     def of(cls, row: RefillRow) -> RefillNode:
@@ -86,7 +101,7 @@ class RefillNode:
         return cls(
             id=row.id, order_id=row.order_id, status=refill_status(row.state),
             status_raw=row.status_raw, note=note, created_at=row.created_at,
-            updated_at=row.updated_at,
+            updated_at=row.updated_at, provider=row.provider, error=row.error,
         )  # fmt: skip
 
 

@@ -114,6 +114,11 @@ class NotUnconfirmedError(UserError):
     order: OrderNode = strawberry.field(description="The order, as it stands.")
 
 
+@strawberry.type(description="Only an UNCONFIRMED refill can be resolved; this one is not (now).")
+class NotUnconfirmedRefillError(UserError):
+    refill: RefillNode = strawberry.field(description="The refill, as it stands.")
+
+
 # -- successes -------------------------------------------------------------------------------
 
 
@@ -139,6 +144,15 @@ class CancelRequested:
 class ResolveOrderSuccess:
     order: OrderNode = strawberry.field(
         description="PENDING (the gateway now follows it at its provider) or FAILED."
+    )
+    resolved_by: str = strawberry.field(description="Who resolved it, as its history records.")
+
+
+@strawberry.type(description="An UNCONFIRMED refill was resolved.")
+class ResolveRefillSuccess:
+    refill: RefillNode = strawberry.field(
+        description="PENDING (the gateway now follows it at its provider) or FAILED (the order "
+        "may be refilled again)."
     )
     resolved_by: str = strawberry.field(description="Who resolved it, as its history records.")
 
@@ -171,6 +185,11 @@ CancelOrderResult = Annotated[
 ResolveOrderResult = Annotated[
     ResolveOrderSuccess | NotFoundError | NotUnconfirmedError | ValidationError,
     strawberry.union("ResolveOrderResult", description="The order resolved, or why it was not."),
+]
+
+ResolveRefillResult = Annotated[
+    ResolveRefillSuccess | NotFoundError | NotUnconfirmedRefillError | ValidationError,
+    strawberry.union("ResolveRefillResult", description="The refill resolved, or why it was not."),
 ]
 
 

@@ -18,7 +18,7 @@ from gateway.graphql.context import Info
 from gateway.graphql.enums import status_value
 from gateway.graphql.fields import field
 from gateway.graphql.inputs import OrderDetailsInput, OrderInput
-from gateway.graphql.order_types import OrderFilter, OrderNode
+from gateway.graphql.order_types import OrderFilter, OrderNode, RefillNode
 from gateway.graphql.pagination import (
     Connection,
     connection,
@@ -230,6 +230,15 @@ class Query(ApiKeyQueries, AccountQueries):
         except OrderUnknown:
             return None
         return OrderNode.of(row)
+
+    @field(
+        "Refills whose panel answer was lost (UNCONFIRMED), oldest first (ops or admin keys): "
+        "their orders are not asked again until each is resolved (resolveRefill).",
+        permission_classes=OPS,
+    )
+    async def unconfirmed_refills(self, info: Info, first: int | None = None) -> list[RefillNode]:
+        rows = await info.context.gateway.store.unconfirmed_refills(page_size(first))
+        return [RefillNode.of(r) for r in rows]
 
     @field(
         "Every provider's balance and the total in the base currency (ops or admin keys).",
