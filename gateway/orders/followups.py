@@ -41,6 +41,8 @@ from providers.errors import (
 from providers.models import Refill, RefillState
 
 LEFT_OUT = "the panel left this order out of its answer"
+STOPPED = "the request was stopped before the panel answered; outcome unknown"
+"""The ``error`` of a refill whose request was stopped (cancelled) while the panel was asked."""
 CLAIM_TTL = timedelta(minutes=5)
 """How long a request may take to get a panel's answer to a refill or cancel: longer than any
 call may last. A claim older than this belongs to a request that died."""
@@ -162,8 +164,8 @@ class Followups(OrdersBase):
                 [by_id[i] for i in claimed], lambda p, pids: p.refill(pids)
             )
         except BaseException:
-            # Free the orders now rather than when the claims expire.
-            await asyncio.shield(self._end_claims(claimed.values(), "the request was stopped"))
+            # The panel may have been asked: unconfirmed now rather than when the claims expire.
+            await asyncio.shield(self._stopped([(by_id[i], c) for i, c in claimed.items()]))
             raise
         for order_id, claim in claimed.items():
             reply = replies.get(order_id) or ProviderError(LEFT_OUT)
@@ -197,11 +199,9 @@ class Followups(OrdersBase):
             await events.record(self.store, tx, [events.refill_event(row, refill)])
         return Outcome(row.id, row, refill=refill)
 
-    async def _end_claims(self, claims: Iterable[RefillRow], error: str) -> None:
-        for claim in claims:
-            await self.store.update_refill(
-                claim.id, state=RefillState.FAILED, status_raw=None, error=error
-            )
+    async def _stopped(self, claims: list[tuple[OrderRow, RefillRow]]) -> None:
+        for row, claim in claims:
+            await self._refill_recorded(row, claim, {"state": REFILL_UNCONFIRMED, "error": STOPPED})
 
     # -- refill status -----------------------------------------------------------------------
 

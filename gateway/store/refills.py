@@ -37,8 +37,9 @@ status (`RefillState` holds those), never polled (no provider refill id to poll)
 HELD_REFILL_STATES = (*OPEN_REFILL_STATES, REFILL_UNCONFIRMED)
 """An order with a refill in one of these is not refilled again: that refill is returned."""
 
-ABANDONED = "the request for this refill was interrupted before the panel answered"
-"""The ``error`` of a claim whose requester died before the panel answered."""
+ABANDONED = "the request for this refill was interrupted before the panel answered; outcome unknown"
+"""The ``error`` of a claim whose requester died before the panel answered: it may have asked
+(the claim becomes ``UNCONFIRMED``)."""
 
 _UNSET: Any = object()
 
@@ -84,7 +85,8 @@ class RefillQueries(Queries):
         per order, which must ask the provider and record the answer. The orders are locked
         while deciding (``FOR UPDATE`` on PostgreSQL, the write lock on SQLite), so two
         processes never both create a claim. A claim older than `abandoned_before` without a
-        provider id belongs to a requester that died: it ends ``FAILED`` and is replaced.
+        provider id belongs to a requester that died, maybe after asking the panel: it becomes
+        ``UNCONFIRMED`` (returned, never replaced, until an operator settles it).
         """
         ids = sorted(wanted)
         found: dict[int, tuple[RefillRow, bool]] = {}
@@ -100,7 +102,7 @@ class RefillQueries(Queries):
                     .where(refills.c.state.in_(OPEN_REFILL_STATES))
                     .where(refills.c.provider_refill_id.is_(None))
                     .where(refills.c.created_at < abandoned_before)
-                    .values(state=RefillState.FAILED.value, error=ABANDONED, updated_at=now)
+                    .values(state=REFILL_UNCONFIRMED, error=ABANDONED, updated_at=now)
                 )
                 result = await conn.execute(
                     select(refills)

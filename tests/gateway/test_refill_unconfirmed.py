@@ -4,17 +4,22 @@ settles it. Simulated panels over real HTTP, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+
 import pytest
 
 from gateway.core import Gateway
 from gateway.orders import InvalidResolution, NotUnconfirmedRefill, RefillUnknown
+from gateway.orders.followups import CLAIM_TTL, STOPPED
 from gateway.routing import Need
 from gateway.store import OrderRow, RefillRow
-from gateway.store.refills import REFILL_UNCONFIRMED
+from gateway.store.refills import ABANDONED, REFILL_UNCONFIRMED
 from providers.simulator import Fault, FaultKind
 from providers.simulator.render import Renderer
 from tests.gateway.panels import Trio, shared_group
 from tests.gateway.syncing import sync_statuses
+from tests.gateway.workers.helpers import eventually
 
 
 async def refillable(gw: Gateway, trio: Trio, n: int) -> OrderRow:
@@ -145,3 +150,40 @@ async def test_a_made_resolution_is_checked_with_the_panel(gw: Gateway, trio: Tr
         refill.id, provider_refill_id="999999", force=True, by="cli:ops"
     )
     assert forced.provider_refill_id == "999999"
+
+
+async def test_a_refill_request_stopped_while_the_panel_is_asked_is_unconfirmed(
+    gw: Gateway, trio: Trio
+) -> None:
+    order = await refillable(gw, trio, 5)
+    sim = trio.sims[order.provider or ""]
+    sim.faults.add(Fault(FaultKind.HOLD, actions=frozenset({"refill"}), count=1))
+    before = refill_calls(trio, order)
+    asking = asyncio.create_task(gw.orders.refill([order.id], "c"))
+    await eventually(lambda: refill_calls(trio, order) - before == 1)
+    asking.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asking
+    sim.faults.release()
+    [stored] = await gw.store.refills_for_orders([order.id])
+    assert (stored.state, stored.error) == (REFILL_UNCONFIRMED, STOPPED)
+    assert STOPPED == "the request was stopped before the panel answered; outcome unknown"
+    [again] = await gw.orders.refill([order.id], "c")
+    assert again.refill is not None
+    assert again.refill.id == stored.id
+    assert refill_calls(trio, order) - before == 1, "never asked of the panel twice"
+
+
+async def test_a_claim_left_by_a_requester_that_died_becomes_unconfirmed(
+    gw: Gateway, trio: Trio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = await refillable(gw, trio, 6)
+    claim = await gw.store.create_refill(order.id, order.provider or "", None)
+    later = claim.created_at + CLAIM_TTL + timedelta(seconds=1)
+    monkeypatch.setattr(gw.orders, "clock", lambda: later)
+    before = refill_calls(trio, order)
+    [asked] = await gw.orders.refill([order.id], "c")
+    assert asked.refill is not None
+    assert (asked.refill.id, asked.refill.state) == (claim.id, REFILL_UNCONFIRMED)
+    assert asked.refill.error == ABANDONED
+    assert refill_calls(trio, order) == before, "the panel may have been asked: not again"
