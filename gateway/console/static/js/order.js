@@ -17,7 +17,7 @@ const RESOLVE = `mutation Resolve($id: Int!, $pid: String, $notPlaced: Boolean!,
     ... on UserError { message code }
   } }`;
 const REFILL = `mutation Refill($ids: [Int!]!) { refillOrders(ids: $ids) { results { __typename
-  ... on RefillRequested { refill { id status } }
+  ... on RefillRequested { refill { id status note } }
   ... on UserError { message code } } } }`;
 const CANCEL = `mutation Cancel($ids: [Int!]!) { cancelOrders(ids: $ids) { results { __typename
   ... on CancelRequested { order { id status } }
@@ -73,7 +73,11 @@ function actions(order, status, alert, reload) {
         act("Not placed", resolve(true), true))));
   }
   parts.push(h("div", { class: "inline" },
-    act("Refill", async () => `Refill requested (#${(await one(REFILL, "refillOrders")).refill?.id ?? "?"}).`, true),
+    act("Refill", async () => {
+      const refill = (await one(REFILL, "refillOrders")).refill;
+      if (refill?.note) return `Refill #${refill.id} is ${refill.status}: ${refill.note}`;
+      return `Refill requested (#${refill?.id ?? "?"}).`;
+    }, true),
     act("Cancel", async () => `Cancel requested: now ${(await one(CANCEL, "cancelOrders")).order.status}.`, true)));
   return parts;
 }
