@@ -60,8 +60,8 @@ def standard_jobs(
     sinks: Sequence[Sink] = (),
 ) -> list[PeriodicJob]:
     """Status and refill sync, catalog and balance refresh, the outbox drain, unconfirmed
-    orders surfaced, child orders (drip runs, aggregates); `sinks` receive each event inside
-    the drain's transaction."""
+    orders and refills surfaced, child orders (drip runs, aggregates); `sinks` receive each
+    event inside the drain's transaction."""
     options = options or WorkerOptions()
     providers = tuple(gw.providers)
     catalog = CatalogRefresh(gw.catalog, gw.store, clock=options.clock)
@@ -89,7 +89,14 @@ def standard_jobs(
         if rows:
             ids = ", ".join(str(r.id) for r in rows)
             log.warning("orders with an unknown outcome, never re-sent, to resolve: %s", ids)
-        return len(rows)
+        refills = await gw.store.unconfirmed_refills()
+        if refills:
+            ids = ", ".join(str(r.id) for r in refills)
+            log.warning(
+                "refills with an unknown outcome, their orders not asked again, to resolve: %s",
+                ids,
+            )
+        return len(rows) + len(refills)
 
     return [
         PeriodicJob("status_sync", options.status_every, sync.run, providers),

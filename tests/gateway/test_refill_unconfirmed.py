@@ -5,16 +5,20 @@ settles it. Simulated panels over real HTTP, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 
 import pytest
 
 from gateway.core import Gateway
+from gateway.events import EventBus
 from gateway.orders import InvalidResolution, NotUnconfirmedRefill, RefillUnknown
 from gateway.orders.followups import CLAIM_TTL, STOPPED
 from gateway.routing import Need
 from gateway.store import OrderRow, RefillRow
 from gateway.store.refills import ABANDONED, REFILL_UNCONFIRMED
+from gateway.workers import standard_jobs
+from gateway.workers.broadcast import LocalBroadcast
 from providers.simulator import Fault, FaultKind
 from providers.simulator.render import Renderer
 from tests.gateway.panels import Trio, shared_group
@@ -187,3 +191,22 @@ async def test_a_claim_left_by_a_requester_that_died_becomes_unconfirmed(
     assert (asked.refill.id, asked.refill.state) == (claim.id, REFILL_UNCONFIRMED)
     assert asked.refill.error == ABANDONED
     assert refill_calls(trio, order) == before, "the panel may have been asked: not again"
+
+
+async def test_the_worker_names_unconfirmed_refills_for_an_operator(
+    gw: Gateway, trio: Trio, caplog: pytest.LogCaptureFixture
+) -> None:
+    order = await refillable(gw, trio, 7)
+    lose_refill_answer(trio, order, FaultKind.HTTP_5XX)
+    [asked] = await gw.orders.refill([order.id], "c")
+    assert asked.refill is not None
+    jobs = {j.name: j for j in standard_jobs(gw, LocalBroadcast(EventBus()))}
+    with caplog.at_level(logging.WARNING, logger="gateway.workers.standard"):
+        assert await jobs["unconfirmed"].run(None) == 1
+    assert (
+        "refills with an unknown outcome, their orders not asked again, to resolve: "
+        f"{asked.refill.id}"
+    ) in caplog.messages
+    secret = trio.sims[order.provider or ""].key or ""
+    assert secret
+    assert not any(secret in m for m in caplog.messages), "the panel key is never logged"
