@@ -4,9 +4,8 @@ batches and answered per gateway id. Every face (CLI, GraphQL, ``/api/v2``) call
 A panel is asked once per order however many requests arrive together: in this process a
 second request waits for the first one's answer, and across processes the ledger decides
 (an open refill is returned instead of asking again, a cancel being asked or already accepted
-is not asked again; `Store.claim_refills`, `Store.claim_cancels`). A refill ask whose answer
-was lost is ``UNCONFIRMED``: returned like an open refill, never asked again, until an operator
-settles it (`refill_resolution`).
+is not asked again; `Store.claim_refills`, `Store.claim_cancels`), an ``UNCONFIRMED`` refill
+(its answer lost) too, until an operator settles it (`refill_resolution`).
 """
 
 from __future__ import annotations
@@ -42,7 +41,6 @@ from providers.models import Refill, RefillState
 
 LEFT_OUT = "the panel left this order out of its answer"
 STOPPED = "the request was stopped before the panel answered; outcome unknown"
-"""The ``error`` of a refill whose request was stopped (cancelled) while the panel was asked."""
 CLAIM_TTL = timedelta(minutes=5)
 """How long a request may take to get a panel's answer to a refill or cancel: longer than any
 call may last. A claim older than this belongs to a request that died."""
@@ -144,8 +142,8 @@ class Followups(OrdersBase):
     # -- refill ------------------------------------------------------------------------------
 
     async def refill(self, ids: Iterable[int], client_id: str | None) -> list[Outcome]:
-        """Refill each order: its open refill if it has one, else a new one asked of its
-        provider (recorded with a gateway id); a split or drip-fed order through its children."""
+        """Refill each order: its open (or unconfirmed) refill if it has one, else a new one
+        asked of its provider, with a gateway id; a split or drip-fed order through its children."""
         return await self._followup(
             self._refilling, ids, client_id, self._ask_refills, cancel=False
         )

@@ -39,7 +39,7 @@ class Outcome:
     error: str | None = None
     """The error in the provider's words, for the operator."""
     refill: RefillRow | None = None
-    """The refill created, for `Orders.refill`."""
+    """The refill created, or the order's open or unconfirmed one, for `Orders.refill`."""
     client_error: str | None = None
     """`error` as a client is told it, when that differs (`client_refusal`)."""
 

@@ -10,9 +10,11 @@ again until an operator looks at the panel's refill list and says what happened:
 
 A made refill becomes ``PENDING`` with the panel's refill id and is polled from then on; the id
 is checked with the panel first (a refill status call) and refused if another refill of the
-same provider already has it, unless ``force``. A refill not made ends ``FAILED``, so a new ask
-for the order is sent. Errors are those of `resolution` (`InvalidResolution`, with its codes),
-plus `NotUnconfirmedRefill` and `RefillUnknown`.
+same provider already has it (the ledger holds one refill per provider id, so ``force`` records
+only an id the panel cannot vouch for). A refill not made ends ``FAILED``, so a new ask for the
+order is sent. Errors: `InvalidResolution` (codes ``INVALID_RESOLUTION``,
+``PROVIDER_REFILL_UNKNOWN``, ``PROVIDER_REFILL_IN_USE``, ``PROVIDER_UNAVAILABLE``),
+`NotUnconfirmedRefill` and `RefillUnknown`.
 """
 
 from __future__ import annotations
@@ -20,16 +22,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from gateway import events
 from gateway.orders.base import OrdersBase
 from gateway.orders.errors import OrderError
-from gateway.orders.resolution import (
-    IN_USE,
-    PROVIDER_ID,
-    UNAVAILABLE,
-    UNKNOWN,
-    InvalidResolution,
-)
+from gateway.orders.resolution import PROVIDER_ID, UNAVAILABLE, InvalidResolution
 from gateway.store import RefillRow
 from gateway.store.refills import REFILL_UNCONFIRMED
 from providers.errors import NotFound, ProviderError
@@ -37,6 +35,8 @@ from providers.models import RefillState
 
 REFILL_RESOLVED = "refill_resolved"
 """The order history kind of a refill's resolution."""
+UNKNOWN = "PROVIDER_REFILL_UNKNOWN"
+IN_USE = "PROVIDER_REFILL_IN_USE"
 
 
 class RefillUnknown(OrderError):
@@ -100,15 +100,23 @@ class RefillResolution(OrdersBase):
                 "error": None, "next_poll_at": datetime.now(UTC),
             }  # fmt: skip
             data["outcome"] = "made"
-        async with self.store.transaction() as tx:
-            after = await self.store.settle_refill(refill.id, **changes, tx=tx)
-            if after is None:  # settled meanwhile, by another operator
-                latest = (await self.store.get_refills([refill.id], tx=tx))[0]
-                raise NotUnconfirmedRefill(refill.id, latest.state)
-            order = await self.store.update_order(
-                refill.order_id, event_kind=REFILL_RESOLVED, event_data=data, tx=tx
-            )
-            await events.record(self.store, tx, [events.refill_event(order, after)])
+        try:
+            async with self.store.transaction() as tx:
+                after = await self.store.settle_refill(refill.id, **changes, tx=tx)
+                if after is None:  # settled meanwhile, by another operator
+                    latest = (await self.store.get_refills([refill.id], tx=tx))[0]
+                    raise NotUnconfirmedRefill(refill.id, latest.state)
+                order = await self.store.update_order(
+                    refill.order_id, event_kind=REFILL_RESOLVED, event_data=data, tx=tx
+                )
+                await events.record(self.store, tx, [events.refill_event(order, after)])
+        except IntegrityError:
+            # Another refill was given the same provider id meanwhile (one id, one refill).
+            raise InvalidResolution(
+                f"{refill.provider} refill {changes['provider_refill_id']} is already another "
+                "refill's; check the id",
+                code=IN_USE, field="provider_refill_id",
+            ) from None  # fmt: skip
         return after
 
     async def _check_made(self, refill: RefillRow, pid: str, force: bool) -> dict[str, Any]:

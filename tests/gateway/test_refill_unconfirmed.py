@@ -135,7 +135,7 @@ async def test_a_made_resolution_is_checked_with_the_panel(gw: Gateway, trio: Tr
     order, refill = await unconfirmed(gw, trio, 4)
     with pytest.raises(InvalidResolution) as unknown:
         await gw.orders.resolve_refill(refill.id, provider_refill_id="999999", by="cli:ops")
-    assert unknown.value.code == "PROVIDER_ORDER_UNKNOWN"
+    assert unknown.value.code == "PROVIDER_REFILL_UNKNOWN"
     assert unknown.value.message == (
         f"{order.provider} does not know refill 999999; check the id, or force it (--force) "
         "to record it unchecked"
@@ -210,3 +210,25 @@ async def test_the_worker_names_unconfirmed_refills_for_an_operator(
     secret = trio.sims[order.provider or ""].key or ""
     assert secret
     assert not any(secret in m for m in caplog.messages), "the panel key is never logged"
+
+
+async def test_a_provider_refill_id_another_refill_has_is_refused_even_forced(
+    gw: Gateway, trio: Trio
+) -> None:
+    order, refill = await unconfirmed(gw, trio, 8)
+    [pid] = upstream_refills(trio, order)
+    await gw.orders.resolve_refill(refill.id, provider_refill_id=pid, by="cli:ops")
+    other_order = await refillable(gw, trio, 9)
+    if other_order.provider != order.provider:
+        pytest.skip("the second order went to another panel")
+    lose_refill_answer(trio, other_order, FaultKind.HTTP_5XX)
+    [other] = await gw.orders.refill([other_order.id], "c")
+    assert other.refill is not None
+    with pytest.raises(InvalidResolution) as in_use:
+        await gw.orders.resolve_refill(
+            other.refill.id, provider_refill_id=pid, force=True, by="cli:ops"
+        )
+    assert in_use.value.code == "PROVIDER_REFILL_IN_USE"
+    assert in_use.value.message == (
+        f"{order.provider} refill {pid} is already refill {refill.id}'s; check the id"
+    )
