@@ -63,3 +63,34 @@ async def test_stale_orders_read_by_many_clients_are_polled_in_one_batched_call(
     await gw.orders.freshness.settled()
     assert all(r.next_poll_at != PRIORITY for r in await gw.store.get_orders(ids))
     assert (await StatusSync(gw.store, gw.providers).run("alpha")).calls == 0
+
+
+async def test_a_read_leaves_an_order_another_instance_is_polling_to_that_instance(
+    gw: Gateway, trio: Trio, recorders: dict[str, StatusRecorder]
+) -> None:
+    """Two gateways on one ledger: A has claimed stale orders and its status call is on the
+    way; a client reads them on B meanwhile. The read must not make them due again, or B's
+    sync would poll them a second time while A's poll is still in flight."""
+    pids = place_upstream(trio.sims["alpha"], 4)
+    now = datetime.now(UTC)
+    long_ago = now - timedelta(hours=2)
+    ids = await insert_orders(gw.store, "alpha", pids, created_at=long_ago, next_poll_at=now)
+    await gw.store.beat("gw-a", "gateway", expires_at=now + timedelta(minutes=5))
+    await gw.store.beat("gw-b", "gateway", expires_at=now + timedelta(minutes=5))
+    claimed = await gw.store.claim_due_orders(
+        now=now, lease=timedelta(minutes=2), provider="alpha", instance="gw-a"
+    )
+    assert sorted(r.id for r in claimed) == ids
+
+    await gw.orders.status(ids, None)  # the client, on B, reads them while A polls
+    await gw.orders.freshness.settled()
+    assert all(r.next_poll_at != PRIORITY for r in await gw.store.get_orders(ids))
+    report = await StatusSync(gw.store, gw.providers, instance="gw-b").run("alpha")
+    assert report.calls == 0, "polled by A alone"
+    assert recorders["alpha"].batches == []
+
+    # A dies before answering: its claims are due again (liveness), a read included.
+    await gw.store.beat("gw-a", "gateway", expires_at=now - timedelta(seconds=1))
+    report = await StatusSync(gw.store, gw.providers, instance="gw-b").run("alpha")
+    assert report.calls == 1
+    assert sorted(recorders["alpha"].batches[0]) == sorted(pids)
