@@ -175,11 +175,19 @@ class Catalog:
             error = str(exc) or f"no answer within {self._sync_timeout:g}s"
             log.warning("catalog sync of %s failed: %s", name, error)
             return SyncResult(name, False, 0, time.perf_counter() - started, error=error)
-        previous = await self._listed_before(name)
         now = self._clock()
-        changes = price_changes(name, previous, services, now) if previous is not None else []
-        if changes:
-            await self.store.record_price_changes(changes)
+
+        async def before() -> ListedRates | None:
+            cached = await self._cached_list(name)
+            return None if cached is None else listed_rates(cached)
+
+        # The comparison with the last list and its record are one transaction in the ledger,
+        # so gateways fetching the same new list at once record each change once.
+        recorded = await self.store.record_listing(
+            name, now, listed_rates(services),
+            lambda previous: price_changes(name, previous, services, now), before,
+        )  # fmt: skip
+        changes = recorded or []
         removed = [c.provider_service_id for c in changes if c.kind is PriceChangeKind.REMOVED]
         if removed:
             await self.store.mark_services_removed(name, removed, now)
@@ -187,8 +195,6 @@ class Catalog:
         await self.cache.set_model(f"catalog:services:{name}", services, SERVICES_TTL)
         self._synced[name] = now
         await self.cache.set_model(f"catalog:synced:{name}", now, SERVICES_TTL)
-        # In the ledger too: every process routes on it, with Redis or without.
-        await self.store.record_catalog_sync(name, now, listed_rates(services))
 
         def count(kind: PriceChangeKind) -> int:
             return sum(1 for c in changes if c.kind is kind)
@@ -198,16 +204,6 @@ class Catalog:
             added=count(PriceChangeKind.ADDED), changed=count(PriceChangeKind.CHANGED),
             removed=len(removed),
         )  # fmt: skip
-
-    async def _listed_before(self, name: str) -> ListedRates | None:
-        """What `name` listed at its last sync by any process, from the ledger (so a restart,
-        a stop of hours or Redis away loses no change); a ledger from before the rates were
-        kept falls back to the cached list."""
-        recorded = await self.store.listed_rates(name)
-        if recorded is not None:
-            return recorded
-        cached = await self._cached_list(name)
-        return None if cached is None else listed_rates(cached)
 
     async def _cached_list(self, name: str) -> list[Service] | None:
         cached = await self.cache.get_model(f"catalog:services:{name}", list[Service])

@@ -27,44 +27,11 @@ ListedRates = dict[str, tuple[Decimal, str]]
 class CatalogQueries(Queries):
     """Ids for the catalog, and what each provider listed at its last sync."""
 
-    async def record_catalog_sync(
-        self, provider: str, at: datetime, rates: ListedRates | None = None
-    ) -> None:
-        """Remember that `provider`'s services were fetched at `at`, and the `rates` it listed
-        then (the latest time wins; rates None keeps the ones recorded)."""
-        values: dict[str, object] = {"synced_at": at}
-        if rates is not None:
-            values["rates"] = {sid: [rate, currency] for sid, (rate, currency) in rates.items()}
-        async with self._write(None) as conn:
-            updated = await conn.execute(
-                catalog_syncs.update()
-                .where(catalog_syncs.c.provider == provider, catalog_syncs.c.synced_at < at)
-                .values(values)
-            )
-            if not updated.rowcount:
-                await conn.execute(
-                    self._insert(catalog_syncs)
-                    .values(provider=provider, **values)
-                    .on_conflict_do_nothing(index_elements=[catalog_syncs.c.provider])
-                )
-
     async def catalog_syncs(self) -> dict[str, datetime]:
         """When each provider's services were last fetched, by any process."""
         async with self._read(None) as conn:
             result = await conn.execute(select(catalog_syncs.c.provider, catalog_syncs.c.synced_at))
             return {str(provider): at for provider, at in result}
-
-    async def listed_rates(self, provider: str) -> ListedRates | None:
-        """The rates `provider` listed at its last recorded sync (None: none recorded)."""
-        async with self._read(None) as conn:
-            listed = await conn.scalar(
-                select(catalog_syncs.c.rates).where(catalog_syncs.c.provider == provider)
-            )
-        if listed is None:
-            return None
-        return {
-            str(sid): (Decimal(rate), str(currency)) for sid, (rate, currency) in listed.items()
-        }
 
     async def service_ids(
         self, pairs: Iterable[ServiceKey], *, tx: AsyncConnection | None = None

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.base import Queries, chunks
+from gateway.store.catalog import ListedRates
 from gateway.store.rows import PriceChange, PriceChangeKind
-from gateway.store.tables import price_changes
+from gateway.store.tables import catalog_syncs, price_changes
 
 
 class PriceQueries(Queries):
@@ -33,6 +35,52 @@ class PriceQueries(Queries):
         async with self._write(tx) as conn:
             for batch in chunks(rows):
                 await conn.execute(price_changes.insert(), batch)
+
+    async def record_listing(
+        self,
+        provider: str,
+        at: datetime,
+        rates: ListedRates,
+        changes: Callable[[ListedRates], list[PriceChange]],
+        before: Callable[[], Awaitable[ListedRates | None]],
+    ) -> list[PriceChange] | None:
+        """Record a sync of `provider` fetched at `at` that listed `rates`, with the price
+        changes `changes` finds against what the last recorded sync listed (`before()` when
+        the ledger has no list; no changes when neither has one), in one transaction holding
+        the provider's row: processes that fetched the same new list at once record each change
+        once. A sync fetched no later than the recorded one records nothing: None."""
+        listed = {sid: [rate, currency] for sid, (rate, currency) in rates.items()}
+        async with self._write(None) as conn:
+            held = (
+                await conn.execute(
+                    select(catalog_syncs.c.synced_at, catalog_syncs.c.rates)
+                    .where(catalog_syncs.c.provider == provider)
+                    .with_for_update()
+                )
+            ).first()
+            if held is None:
+                inserted = await conn.execute(
+                    self._insert(catalog_syncs)
+                    .values(provider=provider, synced_at=at, rates=listed)
+                    .on_conflict_do_nothing(index_elements=[catalog_syncs.c.provider])
+                )
+                if not inserted.rowcount:
+                    return None  # another process recorded its first sync meanwhile
+                previous = None
+            else:
+                if held.synced_at >= at:
+                    return None
+                await conn.execute(
+                    catalog_syncs.update()
+                    .where(catalog_syncs.c.provider == provider)
+                    .values(synced_at=at, rates=listed)
+                )
+                previous = None if held.rates is None else _rates(held.rates)
+            if previous is None:
+                previous = await before()
+            found = [] if previous is None else changes(previous)
+            await self.record_price_changes(found, tx=conn)
+        return found
 
     async def price_changes(
         self,
@@ -57,3 +105,7 @@ class PriceQueries(Queries):
                 PriceChange.from_row({**found, "kind": PriceChangeKind(found["kind"])})
                 for found in result.mappings()
             ]
+
+
+def _rates(stored: dict[str, Any]) -> ListedRates:
+    return {str(sid): (Decimal(rate), str(currency)) for sid, (rate, currency) in stored.items()}

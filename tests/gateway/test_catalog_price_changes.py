@@ -3,6 +3,7 @@ made while no gateway ran (and with no Redis to remember the last list) are stil
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import replace
@@ -73,3 +74,27 @@ async def test_changes_made_while_the_gateway_was_stopped_are_recorded_without_r
         again = {r.provider: r for r in await gw.catalog.sync()}
         assert all((r.added, r.changed, r.removed) == (0, 0, 0) for r in again.values())
         assert len(await gw.store.price_changes()) == 3
+
+
+async def test_syncs_of_several_gateways_at_once_record_each_change_once(
+    trio: Trio, database_url: str, redis_url: str, namespace: str
+) -> None:
+    """A fleet on one ledger: each re-pricing is one price change (one event), however many
+    gateways fetch the new list at the same moment and compare it with the last one."""
+    settings = trio_settings(trio, database_url, redis_url, namespace)
+    async with (
+        open_gateway(settings, trio) as a,
+        open_gateway(settings, trio) as b,
+        open_gateway(settings, trio) as c,
+    ):
+        await a.catalog.sync(["alpha"])
+        panel = trio.sims["alpha"].panel
+        service = panel.services[0]
+        rates = [service.rate * n for n in (2, 3, 4)]
+        for rate in rates:
+            panel.set_rate(service.id, rate)
+            await asyncio.gather(*(gw.catalog.sync(["alpha"]) for gw in (a, b, c, a, b)))
+        changes = await a.store.price_changes()
+        assert [(ch.old_rate, ch.new_rate) for ch in changes] == list(
+            zip([service.rate, *rates[:-1]], rates, strict=True)
+        )
