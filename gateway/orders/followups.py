@@ -26,6 +26,7 @@ from gateway.orders.outcomes import (
     RefillOutcome,
     client_refusal,
 )
+from gateway.orders.refill_claims import shared_claims
 from gateway.orders.split import fan_out
 from gateway.store import OrderRow, RefillRow
 from gateway.store.cancels import REFUSED, REQUESTED, CancelClaim
@@ -154,9 +155,6 @@ class Followups(OrdersBase):
         askable = {r.id: r.provider or "" for r in rows if r.provider_order_id}
         claims = await self.store.claim_refills(askable, abandoned_before=self.clock() - CLAIM_TTL)
         claimed = {i: refill for i, (refill, created) in claims.items() if created}
-        for order_id, (refill, created) in claims.items():
-            if not created:
-                answers[order_id] = Outcome(order_id, by_id[order_id], refill=refill)
         try:
             replies = await self._per_provider(
                 [by_id[i] for i in claimed], lambda p, pids: p.refill(pids)
@@ -168,6 +166,15 @@ class Followups(OrdersBase):
         for order_id, claim in claimed.items():
             reply = replies.get(order_id) or ProviderError(LEFT_OUT)
             answers[order_id] = await self._refill_answered(by_id[order_id], claim, reply)
+        # Another request's claims, once their panel answered (after asking for ours: two
+        # processes never wait on each other); a refused one is gone, so this request asks.
+        theirs = {i: refill for i, (refill, created) in claims.items() if not created}
+        shared, again = await shared_claims(
+            self.store, theirs, by_id, clock=self.clock, ttl=CLAIM_TTL
+        )
+        answers.update(shared)
+        if again:
+            answers.update(await self._ask_refills(again))
         return answers
 
     async def _refill_answered(

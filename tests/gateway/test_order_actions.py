@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,7 @@ from gateway.routing import Need
 from gateway.store import OrderRow
 from tests.gateway.panels import Trio, open_gateway, shared_group
 from tests.gateway.syncing import sync_statuses
+from tests.gateway.transports import Switchboard, open_switched_gateway
 
 
 @pytest.fixture
@@ -124,3 +126,39 @@ async def test_fifty_concurrent_cancels_of_one_order_make_one_call(
     history = [e.kind for e in await gw.store.order_events(order.id)]
     assert history.count("cancel_requesting") == 1
     assert history.count("cancel_requested") == 1
+
+
+async def test_a_refill_another_process_is_asking_for_is_answered_with_the_panels_answer(
+    gw: Gateway, settings: Settings, trio: Trio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Process A asks the panel for a refill; a request for the same order reaches process B
+    meanwhile. B must not answer with A's claim before the panel has answered: the panel
+    refuses (the order is not complete), the claim is removed, and a refill id told to B's
+    client would name no refill ("Refill not found")."""
+    boards = {name: Switchboard() for name in trio.sims}
+    async with open_switched_gateway(settings, trio, boards) as asking:
+        order = await place(gw, 6)
+        board = boards[order.provider or ""]
+        board.hold("refill")
+        first = asyncio.create_task(asking.orders.refill([order.id], "c"))
+        await board.arrived.wait()  # A's claim is in the ledger, its call on the way
+
+        claimed = asyncio.Event()
+        claim = gw.store.claim_refills
+
+        async def claim_and_tell(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await claim(*args, **kwargs)
+            finally:
+                claimed.set()
+
+        monkeypatch.setattr(gw.store, "claim_refills", claim_and_tell)
+        second = asyncio.create_task(gw.orders.refill([order.id], "c"))
+        await claimed.wait()  # B found A's claim
+        board.release()
+        [a], [b] = await first, await second
+    assert a.error, "not complete yet: the panel refuses"
+    assert a.refill is None
+    assert b.refill is None, "no refill came of the claim B found"
+    assert b.shown == a.shown
+    assert await gw.store.refills_for_orders([order.id]) == []
