@@ -26,7 +26,7 @@ from gateway.orders.outcomes import (
     RefillOutcome,
     client_refusal,
 )
-from gateway.orders.refill_claims import shared_claims
+from gateway.orders.shared_claims import SHOWN, ask_once, shared_cancels, shared_refills
 from gateway.orders.split import fan_out
 from gateway.store import OrderRow, RefillRow
 from gateway.store.cancels import REFUSED, REQUESTED, CancelClaim
@@ -78,25 +78,7 @@ class Followups(OrdersBase):
         order shared is checked to be the caller's; one the other request could not ask for
         (not its client's: answered without an order) is asked for again."""
         wanted = list(dict.fromkeys(ids))
-        joined = {i: in_flight[i] for i in wanted if i in in_flight}
-        loop = asyncio.get_running_loop()
-        futures = {i: loop.create_future() for i in wanted if i not in joined}
-        in_flight.update(futures)
-        try:
-            answers = {o.order_id: o for o in await ask(list(futures))} if futures else {}
-            for order_id, future in futures.items():
-                future.set_result(answers[order_id])
-        except BaseException as exc:
-            for future in futures.values():
-                if isinstance(exc, asyncio.CancelledError):
-                    future.cancel()
-                else:
-                    future.set_exception(exc)
-                    future.exception()  # retrieved: joiners, if any, raise it themselves
-            raise
-        finally:
-            for order_id in futures:
-                in_flight.pop(order_id, None)
+        answers, joined = await ask_once(in_flight, wanted, ask)
         if joined:
             owned = await self._owned(joined, client_id)
             again = []
@@ -169,7 +151,7 @@ class Followups(OrdersBase):
         # Another request's claims, once their panel answered (after asking for ours: two
         # processes never wait on each other); a refused one is gone, so this request asks.
         theirs = {i: refill for i, (refill, created) in claims.items() if not created}
-        shared, again = await shared_claims(
+        shared, again = await shared_refills(
             self.store, theirs, by_id, clock=self.clock, ttl=CLAIM_TTL
         )
         answers.update(shared)
@@ -285,7 +267,7 @@ class Followups(OrdersBase):
         )
         claimed = [by_id[i] for i, claim in claims.items() if claim is CancelClaim.CLAIMED]
         for order_id, claim in claims.items():
-            if claim is not CancelClaim.CLAIMED:
+            if claim is CancelClaim.REQUESTED:
                 answers[order_id] = Outcome(order_id, by_id[order_id])
         try:
             replies = await self._per_provider(claimed, lambda p, pids: p.cancel(pids))
@@ -293,6 +275,14 @@ class Followups(OrdersBase):
             await asyncio.shield(self._cancels_answered(claimed, {}, "the request was stopped"))
             raise
         answers.update(await self._cancels_answered(claimed, replies, LEFT_OUT))
+        # Another request's cancels, once their panel answered (after asking for ours).
+        theirs = [i for i, claim in claims.items() if claim is CancelClaim.IN_FLIGHT]
+        shared, again = await shared_cancels(
+            self.store, theirs, by_id, clock=self.clock, ttl=CLAIM_TTL
+        )
+        answers.update(shared)
+        if again:
+            answers.update(await self._ask_cancels(again))
         return answers
 
     async def _cancels_answered(
@@ -302,9 +292,11 @@ class Followups(OrdersBase):
         for row in rows:
             reply = replies.get(row.id) or ProviderError(missing)
             if isinstance(reply, ProviderError):
+                refused = _refused(row, reply, CANCEL_REFUSED)
                 after = await self.store.update_order(
-                    row.id, event_kind=REFUSED, event_data={"error": reply.message}
-                )
+                    row.id, event_kind=REFUSED,
+                    event_data={"error": reply.message, SHOWN: refused.shown},
+                )  # fmt: skip
                 answers[row.id] = _refused(after, reply, CANCEL_REFUSED)
             else:
                 after = await self.store.update_order(row.id, event_kind=REQUESTED)

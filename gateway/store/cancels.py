@@ -84,3 +84,24 @@ class CancelQueries(Queries):
                 if claimed:
                     await conn.execute(order_events.insert(), claimed)
         return claims
+
+    async def cancel_answers(
+        self, ids: Iterable[int], *, tx: AsyncConnection | None = None
+    ) -> dict[int, tuple[str, datetime, dict[str, str] | None]]:
+        """The latest cancel entry of each order that has one: its kind (requesting, requested
+        or refused), when, and its data (a refusal's error)."""
+        latest: dict[int, tuple[str, datetime, dict[str, str] | None]] = {}
+        async with self._read(tx) as conn:
+            for batch in chunks(list(dict.fromkeys(ids))):
+                history = await conn.execute(
+                    select(
+                        order_events.c.order_id, order_events.c.kind, order_events.c.at,
+                        order_events.c.data,
+                    )
+                    .where(order_events.c.order_id.in_(batch))
+                    .where(order_events.c.kind.in_([REQUESTING, REQUESTED, REFUSED]))
+                    .order_by(order_events.c.id)
+                )  # fmt: skip
+                for order_id, kind, at, data in history:
+                    latest[order_id] = (kind, at, data)
+        return latest

@@ -162,3 +162,39 @@ async def test_a_refill_another_process_is_asking_for_is_answered_with_the_panel
     assert b.refill is None, "no refill came of the claim B found"
     assert b.shown == a.shown
     assert await gw.store.refills_for_orders([order.id]) == []
+
+
+async def test_a_cancel_another_process_is_asking_for_is_answered_with_the_panels_answer(
+    gw: Gateway, settings: Settings, trio: Trio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Process A asks the panel to cancel an order; a cancel of it reaches process B
+    meanwhile. B must answer what the panel answers A (here a refusal: the order completed
+    upstream), not that the cancel was accepted, and without asking the panel again."""
+    boards = {name: Switchboard() for name in trio.sims}
+    async with open_switched_gateway(settings, trio, boards) as asking:
+        order = await place(gw, 7)
+        trio.advance(14 * 24 * 3600)  # complete upstream: the panel refuses to cancel it
+        before = calls(trio, "cancel")
+        board = boards[order.provider or ""]
+        board.hold("cancel")
+        first = asyncio.create_task(asking.orders.cancel([order.id], "c"))
+        await board.arrived.wait()  # A's claim is in the ledger, its call on the way
+
+        claimed = asyncio.Event()
+        claim = gw.store.claim_cancels
+
+        async def claim_and_tell(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await claim(*args, **kwargs)
+            finally:
+                claimed.set()
+
+        monkeypatch.setattr(gw.store, "claim_cancels", claim_and_tell)
+        second = asyncio.create_task(gw.orders.cancel([order.id], "c"))
+        await claimed.wait()  # B found A's claim
+        board.release()
+        [a], [b] = await first, await second
+    assert a.error, "completed upstream: the panel refuses"
+    assert b.error == a.error
+    assert b.shown == a.shown
+    assert calls(trio, "cancel") - before == 1
