@@ -32,8 +32,7 @@ def add(
 ) -> None:
     """Register an endpoint; its signing secret is shown this once."""
     body: dict[str, Any] = {"url": target, "description": description}
-    if event:
-        body["event_types"] = event
+    body["event_types"] = event or ["*"]  # the API wants a list: "*" is every event
     created = call("POST", remote_url(url), key, "/v1/webhooks", json=body)
     emit_one(created, as_json=as_json)
     if not as_json:

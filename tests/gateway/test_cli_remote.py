@@ -63,6 +63,17 @@ async def test_add_list_and_deliveries(
     assert json.loads(out) == []
 
 
+async def test_add_without_an_event_sends_every_event(
+    running: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--event` is optional ("default: all"): an endpoint added without one gets them all."""
+    url, key = running
+    code, out, err = await cli(capsys, "webhooks", "add", "http://127.0.0.1:9/all",
+                               "--url", url, "--key", key, "--json")  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["event_types"] == ["*"]
+
+
 async def test_a_wrong_key_is_one_clear_line(
     running: tuple[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
