@@ -13,7 +13,8 @@ import logging
 import struct
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
 
@@ -97,6 +98,18 @@ class Cache(ABC):
 
     async def _unlock(self, key: str, token: str) -> None:
         return None
+
+    @asynccontextmanager
+    async def only_one(self, name: str) -> AsyncIterator[bool]:
+        """Whether this process got `name`'s lock, which every process sharing the cache
+        takes in turn (held until the block ends, at most the lock's ttl): True for one of
+        them at a time, False for the others meanwhile."""
+        token = await self._lock(name)
+        try:
+            yield token is not None
+        finally:
+            if token is not None:
+                await self._unlock(name, token)
 
     async def get(self, key: str) -> bytes | None:
         """The value stored under `key` while it is fresh, else None."""

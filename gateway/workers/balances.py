@@ -11,6 +11,7 @@ balance and leaves the provider out.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from gateway import events
@@ -64,9 +65,18 @@ class BalanceRefresh:
 
     async def run(self, _partition: str | None = None) -> list[ProviderBalance]:
         result = await self.balances.fetch(fresh=True)
+        # Episodes are decided by one process at a time: gateways refreshing together would
+        # each find an episode unknown and announce it. One that finds another deciding
+        # leaves it to that one (its reading is as fresh) and decides again next time.
+        async with self.cache.only_one("workers:balance-episodes") as mine:
+            if mine:
+                await self._episodes(result.providers)
+        return list(result.providers)
+
+    async def _episodes(self, providers: Sequence[ProviderBalance]) -> None:
         fresh: list[Event] = []
         started: list[str] = []
-        for balance in result.providers:
+        for balance in providers:
             if balance.balance is None:
                 continue  # unreadable: says nothing about an episode
             key = f"workers:balance-low:{balance.provider}"
@@ -89,7 +99,6 @@ class BalanceRefresh:
                 await events.record(self.store, tx, fresh)
             for key in started:
                 await self.cache.set(key, b"1", EPISODE_TTL)
-        return list(result.providers)
 
     async def _mismatch(
         self, watch: CurrencyWatch, balance: ProviderBalance, reading: Money

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -55,6 +56,22 @@ async def test_a_low_balance_is_announced_once_per_episode(settings: Settings, t
         rows = await gw.store.pending_outbox(10)
         assert [r.type for r in rows] == [events.PROVIDER_BALANCE_LOW] * 2
         assert {r.payload["data"]["provider"] for r in rows} == {"alpha"}
+
+
+async def test_a_low_balance_seen_by_two_gateways_at_once_is_announced_once(
+    settings: Settings, trio: Trio
+) -> None:
+    """Gateways of a fleet refresh balances on the same schedule (every one started at the
+    same moment, say): their episodes are decided one at a time, so one event per episode."""
+    sections = [p.model_copy(update={"balance_low": Decimal(100)}) for p in settings.providers]
+    low = settings.model_copy(update={"providers": sections})
+    async with open_gateway(low, trio) as a, open_gateway(low, trio) as b:
+        alpha = trio.sims["alpha"]
+        alpha.panel.set_account(alpha.key or "", Decimal(10))
+        refreshes = [BalanceRefresh(gw.balances, gw.store, gw.cache) for gw in (a, b, a, b)]
+        await asyncio.gather(*(r.run() for r in refreshes))
+        rows = await a.store.pending_outbox(10)
+        assert [r.type for r in rows] == [events.PROVIDER_BALANCE_LOW]
 
 
 async def test_standard_jobs_cover_every_provider(gw: Gateway) -> None:
