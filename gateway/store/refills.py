@@ -11,7 +11,7 @@ checked the panel settles it (`resolve_refill`: made, with the panel's refill id
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
@@ -256,6 +256,34 @@ class RefillQueries(Queries):
         async with self._read(tx) as conn:
             result = await conn.execute(query)
             return [RefillRow.from_row(r) for r in result.mappings()]
+
+    async def claim_due_refills(
+        self, now: datetime, limit: int = 100, *, lease: timedelta
+    ) -> list[RefillRow]:
+        """`due_refills`, taken: each one's next poll moves to ``now + lease`` in the same
+        statement (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, the write lock on SQLite), so
+        refill syncs of several processes at once poll each refill once; the poll's
+        `reschedule_refills` sets the real next poll, and a process that dies before it lets
+        the lease run out."""
+        due_at = func.coalesce(refills.c.next_poll_at, refills.c.created_at)
+        due = (
+            select(refills.c.id)
+            .where(refills.c.state.in_(OPEN_REFILL_STATES))
+            .where(refills.c.provider_refill_id.is_not(None))
+            .where(due_at <= now)
+            .order_by(due_at, refills.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claim = (
+            refills.update()
+            .where(refills.c.id.in_(due))
+            .values(next_poll_at=now + lease)
+            .returning(*refills.c)
+        )
+        async with self._write(None) as conn:
+            result = await conn.execute(claim)
+            return sorted((RefillRow.from_row(r) for r in result.mappings()), key=lambda r: r.id)
 
     async def reschedule_refills(
         self, when: Mapping[int, datetime | None], *, tx: AsyncConnection | None = None

@@ -6,14 +6,16 @@ behind old ones. A refill whose status the gateway does not recognise stays open
 again; one the panel answers with an error ("Refill not found") ends ``FAILED`` with that text;
 a failed call (panel down, throttled) is retried after `Backoff.retry`.
 
-The ledger has no lease column for refills, so two runs must not overlap: in-process there is
-one loop, and on the queue the job's key allows one run at a time across the fleet. Even a
-repeat would announce nothing twice: a refill event's id is its refill id and state.
+Each run claims the refills it polls (`Store.claim_due_refills`: their next poll moves past a
+lease in the claiming statement), so the runs of several processes at once (gateways started
+together, whose periodic jobs line up) poll each refill once. Even a repeat would announce
+nothing twice: a refill event's id is its refill id and state.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+from datetime import datetime, timedelta
 
 from gateway.orders import Orders
 from gateway.store.base import Clock, utcnow
@@ -36,12 +38,15 @@ class RefillSync:
         limit: int = 1000,
         batch: int = 100,
         backoff: Backoff | None = None,
+        lease: timedelta = timedelta(minutes=2),
         clock: Clock = utcnow,
     ) -> None:
         self.orders = orders
         self.limit = limit
         self.batch = batch
         self.backoff = backoff or Backoff()
+        self.lease = lease
+        """How long a claimed refill stays away from other processes: longer than a poll."""
         self._clock = clock
 
     async def run(self, _partition: str | None = None) -> int:
@@ -51,10 +56,17 @@ class RefillSync:
         polled = 0
         now = self._clock()
         while polled < self.limit:
-            due = await store.due_refills(now, min(self.batch, self.limit - polled))
+            due = await store.claim_due_refills(
+                now, min(self.batch, self.limit - polled), lease=self.lease
+            )
             if not due:
                 break
-            polls = await self.orders.poll_refills(due)
+            try:
+                polls = await self.orders.poll_refills(due)
+            except BaseException:
+                # Hand them back now rather than when the lease runs out.
+                await asyncio.shield(store.reschedule_refills({r.id: now for r in due}))
+                raise
             later: dict[int, datetime | None] = {r.id: now + self.backoff.retry for r in due}
             for poll in polls:
                 refill = poll.refill

@@ -3,6 +3,8 @@ about a refill ends it with the panel's text, an unrecognised status stays open.
 
 from __future__ import annotations
 
+import asyncio
+
 from gateway.config import Settings
 from gateway.core import Gateway
 from gateway.workers import Backoff, RefillSync
@@ -96,3 +98,22 @@ async def test_an_unrecognised_refill_status_stays_open_and_is_polled_with_back_
         assert again.next_poll_at is not None
         assert again.next_poll_at - now() > first_wait, "the wait grows with the refill's age"
     assert board.answered["refill_status"] == 2
+
+
+async def test_refill_syncs_of_two_gateways_at_once_poll_each_refill_once(
+    gw: Gateway, settings: Settings, trio: Trio, now: Now
+) -> None:
+    """Gateways of a fleet run the refill sync on the same schedule (started together, their
+    periodic jobs line up): each due refill is polled by one of them, one panel call."""
+    refills = await seeded_refills(gw, trio, now, 5)
+    before = trio.calls("refill_status")["alpha"]
+    boards = {"alpha": Switchboard()}
+    async with open_switched_gateway(settings, trio, boards) as other:
+        boards["alpha"].hold("refill_status")
+        first = asyncio.create_task(RefillSync(other.orders, clock=now).run())
+        await boards["alpha"].arrived.wait()  # the other gateway's poll is on the way
+        second = await RefillSync(gw.orders, clock=now).run()
+        boards["alpha"].release()
+        assert (await first, second) == (5, 0)
+    assert trio.calls("refill_status")["alpha"] - before == 1
+    assert all(r.state == RefillState.FAILED for r in await gw.store.get_refills(refills))
