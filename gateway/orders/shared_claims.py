@@ -26,7 +26,7 @@ from typing import TypeVar
 from gateway.orders.outcomes import CANCEL_REFUSED, REFILL_REFUSED, Outcome
 from gateway.store import OrderRow, RefillRow, Store
 from gateway.store.cancels import REFUSED, REQUESTED, REQUESTING
-from gateway.store.refills import OPEN_REFILL_STATES
+from gateway.store.refills import HELD_REFILL_STATES, OPEN_REFILL_STATES
 
 T = TypeVar("T")
 
@@ -100,8 +100,9 @@ async def shared_refills(
     ttl: timedelta,
 ) -> tuple[dict[int, Outcome], list[OrderRow]]:
     """The outcomes of orders whose refill claim another request made (`theirs`, order id ->
-    claim), once answered: its refill, or a refusal when it ended ``FAILED`` (an unknown
-    outcome); and the orders whose claim is gone (refused) or abandoned, to ask afresh."""
+    claim), once answered: its refill (``UNCONFIRMED`` too: its answer was lost, and the order
+    is not asked again until an operator settles it), or a refusal when it ended ``FAILED``;
+    and the orders whose claim is gone (refused) or abandoned, to ask afresh."""
     claim_ids = {claim.id: order_id for order_id, claim in theirs.items()}
 
     async def read(waiting: set[int]) -> dict[int, RefillRow | None]:
@@ -117,7 +118,7 @@ async def shared_refills(
         row = rows[order_id]
         if refill is None or not answered(refill):
             again.append(row)
-        elif refill.state in OPEN_REFILL_STATES:
+        elif refill.state in HELD_REFILL_STATES:
             outcomes[order_id] = Outcome(order_id, row, refill=refill)
         else:
             outcomes[order_id] = Outcome(order_id, row, refill.error, client_error=REFILL_REFUSED)
