@@ -37,6 +37,9 @@ from gateway.ratelimit_window import Counted, MemoryWindows, RedisWindows
 
 log = logging.getLogger(__name__)
 
+MAX_FACTS = 1024
+"""Limits whose facts are kept (a handful in practice: the configured ones)."""
+
 
 @dataclass(frozen=True, slots=True)
 class LimitOptions:
@@ -99,8 +102,9 @@ class RateLimiter:
         self.anonymous = parse(options.anonymous)
         self._named = {name: parse(text) for name, text in options.keys.items()}
         self._clock = clock
-        # Per limit: its amount, window (seconds) and the window's name, worked out once.
-        self._facts: dict[RateLimitItem, tuple[int, float, str]] = {}
+        # Per limit, by the item's identity (a `RateLimitItem` hashes in Python, slowly): the
+        # item, its amount, window (seconds) and the window's name, worked out once.
+        self._facts: dict[int, tuple[RateLimitItem, int, float, str]] = {}
         self._memory = MemoryWindows(clock)
         self._pool: aioredis.ConnectionPool | None = None
         self._shared: RedisWindows | None = None
@@ -132,10 +136,13 @@ class RateLimiter:
     async def hit(self, identity: str, item: RateLimitItem, cost: int = 1) -> Decision:
         """Count `cost` (one request, or a GraphQL operation's cost) of `identity` against
         `item`; a refused hit counts nothing. One Redis round trip at most."""
-        facts = self._facts.get(item)
-        if facts is None:
-            facts = self._facts[item] = (item.amount, float(item.get_expiry()), describe(item))
-        amount, expiry, _ = facts
+        facts = self._facts.get(id(item))
+        if facts is None or facts[0] is not item:
+            if len(self._facts) >= MAX_FACTS:
+                self._facts.clear()
+            facts = (item, item.amount, float(item.get_expiry()), describe(item))
+            self._facts[id(item)] = facts
+        _, amount, expiry, per = facts
         counted: Counted | None = None
         if self._shared is not None and self._clock() >= self._redis_down_until:
             counted = await self._counted_in_redis(self._shared, identity, amount, expiry, cost)
@@ -143,7 +150,7 @@ class RateLimiter:
             counted = self._memory.hit(identity, amount, expiry, cost)
         retry_after = 0.0 if counted.allowed else max(1.0, counted.reset_in)
         remaining = max(0, amount - counted.count)
-        return Decision(counted.allowed, amount, remaining, retry_after, facts[2])
+        return Decision(counted.allowed, amount, remaining, retry_after, per)
 
     async def _counted_in_redis(
         self, shared: RedisWindows, identity: str, amount: int, expiry: float, cost: int

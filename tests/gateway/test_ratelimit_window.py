@@ -12,6 +12,7 @@ import pytest
 import redis.asyncio as aioredis
 from limits import parse
 
+from gateway import ratelimit
 from gateway.ratelimit import LimitOptions, RateLimiter
 from gateway.ratelimit_window import SWEEP_EVERY, MemoryWindows, RedisWindows
 
@@ -262,3 +263,21 @@ async def test_without_redis_a_process_limits_on_its_own(namespace: str) -> None
     assert [d.allowed for d in big] == [True] * 5 + [False]
     assert big[-1].limit == 5
     assert limiter.limit_for("big") == parse("5/minute")
+
+
+async def test_limits_made_apart_count_alike_and_their_kept_facts_are_bounded() -> None:
+    clock = Clock()
+    limiter = RateLimiter(LimitOptions(), clock=clock)
+    # Equal limits made apart (as a caller may parse its own): the same window and answers.
+    first = [await limiter.hit("key:1", parse("2/minute")) for _ in range(3)]
+    assert [(d.allowed, d.limit, d.remaining, d.per) for d in first] == [
+        (True, 2, 1, "minute"), (True, 2, 0, "minute"), (False, 2, 0, "minute"),
+    ]  # fmt: skip
+    # More limits than are kept: each still answers with its own amount and window name.
+    items = [parse(f"{n}/hour") for n in range(1, ratelimit.MAX_FACTS + 50)]
+    for item in items:
+        decision = await limiter.hit(f"key:{item.amount}", item)
+        assert (decision.allowed, decision.limit, decision.per) == (True, item.amount, "hour")
+    assert len(limiter._facts) <= ratelimit.MAX_FACTS
+    again = await limiter.hit("key:1", limiter.per_key)
+    assert (again.limit, again.per) == (120, "minute")
