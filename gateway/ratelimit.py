@@ -60,9 +60,10 @@ class LimitOptions:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Decision:
-    """Whether a request may go ahead, and when to come back if not."""
+    """Whether a request may go ahead, and when to come back if not. (Not frozen: one is made
+    for every request, and a frozen dataclass's `__init__` costs several times as much.)"""
 
     allowed: bool
     limit: int

@@ -35,9 +35,9 @@ MAX_WINDOWS = 100_000
 """At most this many in-process windows; beyond it the least recently hit is dropped."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Counted:
-    """A window's answer to one hit."""
+    """A window's answer to one hit (not frozen: one per hit, and frozen costs more to make)."""
 
     allowed: bool
     count: int

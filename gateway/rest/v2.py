@@ -63,9 +63,10 @@ def throttled(decision: Decision) -> Response:
     return error(text, limit_headers(decision))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Admitted:
-    """A call that passed every check (`admit`): what to run, and the headers it answers with."""
+    """A call that passed every check (`admit`): what to run, and the headers it answers with
+    (not frozen: one per call, and frozen costs more to make)."""
 
     call: Call
     handler: Handler

@@ -25,9 +25,9 @@ class V2Error(Exception):
         self.text = text
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Call:
-    """One authenticated v2 call."""
+    """One authenticated v2 call (not frozen: one per call, and frozen costs more to make)."""
 
     context: AppContext
     principal: Principal
