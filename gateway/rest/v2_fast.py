@@ -21,9 +21,9 @@ from starlette.types import Receive, Scope, Send
 
 from gateway import metrics
 from gateway.config import Settings
-from gateway.context import client_address, header
+from gateway.context import AppContext, client_address
 from gateway.rest.body import form_fields, receive_limited
-from gateway.rest.state import rest_state
+from gateway.rest.state import RestState, rest_state
 from gateway.rest.v2 import ROUTE, admit, error, fault, rendered_services
 from gateway.rest.v2 import serve as serve_request
 from gateway.rest.v2_actions import V2Error
@@ -32,6 +32,37 @@ from gateway.rest.v2_services import Rendered
 FORM = "application/x-www-form-urlencoded"
 _CACHE_CONTROL = (b"cache-control", b"private, no-cache")
 _JSON = (b"content-type", b"application/json")
+
+
+_WANTED = frozenset(
+    (b"content-type", b"content-length", b"authorization", b"idempotency-key", b"if-none-match")
+)
+"""The request headers this app reads."""
+
+
+def _wanted_headers(scope: Scope) -> dict[bytes, str]:
+    """The first value of each header in `_WANTED` that `scope` has, as `header` reads it: one
+    pass over the headers instead of one per name."""
+    found: dict[bytes, str] = {}
+    for key, value in scope["headers"]:
+        if key in _WANTED and key not in found:
+            found[key] = value.decode("latin-1")
+    return found
+
+
+_RAW_NAMES: dict[str, bytes] = {}
+"""Header names as sent (lower case bytes), by the name `admit` gives them: a few fixed ones."""
+
+
+def _raw_headers(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    """`headers` as ASGI sends them, as `Response` would encode them."""
+    raw = []
+    for name, value in headers.items():
+        sent = _RAW_NAMES.get(name)
+        if sent is None:
+            sent = _RAW_NAMES[name] = name.lower().encode("latin-1")
+        raw.append((sent, value.encode("latin-1")))
+    return raw
 
 
 def _form_type(content_type: str | None) -> bool:
@@ -76,22 +107,24 @@ class V2App:
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> int:
         method = scope["method"]
         body: bytes | None = None
+        sent = _wanted_headers(scope)
         try:
-            if method == "POST" and _form_type(header(scope, b"content-type")):
-                _, state = rest_state(HTTPConnection(scope), self.settings)
-                declared = header(scope, b"content-length")
+            if method == "POST" and _form_type(sent.get(b"content-type")):
+                context, state = rest_state(HTTPConnection(scope), self.settings)
+                declared = sent.get(b"content-length")
                 body = await receive_limited(receive, declared, state.limits.max_body_bytes)
                 query = scope.get("query_string")
                 fields = dict(QueryParams(query)) if query else {}
                 if body.strip():
                     fields.update(form_fields(body))
             elif method == "GET":
+                context, state = rest_state(HTTPConnection(scope), self.settings)
                 fields = dict(QueryParams(scope.get("query_string", b"")))
             else:
                 fields = None
             services = None
             if fields is not None and fields.get("action", "").strip().lower() == "services":
-                services = await self._services(scope, fields)
+                services = await self._services(scope, fields, sent, context, state)
         except Exception as exc:
             return await self._answer(scope, receive, send, fault(exc, client_address(scope)))
         # Sent outside the `try`: a fault while sending is not answered a second time.
@@ -99,7 +132,7 @@ class V2App:
             return await self._answer(scope, receive, send, services)
         if services is not None:
             rendered, raw = services
-            return await _send_services(rendered, header(scope, b"if-none-match"), raw, send)
+            return await _send_services(rendered, sent.get(b"if-none-match"), raw, send)
         # Any other call: the `Request` endpoint, with the body this path read already.
         request = Request(scope, receive, send)
         if body is not None:
@@ -108,14 +141,18 @@ class V2App:
         return await self._answer(scope, receive, send, response)
 
     async def _services(
-        self, scope: Scope, fields: dict[str, str]
+        self,
+        scope: Scope,
+        fields: dict[str, str],
+        sent: dict[bytes, str],
+        context: AppContext,
+        state: RestState,
     ) -> Response | tuple[Rendered, list[tuple[bytes, bytes]]]:
         """``action=services``, admitted and answered as `v2.serve` does: a refusal, or the
         kept bytes and the headers to send them with."""
-        context, state = rest_state(HTTPConnection(scope), self.settings)
         admitted = await admit(
-            context, fields, header(scope, b"authorization"), client_address(scope),
-            header(scope, b"idempotency-key"),
+            context, fields, sent.get(b"authorization"), client_address(scope),
+            sent.get(b"idempotency-key"),
         )  # fmt: skip
         if isinstance(admitted, Response):
             return admitted
@@ -123,7 +160,4 @@ class V2App:
             rendered = await rendered_services(admitted.call, state)
         except V2Error as exc:
             return error(exc.text, admitted.headers)
-        raw = [
-            (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in admitted.headers.items()
-        ]
-        return rendered, raw
+        return rendered, _raw_headers(admitted.headers)

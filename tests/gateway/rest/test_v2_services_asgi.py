@@ -164,3 +164,30 @@ async def test_a_fault_while_sending_the_services_bytes_is_not_answered_twice(
         await app(scope, receive, send)
     # One answer begun, and no second one (an error) sent after it.
     assert sent == ["http.response.start", "http.response.body"]
+
+
+async def test_a_repeated_header_is_read_by_its_first_value_on_every_shape(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
+    # The ASGI path reads the headers it needs in one pass; like `Request.headers`, it takes
+    # the first value of a header sent twice.
+    fields = {"key": keys.reader, "action": "services"}
+    etag = (await call(client, "form", fields)).headers["etag"]
+    made = {
+        "form": client.build_request("POST", "/api/v2", data=fields),
+        "query": client.build_request("GET", "/api/v2", params=fields),
+        "json": client.build_request("POST", "/api/v2", json=fields),
+        "multipart": client.build_request(
+            "POST", "/api/v2", files={name: (None, value) for name, value in fields.items()}
+        ),
+    }
+    for shape, made_request in made.items():
+        made_request.read()  # a multipart body is a stream until read
+        for named, status in (([etag, '"other"'], 304), (['"other"', etag], 200)):
+            twice = [(b"If-None-Match", value.encode()) for value in named]
+            request = client.build_request(
+                made_request.method, made_request.url, content=made_request.content,
+                headers=[*made_request.headers.raw, *twice],
+            )  # fmt: skip
+            answer = await client.send(request)
+            assert answer.status_code == status, (shape, named)
