@@ -10,6 +10,8 @@
     ├── IdempotencyPending      the first request with the key is still being placed
     ├── NotUnconfirmed          resolving an order that is not UNCONFIRMED  (in `resolution`)
     ├── InvalidResolution       a resolution that cannot be recorded as given  (in `resolution`)
+    ├── RefillUnknown           no such refill for this client  (in `refill_resolution`)
+    ├── NotUnconfirmedRefill    resolving a refill that is not UNCONFIRMED  (in `refill_resolution`)
     └── AccountRefused          a client account may not place it  (`gateway.accounts.errors`)
 
 Provider failures stay in ``providers.errors``; placement turns them into order states

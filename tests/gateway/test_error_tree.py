@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gateway.accounts.errors
 import gateway.orders.errors
+import gateway.orders.refill_resolution
 import gateway.orders.resolution
 import gateway.orders.validation
 from gateway.orders.errors import OrderError
