@@ -140,15 +140,7 @@ class RefillQueries(Queries):
             values["provider_refill_id"] = provider_refill_id
         async with self._write(tx) as conn:
             before = await locked_refill(conn, refill_id)
-            result = await conn.execute(
-                refills.update()
-                .where(refills.c.id == refill_id)
-                .values(values)
-                .returning(*refills.c)
-            )
-            after = RefillRow.from_row(result.mappings().one())
-            await record_refill(conn, before, after)
-            return after
+            return await _changed(conn, refill_id, before, values)
 
     async def settle_refill(
         self,
@@ -171,16 +163,7 @@ class RefillQueries(Queries):
             before = await locked_refill(conn, refill_id)
             if before is None or before.state != REFILL_UNCONFIRMED:
                 return None
-            result = await conn.execute(
-                refills.update()
-                .where(refills.c.id == refill_id)
-                .where(refills.c.state == REFILL_UNCONFIRMED)
-                .values(values)
-                .returning(*refills.c)
-            )
-            after = RefillRow.from_row(result.mappings().one())
-            await record_refill(conn, before, after)
-            return after
+            return await _changed(conn, refill_id, before, values)
 
     async def unconfirmed_refills(
         self, limit: int = 100, *, tx: AsyncConnection | None = None
@@ -300,3 +283,16 @@ class RefillQueries(Queries):
         async with self._write(tx) as conn:
             for batch in chunks(items):
                 await conn.execute(statement, batch)
+
+
+async def _changed(
+    conn: AsyncConnection, refill_id: int, before: RefillRow | None, values: Mapping[str, Any]
+) -> RefillRow:
+    """The refill (locked by the caller, as `before`) with `values`, its change recorded for
+    the quality book."""
+    result = await conn.execute(
+        refills.update().where(refills.c.id == refill_id).values(values).returning(*refills.c)
+    )
+    after = RefillRow.from_row(result.mappings().one())
+    await record_refill(conn, before, after)
+    return after
