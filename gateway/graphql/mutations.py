@@ -180,10 +180,8 @@ class Mutation(ApiKeyMutations, AccountMutations):
             ),
         ] = False,
     ) -> ResolveOrderResult:
-        principal = info.context.principal
-        assert principal is not None
         gw = info.context.gateway
-        by = f"api-key:{principal.name}#{principal.key_id}"
+        by = _resolver(info)
         try:
             row = await gw.orders.resolve(
                 id, by=by, provider_order_id=provider_order_id, not_placed=not_placed, force=force
@@ -223,10 +221,8 @@ class Mutation(ApiKeyMutations, AccountMutations):
             ),
         ] = False,
     ) -> ResolveRefillResult:
-        principal = info.context.principal
-        assert principal is not None
         gw = info.context.gateway
-        by = f"api-key:{principal.name}#{principal.key_id}"
+        by = _resolver(info)
         try:
             row = await gw.orders.resolve_refill(
                 id, by=by, provider_refill_id=provider_refill_id, not_made=not_made, force=force
@@ -254,3 +250,10 @@ class Mutation(ApiKeyMutations, AccountMutations):
         return SyncCatalogPayload(
             providers=[ProviderSync.of(r) for r in results], service_count=len(snapshot.groups)
         )
+
+
+def _resolver(info: Info) -> str:
+    """Who settles an UNCONFIRMED order or refill, as its history names them: the calling key."""
+    principal = info.context.principal
+    assert principal is not None
+    return f"api-key:{principal.name}#{principal.key_id}"
