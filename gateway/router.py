@@ -26,9 +26,6 @@ from gateway.quality import QualityReport
 from gateway.routing import Candidate, Quote
 from gateway.store.rows import RoutingPolicy
 
-EXPLORING = READS_QUALITY
-"""The policies that read quality, so the ones a candidate must earn a score under."""
-
 
 @dataclass(frozen=True, slots=True)
 class Choice:
@@ -90,7 +87,8 @@ class Router:
         def ranked(quote: Quote) -> Quote:
             ordered = rank(quote, choice.policy, report, self.settings, estimated=estimated)
             ordered = dataclasses.replace(ordered, policy_source=choice.source)
-            if choice.policy in EXPLORING:
+            # The policies that read quality: a candidate must earn a score under them.
+            if choice.policy in READS_QUALITY:
                 return self._explore(ordered, report)
             return ordered
 
