@@ -29,7 +29,7 @@ from gateway import events
 from gateway.orders.base import OrdersBase
 from gateway.routing import Candidate, Quote
 from gateway.store import GatewayState, OrderRow, StaleOrder
-from gateway.store.orders import flagged_if_taken
+from gateway.store.order_changes import flagged_if_taken
 from providers.errors import (
     Ambiguous,
     AuthenticationError,

@@ -210,7 +210,7 @@ async def test_a_transaction_makes_several_writes_atomic(store: Store) -> None:
 async def test_an_update_of_the_same_columns_reuses_its_statement(
     store: Store, clock: FakeClock
 ) -> None:
-    from gateway.store.orders import _update_statement
+    from gateway.store.order_changes import _update_statement
 
     rows = [await store.create_order(client_id="acme", request=REQUEST) for _ in range(3)]
     due = clock.now + timedelta(minutes=5)
