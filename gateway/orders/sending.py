@@ -11,7 +11,8 @@ elsewhere.
 The moment a request leaves is in the ledger: ``sent_at`` is written once the provider gives
 the call its turn, before a byte goes; a new order's row is written only then, already marked
 (the slot is taken before the row). After a crash, an order still ``RECEIVED`` without it
-provably never left and fails; one with it may have been placed and is ``UNCONFIRMED``.
+provably never left and fails; one with it may have been placed and is ``UNCONFIRMED``
+(`gateway.orders.interrupted`).
 
 Each change is made against the row as last read. When another writer got there first
 (`StaleOrder`: a settlement of interrupted orders, an operator), the row is read again and the
@@ -22,11 +23,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from gateway import events
-from gateway.orders.base import OrdersBase
+from gateway.orders.interrupted import Interrupted
 from gateway.routing import Candidate, Quote
 from gateway.store import GatewayState, OrderRow, StaleOrder
 from gateway.store.order_changes import flagged_if_taken
@@ -55,8 +56,6 @@ _UNSETTLED = _RECEIVED | {GatewayState.UNCONFIRMED.value}
 # that failure was settled for good: `_failed_for_good`).
 _PLACEABLE = _UNSETTLED | {GatewayState.FAILED.value}
 
-NOT_SENT = "the gateway stopped before sending this order; nothing was placed or charged"
-INTERRUPTED = "the gateway stopped while sending this order; outcome unknown"
 Unwritten = Callable[[bool], Awaitable[OrderRow]]
 """A new order not in the ledger yet: called once, it writes the order's row (routed to the
 chosen candidate), marked sent when told so, and returns it."""
@@ -80,38 +79,9 @@ class _Overtaken(Exception):
         self.latest = latest
 
 
-class Sending(OrdersBase):
-    """Sending orders to providers, and settling the ones a stopped process left behind."""
-
-    async def settle_interrupted(self, older_than: timedelta, batch: int = 100) -> list[OrderRow]:
-        """Orders left ``RECEIVED`` for `older_than` by a process that stopped, oldest first,
-        read `batch` at a time: ``FAILED`` if their request never left, else ``UNCONFIRMED``.
-        Never re-sent."""
-        cutoff = datetime.now(UTC) - older_than
-        settled: list[OrderRow] = []
-        after = 0
-        while True:
-            rows = await self.store.received_before(cutoff, after, batch)
-            for row in rows:
-                try:
-                    settled.append(await self._settle_interrupted(row))
-                except StaleOrder:
-                    continue  # its sender is alive after all
-            if len(rows) < batch:
-                return settled
-            after = rows[-1].id
-
-    async def _settle_interrupted(self, row: OrderRow) -> OrderRow:
-        if row.sent_at is None:
-            attempt = {"provider": row.provider, "error": "NotSent", "message": NOT_SENT}
-            state, kind = GatewayState.FAILED, "failed"
-        else:
-            attempt = {"provider": row.provider, "error": "Interrupted", "message": INTERRUPTED}
-            state, kind = GatewayState.UNCONFIRMED, "unconfirmed"
-        return await self._change(
-            row, event_kind=kind, event_data=attempt, state=state,
-            error=attempt["message"], attempts=[*row.attempts, attempt],
-        )  # fmt: skip
+class Sending(Interrupted):
+    """Sending orders to providers (and, as `Interrupted`, settling the ones a stopped process
+    left behind)."""
 
     async def _send(self, order: OrderRow | Unwritten, decision: Quote) -> OrderRow:
         """Send the order to its candidates in turn; see the module docstring.

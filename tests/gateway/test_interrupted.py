@@ -18,7 +18,8 @@ from gateway.accounts.pricing import PriceList
 from gateway.catalog import Group
 from gateway.config import Settings
 from gateway.core import Gateway
-from gateway.orders.sending import INTERRUPTED, NOT_SENT, PLACED_AFTER_SETTLEMENT
+from gateway.orders.interrupted import INTERRUPTED, NOT_SENT
+from gateway.orders.sending import PLACED_AFTER_SETTLEMENT
 from gateway.store import GatewayState, OrderRow
 from providers.base import Provider
 from providers.models import OrderState, ServiceType
