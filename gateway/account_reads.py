@@ -1,26 +1,7 @@
-"""Client account rows for the API faces, read with every request's arrival in view but once
-for many requests at a time.
-
-Rule: a request gets the account as a read *begun after the request arrived* found it, never an
-older copy, so a new price list, a suspension or a deleted account shows on the very next
-request, on every instance, whoever made the change (the API, the command line on the database,
-another instance). Requests for one account that arrive while a read of it is under way wait
-for it to finish and then share a single next read; under load one read answers all the
-requests that arrived during the previous one, and a lone request costs one read as before.
-
-On SQLite (with or without Redis) a read is skipped when the database proves that nothing was
-committed since the last one: ``PRAGMA data_version`` on a connection of this process's own that
-never writes changes whenever any other connection, of any process (the API, the command line
-with ``--config``, another instance on the same file), commits anything. Each read notes the
-version just before it begins; a request that finds the version unchanged since the read of its
-account gets that read's row (it is the row a read begun now would find), and any other request
-reads again. The check is a few microseconds on the event loop's thread and never waits on a
-lock (``busy_timeout`` 0): a busy or failing check is no proof, and the request reads. One
-check serves every request handled in the same turn of the event loop: a request's bytes reach
-the loop in an earlier turn than any step of its handler, so a check made in this turn began
-after every such request arrived (it is forgotten by a callback scheduled as it is made, which
-runs before any step scheduled after it). On PostgreSQL every request reads (one read shared
-as above).
+"""Client account rows for the API faces: `SharedReads` of the accounts table (see
+`gateway.shared_reads` for the rule: a read begun after the request arrived, shared by the
+requests arriving meanwhile, skipped on SQLite when nothing was committed since), and each
+row's price list key, worked out once per row read.
 
 ::
 
@@ -31,57 +12,21 @@ as above).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import sqlite3
-import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
+from gateway.shared_reads import Read, SharedReads, data_version
 from gateway.store import Store
 from gateway.store.rows import AccountRow
 
-Read = Callable[[int], Awaitable[AccountRow | None]]
-MAX_KEPT = 4096
-"""Rows kept for the version check; the oldest half goes when full."""
 
-
-class DataVersion:
-    """``PRAGMA data_version`` of a SQLite file, on a connection of its own that never writes:
-    it changes whenever another connection commits. None when the check cannot say."""
-
-    def __init__(self, path: str) -> None:
-        self._path = path
-        self._conn: sqlite3.Connection | None = None
-
-    def __call__(self) -> int | None:
-        try:
-            if self._conn is None:
-                conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-                weakref.finalize(self, conn.close)
-                conn.execute("PRAGMA busy_timeout = 0")  # never wait on the event loop's thread
-                self._conn = conn
-            # fetchall: the statement is done and its read transaction over at once.
-            version: int = self._conn.execute("PRAGMA data_version").fetchall()[0][0]
-            return version
-        except sqlite3.Error:
-            return None
-
-
-def data_version(store: Store) -> DataVersion | None:
-    """The version check of `store`'s database: SQLite files only."""
-    if store.dialect != "sqlite" or not store.engine.url.database:
-        return None
-    return DataVersion(store.engine.url.database)
-
-
-class AccountReads:
-    """Shared reads of account rows, by account id."""
+class AccountReads(SharedReads[AccountRow]):
+    """Shared reads of account rows, by account id: the store's unless `read` is given."""
 
     def __init__(
         self,
         store: Store | None = None,
         *,
-        read: Read | None = None,
+        read: Read[AccountRow] | None = None,
         version: Callable[[], int | None] | None = None,
     ) -> None:
         if read is None:
@@ -90,76 +35,7 @@ class AccountReads:
             read = store.account_by_id
             if version is None:
                 version = data_version(store)
-        self._read = read
-        self._version = version
-        self._seen: tuple[int | None] | None = None
-        """The version checked in this turn of the event loop, if any."""
-        self._kept: dict[int, tuple[int, AccountRow | None]] = {}
-        """Per account: the last row read, and the database's version just before that read."""
-        self._waiting: dict[int, asyncio.Future[AccountRow | None]] = {}
-        """Per account: the requests that arrived since its current read began."""
-        self._reading: dict[int, asyncio.Task[None]] = {}
-        self.reads = 0
-        """How many reads were made (for tests and curiosity)."""
-
-    async def get(self, account_id: int) -> AccountRow | None:
-        """The account as a read begun after this call found it; None when there is none."""
-        if self._version is not None:
-            kept = self._kept.get(account_id)
-            if kept is not None and kept[0] == self._current():
-                return kept[1]  # nothing committed anywhere since its read began
-        waiter = self._waiting.get(account_id)
-        if waiter is None:
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiting[account_id] = waiter
-            if account_id not in self._reading:
-                self._reading[account_id] = asyncio.create_task(self._run(account_id))
-        # Shielded: one caller giving up must not cancel the answer the others wait for.
-        return await asyncio.shield(waiter)
-
-    async def _run(self, account_id: int) -> None:
-        try:
-            # Everyone waiting now arrived before this read begins, so its answer is theirs.
-            while (waiter := self._waiting.pop(account_id, None)) is not None:
-                self.reads += 1
-                version = None if self._version is None else self._current()
-                try:
-                    row = await self._read(account_id)
-                except asyncio.CancelledError:
-                    waiter.cancel()
-                    raise
-                except Exception as exc:
-                    waiter.set_exception(exc)
-                    waiter.exception()  # the callers re-raise it; never "unretrieved"
-                else:
-                    waiter.set_result(row)
-                    self._keep(account_id, version, row)
-        finally:
-            self._reading.pop(account_id, None)
-            with contextlib.suppress(KeyError):
-                # Left behind only when this task was cancelled (the app shutting down).
-                self._waiting.pop(account_id).cancel()
-
-    def _current(self) -> int | None:
-        """The database's version, checked at most once a turn of the event loop."""
-        seen = self._seen
-        if seen is None:
-            assert self._version is not None
-            seen = self._seen = (self._version(),)
-            asyncio.get_running_loop().call_soon(self._forget_seen)
-        return seen[0]
-
-    def _forget_seen(self) -> None:
-        self._seen = None
-
-    def _keep(self, account_id: int, version: int | None, row: AccountRow | None) -> None:
-        if version is None:
-            self._kept.pop(account_id, None)
-            return
-        if len(self._kept) >= MAX_KEPT:
-            for stale in list(self._kept)[: MAX_KEPT // 2]:
-                del self._kept[stale]
-        self._kept[account_id] = (version, row)
+        super().__init__(read, version=version)
 
 
 _PRICES: dict[int, tuple[AccountRow, str]] = {}

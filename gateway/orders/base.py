@@ -18,7 +18,8 @@ from gateway.orders.outcomes import Outcome
 from gateway.quality import QualityBook
 from gateway.router import Router
 from gateway.routing import ProviderState
-from gateway.store import OrderRow, Store
+from gateway.shared_reads import SharedReads, data_version
+from gateway.store import ApiKeyRow, OrderRow, Store
 from gateway.store.base import Clock, utcnow
 from providers.base import Provider
 from providers.errors import ProviderError
@@ -56,6 +57,11 @@ class OrdersBase:
         # Routing policies read quality from the book (none: every figure assumed neutral).
         self.quality = quality
         self.router = router or Router()
+        # The API keys whose routing policies orders follow, read with each order's arrival in
+        # view but once for the orders arriving together (`gateway.shared_reads`).
+        self.key_reads: SharedReads[ApiKeyRow] = SharedReads(
+            store.api_key, version=data_version(store)
+        )
         # Refills and cancels being asked of a panel by this process, by order id: a second
         # request for the same order waits for the first one's answer instead of asking again.
         self._refilling: dict[int, asyncio.Future[Outcome]] = {}

@@ -39,7 +39,7 @@ class RoutingPolicies(OrdersBase):
         ranks without them (and the quality book is not read)."""
         key_policy = None
         if key_id is not None:
-            key = await self.store.api_key(key_id)
+            key = await self.key_reads.get(key_id)
             key_policy = None if key is None else key.routing_policy
         try:
             choice = self.router.choose(

@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.base import Queries
@@ -36,6 +36,7 @@ def hash_secret(secret: str) -> str:
 
 
 _PUBLIC = [c for c in api_keys.c if c.name != "key_hash"]
+_BY_ID = select(*_PUBLIC).where(api_keys.c.id == bindparam("key_id"))  # built once: every order
 
 
 class ApiKeyQueries(Queries):
@@ -121,8 +122,7 @@ class ApiKeyQueries(Queries):
     async def api_key(self, key_id: int, *, tx: AsyncConnection | None = None) -> ApiKeyRow | None:
         """The key with `key_id` (revoked or not), if any."""
         async with self._read(tx) as conn:
-            query = select(*_PUBLIC).where(api_keys.c.id == key_id)
-            found = (await conn.execute(query)).mappings().one_or_none()
+            found = (await conn.execute(_BY_ID, {"key_id": key_id})).mappings().one_or_none()
         return None if found is None else ApiKeyRow.from_row(found)
 
     async def inactive_api_keys(

@@ -4,6 +4,7 @@ changes on the panels' clock, and quotes ranked by each policy."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
 from decimal import Decimal
@@ -276,3 +277,21 @@ async def test_placing_reads_quality_only_for_a_policy_that_ranks_by_it(
     valued = await gw.place("shop", group.id, link, policy="best_value")
     # best_value reads the book: the cheap panel's 60% deliveries make mid the better value.
     assert (valued.provider, reads) == ("mid", 1)
+
+
+async def test_orders_arriving_together_share_their_key_read_and_see_a_change_at_once(
+    gw: Gateway,
+) -> None:
+    group = await product_group(gw)
+    key, _ = await gw.store.create_api_key("shop", "acme", ["order"])
+    await gw.store.set_api_key_routing_policy(key.id, "fastest")
+    reads = gw.orders.key_reads
+    before = reads.reads
+    quotes = await asyncio.gather(*(gw.quote(group.id, FIELDS, key_id=key.id) for _ in range(10)))
+    assert {(q.policy, q.policy_source) for q in quotes} == {("fastest", "key")}
+    made = reads.reads - before
+    assert 0 < made < 10, f"ten quotes arriving together made {made} reads of their key"
+    # A change committed after the reads is seen by the very next quote.
+    await gw.store.set_api_key_routing_policy(key.id, "best_value")
+    quote = await gw.quote(group.id, FIELDS, key_id=key.id)
+    assert (quote.policy, quote.policy_source) == ("best_value", "key")

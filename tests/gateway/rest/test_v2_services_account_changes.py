@@ -13,11 +13,12 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from gateway.account_reads import AccountReads, data_version
+from gateway.account_reads import AccountReads
 from gateway.config import Settings
 from gateway.context import AppContext
 from gateway.core import Gateway
 from gateway.rest.v2_shapes import rate_text
+from gateway.shared_reads import data_version
 from gateway.store import Store
 from tests.gateway.panels import Trio
 from tests.gateway.rest.accounts import open_account
