@@ -80,9 +80,12 @@ class BalanceBook:
 
     async def known(self) -> dict[str, Money]:
         """Balances in the cache right now, without calling any provider."""
+        names = list(self.providers)
+        keys = [f"balance:{name}" for name in names]
         found = {}
-        for name in self.providers:
-            cached = await self.cache.get_model(f"balance:{name}", _Cached)
+        for name, cached in zip(
+            names, await self.cache.get_many_models(keys, _Cached), strict=True
+        ):
             if cached is not None:
                 found[name] = Money(amount=cached.balance.amount, currency=cached.balance.currency)
         return found

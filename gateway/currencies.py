@@ -91,13 +91,15 @@ class CurrencyWatch:
     async def mismatches(self, balances: Mapping[str, Money]) -> dict[str, Mismatch]:
         """Every provider reporting another currency now, by its cached balance or statuses."""
         found: dict[str, Mismatch] = {}
-        for name, configured in self.configured.items():
+        for name in self.configured:
             balance = balances.get(name)
             mismatch = None if balance is None else self.balance_mismatch(name, balance)
-            if mismatch is None:
-                reported = await self.cache.get(self._key(name))
-                if reported is not None:
-                    mismatch = Mismatch(name, configured, reported.decode(), "status")
             if mismatch is not None:
                 found[name] = mismatch
+        # The rest by what their statuses reported, asked of the cache together.
+        rest = [name for name in self.configured if name not in found]
+        reported = await self.cache.get_many([self._key(name) for name in rest])
+        for name, currency in zip(rest, reported, strict=True):
+            if currency is not None:
+                found[name] = Mismatch(name, self.configured[name], currency.decode(), "status")
         return found

@@ -13,7 +13,7 @@ import logging
 import struct
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
@@ -48,6 +48,14 @@ def _encode(value: object) -> bytes:
     return pydantic_core.to_json(value, by_alias=True)
 
 
+def _entry(data: bytes | None) -> tuple[float, float, bytes] | None:
+    """A stored value's fresh-until and stale-until times, and the value."""
+    if data is None or len(data) < _HEADER.size or data[:1] != _FORMAT:
+        return None  # absent, or written by something else: a miss either way
+    _, fresh_until, stale_until = _HEADER.unpack_from(data)
+    return fresh_until, stale_until, data[_HEADER.size :]
+
+
 def _check_ttls(ttl: float, stale_ttl: float) -> None:
     if ttl <= 0 or stale_ttl < 0:
         raise ValueError(f"ttl must be > 0 and stale_ttl >= 0, got {ttl} and {stale_ttl}")
@@ -77,6 +85,10 @@ class Cache(ABC):
 
     @abstractmethod
     async def _read(self, key: str) -> bytes | None: ...
+
+    async def _read_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        """`_read` of each key; a shared backend asks for them all in one round trip."""
+        return [await self._read(key) for key in keys]
 
     @abstractmethod
     async def _write(self, key: str, data: bytes, ttl: float) -> None: ...
@@ -115,6 +127,15 @@ class Cache(ABC):
         """The value stored under `key` while it is fresh, else None."""
         entry = await self._load(key)
         return entry[2] if entry is not None and self._clock() < entry[0] else None
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        """`get` of each of `keys`, in their order, in one round trip to a shared backend."""
+        now = self._clock()
+        found: list[bytes | None] = []
+        for data in await self._read_many(keys):
+            entry = _entry(data)
+            found.append(entry[2] if entry is not None and now < entry[0] else None)
+        return found
 
     async def set(self, key: str, value: bytes, ttl: float) -> None:
         """Store `value` under `key` for `ttl` seconds."""
@@ -160,6 +181,14 @@ class Cache(ABC):
         data = await self.get(key)
         return None if data is None else _decode(type_, data, key)
 
+    async def get_many_models(self, keys: Sequence[str], type_: type[T]) -> list[T | None]:
+        """`get_model` of each of `keys`, in their order, in one round trip (`get_many`)."""
+        found = await self.get_many(keys)
+        return [
+            None if data is None else _decode(type_, data, key)
+            for key, data in zip(keys, found, strict=True)
+        ]
+
     async def set_model(self, key: str, value: object, ttl: float) -> None:
         """Store `value` as JSON; Decimals are written as strings, so money round-trips exactly."""
         await self.set(key, _encode(value), ttl)
@@ -204,11 +233,7 @@ class Cache(ABC):
         await self.aclose()
 
     async def _load(self, key: str) -> tuple[float, float, bytes] | None:
-        data = await self._read(key)
-        if data is None or len(data) < _HEADER.size or data[:1] != _FORMAT:
-            return None  # absent, or written by something else: a miss either way
-        _, fresh_until, stale_until = _HEADER.unpack_from(data)
-        return fresh_until, stale_until, data[_HEADER.size :]
+        return _entry(await self._read(key))
 
     async def _store(self, key: str, value: bytes, ttl: float, stale_ttl: float) -> None:
         _check_ttls(ttl, stale_ttl)

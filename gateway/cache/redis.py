@@ -6,7 +6,7 @@ import logging
 import math
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar, cast
 
 import redis.asyncio as redis
@@ -117,6 +117,13 @@ class RedisCache(Cache):
     async def _read(self, key: str) -> bytes | None:
         data = await self._call(None, lambda: self._client.get(self._key("d", key)))
         return cast(bytes | None, data)
+
+    async def _read_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        if not keys:
+            return []
+        names = [self._key("d", key) for key in keys]
+        missing: list[bytes | None] = [None] * len(keys)
+        return cast(list[bytes | None], await self._call(missing, lambda: self._client.mget(names)))
 
     async def _write(self, key: str, data: bytes, ttl: float) -> None:
         await self._call(None, lambda: self._client.set(self._key("d", key), data, px=_millis(ttl)))

@@ -110,6 +110,27 @@ async def test_entries_expire_in_real_time(make_cache: MakeCache) -> None:
     await eventually(gone)  # by the real clocks, no fake one
 
 
+async def test_get_many_answers_each_key_in_order_as_get_would(
+    cache: Cache, clock: FakeClock
+) -> None:
+    await cache.set("a", b"1", ttl=60)
+    await cache.set("b", b"2", ttl=5)
+    await cache.set("c", b"3", ttl=60)
+    clock.advance(10)  # "b" is past its ttl
+    assert await cache.get_many(["c", "missing", "b", "a"]) == [b"3", None, None, b"1"]
+    assert await cache.get_many([]) == []
+
+
+async def test_get_many_models_decodes_each_and_misses_the_wrong_shape(cache: Cache) -> None:
+    rate = Rate(service=1, ratePer1000=MONEY[1], balance=Decimal("5.00"))
+    await cache.set_model("r", rate, ttl=60)
+    await cache.set_model("other", {"service": "x"}, ttl=60)
+    found = await cache.get_many_models(["other", "r", "missing"], Rate)
+    assert found == [None, rate, None]
+    assert found[1] is not None
+    assert str(found[1].rate_per_1000) == str(MONEY[1])
+
+
 async def test_delete_removes_keys_and_ignores_missing_ones(cache: Cache) -> None:
     await cache.set("a", b"1", ttl=60)
     await cache.set("b", b"2", ttl=60)
@@ -382,6 +403,8 @@ async def exercise(cache: RedisCache, compute: Recorder) -> None:
     assert await cache.get(key) is None
     await cache.set_model(key, {"rate": Decimal("1.5")}, ttl=60)
     assert await cache.get_model(key, dict[str, Decimal]) is None
+    assert await cache.get_many(["k", key]) == [None, None]
+    assert await cache.get_many_models([key], dict[str, Decimal]) == [None]
 
 
 async def test_lost_redis_degrades_to_misses_without_stalls_and_recovers(
