@@ -20,7 +20,7 @@ from gateway.auth import Authenticator
 from gateway.config import Settings, load_config
 from gateway.context import AppContext
 from gateway.core import Gateway
-from gateway.events import EventBus
+from gateway.event_bus import EventBus
 from gateway.graphql.view import graphiql_assets
 from gateway.ratelimit import RateLimiter
 from gateway.rest.method_errors import method_not_allowed

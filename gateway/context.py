@@ -11,7 +11,7 @@ from gateway.account_reads import AccountReads
 from gateway.auth import Authenticator
 from gateway.config import Settings
 from gateway.core import Gateway
-from gateway.events import EventBus
+from gateway.event_bus import EventBus
 from gateway.ratelimit import RateLimiter
 
 

@@ -1,9 +1,9 @@
 """Events: every order change becomes an event, written to the outbox with the change itself.
 
 The outbox row is written in the same transaction as the ledger change, so an event is never
-lost and never invented: a relay publishes outbox rows to the in-process `EventBus` (GraphQL
-subscriptions) and to webhook endpoints. Event ids are derived from the order's version, so one
-change gives one event however many instances see it.
+lost and never invented: a relay publishes outbox rows to the in-process bus
+(`gateway.event_bus.EventBus`, for GraphQL subscriptions) and to webhook endpoints. Event ids are
+derived from the order's version, so one change gives one event however many instances see it.
 
 Payloads are versioned JSON::
 
@@ -13,10 +13,8 @@ Payloads are versioned JSON::
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -294,46 +292,3 @@ async def record(store: Store, tx: AsyncConnection, events: Iterable[Event | Non
 
 def event_from_payload(payload: dict[str, Any]) -> Event:
     return Event.model_validate(payload)
-
-
-class EventBus:
-    """In-process fan-out of published events to any number of subscribers.
-
-    A subscriber that falls behind by more than `backlog` events loses the oldest ones rather
-    than slowing everyone down (subscriptions re-read state from the ledger anyway).
-
-    ::
-
-        async with bus.subscribe() as events:
-            async for event in events:
-                ...
-    """
-
-    def __init__(self, backlog: int = 1000) -> None:
-        self._backlog = backlog
-        self._queues: set[asyncio.Queue[Event]] = set()
-
-    def publish(self, event: Event) -> None:
-        for queue in list(self._queues):
-            if queue.full():
-                with contextlib.suppress(asyncio.QueueEmpty):
-                    queue.get_nowait()
-            queue.put_nowait(event)
-
-    @property
-    def subscribers(self) -> int:
-        return len(self._queues)
-
-    @contextlib.asynccontextmanager
-    async def subscribe(self) -> AsyncIterator[AsyncIterator[Event]]:
-        queue: asyncio.Queue[Event] = asyncio.Queue(self._backlog)
-        self._queues.add(queue)
-
-        async def events() -> AsyncIterator[Event]:
-            while True:
-                yield await queue.get()
-
-        try:
-            yield events()
-        finally:
-            self._queues.discard(queue)

@@ -34,7 +34,8 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.events import Event, EventBus, event_from_payload
+from gateway.event_bus import EventBus
+from gateway.events import Event, event_from_payload
 from gateway.store import Store
 from gateway.workers.outbox_tail import Recent, Tailing
 from gateway.workers.quiet import Quiet

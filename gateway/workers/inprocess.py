@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator, Sequence
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.core import Gateway
-from gateway.events import Event, EventBus
+from gateway.event_bus import EventBus
+from gateway.events import Event
 from gateway.fleet import Heartbeat
 from gateway.stopping import cancel_and_wait
 from gateway.webhooks.dispatcher import WebhookDispatcher, delivery_client

@@ -23,7 +23,8 @@ from collections import deque
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.events import Event, EventBus, event_from_payload
+from gateway.event_bus import EventBus
+from gateway.events import Event, event_from_payload
 from gateway.store import Store
 from gateway.workers.quiet import Quiet
 

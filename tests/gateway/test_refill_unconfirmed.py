@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from gateway.core import Gateway
-from gateway.events import EventBus
+from gateway.event_bus import EventBus
 from gateway.orders import InvalidResolution, NotUnconfirmedRefill, RefillUnknown
 from gateway.orders.followups import CLAIM_TTL, STOPPED
 from gateway.routing import Need

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.events import Event, EventBus
+from gateway.event_bus import EventBus
+from gateway.events import Event
 from gateway.store import Store
 from gateway.workers import LocalBroadcast, OutboxDrain, RedisBroadcast
 from tests.gateway.workers.helpers import eventually

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from gateway.config import Settings, WorkersSection
 from gateway.core import Gateway
-from gateway.events import EventBus
+from gateway.event_bus import EventBus
 from gateway.store.tables import orders
 from gateway.workers import WorkerOptions, standard_jobs
 from gateway.workers.broadcast import LocalBroadcast

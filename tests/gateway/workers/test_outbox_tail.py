@@ -16,7 +16,8 @@ import pytest
 
 from gateway.config import Settings, WorkersSection
 from gateway.core import Gateway
-from gateway.events import ORDER_CREATED, Event, EventBus
+from gateway.event_bus import EventBus
+from gateway.events import ORDER_CREATED, Event
 from gateway.store import Store
 from gateway.workers import OutboxDrain, RedisBroadcast, WorkerOptions
 from gateway.workers.inprocess import background

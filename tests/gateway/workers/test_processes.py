@@ -18,7 +18,7 @@ import pytest
 
 from gateway.config import Settings
 from gateway.core import Gateway
-from gateway.events import EventBus
+from gateway.event_bus import EventBus
 from gateway.workers import RedisBroadcast
 from providers.simulator import Fault, FaultKind
 from tests.gateway.panels import PANELS, Trio

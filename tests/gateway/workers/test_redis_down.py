@@ -13,7 +13,7 @@ import pytest
 
 from gateway.config import Settings
 from gateway.core import Gateway
-from gateway.events import EventBus
+from gateway.event_bus import EventBus
 from gateway.store import Store
 from gateway.workers import OutboxDrain, RedisBroadcast
 from gateway.workers.broadcast import Quiet

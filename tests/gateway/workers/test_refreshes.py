@@ -9,7 +9,7 @@ from decimal import Decimal
 from gateway import events
 from gateway.config import Settings
 from gateway.core import Gateway
-from gateway.events import EventBus
+from gateway.event_bus import EventBus
 from gateway.store import PriceChange, PriceChangeKind
 from gateway.workers import BalanceRefresh, CatalogRefresh, standard_jobs
 from gateway.workers.broadcast import LocalBroadcast

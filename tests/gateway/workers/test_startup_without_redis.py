@@ -12,7 +12,7 @@ import pytest
 
 from gateway.config import GatewaySection, Settings
 from gateway.core import Gateway
-from gateway.events import EventBus
+from gateway.event_bus import EventBus
 from gateway.workers import WorkerOptions
 from gateway.workers.inprocess import background
 from tests.gateway.cache_fixtures import Silent

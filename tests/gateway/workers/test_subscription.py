@@ -10,7 +10,7 @@ import logging
 
 import pytest
 
-from gateway.events import EventBus
+from gateway.event_bus import EventBus
 from gateway.store import Store
 from gateway.workers import RedisBroadcast
 from tests.gateway.cache_fixtures import RedisServer

@@ -19,7 +19,7 @@ from gateway.auth import Principal, Scope, parse_scopes
 from gateway.catalog import Group
 from gateway.config import Settings
 from gateway.core import Gateway
-from gateway.events import EventBus
+from gateway.event_bus import EventBus
 from gateway.graphql.order_types import OrderNode
 from gateway.metrics import exposition
 from gateway.orders.polled import OVERCHARGED
