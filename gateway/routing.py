@@ -22,7 +22,7 @@ from gateway.catalog import Group, Offer, OfferKey
 from providers.models import Money, OrderRequest
 
 if TYPE_CHECKING:
-    from gateway.policies import Estimate
+    from gateway.estimates import Estimate
 
 
 class Need(StrEnum):

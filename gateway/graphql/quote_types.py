@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import strawberry
 
 from gateway.accounts.pricing import ClientPrice
+from gateway.estimates import Estimate
 from gateway.graphql.catalog_types import Money, OfferNode, ServiceNode
 from gateway.graphql.fields import field
 from gateway.graphql.permissions import OPERATOR
@@ -21,7 +22,7 @@ from gateway.graphql.quality_types import QualityNode, quality_of
 from gateway.graphql.scalars import BigInt
 from gateway.orders.split_plan import Part
 from gateway.orders.split_quote import Placing
-from gateway.policies import Estimate, parse_policy
+from gateway.policies import parse_policy
 from gateway.routing import Candidate, Excluded, Exclusion, Quote
 from gateway.store.rows import RoutingPolicy
 
