@@ -63,7 +63,8 @@ async def open_gateway(
     sims: dict[str, SimulatorServer], database_url: str, synchronous: Synchronous = "FULL"
 ) -> Gateway:
     """A gateway on `sims`, as `Gateway.open` builds it; `synchronous` for a SQLite ledger."""
-    from gateway.metrics import InstrumentedProvider  # as Gateway.open: metrics reads the core
+    # as Gateway.open: metrics reads the core
+    from gateway.upstream_metrics import InstrumentedProvider
 
     sections = [
         ProviderSection(name=name, kind="simulator", url=sim.url, calls_per_minute=1_000_000)

@@ -25,7 +25,6 @@ from gateway.catalog_sync import Catalog
 from gateway.config import Settings, provider_configs
 from gateway.currencies import CurrencyWatch
 from gateway.health import HealthBoard
-from gateway.metrics import InstrumentedProvider
 from gateway.orders import Orders
 from gateway.orders.split_quote import Placing
 from gateway.policies import PolicySettings
@@ -35,6 +34,7 @@ from gateway.routing import Need, ProviderState, Quote
 from gateway.store import OrderRow, Store
 from gateway.store.base import Clock, utcnow
 from gateway.store.rows import AccountRow
+from gateway.upstream_metrics import InstrumentedProvider
 from providers.base import Provider
 from providers.registry import build
 

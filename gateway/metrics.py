@@ -1,14 +1,14 @@
 """Prometheus metrics of the gateway, on a registry of its own (served at ``/metrics``).
 
 Counters and histograms are updated where things happen: `observe_request` by the HTTP faces,
-`InstrumentedProvider` around each provider adapter, `CACHE_REQUESTS` by the cache, the webhook
-dispatcher for deliveries, `MARGIN_BREACHES` by placement. Gauges that describe state (circuit
-breakers, orders by state, deliveries by state) are read when scraped, by `exposition`, so they
-are never stale.
+`gateway.upstream_metrics.InstrumentedProvider` around each provider adapter, `CACHE_REQUESTS`
+by the cache, the webhook dispatcher for deliveries, `MARGIN_BREACHES` by placement. Gauges that
+describe state (circuit breakers, orders by state, deliveries by state) are read when scraped,
+by `exposition`, so they are never stale.
 
 ::
 
-    providers = {name: InstrumentedProvider(p, name) for name, p in providers.items()}
+    observe_request("/api/v2", "POST", 200, elapsed)
     body = await exposition(gateway)
 
 The core imports this module, never the reverse: `exposition` reads any `Observed` (the
@@ -17,11 +17,9 @@ gateway core is one), so metrics know the store, the health board and the provid
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -33,22 +31,7 @@ from gateway.orders.polled import OVERCHARGED
 from gateway.quality_metrics import quality_families
 from gateway.store import GatewayState, Store
 from gateway.store.tables import orders
-from providers.base import BatchResult, BeforeSend, Provider
-from providers.errors import ProviderError
-from providers.models import (
-    Balance,
-    CancelResult,
-    OrderId,
-    OrderRequest,
-    OrderStatus,
-    PlacedOrder,
-    Refill,
-    RefillId,
-    RefillStatus,
-    Service,
-)
-
-T = TypeVar("T")
+from providers.base import Provider
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -61,15 +44,6 @@ HTTP_REQUESTS = Counter(
 HTTP_LATENCY = Histogram(
     "smmgw_http_request_duration_seconds", "HTTP request latency by route.",
     ["route", "method"], registry=REGISTRY,
-)  # fmt: skip
-UPSTREAM_CALLS = Counter(
-    "smmgw_upstream_calls_total", "Calls to provider panels by provider, action and outcome.",
-    ["provider", "action", "outcome"], registry=REGISTRY,
-)  # fmt: skip
-UPSTREAM_LATENCY = Histogram(
-    "smmgw_upstream_call_duration_seconds", "Latency of calls to provider panels.",
-    ["provider", "action"], registry=REGISTRY,
-    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
 )  # fmt: skip
 CACHE_REQUESTS = Counter(
     "smmgw_cache_requests_total", "Cache lookups by result (hit or miss).", ["result"],
@@ -109,94 +83,6 @@ def observe_request(route: str, method: str, status: int, seconds: float) -> Non
         _REQUEST_SERIES[key] = series
     series[0].inc()
     series[1].observe(seconds)
-
-
-class _Timer:
-    """Times one upstream call and counts its outcome (``ok`` or the error class); a call
-    stopped before it left (`left_out`) is neither."""
-
-    def __init__(self, provider: str, action: str) -> None:
-        self.provider = provider
-        self.action = action
-        self.started = 0.0
-        self.left_out = False
-
-    def __enter__(self) -> _Timer:
-        self.started = time.perf_counter()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self.left_out:
-            return
-        UPSTREAM_LATENCY.labels(self.provider, self.action).observe(
-            time.perf_counter() - self.started
-        )
-        if exc_type is None:
-            outcome = "ok"
-        elif issubclass(exc_type, ProviderError):
-            outcome = exc_type.__name__
-        else:
-            outcome = "error"
-        UPSTREAM_CALLS.labels(self.provider, self.action, outcome).inc()
-
-
-class InstrumentedProvider(Provider):
-    """A provider whose every call is timed and counted; otherwise the wrapped one."""
-
-    def __init__(self, inner: Provider, name: str) -> None:
-        self.inner = inner
-        self.name = name
-
-    def __getattr__(self, attribute: str) -> Any:
-        return getattr(self.inner, attribute)
-
-    async def _timed(self, action: str, call: Callable[[], Awaitable[T]]) -> T:
-        with _Timer(self.name, action):
-            return await call()
-
-    async def services(self) -> list[Service]:
-        return await self._timed("services", self.inner.services)
-
-    async def add(
-        self, request: OrderRequest, *, before_send: BeforeSend | None = None
-    ) -> PlacedOrder:
-        if before_send is None:
-            return await self._timed("add", lambda: self.inner.add(request))
-        with _Timer(self.name, "add") as timer:
-
-            async def leaving() -> None:
-                # The gateway's own last check (an account's hold, an order overtaken): when
-                # it refuses, the panel was never called.
-                try:
-                    await before_send()
-                except BaseException:
-                    timer.left_out = True
-                    raise
-
-            return await self.inner.add(request, before_send=leaving)
-
-    async def status(self, ids: Iterable[OrderId]) -> BatchResult[OrderStatus]:
-        return await self._timed("status", lambda: self.inner.status(ids))
-
-    async def refill(self, ids: Iterable[OrderId]) -> BatchResult[Refill]:
-        return await self._timed("refill", lambda: self.inner.refill(ids))
-
-    async def refill_status(self, ids: Iterable[RefillId]) -> BatchResult[RefillStatus]:
-        return await self._timed("refill_status", lambda: self.inner.refill_status(ids))
-
-    async def cancel(self, ids: Iterable[OrderId]) -> BatchResult[CancelResult]:
-        return await self._timed("cancel", lambda: self.inner.cancel(ids))
-
-    async def balance(self) -> Balance:
-        return await self._timed("balance", self.inner.balance)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 class Observed(Protocol):

@@ -8,7 +8,8 @@ import uuid
 import pytest
 
 from gateway.core import Gateway
-from gateway.metrics import REGISTRY, InstrumentedProvider
+from gateway.metrics import REGISTRY
+from gateway.upstream_metrics import InstrumentedProvider
 from providers.models import OrderRequest
 from tests.gateway.panels import Trio, shared_group
 

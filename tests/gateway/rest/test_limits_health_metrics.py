@@ -8,7 +8,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.core import Gateway
-from gateway.metrics import InstrumentedProvider
+from gateway.upstream_metrics import InstrumentedProvider
 from tests.gateway.panels import Trio
 from tests.gateway.rest.conftest import (
     METRICS_TOKEN_ENV,
