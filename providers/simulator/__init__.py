@@ -24,11 +24,11 @@ id and the clock.
 
 Modules: `clock` (simulated time), `templates` and `catalog` (services), `placing` and
 `orders` (order rules and progress), `quality`, `quality_settings`, `quality_profiles` and
-`drops` (how services deliver), `state` (the `Panel`), `persist` (its state kept in a file),
-`call_windows` (a key's rate limit), `profiles` (dialects as data), `problems` (what can go
-wrong, before a dialect words it), `ids` and `render` (answer shapes), `faults` and `failures`
-(fault injection), `params`, `actions`, `control` and `app` (HTTP), `server` (running it),
-`__main__` (the command line).
+`drops` (how services deliver), `accounts` (keys and balances), `state` (the `Panel`),
+`persist` (its state kept in a file), `call_windows` (a key's rate limit), `profiles` (dialects
+as data), `problems` (what can go wrong, before a dialect words it), `ids` and `render` (answer
+shapes), `faults` and `failures` (fault injection), `params`, `actions`, `control` and `app`
+(HTTP), `server` (running it), `__main__` (the command line).
 """
 
 from .app import create_app

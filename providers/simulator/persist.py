@@ -11,6 +11,7 @@ at a file from elsewhere.
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 from pathlib import Path
@@ -23,6 +24,14 @@ _FIELDS = (
     "_next_order", "_next_refill",
 )  # fmt: skip
 VERSION = 1
+_MOVED = {("providers.simulator.state", "Account"): ("providers.simulator.accounts", "Account")}
+"""Classes a file names by an earlier home: `Account` lived in `state` until accounts had a
+module of their own."""
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        return super().find_class(*_MOVED.get((module, name), (module, name)))
 
 
 class PanelFile:
@@ -33,7 +42,7 @@ class PanelFile:
 
     def _read(self) -> dict[str, Any] | None:
         try:
-            data = pickle.loads(self.path.read_bytes())  # our own file, see above
+            data = _Unpickler(io.BytesIO(self.path.read_bytes())).load()  # our own file, see above
         except FileNotFoundError:
             return None
         if not isinstance(data, dict) or data.get("version") != VERSION:

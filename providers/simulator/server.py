@@ -22,13 +22,14 @@ from typing import Self
 
 import uvicorn
 
+from .accounts import DEFAULT_BALANCE
 from .app import create_app
 from .catalog import DEFAULT_SIZE, generate_services
 from .clock import Clock, ScaledClock
 from .faults import Fault, FaultPlan, parse_faults
 from .profiles import SimProfile, get_profile
 from .quality import QualityPlan, QualitySettings
-from .state import DEFAULT_BALANCE, Panel
+from .state import Panel
 
 STARTUP_TIMEOUT = 10.0
 

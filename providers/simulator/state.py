@@ -1,4 +1,5 @@
-"""The panel itself: accounts, orders, refills and their rules, with no HTTP in sight.
+"""The panel itself: orders, refills and their rules on top of its accounts (`accounts`), with
+no HTTP in sight.
 
 `Panel` works in plain integer ids and raises `PanelError` for anything it refuses; the HTTP
 layer decodes a profile's ids into integers and renders answers and errors through the profile.
@@ -14,15 +15,13 @@ from __future__ import annotations
 import heapq
 import math
 import random
-import threading
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 
 from providers.models import OrderState, RefillState
 
-from .call_windows import CallWindows
+from .accounts import DEFAULT_BALANCE, PanelAccounts
 from .catalog import SimService, generate_services
 from .clock import Clock, ScaledClock
 from .drops import dropped
@@ -31,20 +30,10 @@ from .placing import check_order
 from .problems import PanelError, Problem
 from .quality import QualityPlan
 
-DEFAULT_BALANCE = Decimal(1000)
-
-__all__ = ["DEFAULT_BALANCE", "Account", "Panel", "generate_services"]
+__all__ = ["Panel", "generate_services"]
 
 
-@dataclass(slots=True)
-class Account:
-    """An API key and its balance in the panel currency."""
-
-    key: str
-    balance: Decimal
-
-
-class Panel:
+class Panel(PanelAccounts):
     """A simulated panel's state machine, deterministic for a seed and a clock.
 
     Thread-safe: the HTTP server runs in its own thread while tests inspect the panel.
@@ -68,11 +57,7 @@ class Panel:
         self.clock: Clock = clock or ScaledClock()
         self.seed = seed
         self.currency = currency.upper()
-        self.default_balance = Decimal(balance)
-        self.rate_limit = rate_limit
-        """Calls a minute a key may make; ``None`` for no limit."""
-        # Rate limits are felt in real seconds even when simulated time runs faster.
-        self.rate_clock: Clock = rate_clock or ScaledClock()
+        super().__init__(balance=balance, rate_limit=rate_limit, rate_clock=rate_clock)
         self.duplicate_links = duplicate_links
         """Refuse an order while the key has an unfinished one for the same link."""
         self.quality = quality or QualityPlan()
@@ -80,62 +65,18 @@ class Panel:
         self.on_change: Callable[[], None] | None = None
         """Called (holding the panel's lock) after an order, cancel or refill changed state:
         `providers.simulator.persist` saves the panel there."""
-        self.calls: Counter[str] = Counter()
-        """Calls per action, for tests that assert "add was called exactly once"."""
 
         self._by_id = {service.id: service for service in self.services}
-        self._accounts: dict[str, Account] = {}
         self._orders: dict[int, SimOrder] = {}
         self._refills: dict[int, SimRefill] = {}
         self._open_refill: dict[int, int] = {}
         self._last_by_link: dict[tuple[str, str], int] = {}
         self._settle_queue: list[tuple[float, int]] = []
-        self._windows = CallWindows()
         rng = random.Random(f"panel:{seed}")
         self._next_order = 10_000 + rng.randrange(0, 90_000)
         self._next_refill = 1 + rng.randrange(0, 1000)
-        self._lock = threading.RLock()
         for key in keys:
             self.set_account(key)
-
-    # -- accounts -------------------------------------------------------------------------
-
-    def set_account(self, key: str, balance: Decimal | None = None) -> Account:
-        """Create the account for `key`, or set its balance."""
-        with self._lock:
-            account = self._accounts.get(key)
-            amount = self.default_balance if balance is None else Decimal(balance)
-            if account is None:
-                account = self._accounts[key] = Account(key, amount)
-            elif balance is not None:
-                account.balance = amount
-            return account
-
-    def account(self, key: str) -> Account:
-        """The account of `key`, or `PanelError(BAD_KEY)`."""
-        with self._lock:
-            account = self._accounts.get(key)
-            if account is None:
-                raise PanelError(Problem.BAD_KEY)
-            return account
-
-    def balance(self, key: str) -> Decimal:
-        """The balance of `key`, refunds of orders that ended since included."""
-        with self._lock:
-            self._settle()
-            return self.account(key).balance
-
-    def check_rate(self, key: str) -> None:
-        """Count one call of `key`; raise RATE_LIMITED past `rate_limit` calls a minute."""
-        if self.rate_limit is None:
-            return
-        with self._lock:
-            self._windows.count(key, self.rate_limit, self.rate_clock.now())
-
-    def record_call(self, action: str) -> None:
-        """Count one call of `action`."""
-        with self._lock:
-            self.calls[action] += 1
 
     # -- services and orders --------------------------------------------------------------
 

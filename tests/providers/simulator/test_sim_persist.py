@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from decimal import Decimal
 from pathlib import Path
 
@@ -54,4 +55,22 @@ def test_a_cancel_is_kept_too(tmp_path: Path) -> None:
     again = fresh()
     saved.restore(again)
     assert again.status(KEY, placed.id).state is OrderState.CANCELED
+    assert again.balance(KEY) == Decimal(1000)
+
+
+def test_a_file_saved_before_accounts_moved_out_of_state_still_restores(tmp_path: Path) -> None:
+    path = tmp_path / "gamma.state"
+    panel = fresh()
+    PanelFile(path).save(panel)
+    # Written as before `Account` moved to `providers.simulator.accounts` (protocol 2 names
+    # classes in plain text, so the old home can be put back in place).
+    blob = pickle.dumps(pickle.loads(path.read_bytes()), protocol=2)
+    moved = b"cproviders.simulator.accounts\nAccount\n"
+    assert moved in blob
+    path.write_bytes(blob.replace(moved, b"cproviders.simulator.state\nAccount\n"))
+
+    saved = PanelFile(path)
+    assert saved.key() == KEY
+    again = fresh()
+    assert saved.restore(again)
     assert again.balance(KEY) == Decimal(1000)
