@@ -27,7 +27,8 @@ from gateway.cache import Cache
 from gateway.store import Store
 from gateway.store.base import Clock, utcnow
 from gateway.store.engine import reader
-from gateway.store.quality import Counts, ServiceTotals, window_sums
+from gateway.store.quality import ServiceTotals, window_sums
+from gateway.store.quality_counts import Counts
 
 DAYS = 30
 MIN_SAMPLE = 20

@@ -16,17 +16,8 @@ from sqlalchemy import case, delete, func, select, text, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store import Store
-from gateway.store.quality import (
-    Counts,
-    Key,
-    add_to,
-    bucket_key,
-    day_of,
-    first_progress,
-    order_counts,
-    refill_counts,
-    upsert,
-)
+from gateway.store.quality import Key, add_to, bucket_key, day_of, first_progress, upsert
+from gateway.store.quality_counts import Counts, order_counts, refill_counts
 from gateway.store.quality_tables import provider_quality
 from gateway.store.rows import OrderRow, RefillRow
 from gateway.store.states import FINAL_STATES

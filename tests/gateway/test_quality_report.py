@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.quality import Quality, report
-from gateway.store.quality import Counts
+from gateway.store.quality_counts import Counts
 
 
 @pytest.mark.parametrize("min_sample", [0, 1, 20])
