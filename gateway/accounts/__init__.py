@@ -1,6 +1,6 @@
 """Client accounts: a price list over the routed cost (`pricing`), prepaid funds held at
 placement and settled when the order is final (the ledger is ``gateway.store``'s
-``AccountQueries``), spend caps and a margin guard. What an account refuses is in `errors`.
+``MovementQueries``), spend caps and a margin guard. What an account refuses is in `errors`.
 
 Keys without an account are the operator's own: no markup, no holds.
 """

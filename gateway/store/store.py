@@ -11,6 +11,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.store.account_checks import AccountCheckQueries
+from gateway.store.account_movements import MovementQueries
 from gateway.store.accounts import AccountQueries
 from gateway.store.api_keys import ApiKeyQueries
 from gateway.store.base import Clock, utcnow
@@ -36,6 +37,7 @@ class Store(
     PriceQueries,
     ApiKeyQueries,
     AccountQueries,
+    MovementQueries,
     AccountCheckQueries,
     OutboxQueries,
     RefillQueries,
