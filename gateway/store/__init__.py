@@ -26,7 +26,8 @@ from gateway.store.rows import (
 )
 from gateway.store.states import FINAL_STATES, GatewayState, is_final
 from gateway.store.store import Store
-from gateway.store.webhooks import WebhookDeliveryRow, WebhookEndpointRow
+from gateway.store.webhook_deliveries import WebhookDeliveryRow
+from gateway.store.webhook_endpoints import WebhookEndpointRow
 
 __all__ = [
     "FINAL_STATES",

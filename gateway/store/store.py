@@ -27,7 +27,8 @@ from gateway.store.priority import PriorityQueries
 from gateway.store.refills import RefillQueries
 from gateway.store.split_orders import SplitQueries
 from gateway.store.sync import SyncQueries
-from gateway.store.webhooks import WebhookQueries
+from gateway.store.webhook_deliveries import WebhookDeliveryQueries
+from gateway.store.webhook_endpoints import WebhookEndpointQueries
 
 
 class Store(
@@ -44,7 +45,8 @@ class Store(
     SyncQueries,
     PriorityQueries,
     CancelQueries,
-    WebhookQueries,
+    WebhookEndpointQueries,
+    WebhookDeliveryQueries,
     SplitQueries,
 ):
     """The order ledger and everything else that must survive a restart.

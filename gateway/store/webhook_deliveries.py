@@ -1,4 +1,4 @@
-"""Webhook endpoints and their deliveries.
+"""Webhook deliveries, and the claims of the delivery worker.
 
 A delivery row is one event on its way to one endpoint: it counts its attempts, keeps the last
 status code and error, and is *due* while ``next_attempt_at`` is set and has passed. Delivered
@@ -26,25 +26,6 @@ from gateway.store.tables import outbox, webhook_deliveries, webhook_endpoints
 
 
 @dataclass(frozen=True, slots=True)
-class WebhookEndpointRow(_FromRow):
-    """A registered receiver; `secret` holds its signing secrets (see gateway.webhooks)."""
-
-    id: int
-    url: str
-    event_types: list[str]
-    secret: str
-    enabled: bool
-    created_at: datetime
-    updated_at: datetime
-    description: str | None = None
-    disabled_reason: str | None = None
-
-    def __repr__(self) -> str:
-        # The secret signs every delivery: keep it out of logs and tracebacks.
-        return f"WebhookEndpointRow(id={self.id}, url={self.url!r}, enabled={self.enabled})"
-
-
-@dataclass(frozen=True, slots=True)
 class WebhookDeliveryRow(_FromRow):
     """One event on its way to one endpoint; `attempt` counts the attempts made."""
 
@@ -66,84 +47,8 @@ class WebhookDeliveryRow(_FromRow):
         return "pending" if self.next_attempt_at is not None else "failed"
 
 
-class WebhookQueries(Queries):
-    """Endpoints, deliveries, and the claims of the delivery worker."""
-
-    # -- endpoints -----------------------------------------------------------------------------
-
-    async def create_webhook_endpoint(
-        self,
-        *,
-        url: str,
-        event_types: Sequence[str],
-        secret: str,
-        description: str | None = None,
-        tx: AsyncConnection | None = None,
-    ) -> WebhookEndpointRow:
-        now = self._clock()
-        values = {
-            "url": url, "event_types": list(event_types), "secret": secret,
-            "description": description, "enabled": True, "created_at": now, "updated_at": now,
-        }  # fmt: skip
-        async with self._write(tx) as conn:
-            result = await conn.execute(
-                webhook_endpoints.insert().values(values).returning(*webhook_endpoints.c)
-            )
-            return WebhookEndpointRow.from_row(result.mappings().one())
-
-    async def get_webhook_endpoint(
-        self, endpoint_id: int, *, tx: AsyncConnection | None = None
-    ) -> WebhookEndpointRow | None:
-        async with self._read(tx) as conn:
-            result = await conn.execute(
-                select(webhook_endpoints).where(webhook_endpoints.c.id == endpoint_id)
-            )
-            found = result.mappings().first()
-        return None if found is None else WebhookEndpointRow.from_row(found)
-
-    async def list_webhook_endpoints(
-        self, *, enabled_only: bool = False, tx: AsyncConnection | None = None
-    ) -> list[WebhookEndpointRow]:
-        query = select(webhook_endpoints).order_by(webhook_endpoints.c.id)
-        if enabled_only:
-            query = query.where(webhook_endpoints.c.enabled.is_(True))
-        async with self._read(tx) as conn:
-            result = await conn.execute(query)
-            return [WebhookEndpointRow.from_row(r) for r in result.mappings()]
-
-    async def update_webhook_endpoint(
-        self, endpoint_id: int, *, tx: AsyncConnection | None = None, **changes: Any
-    ) -> WebhookEndpointRow | None:
-        """Change any of url, event_types, description, secret, enabled, disabled_reason."""
-        allowed = {"url", "event_types", "description", "secret", "enabled", "disabled_reason"}
-        unknown = set(changes) - allowed
-        if unknown:
-            raise ValueError(f"not endpoint fields: {sorted(unknown)}")
-        async with self._write(tx) as conn:
-            result = await conn.execute(
-                webhook_endpoints.update()
-                .where(webhook_endpoints.c.id == endpoint_id)
-                .values(**changes, updated_at=self._clock())
-                .returning(*webhook_endpoints.c)
-            )
-            found = result.mappings().first()
-        return None if found is None else WebhookEndpointRow.from_row(found)
-
-    async def delete_webhook_endpoint(
-        self, endpoint_id: int, *, tx: AsyncConnection | None = None
-    ) -> bool:
-        """Delete an endpoint and (by cascade) its deliveries."""
-        async with self._write(tx) as conn:
-            # SQLite enforces ON DELETE CASCADE only with a pragma; delete the children here.
-            await conn.execute(
-                webhook_deliveries.delete().where(webhook_deliveries.c.endpoint_id == endpoint_id)
-            )
-            result = await conn.execute(
-                webhook_endpoints.delete().where(webhook_endpoints.c.id == endpoint_id)
-            )
-        return bool(result.rowcount)
-
-    # -- deliveries ----------------------------------------------------------------------------
+class WebhookDeliveryQueries(Queries):
+    """Deliveries of events to endpoints, and the claims of the delivery worker."""
 
     async def add_webhook_delivery(
         self,
