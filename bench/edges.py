@@ -47,7 +47,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bench.graphql import PAGE, QUERY, panels, providers_for, settings_for
+from bench.catalog_gateway import PAGE, QUERY, panels, providers_for, settings_for
 from gateway import serving
 from gateway.accounts.pricing import PriceList
 from gateway.app import create_app

@@ -5,8 +5,8 @@
 Four simulated panels of 5,000 services each make a merged catalog of 20,000 provider
 services. The query asks for a page of 100 unified services with every scalar field. Both apps
 are served by uvicorn on loopback in this process and driven from a separate process by the same
-minimal keep-alive HTTP client with the same concurrency, round after round alternately; the
-medians are compared:
+minimal keep-alive HTTP client (`bench.graphql_load`) with the same concurrency, round after
+round alternately; the medians are compared:
 
 - ``bare``: a Starlette endpoint that reads the body and returns the recorded JSON answer;
 - ``graphql cached``: the same query again and again (the response cache answers);
@@ -30,125 +30,41 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
-import socket
 import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
-import redis.asyncio as aioredis
-import uvicorn
-from pydantic import SecretStr
-from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bench.catalog_gateway import (
+    PAGE,
+    QUERY,
+    panels,
+    providers_for,
+    redis_url,
+    served,
+    settings_for,
+)
 from bench.plain_strawberry import per_execution, plain_app, plain_schema
 from gateway.app import create_app
-from gateway.config import ApiSection, GatewaySection, LimitsSection, ProviderSection, Settings
+from gateway.config import Settings
 from gateway.context import AppContext
 from gateway.core import Gateway
 from gateway.graphql import GraphQLOptions, build_schema
 from gateway.graphql.catalog_view import CatalogViews
 from gateway.graphql.context import Context
 from gateway.graphql.pagination import encode_cursor
-from providers.base import Provider
-from providers.registry import ProviderConfig, build
-from providers.simulator import SimulatorServer, simulator
-
-QUERY = """
-query Page($first: Int!, $after: String) {
-  services(first: $first, after: $after) {
-    totalCount
-    pageInfo { hasNextPage endCursor }
-    edges { cursor node {
-      id name platform metric type refill refillKind refillDays cancel dripFeed min max geo
-      providerCount rate { amount currency }
-    } }
-  }
-}
-"""
-PROFILES = ("seed", "sloppy", "json", "seed")
-PAGE = 100
-
-
-async def redis_url() -> str | None:
-    url = os.environ.get("SMMGW_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-    client = aioredis.Redis.from_url(url)
-    try:
-        await client.ping()
-    except (RedisError, OSError):
-        return None
-    finally:
-        await client.aclose()
-    return url
-
-
-def panels(stack: ExitStack, count: int, services: int) -> dict[str, SimulatorServer]:
-    return {
-        f"panel{i}": stack.enter_context(
-            simulator(seed=100 + i, services=services, profile=PROFILES[i % len(PROFILES)])
-        )
-        for i in range(count)
-    }
-
-
-def settings_for(sims: dict[str, SimulatorServer], database: str, redis: str | None) -> Settings:
-    return Settings(
-        gateway=GatewaySection(
-            database_url=database, redis_url=redis, cache_namespace=f"bench-{uuid.uuid4().hex[:8]}"
-        ),
-        providers=[
-            ProviderSection(
-                name=name, kind="simulator", url=sim.url, key_env=f"{name.upper()}_KEY",
-                profile=sim.profile.name, calls_per_minute=1_000_000, timeout=60,
-            )
-            for name, sim in sims.items()
-        ],
-        # The benchmark measures serving, not the per-key limits it would otherwise hit.
-        limits=LimitsSection(per_key="100000000/minute"),
-        api=ApiSection(graphql_cost_budget="1000000000/minute"),
-    )  # fmt: skip
-
-
-def providers_for(sims: dict[str, SimulatorServer], settings: Settings) -> dict[str, Provider]:
-    return {
-        s.name: build(
-            ProviderConfig(
-                name=s.name, kind=s.kind, url=s.url, key=SecretStr(sims[s.name].key or ""),
-                profile=s.profile, timeout=s.timeout, calls_per_minute=s.calls_per_minute,
-            )
-        )
-        for s in settings.providers
-    }  # fmt: skip
-
-
-@contextlib.asynccontextmanager
-async def served(app: Starlette) -> AsyncIterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
-            await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}/graphql"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
 
 
 def bare_app(answer: bytes) -> Starlette:
@@ -162,46 +78,6 @@ def bare_app(answer: bytes) -> Starlette:
 Body = Callable[[int], dict[str, Any]]
 
 
-async def drive(url: str, bodies: list[bytes], concurrency: int, headers: dict[str, str]) -> float:
-    """Requests per second for POSTing `bodies`, `concurrency` keep-alive connections at once.
-
-    A bare asyncio HTTP/1.1 client: a general-purpose client spends more per request than a
-    small endpoint does, and would measure itself instead of the servers.
-    """
-    parts = httpx.URL(url)
-    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    requests = [
-        (
-            f"POST {parts.raw_path.decode()} HTTP/1.1\r\nHost: {parts.host}\r\n{head}"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-        ).encode()
-        + body
-        for body in bodies
-    ]
-    queue = iter(requests)
-
-    async def connection() -> None:
-        reader, writer = await asyncio.open_connection(parts.host, parts.port)
-        try:
-            for request in queue:
-                writer.write(request)
-                status = await reader.readline()
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = line.partition(b":")
-                    if name.strip().lower() == b"content-length":
-                        length = int(value)
-                answer = await reader.readexactly(length)
-                if b" 200 " not in status or b'"errors"' in answer:
-                    raise RuntimeError(f"bad answer: {status!r} {answer[:300]!r}")
-        finally:
-            writer.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(connection() for _ in range(concurrency)))
-    return len(requests) / (time.perf_counter() - started)
-
-
 async def throughput(
     url: str, body: Body, args: argparse.Namespace, headers: dict[str, str]
 ) -> float:
@@ -211,7 +87,7 @@ async def throughput(
         json.dump({"url": url, "bodies": bodies, "headers": headers}, spec)
     try:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.graphql", "--drive", spec.name,
+            sys.executable, "-m", "bench.graphql_load", spec.name,
             "--concurrency", str(args.concurrency), stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
         out, _ = await process.communicate()
@@ -220,13 +96,6 @@ async def throughput(
     if process.returncode != 0:
         raise RuntimeError("the load driver failed")
     return float(out.decode().strip())
-
-
-def driver(spec_path: str, concurrency: int) -> None:
-    spec = json.loads(Path(spec_path).read_text())
-    bodies = [b.encode() for b in spec["bodies"]]
-    rate = asyncio.run(drive(spec["url"], bodies, concurrency, spec["headers"]))
-    print(f"{rate:.1f}")
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -368,12 +237,7 @@ def main() -> None:
     parser.add_argument(
         "--execution-only", action="store_true", help="only the in-process execution figures"
     )
-    parser.add_argument("--drive", metavar="SPEC", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.drive:
-        driver(args.drive, args.concurrency)
-    else:
-        asyncio.run(run(args))
+    asyncio.run(run(parser.parse_args()))
 
 
 if __name__ == "__main__":

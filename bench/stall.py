@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from bench.graphql import panels, providers_for, redis_url, served, settings_for
+from bench.catalog_gateway import panels, providers_for, redis_url, served, settings_for
 from gateway.app import create_app
 from gateway.config import ApiSection, Settings
 from gateway.core import Gateway
