@@ -146,8 +146,9 @@ class QuoteNode:
     quantity: BigInt = strawberry.field(description="The units one run delivers.")
     cost: Money | None = strawberry.field(
         description=(
-            "The cost with the chosen provider (for a client account's key, its price), or "
-            "of all the parts of a split; null when placement would refuse the order."
+            "The cost with the chosen provider (for a client account's key, its price), of "
+            "all the parts of a split, or of every run of a drip-feed the gateway runs itself; "
+            "null when placement would refuse the order."
         )
     )
     parts: list[QuotePart] = strawberry.field(
@@ -191,7 +192,8 @@ class QuoteNode:
         refusal: str | None = None,
     ) -> QuoteNode:
         """The quote; with a client account's `price`, that is what it costs; with `placing`,
-        the parts of a split (their cost, or their client prices) and `refusal`, why placement
+        the parts of a split (their cost, or their client prices), the runs of a drip-feed
+        the gateway runs (their cost, or their client price), and `refusal`, why placement
         would refuse it."""
         ranked = [QuoteCandidate.of(i, c) for i, c in enumerate(quote.candidates, 1)]
         cost = ranked[0].cost if ranked else None
@@ -204,6 +206,10 @@ class QuoteNode:
                      for i, p in enumerate(split.parts)]  # fmt: skip
             total = split.cost if split.price is None else split.price
             cost = Money(amount=total.amount, currency=total.currency)
+        drip = placing.drip if placing is not None else None
+        if drip is not None:
+            every = drip.cost if drip.price is None else drip.price
+            cost = Money(amount=every.amount, currency=every.currency)
         return cls(
             service=ServiceNode.of(quote.group), quantity=BigInt(quote.request.units),
             cost=cost, parts=parts, refusal=refusal, policy=parse_policy(quote.policy),

@@ -26,14 +26,14 @@ from gateway import events
 from gateway.accounts.pricing import ClientPrice
 from gateway.catalog import Snapshot
 from gateway.orders.accounting import Accounting, refuse_suspended
-from gateway.orders.drip import Drip, wants_drip
+from gateway.orders.drip import Drip, run_fields, wants_drip
 from gateway.orders.drip_refusals import refused_drip
 from gateway.orders.errors import NoEligibleProvider, ServiceNotFound
 from gateway.orders.idempotency import ClaimLost, Idempotency
 from gateway.orders.routing_policy import RoutingPolicies
 from gateway.orders.sending import Sending
 from gateway.orders.split import wants_split
-from gateway.orders.split_quote import Placing, split_parts
+from gateway.orders.split_quote import Placing, drip_placing, split_parts
 from gateway.orders.validation import build_request, fingerprint, no_candidate_message
 from gateway.routing import Candidate, Need, Quote, quote
 from gateway.store import IdempotencyClaim, OrderRow
@@ -123,7 +123,14 @@ class Placement(Drip, Sending, Idempotency, Accounting, RoutingPolicies):
             except NoEligibleProvider as refused:
                 return Placing(refusal=refused.message)
             return Placing(split=split)
-        if decision.chosen is None and not wants_drip(decision):
+        if wants_drip(decision):
+
+            def quote_run() -> Awaitable[Quote]:
+                return self.quote(snapshot, decision.group.id, run_fields(fields), needs,
+                                  policy=policy, key_id=key_id, account=account)  # fmt: skip
+
+            return await drip_placing(self, quote_run, decision, account)
+        if decision.chosen is None:
             return Placing(refusal=no_candidate_message(decision))
         return Placing()
 

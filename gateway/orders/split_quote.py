@@ -1,5 +1,5 @@
 """What placement would make of a quoted order: the parts of a split, priced as placement prices
-them, or placement's refusal.
+them, the runs of a drip-feed the gateway runs itself, or placement's refusal.
 
 A split's parts are planned by `gateway.orders.split_plan`; for a client account each part is
 priced with the account's list (members it would lose money on left out) and the client order's
@@ -10,7 +10,7 @@ placing it would.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -41,11 +41,29 @@ class SplitParts:
 
 
 @dataclass(frozen=True, slots=True)
+class DripRuns:
+    """A drip-feed the gateway would run itself (`gateway.orders.drip`): one run's quote, the
+    runs, and for an account the price held for them all (`price`: runs times one run's)."""
+
+    per_run: Quote
+    runs: int
+    price: ClientPrice | None = None
+
+    @property
+    def cost(self) -> Money:
+        """What every run costs at the member one run is routed to now, in the base currency."""
+        assert self.per_run.chosen is not None
+        one = self.per_run.chosen.cost
+        return Money(amount=one.amount * self.runs, currency=one.currency)
+
+
+@dataclass(frozen=True, slots=True)
 class Placing:
-    """How placement would take a quoted order: in `split` parts, whole (neither set), or not
-    at all (`refusal`, in the words placement refuses it with)."""
+    """How placement would take a quoted order: in `split` parts, as `drip` runs, whole (none
+    set), or not at all (`refusal`, in the words placement refuses it with)."""
 
     split: SplitParts | None = None
+    drip: DripRuns | None = None
     refusal: str | None = None
 
 
@@ -84,3 +102,23 @@ async def split_parts(
         priced.append(replace(part, decision=kept))
         prices.append(part_price)
     return SplitParts(tuple(priced), tuple(prices), sum_prices(prices, total))
+
+
+async def drip_placing(
+    orders: Accounting,
+    quote_run: Callable[[], Awaitable[Quote]],
+    decision: Quote,
+    account: AccountRow | None,
+) -> Placing:
+    """A drip-feed the gateway would run itself, as placing it quotes and prices it: one run
+    (`quote_run`; refused as placement refuses it when no member takes one), times the runs."""
+    runs = decision.request.runs
+    assert runs is not None
+    per_run = await quote_run()
+    if per_run.chosen is None:
+        return Placing(refusal=no_candidate_message(per_run))
+    if account is None:
+        return Placing(drip=DripRuns(per_run, runs))
+    per_run, run_price = await orders._priced(account, per_run, placing=False)
+    price = replace(run_price, amount=run_price.amount * runs)
+    return Placing(drip=DripRuns(per_run, runs, price))
