@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from operator import attrgetter
+from operator import add, attrgetter
 from typing import Any, Self
 
 from sqlalchemy import func, select, type_coerce
@@ -144,9 +144,11 @@ async def record_transitions(
         if row.state in PROGRESS_STATES and (start is None or row.updated_at < start):
             start = row.updated_at
         counts = _counts_of(order_counts(row, start, row.updated_at))
-        total = sums.setdefault(bucket_key(row, row.updated_at), [0] * len(COUNTS))
-        for i, n in enumerate(counts):
-            total[i] += n
+        if not any(counts):
+            continue  # adds nothing (and a bucket of zeros is never written)
+        key = bucket_key(row, row.updated_at)
+        total = sums.get(key)
+        sums[key] = list(counts) if total is None else list(map(add, total, counts))
     await upsert(conn, {key: Counts(*total) for key, total in sums.items()})
 
 

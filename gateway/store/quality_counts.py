@@ -56,6 +56,8 @@ class Counts:
 
 
 assert tuple(f.name for f in fields(Counts)) == COUNTS  # the table and the sums agree
+_NOTHING = Counts()
+"""What an order adds that adds nothing (frozen: one for all)."""
 
 
 def _quantity(order: OrderRow) -> int | None:
@@ -89,7 +91,7 @@ def order_counts(order: OrderRow, started_at: datetime | None, finished_at: date
     final state. An order never sent (or never routed) adds nothing: no provider was asked.
     """
     if order.provider is None or order.sent_at is None or not is_final(order.state):
-        return Counts()
+        return _NOTHING
     if order.state == GatewayState.FAILED:
         return Counts(failed=1)
     state = order.state
