@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -64,6 +64,25 @@ class OrderRow(_FromRow):
     def order_request(self) -> OrderRequest:
         """The stored request, validated again as an ``OrderRequest``."""
         return OrderRequest.model_validate(self.request)
+
+
+_ORDER_SLOTS: tuple[Callable[[OrderRow, Any], None], ...] = tuple(
+    getattr(OrderRow, f.name).__set__ for f in fields(OrderRow)
+)
+_new_order = OrderRow.__new__
+if hasattr(OrderRow, "__post_init__"):
+    raise TypeError("order_row would skip OrderRow.__post_init__")
+
+
+def order_row(values: Sequence[Any]) -> OrderRow:
+    """``OrderRow(*values)``, `values` being every field's in order, about twice as fast: each
+    slot set by its own descriptor, not by the dataclass's ``__init__`` (which calls
+    ``object.__setattr__`` a field, the class being frozen). The same row, equal and hashed
+    alike; it has no ``__post_init__`` to skip."""
+    row = _new_order(OrderRow)
+    for put, value in zip(_ORDER_SLOTS, values, strict=True):
+        put(row, value)
+    return row
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.store.base import Queries
 from gateway.store.bulk import Bulk
-from gateway.store.rows import OrderRow, OutboxRow
+from gateway.store.rows import OrderRow, OutboxRow, order_row
 from gateway.store.states import FINAL_STATES
 from gateway.store.sync_apply import ROW_COLUMNS, SYNCED, JsonSafe, PolledChange, apply_changes
 from gateway.store.tables import instances, orders, outbox
@@ -128,7 +128,7 @@ class SyncQueries(Queries):
         )
         async with self._write(None) as conn:
             result = await conn.execute(claim)
-            rows = [OrderRow(*found) for found in result]
+            rows = [order_row(found) for found in result]
         return sorted(rows, key=lambda r: r.id)
 
     async def reschedule_orders(

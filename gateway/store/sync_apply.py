@@ -27,7 +27,7 @@ from gateway.store.account_ledger import needs_settling, settle
 from gateway.store.base import chunks
 from gateway.store.bulk import Bulk
 from gateway.store.quality import record_finished_many
-from gateway.store.rows import OrderRow
+from gateway.store.rows import OrderRow, order_row
 from gateway.store.tables import order_events, orders
 
 SYNCED = (
@@ -37,7 +37,7 @@ SYNCED = (
 """The columns a status poll may change."""
 
 ROW_FIELDS = tuple(f.name for f in fields(OrderRow))
-"""`OrderRow`'s fields in order: select ``ROW_COLUMNS`` and build a row with ``OrderRow(*r)``."""
+"""`OrderRow`'s fields in order: select ``ROW_COLUMNS`` and build a row with ``order_row(r)``."""
 ROW_COLUMNS = tuple(orders.c[name] for name in ROW_FIELDS)
 _values_of = attrgetter(*ROW_FIELDS)
 _POSITION = {name: i for i, name in enumerate(ROW_FIELDS)}
@@ -94,7 +94,7 @@ def changed_row(row: OrderRow, values: Mapping[str, Any], **more: Any) -> OrderR
     for source in (values, more):
         for name, value in source.items():
             items[_POSITION[name]] = value
-    return OrderRow(*items)
+    return order_row(items)
 
 
 _COLUMNS = (*SYNCED, "version", "updated_at")
