@@ -22,10 +22,18 @@ _ZERO = timedelta(0)
 
 def json_time(at: datetime) -> str | None:
     """`at` as pydantic writes a UTC datetime in JSON (``...T05:20:00.000400Z``); None for a
-    time in another zone (left to pydantic)."""
-    if at.utcoffset() != _ZERO:
-        return None
-    return at.replace(tzinfo=None).isoformat() + "Z"
+    time in another zone (left to pydantic). The text of the last object given is kept: a
+    write's changed rows share one (the time of the write)."""
+    global _last_time
+    last, text = _last_time
+    if at is last:
+        return text
+    text = None if at.utcoffset() != _ZERO else at.replace(tzinfo=None).isoformat() + "Z"
+    _last_time = at, text
+    return text
+
+
+_last_time: tuple[object, str | None] = (object(), None)
 
 
 def announced(event: events.Event) -> Announced:

@@ -103,3 +103,15 @@ async def test_a_failed_write_stops_the_lanes_with_its_error() -> None:
         await writes.close()
     with pytest.raises(RuntimeError, match="disk full"):
         await writes.add(1)
+
+
+def test_payloads_in_turn_each_read_their_own_time() -> None:
+    # One instant in two zones, then a later one: the text kept for the last time given is
+    # never another's.
+    before = order()
+    times = [AT, AT.astimezone(timezone(timedelta(hours=2))), AT, AT + timedelta(seconds=1)]
+    for at in [*times, *times]:
+        after = changed_row(before, {"state": "COMPLETED"}, version=4, updated_at=at)
+        event = events.order_event(before, after)
+        assert event is not None
+        assert order_payload(before, after) == (event.id, event.type, event.payload())
