@@ -110,10 +110,16 @@ def _update(*columns: str) -> Bulk:
     )
 
 
-def _new_values(rows: Sequence[OrderRow]) -> dict[str, list[Any]]:
+_columns_of = attrgetter(*_COLUMNS, "id")
+
+
+def _new_values(rows: Sequence[OrderRow]) -> dict[str, Sequence[Any]]:
     """The parameters of `_UPDATE` for `rows`, a column at a time."""
-    values = {f"new_{name}": [getattr(row, name) for row in rows] for name in _COLUMNS}
-    values["order_id"] = [row.id for row in rows]
+    columns = list(zip(*map(_columns_of, rows), strict=True)) or [()] * (len(_COLUMNS) + 1)
+    values: dict[str, Sequence[Any]] = {
+        f"new_{name}": column for name, column in zip(_COLUMNS, columns, strict=False)
+    }
+    values["order_id"] = columns[-1]
     return values
 
 

@@ -31,6 +31,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from gateway.currencies import CurrencyWatch
 from gateway.fleet import beating_instance
@@ -54,6 +55,7 @@ from providers.errors import NotFound, ProviderError
 from providers.models import OrderStatus
 
 log = logging.getLogger(__name__)
+_synced_of = attrgetter(*SYNCED)
 
 __all__ = [
     "MISSING_UPSTREAM", "Polled", "StatusSync", "SyncReport", "flagged_event",
@@ -273,13 +275,13 @@ class StatusSync:
         later: dict[int, datetime | None],
     ) -> PolledChange | None:
         """What one answer changes in the order; with no change, just when to poll it next."""
-        current = {name: getattr(row, name) for name in SYNCED}
         if isinstance(answer, NotFound):
             # Never dropped: the order may have been paid for. Flag it once, keep polling rarely.
             missing_at = now + self.backoff.missing
             if row.error == MISSING_UPSTREAM:
                 later[row.id] = missing_at
                 return None
+            current = dict(zip(SYNCED, _synced_of(row), strict=True))
             values = {**current, "error": MISSING_UPSTREAM, "next_poll_at": missing_at}
             return PolledChange(row, "missing", values, {"error": answer.message})
         if isinstance(answer, ProviderError):
@@ -293,7 +295,7 @@ class StatusSync:
             "error": None if row.error == MISSING_UPSTREAM else row.error,
         }
         next_at = None if is_final(state) else self.backoff.next_poll(row.created_at, now)
-        if all(current[k] == v for k, v in polled.items()):
+        if all(getattr(row, k) == v for k, v in polled.items()):
             later[row.id] = next_at
             return None
         values = {**polled, "next_poll_at": next_at}
