@@ -59,6 +59,9 @@ def start_panels(stack: ExitStack, clock: ManualClock) -> dict[str, SimulatorSer
     }
 
 
+LINK = "https://instagram.com/p/bench"
+
+
 def place_upstream(sim: SimulatorServer, count: int) -> list[str]:
     """Orders placed in the panel directly: the set-up is not what is measured."""
     service = next(s for s in sim.panel.services if s.type is ServiceType.DEFAULT)
@@ -76,10 +79,13 @@ async def insert_ledger(store: Store, provider: str, pids: list[str]) -> None:
     now = datetime.now(UTC)
     rows: list[dict[str, Any]] = [
         {
-            "client_id": "bench", "request": {"service": "1", "link": pid, "quantity": 10},
+            # As placement leaves an order: a link panels take, sent (so a finished order
+            # counts in the quality book, as a real one does).
+            "client_id": "bench", "request": {"service": "1", "link": f"{LINK}{pid}",
+                                              "quantity": 10},
             "state": "PENDING", "provider": provider, "provider_service_id": "1",
             "provider_order_id": pid, "attempts": [], "created_at": now, "updated_at": now,
-            "next_poll_at": now, "version": 1,
+            "sent_at": now, "next_poll_at": now, "version": 1,
         }
         for pid in pids
     ]  # fmt: skip
