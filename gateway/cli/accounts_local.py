@@ -20,6 +20,7 @@ from gateway.cli.accounts_shape import (
     movement_fields,
 )
 from gateway.cli.common import local_settings
+from gateway.cli.ledger import connect_store
 from gateway.store import AccountRow, MovementRow, Store
 
 T = TypeVar("T")
@@ -54,8 +55,7 @@ class LocalAccounts:
 
     def _run(self, work: Callable[[Store], Awaitable[T]]) -> T:
         async def run() -> T:
-            async with await Store.connect(self._url) as store:
-                await store.migrate()
+            async with await connect_store(self._url) as store:
                 return await work(store)
 
         return asyncio.run(run())

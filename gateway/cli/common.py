@@ -11,6 +11,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
+from gateway.cli.ledger import open_gateway
 from gateway.config import ConfigError, Settings, load_config
 from gateway.core import Gateway
 
@@ -67,7 +68,7 @@ def remote_url(url: str | None) -> str:
 @contextlib.asynccontextmanager
 async def opened(config: Path | None) -> AsyncIterator[Gateway]:
     """The gateway core of `config`, for the length of one command."""
-    gateway = await Gateway.open(local_settings(config))
+    gateway = await open_gateway(local_settings(config))
     try:
         yield gateway
     finally:

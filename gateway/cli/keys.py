@@ -13,6 +13,7 @@ from gateway.auth import Scope, parse_scopes
 from gateway.cli.accounts_shape import missing
 from gateway.cli.choices import id_argument
 from gateway.cli.common import ConfigOption, JsonOption, local_settings
+from gateway.cli.ledger import connect_store
 from gateway.cli.output import console, emit, emit_one
 from gateway.cli.remote import KeyOption, RemoteUrlOption, expect, graphql
 from gateway.store import ApiKeyRow, Store
@@ -34,9 +35,7 @@ REVOKE_MUTATION = """mutation($id: Int!) { revokeApiKey(id: $id) { __typename
 
 
 async def _store(config: Path | None) -> Store:
-    store = await Store.connect(local_settings(config).gateway.database_url)
-    await store.migrate()
-    return store
+    return await connect_store(local_settings(config).gateway.database_url)
 
 
 def _row(row: ApiKeyRow, accounts: dict[int, str]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import typer
 
 from gateway.cli.choices import PortOption
 from gateway.cli.common import ConfigOption, local_settings
+from gateway.cli.ledger import check_ledger, connect_store, open_gateway
 from gateway.cli.output import console, fail, note, warn
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ def serve(
 
     # Fail here, in one clear line, not in a server process (nor on a stray ./smm-gateway.db).
     settings = local_settings(config, remote_mode=False)
+    check_ledger(settings)
     if not settings.providers:
         warn(
             "no providers configured ([[providers]] in the configuration file): the catalog "
@@ -96,7 +98,6 @@ def worker(config: ConfigOption = None) -> None:
     import logging
 
     from gateway import heap, logs
-    from gateway.core import Gateway
     from gateway.workers.inprocess import webhook_delivery
     from gateway.workers.queue import run_worker
 
@@ -108,7 +109,7 @@ def worker(config: ConfigOption = None) -> None:
     logs.install()
 
     async def run() -> None:
-        async with await Gateway.open(settings) as gw, webhook_delivery(gw) as (sinks, jobs):
+        async with await open_gateway(settings) as gw, webhook_delivery(gw) as (sinks, jobs):
             heap.settle()
             await run_worker(gw, extra=jobs, sinks=sinks)
 
@@ -148,13 +149,11 @@ def demo(
 
 def migrate(config: ConfigOption = None) -> None:
     """Apply the ledger's migrations (they also run on start)."""
-    from gateway.store import Store
-
     settings = local_settings(config, remote_mode=False)
 
     async def run() -> None:
-        async with await Store.connect(settings.gateway.database_url) as store:
-            await store.migrate()
+        store = await connect_store(settings.gateway.database_url)
+        await store.aclose()
 
     asyncio.run(run())
     console.print("migrations applied")
