@@ -183,17 +183,17 @@ def provider_configs(
 
 
 def _describe(error: ValidationError) -> str:
-    lines = []
+    problems = []
     for item in error.errors():
         where = ".".join(str(part) for part in item["loc"]) or "configuration"
-        lines.append(f"  {where}: {item['msg']}")
-    return "invalid configuration:\n" + "\n".join(lines)
+        problems.append(f"{where}: {item['msg']}")
+    return "invalid configuration: " + "; ".join(problems)
 
 
 def load_config(path: str | Path | None = None) -> Settings:
     """Read `path` (TOML), apply environment overrides, validate.
 
-    Raises `ConfigError` with one line per problem.
+    Raises `ConfigError`: one line naming every problem.
     """
     data: dict[str, Any] = {}
     if path is not None:

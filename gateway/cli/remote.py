@@ -35,13 +35,16 @@ def call(method: str, url: str, key: str, path: str, **kwargs: Any) -> Any:
     if not key.strip():
         fail(NO_KEY)
         raise typer.Exit(2)
+    if not url.lower().startswith(("http://", "https://")):
+        raise RemoteError(f"{url} is not a gateway URL: it starts with http:// or https://")
     try:
         with httpx.Client(base_url=url.rstrip("/"), timeout=30) as client:
             answer = client.request(
                 method, path, headers={"Authorization": f"Bearer {key}"}, **kwargs
             )
     except httpx.HTTPError as exc:
-        raise RemoteError(f"cannot reach the gateway at {url}: {type(exc).__name__}") from None
+        why = " ".join(str(exc).split()) or type(exc).__name__
+        raise RemoteError(f"cannot reach the gateway at {url}: {why}") from None
     try:
         body = answer.json()
     except ValueError:
