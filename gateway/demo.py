@@ -283,7 +283,10 @@ async def serve_demo(
     chosen_key()  # a key that cannot be used fails before anything starts
     sock = bind(host, port)
     try:
-        await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
+        try:
+            await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DemoError(f"cannot keep the demo's data in {data_dir}: {exc.strerror}") from None
         fresh = {p.name for p in PANELS if not state_file(data_dir, p.name).exists()}
         with running_panels(data_dir=data_dir) as panels:
             loopback = ipaddress.ip_address(sock.getsockname()[0]).is_loopback
