@@ -10,6 +10,7 @@ import sys
 import typer
 
 from gateway.cli import accounts, keys, ops, providers, quality, run, webhooks
+from gateway.cli.helptext import reflow_help
 from gateway.cli.output import fail
 from gateway.cli.usage import ClickException, UsageError, one_line
 from gateway.config import ConfigError
@@ -29,6 +30,7 @@ app.add_typer(accounts.app, name="accounts")
 app.add_typer(keys.app, name="keys")
 app.add_typer(quality.app, name="quality")
 app.add_typer(webhooks.app, name="webhooks")
+reflow_help(app)
 
 
 def main(argv: list[str] | None = None) -> int:
