@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -87,3 +88,24 @@ def test_services_have_health_checks_and_volumes() -> None:
     for name in ("gateway", "postgres", "redis"):
         assert "healthcheck" in services[name] or "healthcheck" in COMPOSE["x-gateway"], name
     assert {"postgres-data", "redis-data"} <= set(COMPOSE["volumes"])
+
+
+def test_the_readme_says_how_to_make_the_first_key_of_a_compose_deployment() -> None:
+    """Without a key nothing can be done on the running gateway, and `serve` makes none: the
+    Deployment section names the command that makes the first one, in a compose service that
+    has the configuration (its file and ledger come from the environment)."""
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("\n## Deployment\n")
+    deployment = readme[start : readme.index("\n## ", start + 1)]
+    runs = re.findall(r"`docker compose run --rm (\S+) ([^`]+)`", deployment)
+    assert runs, "the Deployment section says how to make the first admin key"
+    for service, args in runs:
+        assert service in gateway_services(), service
+        environment = {
+            **COMPOSE["x-gateway"]["environment"],
+            **gateway_services()[service].get("environment", {}),
+        }
+        assert {"SMM_GATEWAY_CONFIG", "DATABASE_URL"} <= set(environment), service
+        command, rest = resolve(args.split())
+        assert command.name == "create", args
+        assert rest[rest.index("--scope") + 1] == "admin", args
