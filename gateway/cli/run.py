@@ -14,6 +14,7 @@ from gateway.cli.choices import PortOption
 from gateway.cli.common import ConfigOption, local_settings
 from gateway.cli.ledger import check_ledger, connect_store, open_gateway
 from gateway.cli.output import console, fail, note, warn
+from gateway.config import ConfigError
 
 if TYPE_CHECKING:
     from gateway.config import Settings
@@ -48,6 +49,7 @@ def serve(
 
     # Fail here, in one clear line, not in a server process (nor on a stray ./smm-gateway.db).
     settings = local_settings(config, remote_mode=False)
+    check_port(host, port)
     check_ledger(settings)
     if not settings.providers:
         warn(
@@ -72,6 +74,17 @@ def serve(
             # lines were left out (`logs.AccessThrottle`).
             log_config=logs.uvicorn_log_config(),
         )
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail in one line when `host`:`port` cannot be listened on, before the server starts
+    its application (which would only then find the port taken)."""
+    from gateway.demo import DemoError, bind
+
+    try:
+        bind(host, port).close()
+    except DemoError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def fleet_notes(settings: Settings, processes: int = 1) -> list[str]:
