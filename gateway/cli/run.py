@@ -14,6 +14,7 @@ from gateway.cli.choices import PortOption
 from gateway.cli.common import ConfigOption, local_settings
 from gateway.cli.ledger import check_ledger, connect_store, open_gateway
 from gateway.cli.output import console, fail, note, warn
+from gateway.cli.redis_check import check_redis
 from gateway.config import ConfigError
 
 if TYPE_CHECKING:
@@ -117,6 +118,7 @@ def worker(config: ConfigOption = None) -> None:
     settings = local_settings(config, remote_mode=False)
     if not settings.gateway.redis_url:
         raise ValueError("worker processes coordinate through Redis: set REDIS_URL")
+    check_redis(settings.gateway.redis_url)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("saq").setLevel(logging.WARNING)
     logs.install()
