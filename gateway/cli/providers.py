@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gateway.cli.choices import id_argument
+from gateway.cli.choices import MAX_ID, id_argument
 from gateway.cli.common import ConfigOption, JsonOption, with_gateway
 from gateway.cli.output import emit
 from gateway.cli.quality_shape import (
@@ -41,7 +41,8 @@ PolicyOption = Annotated[
 
 def register(app: typer.Typer) -> None:
     app.command()(providers)
-    app.command()(quote)
+    # "-5" reaches QUANTITY, to be refused as a quantity rather than told "No such option".
+    app.command(context_settings={"ignore_unknown_options": True})(quote)
 
 
 PROVIDERS_QUERY = """{ providers { name health cooldownSeconds consecutiveFailures lastError
@@ -253,7 +254,7 @@ async def _local_quote(
 
 def quote(
     service: Annotated[int, id_argument("Service (group) id.")],
-    quantity: Annotated[int, typer.Argument(help="How many.")],
+    quantity: Annotated[int, typer.Argument(min=1, max=MAX_ID, help="How many.")],
     link: Annotated[str, typer.Option(help="The target link.")] = "https://example.com/x",
     policy: PolicyOption = None,
     config: ConfigOption = None,
