@@ -12,6 +12,8 @@ from typing import Annotated, TypeVar
 import typer
 
 from gateway.cli.ledger import open_gateway
+from gateway.cli.output import warn
+from gateway.cli.redis_check import redis_problem
 from gateway.config import ConfigError, Settings, load_config
 from gateway.core import Gateway
 
@@ -68,7 +70,14 @@ def remote_url(url: str | None) -> str:
 @contextlib.asynccontextmanager
 async def opened(config: Path | None) -> AsyncIterator[Gateway]:
     """The gateway core of `config`, for the length of one command."""
-    gateway = await open_gateway(local_settings(config))
+    settings = local_settings(config)
+    if settings.gateway.redis_url:
+        problem = await redis_problem(settings.gateway.redis_url)
+        if problem:  # Redis is optional: say so once rather than warn at every attempt
+            warn(f"{problem}; this command goes on without it")
+            without = settings.gateway.model_copy(update={"redis_url": None})
+            settings = settings.model_copy(update={"gateway": without})
+    gateway = await open_gateway(settings)
     try:
         yield gateway
     finally:
