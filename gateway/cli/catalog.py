@@ -126,7 +126,9 @@ def catalog_sync(
     provider when the sync runs in a gateway at --url)."""
 
     async def work(gw: Gateway) -> list[dict[str, Any]]:
-        with Progress(console=console, transient=True, disable=as_json) as progress:
+        # Only for a person at a terminal: piped, it would leave a blank line before the table.
+        shown = console.is_terminal and not as_json
+        with Progress(console=console, transient=True, disable=not shown) as progress:
             tasks = {n: progress.add_task(f"syncing {n}", total=1) for n in gw.providers}
             results = []
             for name in gw.providers:
