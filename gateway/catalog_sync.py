@@ -238,8 +238,9 @@ class Catalog:
         return read[1] <= self._clock() < read[1] + SYNCS_FRESH
 
     async def _read_synced(self) -> None:
-        for name in self.providers:
-            at = await self.cache.get_model(f"catalog:synced:{name}", datetime)
+        names = list(self.providers)
+        keys = [f"catalog:synced:{name}" for name in names]
+        for name, at in zip(names, await self.cache.get_many_models(keys, datetime), strict=True):
             if at is not None and (name not in self._synced or at > self._synced[name]):
                 self._synced[name] = at
 

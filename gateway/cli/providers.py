@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
 
 
 PROVIDERS_QUERY = """{ providers { name health cooldownSeconds consecutiveFailures lastError
-  serviceCount lastSync { ok } balance { balance { amount currency } low error } } }"""
+  serviceCount syncedAt balance { balance { amount currency } low error } } }"""
 QUALITY_QUERY = "{ providers { name quality { " + QUALITY_SELECTION + " } } }"
 
 
@@ -75,7 +75,7 @@ def providers(
                 "balance": money.get("amount"), "currency": money.get("currency"),
                 "low": (p.get("balance") or {}).get("low"),
                 "error": p.get("lastError") or (p.get("balance") or {}).get("error"),
-                "services": p["serviceCount"], "synced": (p.get("lastSync") or {}).get("ok"),
+                "services": p["serviceCount"], "synced": p.get("syncedAt"),
             })  # fmt: skip
         emit(rows, as_json=as_json, title="Providers")
         return
@@ -83,6 +83,7 @@ def providers(
     async def work(gw: Gateway) -> list[dict[str, Any]]:
         money = {b.provider: b for b in (await gw.balances.fetch()).providers}
         snapshot = await gw.catalog.snapshot()
+        synced = await gw.catalog.synced_at()
         rows = []
         for name in gw.providers:
             health = gw.health.report(name)
@@ -96,7 +97,7 @@ def providers(
                 "low": balance.low,
                 "error": balance.error,
                 "services": sum(1 for o in snapshot.offers.values() if o.provider == name),
-                "synced": gw.catalog.last_sync[name].ok if name in gw.catalog.last_sync else None,
+                "synced": when.isoformat() if (when := synced.get(name)) else None,
             })  # fmt: skip
         return rows
 

@@ -76,7 +76,16 @@ class ProviderNode:
     )
     last_error: str | None = strawberry.field(description="The last failure seen.")
     last_sync: ProviderSync | None = strawberry.field(
-        description="Its last catalog sync by this instance, if any."
+        description=(
+            "Its last catalog sync by this instance, if any (null on an instance that leaves "
+            "the syncs to separate workers: see syncedAt)."
+        )
+    )
+    synced_at: datetime | None = strawberry.field(
+        description=(
+            "When its services were last fetched, by any instance or worker (kept in the "
+            "ledger); null when they never were."
+        )
     )
     service_count: int = strawberry.field(description="Services it offers in the catalog.")
 

@@ -259,6 +259,7 @@ class Query(ApiKeyQueries, AccountQueries):
     async def providers(self, info: Info) -> list[ProviderNode]:
         gw = info.context.gateway
         view = info.context.views.of(await gw.catalog.snapshot())
+        synced = await gw.catalog.synced_at()
         nodes = []
         for name in gw.providers:
             health = gw.health.report(name)
@@ -270,6 +271,7 @@ class Query(ApiKeyQueries, AccountQueries):
                     cooldown_seconds=round(health.cooldown_remaining, 3),
                     last_error=health.last_error,
                     last_sync=ProviderSync.of(last) if last else None,
+                    synced_at=synced.get(name),
                     service_count=view.service_count(name),
                 )
             )  # fmt: skip

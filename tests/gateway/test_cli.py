@@ -109,6 +109,8 @@ def test_providers_and_balances(config: Path, capsys: pytest.CaptureFixture[str]
     rows = run_json(capsys, "providers", "--config", str(config))
     assert [r["provider"] for r in rows] == ["alpha", "beta", "gamma"]
     assert all(r["health"] == "CLOSED" and r["services"] > 0 for r in rows)
+    # When each catalog was last fetched, by any process: the ledger keeps it.
+    assert all(datetime.fromisoformat(r["synced"]).tzinfo is not None for r in rows)
     balances = run_json(capsys, "balances", "--config", str(config))
     assert balances[-1]["currency"] == "USD"
     assert Decimal(balances[-1]["total"]) == sum(Decimal(r["in_base"]) for r in balances[:-1])

@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -105,6 +106,7 @@ async def test_providers_and_balances_of_a_running_gateway(
     assert [r["provider"] for r in rows] == ["alpha", "beta", "gamma"]
     assert all(r["health"] == "CLOSED" for r in rows)
     assert all(r["balance"] is not None for r in rows)
+    assert all(datetime.fromisoformat(r["synced"]).tzinfo is not None for r in rows)
     code, out, err = await cli(capsys, "balances", *remote)
     assert code == 0, err
     *providers, total = json.loads(out)

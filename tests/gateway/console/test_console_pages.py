@@ -35,6 +35,7 @@ async def test_the_overview_shows_providers_balances_orders_and_failing_webhooks
     placed = await data.orders(gw, "shop", 3)
     await eventually(lambda: _a_delivery_failed(gw, endpoint["id"]), within=20)
 
+    gw.catalog.last_sync.pop("gamma")  # as if a worker synced it: the ledger says when
     console = await signed_in(browser, server, keys.admin)
     page = console.page
     providers = page.get_by_role("table", name="Providers")
@@ -50,6 +51,7 @@ async def test_the_overview_shows_providers_balances_orders_and_failing_webhooks
     assert "LOW FUNDS" in texts["gamma"]
     assert "LOW FUNDS" not in texts["alpha"]
     assert "services in" in texts["beta"], "its catalog sync"
+    assert "ago, elsewhere" in texts["gamma"], "synced by another process"
 
     chart = page.get_by_role("img", name="Orders by state per day (UTC)")
     await chart.wait_for(timeout=TIMEOUT)

@@ -7,9 +7,11 @@ from decimal import Decimal
 
 from gateway.core import Gateway
 from gateway.store import PriceChange, PriceChangeKind
+from gateway.store.tables import catalog_syncs
 from tests.gateway.graphql.conftest import Keys
 from tests.gateway.graphql.server import ApiFactory
 from tests.gateway.panels import EUR_TO_USD
+from tests.gateway.workers.helpers import eventually
 
 
 async def test_balances_in_provider_and_base_currency(api: ApiFactory, keys: Keys) -> None:
@@ -33,9 +35,11 @@ async def test_providers_show_health_sync_and_services(
     api: ApiFactory, keys: Keys, gw: Gateway
 ) -> None:
     query = """{ providers { name health consecutiveFailures cooldownSeconds lastError
-        serviceCount lastSync { provider ok services error } balance { provider low } } }"""
+        serviceCount lastSync { provider ok services error } syncedAt
+        balance { provider low } } }"""
     providers = (await api(keys.ops).data(query))["providers"]
     snapshot = await gw.catalog.snapshot()
+    synced = await gw.catalog.synced_at()
     assert [p["name"] for p in providers] == ["alpha", "beta", "gamma"]
     for p in providers:
         assert p["health"] == "CLOSED"
@@ -44,6 +48,9 @@ async def test_providers_show_health_sync_and_services(
         assert p["serviceCount"] == count > 0
         assert p["lastSync"]["ok"] is True
         assert p["lastSync"]["services"] == count
+        when = synced[p["name"]]
+        assert when is not None
+        assert datetime.fromisoformat(p["syncedAt"]) == when
         assert p["balance"]["provider"] == p["name"]
     gw.health.failure("beta", "HTTP 502")
     gw.health.failure("beta", "HTTP 502")
@@ -53,6 +60,29 @@ async def test_providers_show_health_sync_and_services(
     assert beta["cooldownSeconds"] > 0
     assert beta["consecutiveFailures"] == 3
     assert beta["lastError"] == "HTTP 502"
+
+
+async def test_an_instance_that_leaves_the_syncs_to_workers_shows_when_they_synced(
+    api: ApiFactory, keys: Keys, gw: Gateway
+) -> None:
+    """A worker's sync is in the ledger; an instance that never synced itself reads it there
+    (within the second its sync times are trusted for)."""
+    query = "{ providers { name lastSync { ok } syncedAt } }"
+    at = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=5)
+    async with gw.store.transaction() as tx:
+        await tx.execute(catalog_syncs.update().values(synced_at=at))
+    gw.catalog.last_sync.clear()  # this instance's own syncs: none
+    shown: list[tuple[object, datetime | None]] = []
+
+    async def worker_sync_shown() -> bool:
+        providers = (await api(keys.ops).data(query))["providers"]
+        shown[:] = [
+            (p["lastSync"], p["syncedAt"] and datetime.fromisoformat(p["syncedAt"]))
+            for p in providers
+        ]
+        return shown == [(None, at)] * 3
+
+    await eventually(worker_sync_shown, within=5)
 
 
 PRICES = """query($since: DateTime, $first: Int, $after: String) {

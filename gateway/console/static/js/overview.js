@@ -9,7 +9,7 @@ import * as live from "./live.js";
 const REFRESH = 10_000;
 
 const PROVIDERS = `query Providers { providers {
-  name health consecutiveFailures cooldownSeconds lastError serviceCount
+  name health consecutiveFailures cooldownSeconds lastError serviceCount syncedAt
   lastSync { ok services seconds error added changed removed }
   balance { balance { amount currency } baseBalance { amount currency } fetchedAt error low }
 } }`;
@@ -43,7 +43,11 @@ function balance(p) {
 
 function sync(p) {
   const last = p.lastSync;
-  if (!last) return h("span", { class: "warn" }, "not synced by this instance");
+  if (!last) {
+    // Synced by a worker (or another instance): the ledger says when.
+    if (p.syncedAt) return `synced ${age(p.syncedAt)} ago, elsewhere`;
+    return h("span", { class: "warn" }, "never synced");
+  }
   if (!last.ok) return h("span", { class: "bad" }, `failed: ${last.error || "unknown"}`);
   return `${last.services} services in ${last.seconds.toFixed(1)}s (+${last.added} ~${last.changed} −${last.removed})`;
 }
