@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 import os
 import secrets
 from datetime import timedelta
@@ -139,6 +140,14 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     def encode_json(self, data: object) -> str:
         # The text Strawberry's own encoder writes, by orjson where that is the same text.
         return answer_text(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        # JSON nested deeper than the decoder recurses is no valid JSON to a client: refused
+        # as invalid JSON is (400 over HTTP, 4400 on a WebSocket), never a RecursionError.
+        try:
+            return super().decode_json(data)
+        except RecursionError:
+            raise json.JSONDecodeError("nested too deeply", "", 0) from None
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Behind a proxy that mounts the gateway below a prefix, the assets are below it too.

@@ -65,3 +65,23 @@ async def test_json_that_is_no_object_is_refused_as_invalid_json_is(
             "data": None,
             "errors": [{"message": NOT_A_REQUEST, "extensions": {"code": "BAD_REQUEST"}}],
         }
+
+
+DEEP = ("[" * 3000 + "]" * 3000, '{"a":' * 3000 + "1" + "}" * 3000)
+"""JSON nested deeper than Python's decoder recurses."""
+
+
+@pytest.mark.parametrize("variables", DEEP, ids=("array", "object"))
+async def test_variables_nested_too_deep_are_a_bad_request(
+    server: Server, http: httpx.AsyncClient, keys: Keys, variables: str
+) -> None:
+    # A GET's variables are decoded by the endpoint: such nesting was a 500 in plain text.
+    answer = await http.get(
+        server.graphql_url,
+        params={"query": "{ __typename }", "variables": variables},
+        headers={"Authorization": f"Bearer {keys.reader}", "Accept": "application/json"},
+    )
+    assert answer.status_code == 400, answer.text
+    body = answer.json()
+    assert body["data"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_REQUEST"]

@@ -38,6 +38,9 @@ MALFORMED: list[object] = [
     {"id": 5, "type": "complete"},
     {"type": "ping", "payload": 5},
 ]
+DEEP = "[" * 100_000 + "]" * 100_000
+"""A frame nested deeper than Python's JSON decoder recurses: it dropped the socket without a
+close frame, a traceback logged."""
 
 
 @pytest.mark.parametrize("message", MALFORMED, ids=json.dumps)
@@ -48,6 +51,17 @@ async def test_a_malformed_message_closes_the_connection_with_4400(
         async with subscriber(server.ws_url, bearer(keys.reader)) as sub:
             await acknowledged(sub)
             await sub.ws.send(json.dumps(message))
+            assert await sub.close_code() == 4400
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_a_frame_nested_too_deep_closes_the_connection_with_4400(
+    server: Server, keys: Keys, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR):
+        async with subscriber(server.ws_url, bearer(keys.reader)) as sub:
+            await acknowledged(sub)
+            await sub.ws.send(DEEP)
             assert await sub.close_code() == 4400
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
