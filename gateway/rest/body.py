@@ -71,15 +71,22 @@ async def receive_limited(receive: Receive, declared: str | None, max_bytes: int
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+def _text(value: int | float | str) -> str:
+    """A JSON scalar as a form would carry it. A boolean is its JSON word (``true``), never
+    ``1``: no v2 field is a flag, and ``"1"`` is an id or a count (``"service": true`` ordered
+    service 1)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def _scalar(name: str, value: object) -> str | None:
     if value is None:
         return None
-    if isinstance(value, bool):
-        return "1" if value else "0"
     if isinstance(value, int | float | str):
-        return str(value)
+        return _text(value)
     if isinstance(value, list) and all(isinstance(v, int | float | str) for v in value):
-        return ("\n" if name in LINE_FIELDS else ",").join(str(v) for v in value)
+        return ("\n" if name in LINE_FIELDS else ",").join(_text(v) for v in value)
     raise BodyError(f"field {name!r} must be text, a number or a list of them")
 
 

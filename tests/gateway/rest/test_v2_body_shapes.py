@@ -1,15 +1,20 @@
 """Bodies as published v2 clients send them, beyond a plain form: a form after a UTF-8 byte order
 mark (a PHP file saved "UTF-8 with BOM" that builds its body by hand) answers as the same fields
-sent plainly would."""
+sent plainly would, and a JSON boolean where a number belongs is never read as an id or a
+count."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 import pytest
 
+from gateway.core import Gateway
+from gateway.rest.body import json_fields
 from tests.gateway.rest.conftest import Keys
+from tests.gateway.rest.helpers import order_fields, shared_group
 
 BOM = b"\xef\xbb\xbf"
 FORM = "application/x-www-form-urlencoded"
@@ -40,3 +45,37 @@ async def test_a_form_after_a_byte_order_mark_keeps_its_first_field(
         headers={"Content-Type": FORM, "Authorization": f"Bearer {keys.admin}"},
     )
     assert list(response.json()) == ["balance", "currency"]
+
+
+def test_json_booleans_are_their_own_words_never_numbers() -> None:
+    fields = json_fields(b'{"service": true, "quantity": false, "orders": [1, true, "3"]}')
+    assert fields == {"service": "true", "quantity": "false", "orders": "1,true,3"}
+
+
+async def test_a_json_boolean_is_no_service_order_or_quantity(
+    client: httpx.AsyncClient, gw: Gateway, keys: Keys
+) -> None:
+    # `true` was read as "1": service 1 was ordered, order 1's status answered.
+    group = await shared_group(gw)
+    add = {"key": keys.alice, "action": "add", **order_fields(group)}
+    placed = await _post(client, json.dumps(add).encode(), "application/json")
+    assert isinstance(placed["order"], int)
+    refusals = {
+        "service": ({**add, "service": True}, {"error": "Incorrect service ID"}),
+        "status": (
+            {"key": keys.alice, "action": "status", "order": True},
+            {"error": "Incorrect order ID"},
+        ),
+        "refill": (
+            {"key": keys.alice, "action": "refill", "order": True},
+            {"error": "Incorrect order ID"},
+        ),
+    }
+    for name, (fields, expected) in refusals.items():
+        answer = await _post(client, json.dumps(fields).encode(), "application/json")
+        assert answer == expected, name
+    quantity = {**add, "link": "https://instagram.com/p/other", "quantity": True}
+    answer = await _post(client, json.dumps(quantity).encode(), "application/json")
+    assert answer["error"].startswith("Quantity must be between")
+    orders = await gw.store.list_orders(None, None, None, 10)
+    assert [o.id for o in orders] == [placed["order"]]
