@@ -146,6 +146,21 @@ async def multipart_fields(request: Request, body: bytes) -> dict[str, str]:
         raise BodyError(f"malformed multipart body: {exc}") from None
 
 
+FORM = "application/x-www-form-urlencoded"
+_SNIFFED = frozenset({"", "text/plain", FORM})
+"""Content types a JSON object comes as from clients that do not say it is one: none, text, or
+a form's (PHP's curl posting ``json_encode(...)`` keeps its default type). No form starts with
+``{``."""
+
+
+def _reads_as_json(content_type: str, body: bytes) -> bool:
+    """Whether a body of `content_type` (its media type, lower case) is read as JSON: declared
+    so (``application/json``, or any ``+json`` type), or a JSON object sent as `_SNIFFED`."""
+    if content_type == "application/json" or content_type.endswith("+json"):
+        return True
+    return content_type in _SNIFFED and body.lstrip()[:1] == b"{"
+
+
 async def v2_fields(request: Request, max_bytes: int) -> dict[str, str]:
     """The v2 fields of `request`: its query string, overlaid by its body's fields."""
     # No query string (a form POST, the usual case): no `QueryParams` made for nothing.
@@ -162,9 +177,7 @@ async def v2_fields(request: Request, max_bytes: int) -> dict[str, str]:
     if not body.strip():
         return fields
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "application/json" or (
-        content_type in ("", "text/plain") and body.lstrip()[:1] == b"{"
-    ):
+    if _reads_as_json(content_type, body):
         fields.update(json_fields(body))
     elif content_type == "multipart/form-data":
         fields.update(await multipart_fields(request, body))

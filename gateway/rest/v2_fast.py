@@ -22,14 +22,13 @@ from starlette.types import Receive, Scope, Send
 from gateway import metrics
 from gateway.config import Settings
 from gateway.context import AppContext, client_address
-from gateway.rest.body import form_fields, receive_limited
+from gateway.rest.body import FORM, form_fields, receive_limited
 from gateway.rest.state import RestState, rest_state
 from gateway.rest.v2 import ROUTE, admit, error, fault, rendered_services
 from gateway.rest.v2 import serve as serve_request
 from gateway.rest.v2_actions import V2Error
 from gateway.rest.v2_services import Rendered
 
-FORM = "application/x-www-form-urlencoded"
 _CACHE_CONTROL = (b"cache-control", b"private, no-cache")
 _JSON = (b"content-type", b"application/json")
 

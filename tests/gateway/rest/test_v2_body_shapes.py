@@ -1,7 +1,8 @@
 """Bodies as published v2 clients send them, beyond a plain form: a form after a UTF-8 byte order
-mark (a PHP file saved "UTF-8 with BOM" that builds its body by hand) answers as the same fields
-sent plainly would, and a JSON boolean where a number belongs is never read as an id or a
-count."""
+mark (a PHP file saved "UTF-8 with BOM" that builds its body by hand), a JSON object sent without
+its type or with a form's (PHP's curl posting ``json_encode(...)`` without a header). Each answers
+as the same fields sent plainly would, and a JSON boolean where a number belongs is never read as
+an id or a count."""
 
 from __future__ import annotations
 
@@ -45,6 +46,18 @@ async def test_a_form_after_a_byte_order_mark_keeps_its_first_field(
         headers={"Content-Type": FORM, "Authorization": f"Bearer {keys.admin}"},
     )
     assert list(response.json()) == ["balance", "currency"]
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", None, "text/plain", FORM, "application/vnd.api+json"]
+)
+async def test_a_json_object_is_read_as_json_whatever_type_it_is_sent_as(
+    client: httpx.AsyncClient, keys: Keys, content_type: str | None
+) -> None:
+    body = json.dumps({"key": keys.admin, "action": "balance"}).encode()
+    for sent in (body, BOM + body):
+        answer = await _post(client, sent, content_type)
+        assert list(answer) == ["balance", "currency"], answer
 
 
 def test_json_booleans_are_their_own_words_never_numbers() -> None:
