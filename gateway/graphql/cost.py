@@ -160,6 +160,11 @@ class _Walk:
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
+        # Each fragment's cost (by the type it lands on and the size it is under) and root
+        # field count, worked out once: a fragment spread twice by one spread twice... names
+        # 2^depth copies of the last in a few hundred bytes, and walking each copy never ends.
+        self._spent: dict[tuple[str, str, int | None], int] = {}
+        self._roots: dict[str, int] = {}
 
     def root_fields(self, selection_set: SelectionSetNode) -> int:
         """Root fields, counted through fragments (each alias is a field of its own)."""
@@ -170,9 +175,16 @@ class _Walk:
             elif isinstance(selection, InlineFragmentNode):
                 count += self.root_fields(selection.selection_set)
             elif isinstance(selection, FragmentSpreadNode):
-                fragment = self.fragments.get(selection.name.value)
-                count += self.root_fields(fragment.selection_set) if fragment else 0
+                count += self._fragment_roots(selection.name.value)
         return count
+
+    def _fragment_roots(self, name: str) -> int:
+        known = self._roots.get(name)
+        if known is None:
+            fragment = self.fragments.get(name)
+            known = self.root_fields(fragment.selection_set) if fragment else 0
+            self._roots[name] = known
+        return known
 
     def selections(
         self, selection_set: SelectionSetNode, parent: GraphQLNamedType, sized: int | None
@@ -186,22 +198,33 @@ class _Walk:
                 continue
             if isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
-                inner = selection.selection_set
+                name = condition.name.value if condition is not None else parent.name
+                target = self.model.schema.get_type(name) or parent
+                spent = self.selections(selection.selection_set, target, sized)
             elif isinstance(selection, FragmentSpreadNode):
                 fragment = self.fragments.get(selection.name.value)
                 if fragment is None:
                     continue
-                condition, inner = fragment.type_condition, fragment.selection_set
+                name = fragment.type_condition.name.value
+                target = self.model.schema.get_type(name) or parent
+                spent = self._fragment(fragment, target, sized)
             else:
                 continue
-            name = condition.name.value if condition is not None else parent.name
-            target = self.model.schema.get_type(name) or parent
-            spent = self.selections(inner, target, sized)
             if name == parent.name:
                 common += spent
             else:
                 narrower[name] = narrower.get(name, 0) + spent
         return common + max(narrower.values(), default=0)
+
+    def _fragment(
+        self, fragment: FragmentDefinitionNode, target: GraphQLNamedType, sized: int | None
+    ) -> int:
+        """The cost of `fragment`'s selections on `target` under `sized`, once per walk."""
+        key = (fragment.name.value, target.name, sized)
+        known = self._spent.get(key)
+        if known is None:
+            known = self._spent[key] = self.selections(fragment.selection_set, target, sized)
+        return known
 
     def field(self, node: FieldNode, parent: GraphQLNamedType, sized: int | None) -> int:
         name = node.name.value
