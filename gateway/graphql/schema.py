@@ -13,13 +13,12 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.schema.config import StrawberryConfig
 
 from gateway.graphql.compiled import CompiledExecutionContext
 from gateway.graphql.compiled_compare import ComparingExecutionContext, compare_mode
 from gateway.graphql.demand import DemandControl, DemandLimits
-from gateway.graphql.limits import KeylessCallers, depth_limit
+from gateway.graphql.limits import KeylessCallers, alias_limit, depth_limit
 from gateway.graphql.masking import MaskUnexpectedErrors
 from gateway.graphql.mutations import Mutation
 from gateway.graphql.operation_choice import OperationChoice
@@ -34,7 +33,7 @@ def extensions(options: GraphQLOptions) -> list[Callable[[], SchemaExtension]]:
     parser and validation caches themselves are shared and bounded)."""
     # The rules are made once: the validation cache is keyed by them (a rule class made per
     # request, as `MaxAliasesLimiter` makes one, would miss it every time).
-    rules = [depth_limit(options.max_depth), aliases_rule(options.max_aliases)]
+    rules = [depth_limit(options.max_depth), alias_limit(options.max_aliases)]
     demand = DemandLimits(options)
     found: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=options.max_tokens),
