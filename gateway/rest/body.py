@@ -2,12 +2,13 @@
 
 A v2 call's fields arrive as a form POST (urlencoded or multipart), a GET query string or a
 JSON object; all three give the same flat ``{name: text}`` mapping, the body's fields winning
-over the query's.
+over the query's, a list field's values joined in each (`gathered`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import UploadFile
@@ -20,6 +21,28 @@ BOM = b"\xef\xbb\xbf"
 BOM" (hand-built PHP bodies); no part of the field's name."""
 # Fields that are one item per line when a JSON client sends them as a list.
 LINE_FIELDS = frozenset({"comments", "usernames", "keywords", "hashtags", "groups"})
+ID_LISTS = frozenset({"orders", "refills"})
+"""Fields that are comma lists of ids."""
+
+
+def _separator(name: str) -> str | None:
+    """What joins the values of a list field (`LINE_FIELDS`, `ID_LISTS`); None for others."""
+    if name in LINE_FIELDS:
+        return "\n"
+    return "," if name in ID_LISTS else None
+
+
+def gathered(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Fields from (name, value) pairs as sent: a list field sent more than once (Python's
+    requests sends ``data={"orders": [1, 2]}`` as ``orders=1&orders=2``) is every value, joined
+    as a JSON list of it is; any other field is the last value sent (as PHP panels read one)."""
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        separator = _separator(name)
+        if separator is not None and name in fields:
+            value = fields[name] + separator + value
+        fields[name] = value
+    return fields
 
 
 class BodyError(Exception):
@@ -86,7 +109,7 @@ def _scalar(name: str, value: object) -> str | None:
     if isinstance(value, int | float | str):
         return _text(value)
     if isinstance(value, list) and all(isinstance(v, int | float | str) for v in value):
-        return ("\n" if name in LINE_FIELDS else ",").join(_text(v) for v in value)
+        return (_separator(name) or ",").join(_text(v) for v in value)
     raise BodyError(f"field {name!r} must be text, a number or a list of them")
 
 
@@ -108,24 +131,24 @@ def json_fields(body: bytes) -> dict[str, str]:
 
 def form_fields(body: bytes) -> dict[str, str]:
     """The fields of a urlencoded `body`, as ``dict(parse_qsl(text, keep_blank_values=True))``
-    reads them (the last of a repeated name wins); plain parts (no ``%`` or ``+``, as panel
-    keys and actions are) are taken as they are, the rest decoded by `parse_qsl` itself. A
-    leading `BOM` is dropped."""
+    reads them, a repeated name `gathered` (the last wins, but for list fields); plain parts
+    (no ``%`` or ``+``, as panel keys and actions are) are taken as they are, the rest decoded
+    by `parse_qsl` itself. A leading `BOM` is dropped."""
     text = body.removeprefix(BOM).decode("utf-8", errors="replace")
     if not text:
         return {}
     if text.count("&") >= MAX_FIELDS:
         raise BodyError("Max number of fields exceeded")
-    fields: dict[str, str] = {}
+    pairs: list[tuple[str, str]] = []
     for part in text.split("&"):
         if not part:
             continue
         if "%" in part or "+" in part:
-            fields.update(parse_qsl(part, keep_blank_values=True))
+            pairs.extend(parse_qsl(part, keep_blank_values=True))
             continue
         name, _, value = part.partition("=")
-        fields[name] = value
-    return fields
+        pairs.append((name, value))
+    return gathered(pairs)
 
 
 async def multipart_fields(request: Request, body: bytes) -> dict[str, str]:
@@ -141,7 +164,7 @@ async def multipart_fields(request: Request, body: bytes) -> dict[str, str]:
     copy = Request(request.scope, receive)
     try:
         async with copy.form(max_files=0, max_fields=MAX_FIELDS) as form:
-            return {k: v for k, v in form.multi_items() if not isinstance(v, UploadFile)}
+            return gathered((k, v) for k, v in form.multi_items() if not isinstance(v, UploadFile))
     except Exception as exc:  # python-multipart raises several unrelated types
         raise BodyError(f"malformed multipart body: {exc}") from None
 
@@ -164,7 +187,8 @@ def _reads_as_json(content_type: str, body: bytes) -> bool:
 async def v2_fields(request: Request, max_bytes: int) -> dict[str, str]:
     """The v2 fields of `request`: its query string, overlaid by its body's fields."""
     # No query string (a form POST, the usual case): no `QueryParams` made for nothing.
-    fields = dict(request.query_params) if request.scope.get("query_string") else {}
+    query = request.scope.get("query_string")
+    fields = gathered(request.query_params.multi_items()) if query else {}
     if request.method in ("GET", "HEAD"):
         return fields
     if hasattr(request, "_body"):  # read already

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -92,3 +93,33 @@ async def test_a_json_boolean_is_no_service_order_or_quantity(
     assert answer["error"].startswith("Quantity must be between")
     orders = await gw.store.list_orders(None, None, None, 10)
     assert [o.id for o in orders] == [placed["order"]]
+
+
+@pytest.mark.parametrize("encoding", ["form", "query", "multipart"])
+async def test_a_repeated_list_field_is_every_value_sent(
+    client: httpx.AsyncClient, gw: Gateway, keys: Keys, encoding: str
+) -> None:
+    # Python's requests sends data={"orders": [1, 2]} as orders=1&orders=2: only the last was
+    # read, and the answer left the other orders out (a client's cron takes them for lost).
+    group = await shared_group(gw)
+    placed = []
+    for n in range(2):
+        add = {"key": keys.alice, "action": "add", **order_fields(group, n)}
+        answer = await _post(client, json.dumps(add).encode(), "application/json")
+        placed.append(str(answer["order"]))
+    pairs = [("key", keys.alice), ("action", "status"), *(("orders", i) for i in placed)]
+    if encoding == "form":
+        body = urlencode(pairs).encode()
+        response = await client.post("/api/v2", content=body, headers={"Content-Type": FORM})
+    elif encoding == "query":
+        response = await client.get("/api/v2", params=urlencode(pairs))
+    else:
+        files = [(name, (None, value)) for name, value in pairs]
+        response = await client.post("/api/v2", files=files)
+    assert sorted(response.json()) == sorted(placed)
+    # A field that is no list is still one value, the last sent (as PHP panels read it).
+    again = [("key", "not-a-key"), ("key", keys.admin), ("action", "balance")]
+    assert list((await client.get("/api/v2", params=urlencode(again))).json()) == [
+        "balance",
+        "currency",
+    ]
