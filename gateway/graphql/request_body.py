@@ -85,3 +85,28 @@ def is_subscription(data: object, max_tokens: int) -> bool:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     chosen = [o for o in operations if name is None or (o.name and o.name.value == name)]
     return len(chosen) == 1 and chosen[0].operation is OperationType.SUBSCRIPTION
+
+
+PERSISTED_QUERY_NOT_SUPPORTED = "PersistedQueryNotSupported"
+"""The words (and, upper-cased with underscores, the code) that Apollo's and urql's persisted
+query links take for "send the whole query from now on"."""
+
+
+def persisted_query_only(data: object) -> bool:
+    """Whether `data` (a POST's JSON, or a GET's parameters, whose ``extensions`` is JSON text)
+    names a persisted query by its hash without the query: the gateway keeps none."""
+    if not isinstance(data, dict) or data.get("query"):
+        return False
+    extensions = data.get("extensions")
+    if isinstance(extensions, str):
+        try:
+            extensions = json.loads(extensions)
+        except (ValueError, RecursionError):
+            return False
+    return isinstance(extensions, dict) and "persistedQuery" in extensions
+
+
+def persisted_query_refusal() -> Response:
+    code = "PERSISTED_QUERY_NOT_SUPPORTED"
+    error = {"message": PERSISTED_QUERY_NOT_SUPPORTED, "extensions": {"code": code}}
+    return JSONResponse({"data": None, "errors": [error]}, status_code=400)

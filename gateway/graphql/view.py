@@ -46,6 +46,8 @@ from gateway.graphql.request_body import (
     is_json,
     is_subscription,
     json_body,
+    persisted_query_only,
+    persisted_query_refusal,
     raw_body,
 )
 from gateway.graphql.response_cache import ResponseCache
@@ -255,6 +257,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 return bad_body(exc)
         else:
             data = dict(request.query_params)
+        if persisted_query_only(data):
+            return persisted_query_refusal()
         if is_subscription(data, self.options.max_tokens):
             error = {"message": SUBSCRIPTIONS_OVER_WS, "extensions": {"code": "BAD_REQUEST"}}
             return JSONResponse({"data": None, "errors": [error]}, status_code=400)
