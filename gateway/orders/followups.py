@@ -21,15 +21,22 @@ from gateway import events
 from gateway.orders.base import OrdersBase, all_of
 from gateway.orders.outcomes import (
     CANCEL_REFUSED,
+    CANCEL_UNCONFIRMED,
     REFILL_REFUSED,
     Outcome,
     RefillOutcome,
     client_refusal,
 )
-from gateway.orders.shared_claims import SHOWN, ask_once, shared_cancels, shared_refills
+from gateway.orders.shared_claims import (
+    SHOWN,
+    ask_once,
+    cancel_unconfirmed,
+    shared_cancels,
+    shared_refills,
+)
 from gateway.orders.split import fan_out
 from gateway.store import OrderRow, RefillRow
-from gateway.store.cancels import REFUSED, REQUESTED, CancelClaim
+from gateway.store.cancels import REFUSED, REQUESTED, UNCONFIRMED, CancelClaim
 from gateway.store.refills import OPEN_REFILL_STATES, REFILL_UNCONFIRMED
 from providers.errors import (
     Ambiguous,
@@ -45,6 +52,8 @@ STOPPED = "the request was stopped before the panel answered; outcome unknown"
 CLAIM_TTL = timedelta(minutes=5)
 """How long a request may take to get a panel's answer to a refill or cancel: longer than any
 call may last. A claim older than this belongs to a request that died."""
+_SHARED = (CancelClaim.IN_FLIGHT, CancelClaim.UNCONFIRMED)
+"""Cancel claims answered from the ledger, not by asking the panel."""
 _NOT_ABOUT_THE_REFILL = (Unavailable, RateLimited, AuthenticationError)
 """Errors of the call, not answers about the refill: it is polled again later."""
 
@@ -255,8 +264,9 @@ class Followups(OrdersBase):
 
     async def cancel(self, ids: Iterable[int], client_id: str | None) -> list[Outcome]:
         """Ask each order's provider to cancel it ("requested", not yet refunded); an order
-        whose cancel is already requested (and still open) is not asked again. A split or
-        drip-fed order is canceled through its children, and a drip's runs left are stopped."""
+        whose cancel is already requested or unconfirmed (its answer lost; the status sync
+        tells) is not asked again while it is open. A split or drip-fed order is canceled
+        through its children, and a drip's runs left are stopped."""
         return await self._followup(self._canceling, ids, client_id, self._ask_cancels, cancel=True)
 
     async def _ask_cancels(self, rows: Sequence[OrderRow]) -> dict[int, Outcome]:
@@ -272,11 +282,14 @@ class Followups(OrdersBase):
         try:
             replies = await self._per_provider(claimed, lambda p, pids: p.cancel(pids))
         except BaseException:
-            await asyncio.shield(self._cancels_answered(claimed, {}, "the request was stopped"))
+            # The panel may have been asked: unconfirmed, as a lost answer.
+            stopped = {r.id: Ambiguous(STOPPED) for r in claimed}
+            await asyncio.shield(self._cancels_answered(claimed, stopped))
             raise
-        answers.update(await self._cancels_answered(claimed, replies, LEFT_OUT))
-        # Another request's cancels, once their panel answered (after asking for ours).
-        theirs = [i for i, claim in claims.items() if claim is CancelClaim.IN_FLIGHT]
+        answers.update(await self._cancels_answered(claimed, replies))
+        # Another request's cancels, once their panel answered (after asking for ours), and
+        # those sent before whose answer was lost (not asked again while the order is open).
+        theirs = [i for i, c in claims.items() if c in _SHARED]
         shared, again = await shared_cancels(
             self.store, theirs, by_id, clock=self.clock, ttl=CLAIM_TTL
         )
@@ -286,12 +299,18 @@ class Followups(OrdersBase):
         return answers
 
     async def _cancels_answered(
-        self, rows: Sequence[OrderRow], replies: Mapping[int, object], missing: str
+        self, rows: Sequence[OrderRow], replies: Mapping[int, object]
     ) -> dict[int, Outcome]:
         answers = {}
         for row in rows:
-            reply = replies.get(row.id) or ProviderError(missing)
-            if isinstance(reply, ProviderError):
+            reply = replies.get(row.id) or ProviderError(LEFT_OUT)
+            if isinstance(reply, Ambiguous):
+                data = {"error": reply.message, "outcome": "unknown", SHOWN: CANCEL_UNCONFIRMED}
+                after = await self.store.update_order(
+                    row.id, event_kind=UNCONFIRMED, event_data=data
+                )
+                answers[row.id] = cancel_unconfirmed(after, data)
+            elif isinstance(reply, ProviderError):
                 refused = _refused(row, reply, CANCEL_REFUSED)
                 after = await self.store.update_order(
                     row.id, event_kind=REFUSED,

@@ -16,6 +16,12 @@ from providers.errors import (
 
 REFILL_REFUSED = "Order not eligible for refill."
 CANCEL_REFUSED = "Order cannot be canceled."
+CANCEL_UNCONFIRMED = (
+    "Cancel requested, but its outcome is unknown (the answer was lost); "
+    "the order's status will show whether it was canceled"
+)
+"""A cancel sent to a panel whose answer was lost: it may have been done. Told to the client
+(and to every later cancel request of the order while it is open) instead of a refusal."""
 TRY_LATER = "Service temporarily unavailable, please try again later"
 """A refusal that came of the call to the panel, not of the order: asking again later may do."""
 _ABOUT_THE_CALL = (Unavailable, RateLimited, AuthenticationError, Ambiguous)

@@ -23,15 +23,23 @@ from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from gateway.orders.outcomes import CANCEL_REFUSED, REFILL_REFUSED, Outcome
+from gateway.orders.outcomes import CANCEL_REFUSED, CANCEL_UNCONFIRMED, REFILL_REFUSED, Outcome
 from gateway.store import OrderRow, RefillRow, Store
-from gateway.store.cancels import REFUSED, REQUESTED, REQUESTING
+from gateway.store.cancels import REFUSED, REQUESTED, REQUESTING, UNCONFIRMED
 from gateway.store.refills import HELD_REFILL_STATES, OPEN_REFILL_STATES
 
 T = TypeVar("T")
 
 SHOWN = "shown"
 """The key of a ``cancel_refused`` entry's data that keeps what its client was told."""
+LOST = "the cancel was sent and its answer lost; its outcome is unknown"
+
+
+def cancel_unconfirmed(row: OrderRow, data: Mapping[str, str] | None) -> Outcome:
+    """The outcome of a cancel of `row` sent and unanswered (a ``cancel_unconfirmed`` entry's
+    `data`): its error for the operator, `CANCEL_UNCONFIRMED` for the client."""
+    error = (data or {}).get("error") or LOST
+    return Outcome(row.id, row, error, client_error=CANCEL_UNCONFIRMED)
 
 
 async def ask_once(
@@ -134,8 +142,8 @@ async def shared_cancels(
     ttl: timedelta,
 ) -> tuple[dict[int, Outcome], list[OrderRow]]:
     """The outcomes of orders whose cancel another request is asking for (`theirs`), once
-    the panel answered it: accepted, or refused as its client was told; and the orders whose
-    request was abandoned, to ask afresh."""
+    the panel answered it: accepted, refused as its client was told, or unconfirmed (its
+    answer lost); and the orders whose request was abandoned, to ask afresh."""
 
     def settled(latest: tuple[str, datetime, dict[str, str] | None] | None) -> bool:
         return latest is None or latest[0] != REQUESTING or latest[1] < clock() - ttl
@@ -147,6 +155,8 @@ async def shared_cancels(
         kind, _, data = latest or ("", None, None)
         if kind == REQUESTED:
             outcomes[order_id] = Outcome(order_id, row)
+        elif kind == UNCONFIRMED:
+            outcomes[order_id] = cancel_unconfirmed(row, data)
         elif kind == REFUSED:
             data = data or {}
             shown = data.get(SHOWN, CANCEL_REFUSED)

@@ -1,9 +1,12 @@
 """Cancel claims: one request at a time asks a panel to cancel an order, in any process.
 
 The claim is a ``cancel_requesting`` entry in the order's history, written while the order is
-locked; the answer follows as ``cancel_requested`` (accepted) or ``cancel_refused``. Another
-request for the same order meanwhile, or after an accepted cancel of an order still open,
-is told so instead of asking the panel again.
+locked; the answer follows as ``cancel_requested`` (accepted), ``cancel_refused``, or
+``cancel_unconfirmed`` (the answer was lost: the panel may have canceled it). Another request
+for the same order meanwhile, or after an accepted or unconfirmed cancel of an order still
+open, is told so instead of asking the panel again: a second cancel of an order the panel
+canceled is refused there, and would tell the client the order cannot be canceled. The status
+sync says what became of it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from gateway.store.tables import order_events, orders
 REQUESTING = "cancel_requesting"
 REQUESTED = "cancel_requested"
 REFUSED = "cancel_refused"
+UNCONFIRMED = "cancel_unconfirmed"
+_KINDS = [REQUESTING, REQUESTED, REFUSED, UNCONFIRMED]
 
 
 class CancelClaim(StrEnum):
@@ -31,6 +36,8 @@ class CancelClaim(StrEnum):
     """The panel accepted a cancel of this open order already."""
     IN_FLIGHT = "in_flight"
     """Another request is asking the panel now."""
+    UNCONFIRMED = "unconfirmed"
+    """A cancel of this open order was sent and its answer lost."""
 
 
 class CancelQueries(Queries):
@@ -63,7 +70,7 @@ class CancelQueries(Queries):
                 history = await conn.execute(
                     select(order_events.c.order_id, order_events.c.kind, order_events.c.at)
                     .where(order_events.c.order_id.in_(batch))
-                    .where(order_events.c.kind.in_([REQUESTING, REQUESTED, REFUSED]))
+                    .where(order_events.c.kind.in_(_KINDS))
                     .order_by(order_events.c.id)
                 )
                 for order_id, kind, at in history:
@@ -75,6 +82,8 @@ class CancelQueries(Queries):
                         claims[order_id] = CancelClaim.IN_FLIGHT
                     elif kind == REQUESTED and state not in FINAL_STATES:
                         claims[order_id] = CancelClaim.REQUESTED
+                    elif kind == UNCONFIRMED and state not in FINAL_STATES:
+                        claims[order_id] = CancelClaim.UNCONFIRMED
                     else:
                         claims[order_id] = CancelClaim.CLAIMED
                         claimed.append(
@@ -88,8 +97,8 @@ class CancelQueries(Queries):
     async def cancel_answers(
         self, ids: Iterable[int], *, tx: AsyncConnection | None = None
     ) -> dict[int, tuple[str, datetime, dict[str, str] | None]]:
-        """The latest cancel entry of each order that has one: its kind (requesting, requested
-        or refused), when, and its data (a refusal's error)."""
+        """The latest cancel entry of each order that has one: its kind (requesting, requested,
+        refused or unconfirmed), when, and its data (a refusal's error)."""
         latest: dict[int, tuple[str, datetime, dict[str, str] | None]] = {}
         async with self._read(tx) as conn:
             for batch in chunks(list(dict.fromkeys(ids))):
@@ -99,7 +108,7 @@ class CancelQueries(Queries):
                         order_events.c.data,
                     )
                     .where(order_events.c.order_id.in_(batch))
-                    .where(order_events.c.kind.in_([REQUESTING, REQUESTED, REFUSED]))
+                    .where(order_events.c.kind.in_(_KINDS))
                     .order_by(order_events.c.id)
                 )  # fmt: skip
                 for order_id, kind, at, data in history:
