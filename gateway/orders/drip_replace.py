@@ -3,9 +3,10 @@
 A run of a drip-feed the gateway runs itself (`gateway.orders.drip`) that ends ``FAILED`` (every
 member refused it with an answer that proves nothing was placed: a link busy, no funds, a
 request that never left; no member could take it at all; or a process stopped before sending it,
-settled by `Sending.settle_interrupted`) is *replaced*: its child order stays in the ledger as
-it is, the plan lists it under ``"replaced"`` (``[child id, run]``) and counts it as not
-launched (``"launched"`` moved back), and the run falls due again `RUN_RETRY` later. A replaced
+settled by `Sending.settle_interrupted`) is *replaced*: its child order stays in the ledger,
+``FAILED``, its error and history saying it was replaced (a ``run_replaced`` entry naming the
+client order), the plan lists it under ``"replaced"`` (``[child id, run]``) and counts it as
+not launched (``"launched"`` moved back), and the run falls due again `RUN_RETRY` later. A replaced
 run is no longer one of the client order's runs: its status, remains and refund
 (`gateway.orders.split_status`, `gateway.store.split_refunds`) count the run as not launched
 until it is launched again, so they stay exact.
@@ -25,6 +26,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from gateway import events
 from gateway.orders.base import OrdersBase
 from gateway.orders.sending import PLACED_AFTER_SETTLEMENT
 from gateway.orders.split_status import DRIP, counted
@@ -95,12 +97,35 @@ async def replace_run(
                 "order %s: run %s (order %s) not placed, tried again (attempt %s of %s)",
                 parent.id, launched, child.id, tries + 1, RUN_ATTEMPTS,
             )  # fmt: skip
-            replaced = [*plan.get("replaced", ()), [child.id, launched]]
-            return await orders._change(
-                parent, event_kind="run_replaced",
-                event_data={"run": launched, "order": child.id, "attempt": tries},
-                plan={**plan, "launched": launched - 1, "replaced": replaced},
-                next_run_at=now + RUN_RETRY,
-            )  # fmt: skip
+            return await _replaced(orders, parent, child, launched, tries, now)
         except StaleOrder:
             parent = await orders.store.get_order(parent.id)
+
+
+def replaced_note(parent_id: int) -> str:
+    """What a replaced run's error adds to its refusal."""
+    return f"replaced: order {parent_id} launches its run again"
+
+
+async def _replaced(
+    orders: OrdersBase, parent: OrderRow, child: OrderRow, run: int, tries: int, now: datetime
+) -> OrderRow:
+    """`parent` with run `run` (`child`) listed as replaced and due again, and `child` marked
+    replaced, in one transaction; `StaleOrder` when `parent` changed meanwhile."""
+    plan = parent.plan or {}
+    replaced = [*plan.get("replaced", ()), [child.id, run]]
+    error = "; ".join(e for e in (child.error, replaced_note(parent.id)) if e)
+    async with orders.store.transaction() as tx:
+        after = await orders.store.update_order(
+            parent.id, event_kind="run_replaced",
+            event_data={"run": run, "order": child.id, "attempt": tries},
+            expected_version=parent.version, expected_state=parent.state, tx=tx,
+            plan={**plan, "launched": run - 1, "replaced": replaced}, next_run_at=now + RUN_RETRY,
+        )  # fmt: skip
+        await events.record(orders.store, tx, [events.order_event(parent, after)])
+        # The child's own history says so: it stays FAILED (it did fail), no longer a run.
+        await orders.store.update_order(
+            child.id, event_kind="run_replaced", tx=tx, error=error,
+            event_data={"order": parent.id, "run": run, "attempt": tries},
+        )  # fmt: skip
+    return after

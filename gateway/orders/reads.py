@@ -16,6 +16,7 @@ from gateway.orders.errors import OrderUnknown
 from gateway.orders.outcomes import Outcome
 from gateway.orders.split import viewed
 from gateway.store import OrderNotFound, OrderRow
+from gateway.store.split_refunds import counted
 
 
 class Reads(OrdersBase):
@@ -72,11 +73,12 @@ class Reads(OrdersBase):
 
     async def children(self, order_id: int, client_id: str | None) -> list[OrderRow]:
         """The child orders of a client order made of them (split parts, drip runs), oldest
-        first; none for a plain order. `OrderUnknown` as for `get`."""
+        first; none for a plain order. A drip run replaced after it failed unplaced is not one
+        of them (`gateway.orders.drip_replace`). `OrderUnknown` as for `get`."""
         parent = await self.get(order_id, client_id)
         if parent.plan is None:
             return []
-        return (await self.store.children_of([order_id])).get(order_id, [])
+        return counted(parent.plan, (await self.store.children_of([order_id])).get(order_id, []))
 
     async def _client_orders(
         self, ids: list[int], client_id: str | None, parts: bool

@@ -228,3 +228,31 @@ async def test_a_cancel_while_a_replaced_run_waits_refunds_every_run(
     after = await fresh(gw, shop)
     assert (after.balance, after.held) == (Decimal(1000), Decimal(0))
     await assert_ledger(gw)
+
+
+async def test_a_replaced_run_is_not_one_of_the_orders_parts_and_says_it_was_replaced(
+    gw: Gateway, trio: Trio
+) -> None:
+    """An operator reading a drip-feed's parts sees the runs that make it, not a FAILED run
+    that was launched again; the replaced run itself, found in a listing of failed orders,
+    says it was replaced and by which client order."""
+    group = await no_drip_group(gw)
+    refuse_adds(trio)
+    order = await gw.place("c", group.id, drip(group, runs=2, n=33), needs=NEEDS)
+    [refused] = await runs_of(gw, order)
+    assert await gw.orders.children(order.id, "c") == [], "the refused run is not a part"
+    replaced = await gw.store.get_order(refused.id)
+    assert replaced.state == GatewayState.FAILED, "it did fail: its state stays"
+    assert replaced.error is not None
+    assert replaced.error.startswith(str(refused.error)), "its refusal is kept"
+    assert f"replaced: order {order.id} launches its run again" in replaced.error
+    history = await gw.store.order_events(refused.id)
+    [entry] = [e for e in history if e.kind == "run_replaced"]
+    assert entry.data == {"order": order.id, "run": 1, "attempt": 1}
+
+    take_adds(trio)
+    await worker(gw, later(1.5)).run()
+    parts = await gw.orders.children(order.id, "c")
+    assert [p.id for p in parts] == [r.id for r in await runs_of(gw, order)][1:]
+    assert [p.state for p in parts] == [OrderState.PENDING]
+    await assert_ledger(gw)
