@@ -3,8 +3,8 @@
 The claim is a ``cancel_requesting`` entry in the order's history, written while the order is
 locked; the answer follows as ``cancel_requested`` (accepted), ``cancel_refused``, or
 ``cancel_unconfirmed`` (the answer was lost: the panel may have canceled it). Another request
-for the same order meanwhile, or after an accepted or unconfirmed cancel of an order still
-open, is told so instead of asking the panel again: a second cancel of an order the panel
+for the same order meanwhile, or after an accepted or a recent unconfirmed cancel of an order
+still open, is told so instead of asking the panel again: a second cancel of an order the panel
 canceled is refused there, and would tell the client the order cannot be canceled. The status
 sync says what became of it.
 """
@@ -51,7 +51,9 @@ class CancelQueries(Queries):
         tx: AsyncConnection | None = None,
     ) -> dict[int, CancelClaim]:
         """Each existing order's claim. A ``cancel_requesting`` entry older than
-        `in_flight_after` belongs to a request that died and no longer holds the order."""
+        `in_flight_after` belongs to a request that died and no longer holds the order; a
+        ``cancel_unconfirmed`` one that old, of an order still open, is taken for a cancel
+        that did not happen (the status sync would have seen it), so the panel is asked again."""
         wanted = list(dict.fromkeys(ids))
         claims: dict[int, CancelClaim] = {}
         now = self._clock()
@@ -78,11 +80,12 @@ class CancelQueries(Queries):
                 claimed = []
                 for order_id, state in states.items():
                     kind, at = latest.get(order_id, ("", now))
-                    if kind == REQUESTING and at >= in_flight_after:
+                    recent = at >= in_flight_after
+                    if kind == REQUESTING and recent:
                         claims[order_id] = CancelClaim.IN_FLIGHT
                     elif kind == REQUESTED and state not in FINAL_STATES:
                         claims[order_id] = CancelClaim.REQUESTED
-                    elif kind == UNCONFIRMED and state not in FINAL_STATES:
+                    elif kind == UNCONFIRMED and state not in FINAL_STATES and recent:
                         claims[order_id] = CancelClaim.UNCONFIRMED
                     else:
                         claims[order_id] = CancelClaim.CLAIMED

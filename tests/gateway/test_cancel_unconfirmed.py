@@ -6,7 +6,10 @@ and the status sync settles it. Over simulated panels on loopback HTTP."""
 
 from __future__ import annotations
 
+import pytest
+
 from gateway.core import Gateway
+from gateway.orders.followups import CLAIM_TTL
 from gateway.orders.outcomes import CANCEL_REFUSED, CANCEL_UNCONFIRMED
 from gateway.store import OrderRow
 from providers.models import OrderState
@@ -17,10 +20,10 @@ from tests.gateway.test_order_actions import calls, place
 
 
 def lose_next_cancel_answer(trio: Trio, order: OrderRow, *, process: bool) -> None:
-    """The order's panel drops its next cancel's answer, having canceled it (`process`) or
-    not."""
-    params = {"process": "true" if process else "false"}
-    fault = Fault(FaultKind.DROP, actions=frozenset({"cancel"}), count=1, params=params)
+    """The order's panel loses its next cancel's answer: the connection dropped after it
+    canceled the order (`process`), or a 502 page from a proxy that did not pass it on."""
+    kind = FaultKind.DROP if process else FaultKind.HTTP_5XX
+    fault = Fault(kind, actions=frozenset({"cancel"}), count=1)
     trio.sims[order.provider or ""].faults.add(fault)
 
 
@@ -46,6 +49,28 @@ async def test_a_cancel_whose_answer_is_lost_is_unconfirmed_and_not_asked_again(
     await sync_statuses(gw)
     row = await gw.store.get_order(order.id)
     assert row.state == OrderState.CANCELED, "the panel did cancel it: the sync says so"
+
+
+async def test_an_unconfirmed_cancel_of_an_order_still_open_long_after_is_asked_again(
+    gw: Gateway, trio: Trio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lost answer from a panel that did not cancel (a 5xx page before it did the work): once
+    the order is still open well after (the status sync would have seen a cancel), the client's
+    next cancel asks the panel again, and is accepted."""
+    order = await place(gw, 33)
+    lose_next_cancel_answer(trio, order, process=False)
+    before = calls(trio, "cancel")
+    [first] = await gw.orders.cancel([order.id], "c")
+    assert first.shown == CANCEL_UNCONFIRMED
+    await sync_statuses(gw)
+    assert (await gw.store.get_order(order.id)).state != OrderState.CANCELED
+    clock = gw.orders.clock
+    monkeypatch.setattr(gw.orders, "clock", lambda: clock() + CLAIM_TTL * 2)
+    [later] = await gw.orders.cancel([order.id], "c")
+    assert later.error is None, later
+    assert calls(trio, "cancel") - before == 2
+    await sync_statuses(gw)
+    assert (await gw.store.get_order(order.id)).state == OrderState.CANCELED
 
 
 async def test_a_refused_cancel_stays_refused(gw: Gateway, trio: Trio) -> None:
