@@ -9,6 +9,7 @@ on proven not-placed failures), `reads` (status), `followups` (refill and cancel
 
 from __future__ import annotations
 
+from gateway.orders.cancels import Cancels
 from gateway.orders.errors import (
     IdempotencyConflict,
     IdempotencyPending,
@@ -18,7 +19,6 @@ from gateway.orders.errors import (
     OrderUnknown,
     ServiceNotFound,
 )
-from gateway.orders.followups import Followups
 from gateway.orders.outcomes import Outcome, RefillOutcome
 from gateway.orders.placement import Placement
 from gateway.orders.reads import Reads
@@ -27,7 +27,7 @@ from gateway.orders.resolution import InvalidResolution, NotUnconfirmed, Resolut
 from gateway.orders.validation import build_request, fingerprint
 
 
-class Orders(Placement, Reads, Followups, Resolution, RefillResolution):
+class Orders(Placement, Reads, Cancels, Resolution, RefillResolution):
     """The order side of the gateway core."""
 
 

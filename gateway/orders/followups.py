@@ -1,5 +1,6 @@
-"""After placement: refills, refill statuses and cancels, asked of each order's provider in
-batches and answered per gateway id. Every face (CLI, GraphQL, ``/api/v2``) calls these.
+"""After placement: refills, refill statuses and cancels (`gateway.orders.cancels`), asked of each
+order's provider in batches and answered per gateway id. Every face (CLI, GraphQL, ``/api/v2``)
+calls these.
 
 A panel is asked once per order however many requests arrive together: in this process a
 second request waits for the first one's answer, and across processes the ledger decides
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -20,23 +21,17 @@ from typing import Any
 from gateway import events
 from gateway.orders.base import OrdersBase, all_of
 from gateway.orders.outcomes import (
-    CANCEL_REFUSED,
-    CANCEL_UNCONFIRMED,
     REFILL_REFUSED,
     Outcome,
     RefillOutcome,
     client_refusal,
 )
 from gateway.orders.shared_claims import (
-    SHOWN,
     ask_once,
-    cancel_unconfirmed,
-    shared_cancels,
     shared_refills,
 )
 from gateway.orders.split import fan_out
 from gateway.store import OrderRow, RefillRow
-from gateway.store.cancels import REFUSED, REQUESTED, UNCONFIRMED, CancelClaim
 from gateway.store.refills import OPEN_REFILL_STATES, REFILL_UNCONFIRMED
 from providers.errors import (
     Ambiguous,
@@ -52,14 +47,14 @@ STOPPED = "the request was stopped before the panel answered; outcome unknown"
 CLAIM_TTL = timedelta(minutes=5)
 """How long a request may take to get a panel's answer to a refill or cancel: longer than any
 call may last. A claim older than this belongs to a request that died."""
-_SHARED = (CancelClaim.IN_FLIGHT, CancelClaim.UNCONFIRMED)
-"""Cancel claims answered from the ledger, not by asking the panel."""
 _NOT_ABOUT_THE_REFILL = (Unavailable, RateLimited, AuthenticationError)
 """Errors of the call, not answers about the refill: it is polled again later."""
 
 
-def _refused(row: OrderRow, reply: ProviderError, refused: str) -> Outcome:
-    return Outcome(row.id, row, reply.message, client_error=client_refusal(reply, refused))
+def refusal(row: OrderRow, reply: ProviderError, shown: str) -> Outcome:
+    """A panel's refusal of a follow-up of `row`: its text for the operator, and what the
+    client is told (`shown`, or the call's own trouble)."""
+    return Outcome(row.id, row, reply.message, client_error=client_refusal(reply, shown))
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +66,8 @@ class RefillPoll:
 
 
 class Followups(OrdersBase):
-    """Refill and cancel."""
+    """Refill, and what every follow-up shares: asking once for requests arriving together, a
+    split or drip-fed order through its children (cancels: `gateway.orders.cancels`)."""
 
     async def _once_each(
         self,
@@ -178,7 +174,7 @@ class Followups(OrdersBase):
             )
         if isinstance(reply, ProviderError):
             await self.store.delete_refill(claim.id)
-            return _refused(row, reply, REFILL_REFUSED)
+            return refusal(row, reply, REFILL_REFUSED)
         accepted = {"state": RefillState.PENDING, "provider_refill_id": reply.refill}
         return await self._refill_recorded(row, claim, accepted)
 
@@ -259,65 +255,3 @@ class Followups(OrdersBase):
 
         parts = await all_of(one(name, wanted) for name, wanted in by_provider.items())
         return [poll for part in parts for poll in part]
-
-    # -- cancel ------------------------------------------------------------------------------
-
-    async def cancel(self, ids: Iterable[int], client_id: str | None) -> list[Outcome]:
-        """Ask each order's provider to cancel it ("requested", not yet refunded); an order
-        whose cancel is already requested or unconfirmed (its answer lost; the status sync
-        tells) is not asked again while it is open. A split or drip-fed order is canceled
-        through its children, and a drip's runs left are stopped."""
-        return await self._followup(self._canceling, ids, client_id, self._ask_cancels, cancel=True)
-
-    async def _ask_cancels(self, rows: Sequence[OrderRow]) -> dict[int, Outcome]:
-        by_id = {row.id: row for row in rows}
-        answers = {r.id: Outcome(r.id, r, CANCEL_REFUSED) for r in rows if not r.provider_order_id}
-        claims = await self.store.claim_cancels(
-            [r.id for r in rows if r.provider_order_id], in_flight_after=self.clock() - CLAIM_TTL
-        )
-        claimed = [by_id[i] for i, claim in claims.items() if claim is CancelClaim.CLAIMED]
-        for order_id, claim in claims.items():
-            if claim is CancelClaim.REQUESTED:
-                answers[order_id] = Outcome(order_id, by_id[order_id])
-        try:
-            replies = await self._per_provider(claimed, lambda p, pids: p.cancel(pids))
-        except BaseException:
-            # The panel may have been asked: unconfirmed, as a lost answer.
-            stopped = {r.id: Ambiguous(STOPPED) for r in claimed}
-            await asyncio.shield(self._cancels_answered(claimed, stopped))
-            raise
-        answers.update(await self._cancels_answered(claimed, replies))
-        # Another request's cancels, once their panel answered (after asking for ours), and
-        # those sent before whose answer was lost (not asked again while the order is open).
-        theirs = [i for i, c in claims.items() if c in _SHARED]
-        shared, again = await shared_cancels(
-            self.store, theirs, by_id, clock=self.clock, ttl=CLAIM_TTL
-        )
-        answers.update(shared)
-        if again:
-            answers.update(await self._ask_cancels(again))
-        return answers
-
-    async def _cancels_answered(
-        self, rows: Sequence[OrderRow], replies: Mapping[int, object]
-    ) -> dict[int, Outcome]:
-        answers = {}
-        for row in rows:
-            reply = replies.get(row.id) or ProviderError(LEFT_OUT)
-            if isinstance(reply, Ambiguous):
-                data = {"error": reply.message, "outcome": "unknown", SHOWN: CANCEL_UNCONFIRMED}
-                after = await self.store.update_order(
-                    row.id, event_kind=UNCONFIRMED, event_data=data
-                )
-                answers[row.id] = cancel_unconfirmed(after, data)
-            elif isinstance(reply, ProviderError):
-                refused = _refused(row, reply, CANCEL_REFUSED)
-                after = await self.store.update_order(
-                    row.id, event_kind=REFUSED,
-                    event_data={"error": reply.message, SHOWN: refused.shown},
-                )  # fmt: skip
-                answers[row.id] = _refused(after, reply, CANCEL_REFUSED)
-            else:
-                after = await self.store.update_order(row.id, event_kind=REQUESTED)
-                answers[row.id] = Outcome(row.id, after)
-        return answers
