@@ -172,7 +172,9 @@ class LimitsSection(BaseModel):
     """Per API key, on /api/v2 and /graphql alike (the ``limits`` notation: "120/minute")."""
     anonymous: str = "30/minute"
     """Per client address, for requests without a valid key."""
-    max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    """The largest request body accepted: room for a custom comments order of thousands of
+    lines, as panels list them."""
     keys: dict[str, str] = Field(default_factory=dict)
     """API key name -> its own limit."""
 

@@ -15,7 +15,7 @@ A lost Redis degrades to per-process limits rather than refusing or failing requ
     [limits]
     per_key = "120/minute"          # every API key, unless named below
     anonymous = "30/minute"         # per client address, for requests without a valid key
-    max_body_bytes = 65536          # largest request body accepted
+    max_body_bytes = 1048576        # largest request body accepted
     [limits.keys]
     "reseller-big" = "600/minute"   # by API key name
 """
@@ -45,7 +45,7 @@ MAX_FACTS = 1024
 class LimitOptions:
     per_key: str = "120/minute"
     anonymous: str = "30/minute"
-    max_body_bytes: int = 64 * 1024
+    max_body_bytes: int = 1024 * 1024
     keys: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod

@@ -37,7 +37,7 @@ class GraphQLOptions:
     max_subscriptions_per_connection: int = 20
     response_cache_ttl: float = 300.0
     """Seconds a catalog response stays cached; a catalog sync invalidates it sooner."""
-    max_body_bytes: int = 64 * 1024
+    max_body_bytes: int = 1024 * 1024
     """The largest request body read; a bigger one is refused with 413."""
     max_batch_ids: int = 100
     """Most order ids one mutation or subscription may name."""
