@@ -7,12 +7,14 @@ out ("currency mismatch") until the panel and the configuration agree again.
 Both readings are shared through the cache, so every instance agrees: the balance refresh caches
 each balance with its currency (`BalanceBook.known`), and the status sync records a mismatched
 status currency under ``currency:status:{provider}``. A lost cache forgets a status mismatch until
-the next status reports it again.
+the next status reports it again. Whether statuses start an episode is decided by one process at
+a time (`deciding`), so a fleet polling the same provider at once announces it once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from gateway.cache import Cache
@@ -43,8 +45,9 @@ class CurrencyWatch:
     ::
 
         watch = CurrencyWatch(cache, {"alpha": "USD", "gamma": "EUR"})
-        started = await watch.new_status_mismatch("gamma", "USD")  # a Mismatch: announce it
-        await watch.record_status("gamma", "USD")
+        async with watch.deciding("gamma") as mine:  # False: another process is deciding
+            started = await watch.new_status_mismatch("gamma", "USD")  # a Mismatch: announce it
+            await watch.record_status("gamma", "USD")
         await watch.mismatches(await balances.known())  # {"gamma": Mismatch(...)}
     """
 
@@ -63,11 +66,29 @@ class CurrencyWatch:
             return None
         return Mismatch(provider, configured, balance.currency.upper(), "balance")
 
+    @asynccontextmanager
+    async def deciding(self, provider: str) -> AsyncIterator[bool]:
+        """Whether this process decides `provider`'s status episode now: True for one process
+        sharing the cache at a time, until the block ends (at most the cache's lock ttl).
+
+        Check `new_status_mismatch`, announce it, then `record_status`, all in the block: two
+        processes reading the episode as unknown at once would each announce it. One that gets
+        False leaves the episode alone (neither announced nor recorded) and decides next time;
+        one that dies in the block leaves it unrecorded, so the next status announces it.
+        """
+        async with self.cache.only_one(f"currency:status-episode:{provider}") as mine:
+            yield mine
+
+    def mismatched(self, provider: str, reported: str) -> bool:
+        """Whether `reported` is another currency than `provider` is configured in."""
+        configured = self.configured.get(provider)
+        return configured is not None and reported.upper() != configured
+
     async def new_status_mismatch(self, provider: str, reported: str) -> Mismatch | None:
         """The mismatch a status charge in `reported` starts, if it starts one (not recorded yet).
 
-        Announce it, then `record_status`: a process that dies in between announces it again
-        rather than never.
+        Under `deciding`, announce it, then `record_status`: a process that dies in between
+        announces it again rather than never.
         """
         configured = self.configured.get(provider)
         reported = reported.upper()

@@ -29,7 +29,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from contextlib import AbstractAsyncContextManager, nullcontext
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, nullcontext
 from datetime import datetime, timedelta
 from operator import attrgetter
 
@@ -45,6 +45,7 @@ from gateway.workers.sync_record import (
     MISSING_UPSTREAM,
     Polled,
     SyncReport,
+    decide,
     flagged_event,
     record,
 )
@@ -191,10 +192,8 @@ class StatusSync:
         report.calls += 1
         name = rows[0].provider or ""
         reported = self._reported_currency(name, answers.values())
-        mismatch = None
-        if reported is not None and self.currencies is not None:
-            mismatch = await self.currencies.new_status_mismatch(name, reported)
-        polled = Polled(name, rows, report, followups, self._clock(), reported, mismatch)
+        # Whether it starts a currency mismatch is decided when written (`decide`).
+        polled = Polled(name, rows, report, followups, self._clock(), reported, None)
         for pid, row in by_pid.items():
             answer = answers.get(pid) or ProviderError("the panel left this order out")
             change = self._change(row, answer, polled.now, polled.later)
@@ -209,14 +208,17 @@ class StatusSync:
         return polled
 
     async def _write(self, group: list[Polled]) -> None:
-        async with self._serial():
-            done, overcharged = await record(self.store, group, self.backoff.minimum)
-        for polled in group:
-            polled.report.changed += sum(
-                1 for c in polled.changes if c.kind == "status" and c.before.id in done
-            )
-            mine = {row.id for row in polled.rows}
-            await self._written(polled, [r for r in overcharged if r.id in mine])
+        async with AsyncExitStack() as deciding:
+            if self.currencies is not None:
+                await decide(self.currencies, group, deciding)
+            async with self._serial():
+                done, overcharged = await record(self.store, group, self.backoff.minimum)
+            for polled in group:
+                polled.report.changed += sum(
+                    1 for c in polled.changes if c.kind == "status" and c.before.id in done
+                )
+                mine = {row.id for row in polled.rows}
+                await self._written(polled, [r for r in overcharged if r.id in mine])
 
     async def _written(self, polled: Polled, overcharged: list[OrderRow]) -> None:
         """What follows a batch's commit: the currency it came in remembered; after an

@@ -2,16 +2,18 @@
 
 Each change with its history entry and outbox event (an order flagged unknown upstream, a
 charge above its quote, a currency mismatch have their own), each account order made final
-settled, every order rescheduled and its claim ended (`gateway.workers.sync`)."""
+settled, every order rescheduled and its claim ended (`gateway.workers.sync`). Whether a group's
+statuses start a currency mismatch is decided first, one process at a time (`decide`)."""
 
 from __future__ import annotations
 
 import asyncio
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
 from gateway import events
-from gateway.currencies import Mismatch
+from gateway.currencies import CurrencyWatch, Mismatch
 from gateway.events import Event, order_data
 from gateway.orders.polled import OVERCHARGED
 from gateway.store import OrderRow, Store
@@ -63,6 +65,27 @@ def flagged_event(order: OrderRow) -> Event:
         created_at=order.updated_at,
         data={"order": order_data(order), "flag": "missing_upstream"},
     )
+
+
+async def decide(watch: CurrencyWatch, group: list[Polled], deciding: AsyncExitStack) -> None:
+    """Whether `group`'s mismatched statuses start an episode, each provider's decided by one
+    process at a time: its lock is held in `deciding` until the episode is recorded with the
+    batch and remembered, as processes polling it at once would each announce it. A process
+    that finds another deciding leaves the episode to it (neither announced nor remembered)."""
+    mine: dict[str, bool] = {}
+    for polled in group:
+        name, reported = polled.name, polled.reported
+        if reported is None or not watch.mismatched(name, reported):
+            continue
+        if name in mine:
+            # The group's first batch of this provider carries its decision.
+            polled.reported = reported if mine[name] else None
+            continue
+        mine[name] = await deciding.enter_async_context(watch.deciding(name))
+        if mine[name]:
+            polled.mismatch = await watch.new_status_mismatch(name, reported)
+        else:
+            polled.reported = None  # another process is deciding: left to it for now
 
 
 async def record(

@@ -4,9 +4,10 @@ standard worker jobs, SQLite and PostgreSQL, the real Redis."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import cast
@@ -29,7 +30,9 @@ from gateway.store import OrderRow
 from gateway.workers import CatalogRefresh, WorkerOptions, standard_jobs
 from gateway.workers.broadcast import LocalBroadcast
 from gateway.workers.jobs import Run
-from providers.models import ServiceType
+from gateway.workers.sync import StatusSync
+from providers.base import BatchResult, Provider
+from providers.models import OrderId, OrderStatus, ServiceType
 from tests.gateway.panels import EUR_TO_USD, Trio, open_gateway, trio_providers
 from tests.gateway.workers.helpers import Now
 
@@ -135,6 +138,84 @@ async def test_statuses_in_another_currency_keep_the_provider_out_of_routing(
             {"provider": {"name": "gamma"}, "configured": "USD", "reported": "EUR",
              "source": "status"}
         ], "announced once, however many statuses show it"  # fmt: skip
+
+
+class Together:
+    """A panel whose first status answer is handed back only once another gateway's first has
+    come too: two gateways reading the same statuses at the same moment."""
+
+    def __init__(self, provider: Provider, meet: asyncio.Barrier) -> None:
+        self.provider = provider
+        self.meet = meet
+        self.met = False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.provider, name)
+
+    async def status(self, ids: Iterable[OrderId]) -> BatchResult[OrderStatus]:
+        answers = await self.provider.status(ids)
+        if not self.met:
+            self.met = True
+            await asyncio.wait_for(self.meet.wait(), 30)  # the other gateway polls too
+        return answers
+
+
+async def test_statuses_in_another_currency_seen_by_two_gateways_at_once_are_announced_once(
+    settings: Settings, trio: Trio, now: Now
+) -> None:
+    """Gateways of a fleet poll the same provider at the same moment (each its own claimed
+    orders): the episode is decided by one of them at a time, so one event per episode."""
+    usd = with_currency(settings, "gamma", "USD")
+    async with open_gateway(usd, trio) as a, open_gateway(usd, trio) as b:
+        group = await only_at(a, "gamma")
+        orders = [await place(a, group, n) for n in range(4)]
+        now.advance(60)
+        meet = asyncio.Barrier(2)
+
+        def later() -> datetime:  # b's clock a moment ahead of a's, as two machines' are
+            return now() + timedelta(milliseconds=1)
+
+        clocks: list[Callable[[], datetime]] = [now, later]
+        syncs = [
+            StatusSync(
+                gw.store,
+                {"gamma": cast(Provider, Together(gw.providers["gamma"], meet))},
+                batch=1,
+                lanes=1,
+                clock=clock,
+                currencies=gw.currencies,
+                instance=f"gw{i}",
+            )
+            for i, (gw, clock) in enumerate(zip((a, b), clocks, strict=True))
+        ]
+        reports = await asyncio.gather(*(sync.run("gamma") for sync in syncs))
+        assert sum(r.polled for r in reports) == len(orders)
+        rows = [await a.store.get_order(o.id) for o in orders]
+        assert all(row.charge_currency == "EUR" for row in rows)
+        types = await outbox_types(a)
+        assert types.count(events.PROVIDER_CURRENCY_MISMATCH) == 1
+        quote = await b.quote(group.id, {"link": "https://x.y/p", "quantity": group.min})
+        assert [e.reason for e in quote.excluded] == [Exclusion.CURRENCY_MISMATCH]
+
+
+async def test_a_mismatch_left_undecided_by_another_process_is_announced_later(
+    settings: Settings, trio: Trio, now: Now
+) -> None:
+    """A process that finds another deciding the episode (or one that died deciding, until its
+    lock expires) neither announces nor records it, so the next status announces it."""
+    usd = with_currency(settings, "gamma", "USD")
+    async with open_gateway(usd, trio) as a, open_gateway(usd, trio) as b:
+        order = await place(a, await only_at(a, "gamma"))
+        async with b.currencies.deciding("gamma") as mine:
+            assert mine
+            row = await polled(a, now, "gamma", order)
+            assert row.charge_currency == "EUR"
+            assert events.PROVIDER_CURRENCY_MISMATCH not in await outbox_types(a)
+            assert await a.currencies.mismatches({}) == {}
+        trio.advance(600)
+        await polled(a, now, "gamma", row)
+        assert (await outbox_types(a)).count(events.PROVIDER_CURRENCY_MISMATCH) == 1
+        assert set(await b.currencies.mismatches({})) == {"gamma"}
 
 
 async def test_a_balance_in_another_currency_keeps_the_provider_out_of_routing(
