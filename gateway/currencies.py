@@ -90,13 +90,12 @@ class CurrencyWatch:
         Under `deciding`, announce it, then `record_status`: a process that dies in between
         announces it again rather than never.
         """
-        configured = self.configured.get(provider)
-        reported = reported.upper()
-        if configured is None or reported == configured:
+        if not self.mismatched(provider, reported):
             return None
+        reported = reported.upper()
         if await self.cache.get(self._key(provider)) == reported.encode():
             return None
-        return Mismatch(provider, configured, reported, "status")
+        return Mismatch(provider, self.configured[provider], reported, "status")
 
     async def record_status(self, provider: str, reported: str) -> None:
         """Remember the currency statuses of `provider` came in: a mismatch, or the end of one."""
